@@ -1,0 +1,8 @@
+//! ecs-pull-doctor: why an ECS task could not pull its image, with evidence.
+//!
+//! The stages, in the order a diagnosis runs them:
+//! intake (what was asked) -> classify (what the stop reason says) -> facts (what AWS says)
+//! -> checks (pure rules over the facts) -> report (what a person and a machine read).
+
+pub mod classify;
+pub mod model;

@@ -1,0 +1,7 @@
+//! Domain primitives shared by every stage: task ARNs and image references.
+
+pub mod arn;
+pub mod image;
+
+pub use arn::TaskArn;
+pub use image::{ImageRef, ImageSelector, Registry};
