@@ -6,3 +6,5 @@
 
 pub mod classify;
 pub mod model;
+pub mod checks;
+pub mod facts;

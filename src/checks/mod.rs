@@ -1,0 +1,44 @@
+//! Checks: pure rules over the snapshot. They never call AWS.
+
+mod finding;
+mod gaps;
+mod registry;
+mod verdict;
+
+pub use finding::*;
+pub use verdict::{Verdict, VerdictOutcome, decide};
+
+use serde_json::json;
+
+use crate::facts::{CallFailure, Snapshot};
+
+/// Runs every check over the snapshot.
+pub fn run(snapshot: &Snapshot) -> Outcome {
+    let mut outcome = Outcome::default();
+    for check in [gaps::check, registry::check] {
+        outcome.extend(check(snapshot));
+    }
+    outcome
+}
+
+/// CHECK_FAILED: `what` could not be checked because `failure`'s call failed.
+pub fn could_not_check(failure: &CallFailure, what: String) -> Finding {
+    let remedy = if failure.is_access_denied() {
+        format!("Allow {} to the doctor's role, then run the diagnosis again.", failure.operation)
+    } else {
+        format!("Run the diagnosis again; if {} keeps failing, check the error above.", failure.operation)
+    };
+    Finding::new(
+        Code::CheckFailed,
+        Severity::Info,
+        &failure.resource,
+        format!("Could not check {what}: {} failed with {}.", failure.operation, failure.error_code),
+    )
+    .evidence(json!({
+        "call": failure.operation,
+        "errorCode": failure.error_code,
+        "error": failure.message,
+        "notChecked": what,
+    }))
+    .remedy(remedy)
+}

@@ -1,0 +1,200 @@
+//! The verdict: which error finding explains the failure message best.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Code, Finding, Severity};
+use crate::classify::{Category, Failure};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// At least one error finding explains the failure.
+    Diagnosed,
+    /// The failure applies, but no error finding explains it.
+    Inconclusive,
+    /// The task did not stop for an image-pull or resource-initialization failure.
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictOutcome {
+    pub verdict: Verdict,
+    pub root_cause: Option<Code>,
+    /// One sentence on why, for people.
+    pub reason: String,
+}
+
+/// The codes that can explain a failure of each category.
+fn explaining_codes(category: Category) -> &'static [Code] {
+    use Code::*;
+    match category {
+        Category::Image => &[EcrImageNotFound, EcrRepositoryNotFound, ImagePlatformMismatch],
+        Category::Registry => &[
+            EcrRepositoryNotFound,
+            EcrImageNotFound,
+            EcrRepositoryPolicyDenies,
+            EcrCrossAccountAccessMissing,
+            ExecutionRoleMissingEcrPermissions,
+            RegistryRateLimited,
+            PrivateRegistryCredentialsInvalid,
+        ],
+        Category::Network => &[
+            NoInternetRoute,
+            PublicIpNotAssigned,
+            NatGatewayUnavailable,
+            VpcEndpointMissing,
+            VpcEndpointPrivateDnsDisabled,
+            VpcDnsDisabled,
+            S3GatewayRouteMissing,
+            S3EndpointPolicyBlocksLayers,
+            VpcEndpointPolicyDenies,
+            SecurityGroupBlocksEgress,
+            EndpointSecurityGroupBlocksIngress,
+            NetworkAclBlocksTraffic,
+        ],
+        Category::Permissions => &[
+            ExecutionRoleMissing,
+            ExecutionRoleNotFound,
+            ExecutionRoleTrustInvalid,
+            ExecutionRoleMissingEcrPermissions,
+            ExecutionRoleMissingSecretsPermissions,
+            ExecutionRoleMissingLogsPermissions,
+            EcrRepositoryPolicyDenies,
+            EcrCrossAccountAccessMissing,
+            PrivateRegistryCredentialsInvalid,
+        ],
+        Category::Secrets => &[SecretNotFound, ExecutionRoleMissingSecretsPermissions, PrivateRegistryCredentialsInvalid],
+        Category::Logs => &[LogGroupNotFound, ExecutionRoleMissingLogsPermissions],
+        Category::Storage => &[EphemeralStorageExhausted],
+        Category::Unknown => &[],
+    }
+}
+
+/// How well `finding` explains `failure`: 0 not at all, 1 it is an error of an unknown failure,
+/// 2 its code explains the category, 3 it also names what the message names.
+pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
+    if finding.severity != Severity::Error {
+        return 0;
+    }
+    if failure.category == Category::Unknown {
+        return 1;
+    }
+    if !explaining_codes(failure.category).contains(&finding.code) {
+        return 0;
+    }
+    let facts = &failure.facts;
+    let names_it = !finding.resource.is_empty() && failure.message.contains(&finding.resource)
+        || facts.repository.as_deref().is_some_and(|repository| {
+            finding.resource.ends_with(&format!("/{repository}"))
+                || finding.resource.contains(&format!("/{repository}:"))
+                || finding.resource.contains(&format!("/{repository}@"))
+        });
+    if names_it { 3 } else { 2 }
+}
+
+/// Decides the verdict and puts the root cause first, then errors, warnings and infos.
+pub fn decide(failure: &Failure, findings: &mut [Finding]) -> VerdictOutcome {
+    if !failure.is_applicable() {
+        return VerdictOutcome {
+            verdict: Verdict::NotApplicable,
+            root_cause: None,
+            reason: "The task did not stop for an image-pull or resource-initialization failure.".into(),
+        };
+    }
+    // Stable sort: among equals, the checks' own order (network before identity before registry) stays.
+    findings.sort_by_key(|f| (std::cmp::Reverse(explanation_score(f, failure)), f.severity));
+    match findings.first().filter(|f| explanation_score(f, failure) > 0) {
+        Some(root) => VerdictOutcome {
+            verdict: Verdict::Diagnosed,
+            root_cause: Some(root.code),
+            reason: format!("{} explains the failure: {}", root.code.as_str(), root.summary),
+        },
+        None => {
+            let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+            let gaps = findings.iter().filter(|f| f.code == Code::CheckFailed).count();
+            let mut reason = String::from("No error finding explains this failure");
+            if errors > 0 {
+                reason.push_str(&format!("; {errors} other error(s) would stop the task too"));
+            }
+            if gaps > 0 {
+                reason.push_str(&format!("; {gaps} check(s) could not run"));
+            }
+            reason.push_str(". A transient failure is possible: retry the task, or run the AWS runbook.");
+            VerdictOutcome { verdict: Verdict::Inconclusive, root_cause: None, reason }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::classify_message;
+
+    const MISSING_TAG: &str = "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2: not found";
+    const ECR_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.1.5:443: i/o timeout";
+
+    fn error(code: Code, resource: &str) -> Finding {
+        Finding::new(code, Severity::Error, resource, "s")
+    }
+
+    #[test]
+    fn the_finding_that_names_the_image_in_the_message_wins() {
+        let failure = classify_message(MISSING_TAG);
+        let mut findings = vec![
+            Finding::new(Code::CheckFailed, Severity::Info, "x", "s"),
+            error(Code::EcrImageNotFound, "111122223333.dkr.ecr.us-east-1.amazonaws.com/sidecar:v1"),
+            error(Code::EcrImageNotFound, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2"),
+        ];
+        let outcome = decide(&failure, &mut findings);
+        assert_eq!(outcome.verdict, Verdict::Diagnosed);
+        assert_eq!(outcome.root_cause, Some(Code::EcrImageNotFound));
+        assert_eq!(findings[0].resource, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2");
+        assert_eq!(findings[2].severity, Severity::Info, "infos last");
+    }
+
+    #[test]
+    fn an_error_of_another_category_does_not_explain_the_message() {
+        let failure = classify_message(ECR_TIMEOUT);
+        let mut findings = vec![error(Code::EcrImageNotFound, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2")];
+        let outcome = decide(&failure, &mut findings);
+        assert_eq!(outcome.verdict, Verdict::Inconclusive);
+        assert_eq!(outcome.root_cause, None);
+        assert!(outcome.reason.contains("1 other error"), "{}", outcome.reason);
+    }
+
+    #[test]
+    fn a_network_finding_explains_a_timeout() {
+        let failure = classify_message(ECR_TIMEOUT);
+        let mut findings = vec![
+            error(Code::EcrImageNotFound, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2"),
+            error(Code::NoInternetRoute, "subnet-1"),
+        ];
+        let outcome = decide(&failure, &mut findings);
+        assert_eq!(outcome.root_cause, Some(Code::NoInternetRoute));
+        assert_eq!(findings[0].code, Code::NoInternetRoute);
+    }
+
+    #[test]
+    fn warnings_and_infos_never_become_the_root_cause() {
+        let failure = classify_message(MISSING_TAG);
+        let mut findings = vec![
+            Finding::new(Code::EcrImageNotFound, Severity::Warning, "w", "s"),
+            Finding::new(Code::CheckFailed, Severity::Info, "i", "s"),
+        ];
+        assert_eq!(decide(&failure, &mut findings).verdict, Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn an_unknown_message_is_explained_by_any_error() {
+        let failure = classify_message("CannotPullContainerError: something new");
+        let mut findings = vec![error(Code::EcrRepositoryNotFound, "arn:aws:ecr:us-east-1:111122223333:repository/web")];
+        assert_eq!(decide(&failure, &mut findings).root_cause, Some(Code::EcrRepositoryNotFound));
+    }
+
+    #[test]
+    fn other_stops_are_not_applicable() {
+        let failure = classify_message("Essential container in task exited");
+        let mut findings = vec![];
+        assert_eq!(decide(&failure, &mut findings).verdict, Verdict::NotApplicable);
+    }
+}

@@ -1,0 +1,51 @@
+use aws_sdk_ecr::Client;
+use aws_sdk_ecr::types::ImageIdentifier;
+
+use super::{AwsReader, call_failure};
+use crate::facts::{EcrReader, Fact, ImageDetail, RepositoryFacts};
+use crate::model::ImageSelector;
+
+impl AwsReader {
+    fn ecr(&self, region: &str) -> Client {
+        Client::new(&self.in_region(region))
+    }
+}
+
+impl EcrReader for AwsReader {
+    async fn describe_repository(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<RepositoryFacts>> {
+        let answer = self.ecr(region).describe_repositories().registry_id(registry_id).repository_names(name).send().await;
+        match answer {
+            Ok(output) => Fact::Known(output.repositories().first().map(|r| RepositoryFacts {
+                arn: r.repository_arn().unwrap_or_default().to_string(),
+                name: r.repository_name().unwrap_or(name).to_string(),
+                registry_id: r.registry_id().unwrap_or(registry_id).to_string(),
+                uri: r.repository_uri().unwrap_or_default().to_string(),
+            })),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()) => Fact::Known(None),
+            Err(error) => Fact::Failed(call_failure("ecr:DescribeRepositories", &format!("{registry_id}/{name}"), &error)),
+        }
+    }
+
+    async fn describe_image(&self, region: &str, registry_id: &str, name: &str, selector: &ImageSelector) -> Fact<Option<ImageDetail>> {
+        let id = match selector {
+            ImageSelector::Tag(tag) => ImageIdentifier::builder().image_tag(tag).build(),
+            ImageSelector::Digest(digest) => ImageIdentifier::builder().image_digest(digest).build(),
+        };
+        let answer =
+            self.ecr(region).describe_images().registry_id(registry_id).repository_name(name).image_ids(id).send().await;
+        match answer {
+            Ok(output) => Fact::Known(output.image_details().first().map(|d| ImageDetail {
+                digest: d.image_digest().map(str::to_string),
+                tags: d.image_tags().to_vec(),
+            })),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_image_not_found_exception() || e.is_repository_not_found_exception()) =>
+            {
+                Fact::Known(None)
+            }
+            Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}{selector}"), &error)),
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Adapters: the AWS SDK behind the reader traits. They translate answers into facts and decide nothing.
+
+mod ec2;
+mod ecr;
+mod ecs;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use super::CallFailure;
+
+/// Reads from AWS with the standard configuration chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
+/// Each call goes to the region of the resource it asks about, which may differ from the default.
+#[derive(Clone, Debug)]
+pub struct AwsReader {
+    config: SdkConfig,
+}
+
+impl AwsReader {
+    pub fn new(config: SdkConfig) -> Self {
+        AwsReader { config }
+    }
+
+    pub async fn from_env() -> Self {
+        AwsReader::new(aws_config::defaults(BehaviorVersion::latest()).load().await)
+    }
+
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    /// The shared configuration pointed at `region`. Clients share its HTTP client and credentials cache.
+    fn in_region(&self, region: &str) -> SdkConfig {
+        self.config.to_builder().region(Region::new(region.to_string())).build()
+    }
+}
+
+/// Records a failed call with its AWS error code, or the transport failure when there is none.
+fn call_failure<E, R>(operation: &str, resource: &str, error: &SdkError<E, R>) -> CallFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (error_code, message) = match error {
+        SdkError::ServiceError(service) => (
+            service.err().code().unwrap_or("ServiceError").to_string(),
+            service.err().message().map_or_else(|| DisplayErrorContext(error).to_string(), str::to_string),
+        ),
+        SdkError::TimeoutError(_) => ("Timeout".to_string(), DisplayErrorContext(error).to_string()),
+        SdkError::DispatchFailure(_) => ("DispatchFailure".to_string(), DisplayErrorContext(error).to_string()),
+        _ => ("ResponseError".to_string(), DisplayErrorContext(error).to_string()),
+    };
+    CallFailure { operation: operation.to_string(), resource: resource.to_string(), error_code, message }
+}

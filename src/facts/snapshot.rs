@@ -1,0 +1,162 @@
+//! The plain data a diagnosis reasons over. No AWS types leak past this module.
+
+use crate::model::ImageRef;
+
+use super::Fact;
+
+/// The stopped task, from the EventBridge event or from ecs:DescribeTasks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskFacts {
+    pub arn: String,
+    pub region: String,
+    pub account: String,
+    pub cluster: String,
+    pub cluster_arn: Option<String>,
+    pub task_definition_arn: String,
+    pub launch_type: Option<String>,
+    pub platform_version: Option<String>,
+    pub availability_zone: Option<String>,
+    pub last_status: Option<String>,
+    pub desired_status: Option<String>,
+    pub stop_code: Option<String>,
+    pub stopped_reason: Option<String>,
+    /// "service:NAME" for a service's task, "family:NAME" for a standalone one.
+    pub group: Option<String>,
+    pub started_by: Option<String>,
+    pub containers: Vec<ContainerState>,
+    pub eni: Option<EniAttachment>,
+    pub cpu_architecture: Option<String>,
+    /// Grows with every state change; repeats on duplicate delivery.
+    pub version: Option<i64>,
+}
+
+impl TaskFacts {
+    pub fn service_name(&self) -> Option<&str> {
+        self.group.as_deref()?.strip_prefix("service:").filter(|name| !name.is_empty())
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.last_status.as_deref() == Some("STOPPED")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContainerState {
+    pub name: String,
+    pub image: Option<String>,
+    pub image_digest: Option<String>,
+    pub reason: Option<String>,
+    pub last_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EniAttachment {
+    pub eni_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub private_ip: Option<String>,
+}
+
+/// The parts of a task definition that decide whether a task can start. Environment values are not
+/// read at all: the doctor must never hold or log them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskDefinitionFacts {
+    pub arn: String,
+    pub family: String,
+    pub revision: i32,
+    pub execution_role_arn: Option<String>,
+    pub task_role_arn: Option<String>,
+    pub network_mode: Option<String>,
+    pub requires_compatibilities: Vec<String>,
+    pub cpu_architecture: Option<String>,
+    pub os_family: Option<String>,
+    pub ephemeral_storage_gib: Option<i32>,
+    pub containers: Vec<ContainerDefinition>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: String,
+    pub essential: bool,
+    pub secrets: Vec<SecretReference>,
+    /// The Secrets Manager ARN of a private registry's credentials.
+    pub repository_credentials: Option<String>,
+    pub log: Option<LogConfiguration>,
+}
+
+/// A secret's name and where ECS reads it (a Secrets Manager ARN or an SSM parameter), never its value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecretReference {
+    pub name: String,
+    pub value_from: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogConfiguration {
+    pub driver: String,
+    pub group: Option<String>,
+    pub region: Option<String>,
+    pub create_group: bool,
+}
+
+/// The task's security groups and public IP setting: from its service, or from its ENI while it lasts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkConfig {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: Option<bool>,
+    pub source: NetworkSource,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NetworkSource {
+    /// ecs:DescribeServices, the service's awsvpcConfiguration.
+    Service,
+    /// ec2:DescribeNetworkInterfaces, the task's own ENI.
+    #[default]
+    Eni,
+}
+
+impl NetworkSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            NetworkSource::Service => "the service's network configuration",
+            NetworkSource::Eni => "the task's network interface",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepositoryFacts {
+    pub arn: String,
+    pub name: String,
+    pub registry_id: String,
+    pub uri: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageDetail {
+    pub digest: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// What ECR says about one container's image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EcrImageFacts {
+    pub container: String,
+    pub image: ImageRef,
+    /// `None`: the repository does not exist.
+    pub repository: Fact<Option<RepositoryFacts>>,
+    /// `None`: the tag or digest is not in the repository.
+    pub image_detail: Fact<Option<ImageDetail>>,
+}
+
+/// Everything one diagnosis knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub task: TaskFacts,
+    pub task_definition: Fact<TaskDefinitionFacts>,
+    /// `None` when the task has no ENI to speak of (bridge or host networking on EC2).
+    pub network: Option<Fact<NetworkConfig>>,
+    pub ecr_images: Vec<EcrImageFacts>,
+}
