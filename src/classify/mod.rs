@@ -27,6 +27,8 @@ pub enum FailureKind {
     TaskFailedToStart,
     /// Any other stop: not an image-pull or resource-initialization failure.
     Other,
+    /// The stop reason could not be read (the task is gone, or ecs:DescribeTasks failed).
+    Unknown,
 }
 
 impl FailureKind {
@@ -156,6 +158,11 @@ pub struct Failure {
 impl Failure {
     pub fn is_applicable(&self) -> bool {
         self.kind.is_applicable()
+    }
+
+    /// A failure whose stop reason could not be read.
+    pub fn unknown() -> Self {
+        Failure { kind: FailureKind::Unknown, category: Category::Unknown, message: String::new(), facts: MessageFacts::default() }
     }
 }
 

@@ -1,0 +1,157 @@
+//! The `ecs-pull-doctor` command line of CONTRACT.md.
+
+use std::io::{IsTerminal, Read, Write};
+
+use clap::{Parser, Subcommand};
+
+use crate::checks::Risk;
+use crate::engine;
+use crate::facts::Readers;
+use crate::intake::{self, ManualRequest, Payload};
+use crate::model::TaskArn;
+use crate::model::arn::is_region;
+use crate::report::{Report, Style, render_text};
+use crate::settings::{FixMode, Modes, RunbookMode, parse_risk};
+
+#[derive(Debug, Parser)]
+#[command(name = "ecs-pull-doctor", version, about = "Finds why an ECS task could not pull its image, with evidence")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Diagnose a stopped task, by its ARN or from its EventBridge event.
+    Diagnose(DiagnoseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiagnoseArgs {
+    /// The task ARN: arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID.
+    #[arg(long, value_name = "TASK_ARN", required_unless_present = "event", conflicts_with = "event")]
+    pub task: Option<String>,
+    /// An EventBridge event or a manual {"taskArn": ...} payload; '-' reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub event: Option<String>,
+    /// The cluster, for old-format task ARNs that do not name it.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Overrides the task ARN's region.
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+    /// text on a terminal, json otherwise.
+    #[arg(long, value_parser = ["text", "json"])]
+    pub format: Option<String>,
+    #[arg(long, default_value = "off", value_parser = |v: &str| v.parse::<FixMode>().map_err(|e| e.to_string()))]
+    pub fix: FixMode,
+    /// Which fix risk classes apply may use: safe, cost, exposure.
+    #[arg(long, value_name = "RISK[,RISK...]", default_value = "safe", value_delimiter = ',', value_parser = |v: &str| parse_risk(v.trim()).map_err(|e| e.to_string()))]
+    pub allow_fix: Vec<Risk>,
+    #[arg(long, default_value = "never", value_parser = |v: &str| v.parse::<RunbookMode>().map_err(|e| e.to_string()))]
+    pub runbook: RunbookMode,
+}
+
+fn parse_region(value: &str) -> Result<String, String> {
+    if is_region(value) { Ok(value.to_string()) } else { Err(format!("'{value}' is not an AWS region")) }
+}
+
+/// A failure before any report: bad arguments or unreadable input (exit 2), or no report at all (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Input(#[from] intake::IntakeError),
+    #[error("cannot read {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("could not write the report: {0}")]
+    Output(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Output(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// What the arguments ask for, before any AWS call.
+pub fn request(args: &DiagnoseArgs) -> Result<(Payload, Modes), CliError> {
+    let modes = Modes { fix: args.fix, allow_fix: args.allow_fix.clone(), runbook: args.runbook };
+    if args.event.is_some() && (args.cluster.is_some() || args.region.is_some()) {
+        return Err(CliError::Usage("--cluster and --region go with --task; an event names its own".into()));
+    }
+    let payload = match (&args.task, &args.event) {
+        (Some(task), _) => {
+            let mut arn: TaskArn = task.parse().map_err(intake::IntakeError::from)?;
+            if let Some(cluster) = &args.cluster {
+                arn = arn.with_cluster(cluster);
+            }
+            if let Some(region) = &args.region {
+                arn = arn.with_region(region);
+            }
+            Payload::Manual(ManualRequest { task: arn, fix: None, runbook: None })
+        }
+        (None, Some(path)) => intake::parse_text(&read_input(path)?)?,
+        (None, None) => return Err(CliError::Usage("give --task <TASK_ARN> or --event <FILE>".into())),
+    };
+    Ok((payload, modes))
+}
+
+fn read_input(path: &str) -> Result<String, CliError> {
+    let unreadable = |e: std::io::Error| CliError::Unreadable { path: path.to_string(), reason: e.to_string() };
+    if path == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(unreadable)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(unreadable)
+    }
+}
+
+/// Diagnoses what [`request`] read and writes the report to `out`, as JSON or as the text checklist.
+pub async fn run<R: Readers>(
+    reader: &R,
+    (payload, modes): (Payload, Modes),
+    format: Option<&str>,
+    out: &mut impl Write,
+    terminal: bool,
+) -> Result<Report, CliError> {
+    let report = engine::diagnose(reader, payload, &modes).await;
+    let json = match format {
+        Some(format) => format == "json",
+        None => !terminal,
+    };
+    let text = if json {
+        serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.to_string()))? + "\n"
+    } else {
+        let colour = terminal && std::env::var_os("NO_COLOR").is_none();
+        render_text(&report, if colour { Style::Color } else { Style::Plain })
+    };
+    out.write_all(text.as_bytes()).map_err(|e| CliError::Output(e.to_string()))?;
+    Ok(report)
+}
+
+/// Parses the command line; help and version print and exit 0, errors become one line and exit 2.
+pub fn parse_args() -> Result<Cli, CliError> {
+    Cli::try_parse().map_err(|error| {
+        use clap::error::ErrorKind;
+        if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            let _ = error.print();
+            std::process::exit(0);
+        }
+        // clap's first paragraph, on one line; its usage block and tips are left to --help.
+        let rendered = error.render().to_string();
+        let first: Vec<&str> = rendered.lines().map(str::trim).take_while(|line| !line.is_empty()).collect();
+        let first = first.join(" ");
+        let first = first.trim_start_matches("error: ");
+        CliError::Usage(format!("{first} (see ecs-pull-doctor diagnose --help)"))
+    })
+}
+
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}

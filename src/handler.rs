@@ -1,0 +1,88 @@
+//! The Lambda function's handler: an EventBridge event or a manual request in, the report out.
+
+use std::sync::Mutex;
+
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+
+use crate::engine;
+use crate::facts::Readers;
+use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
+use crate::report::Report;
+use crate::settings::{Modes, SettingError};
+
+/// How many (task, version) deliveries a warm function remembers.
+const REMEMBERED_DELIVERIES: usize = 512;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error(transparent)]
+    InvalidInput(#[from] IntakeError),
+}
+
+impl From<HandlerError> for Diagnostic {
+    fn from(error: HandlerError) -> Diagnostic {
+        let error_type = match &error {
+            HandlerError::InvalidInput(_) => "InvalidInput",
+        };
+        Diagnostic { error_type: error_type.to_string(), error_message: error.to_string() }
+    }
+}
+
+pub struct Handler<R> {
+    reader: R,
+    modes: Modes,
+    recent: Mutex<RecentDeliveries<Report>>,
+}
+
+impl<R: Readers> Handler<R> {
+    pub fn new(reader: R, modes: Modes) -> Self {
+        Handler { reader, modes, recent: Mutex::new(RecentDeliveries::new(REMEMBERED_DELIVERIES)) }
+    }
+
+    /// Reads the modes from the function's environment (DOCTOR_FIX, DOCTOR_ALLOW_FIX, DOCTOR_RUNBOOK).
+    pub fn from_env(reader: R) -> Result<Self, SettingError> {
+        Ok(Handler::new(reader, Modes::from_env(|name| std::env::var(name).ok())?))
+    }
+
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Report, HandlerError> {
+        let payload = intake::parse_value(event.payload)?;
+        let delivery = match &payload {
+            Payload::TaskEvent(task) => task.version.map(|version| (task.arn.clone(), version)),
+            _ => None,
+        };
+        if let Some((arn, version)) = &delivery {
+            let seen = self.recent.lock().map(|recent| recent.seen(arn, *version)).unwrap_or(None);
+            if let Some(mut report) = seen {
+                tracing::info!(task = %arn, version, "repeated delivery; answering from memory");
+                report.duplicate = true;
+                return Ok(report);
+            }
+        }
+        let report = engine::diagnose(&self.reader, payload, &self.modes).await;
+        tracing::info!(
+            task = report.task.arn.as_deref().unwrap_or_default(),
+            verdict = ?report.verdict,
+            root_cause = report.root_cause.map(|c| c.as_str()).unwrap_or_default(),
+            findings = report.findings.len(),
+            "diagnosed"
+        );
+        if let (Some((arn, version)), Ok(mut recent)) = (delivery, self.recent.lock()) {
+            recent.remember(&arn, version, report.clone());
+        }
+        Ok(report)
+    }
+}
+
+/// Structured JSON logs for CloudWatch, filtered by RUST_LOG (default info).
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .without_time()
+        .with_target(false)
+        .init();
+}

@@ -1,0 +1,99 @@
+//! Intake: what the doctor was asked to look at. An EventBridge event, a manual `{"taskArn": ...}`
+//! request, or something it must refuse with a one-line reason.
+
+mod dedup;
+mod event;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use dedup::RecentDeliveries;
+pub use event::{DETAIL_TYPE, EventAttachment, EventContainer, NameValue, SOURCE, TaskStateChange, TaskStateChangeEvent};
+
+use crate::facts::TaskFacts;
+use crate::model::TaskArn;
+use crate::settings::{FixMode, RunbookMode};
+
+/// A request the engine can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// A task state change: the event itself carries the task.
+    TaskEvent(Box<TaskFacts>),
+    /// A person asked about a task by its ARN.
+    Manual(ManualRequest),
+    /// A well-formed EventBridge event of another kind: diagnosed as not applicable.
+    OtherEvent { source: String, detail_type: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManualRequest {
+    pub task: TaskArn,
+    pub fix: Option<FixMode>,
+    pub runbook: Option<RunbookMode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntakeError {
+    #[error("input is not valid JSON: {0}")]
+    NotJson(String),
+    #[error("input is neither an EventBridge event nor a manual request {{\"taskArn\": \"arn:aws:ecs:...\"}}")]
+    Unrecognised,
+    #[error("the ECS Task State Change event is malformed: {0}")]
+    MalformedEvent(String),
+    #[error("the manual request is malformed: {0}")]
+    MalformedRequest(String),
+    #[error(transparent)]
+    BadArn(#[from] crate::model::arn::ArnError),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawManualRequest {
+    task_arn: String,
+    #[serde(default)]
+    cluster: Option<String>,
+    #[serde(default)]
+    fix: Option<String>,
+    #[serde(default)]
+    runbook: Option<String>,
+}
+
+/// Reads raw input text.
+pub fn parse_text(text: &str) -> Result<Payload, IntakeError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| IntakeError::NotJson(e.to_string()))?;
+    parse_value(value)
+}
+
+/// Recognises what was sent.
+pub fn parse_value(value: Value) -> Result<Payload, IntakeError> {
+    let Value::Object(object) = &value else { return Err(IntakeError::Unrecognised) };
+    if object.contains_key("detail-type") {
+        let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+        let (source, detail_type) = (text("source"), text("detail-type"));
+        if source != SOURCE || detail_type != DETAIL_TYPE {
+            return Ok(Payload::OtherEvent { source, detail_type });
+        }
+        let event: TaskStateChangeEvent =
+            serde_json::from_value(value).map_err(|e| IntakeError::MalformedEvent(e.to_string()))?;
+        let arn: TaskArn = event.detail.task_arn.parse()?;
+        return Ok(Payload::TaskEvent(Box::new(event.detail.to_task_facts(&arn))));
+    }
+    if object.contains_key("taskArn") {
+        let raw: RawManualRequest =
+            serde_json::from_value(value).map_err(|e| IntakeError::MalformedRequest(e.to_string()))?;
+        let mut task: TaskArn = raw.task_arn.parse()?;
+        if let Some(cluster) = raw.cluster.as_deref().filter(|c| !c.is_empty()) {
+            task = task.with_cluster(cluster);
+        }
+        let bad = |e: crate::settings::ModeError| IntakeError::MalformedRequest(e.to_string());
+        return Ok(Payload::Manual(ManualRequest {
+            task,
+            fix: raw.fix.as_deref().map(str::parse).transpose().map_err(bad)?,
+            runbook: raw.runbook.as_deref().map(str::parse).transpose().map_err(bad)?,
+        }));
+    }
+    Err(IntakeError::Unrecognised)
+}
+
+#[cfg(test)]
+mod tests;

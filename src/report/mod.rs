@@ -1,0 +1,122 @@
+//! The report: the JSON of CONTRACT.md for machines, and a checklist for people.
+
+mod text;
+
+use serde::{Deserialize, Serialize};
+
+pub use text::{Style, render_text};
+
+use crate::checks::{Code, Finding, Pass, Verdict};
+use crate::classify::{Category, Failure, FailureKind, MessageFacts};
+use crate::facts::{NetworkConfig, TaskFacts};
+use crate::settings::Modes;
+
+pub const SCHEMA: &str = "ecs-pull-doctor/report/v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema: &'static str,
+    pub verdict: Verdict,
+    /// Why the verdict, in one sentence.
+    pub verdict_reason: String,
+    pub task: TaskSummary,
+    pub failure: FailureSummary,
+    pub root_cause: Option<Code>,
+    pub findings: Vec<Finding>,
+    /// What was checked and found healthy.
+    pub passed: Vec<Pass>,
+    pub actions: Vec<Action>,
+    pub runbook: Option<RunbookOutcome>,
+    /// The modes this diagnosis ran with, after narrowing.
+    pub mode: Modes,
+    /// Set when this invocation was a repeated delivery of an event already diagnosed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSummary {
+    pub arn: Option<String>,
+    pub cluster: Option<String>,
+    pub task_definition_arn: Option<String>,
+    pub launch_type: Option<String>,
+    pub platform_version: Option<String>,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: Option<bool>,
+    pub service: Option<String>,
+}
+
+impl TaskSummary {
+    pub fn from_task(task: &TaskFacts, network: Option<&NetworkConfig>) -> Self {
+        let subnets = match network {
+            Some(network) => network.subnets.clone(),
+            None => task.eni.iter().filter_map(|e| e.subnet_id.clone()).collect(),
+        };
+        TaskSummary {
+            arn: Some(task.arn.clone()),
+            cluster: Some(task.cluster.clone()),
+            task_definition_arn: Some(task.task_definition_arn.clone()).filter(|a| !a.is_empty()),
+            launch_type: task.launch_type.clone(),
+            platform_version: task.platform_version.clone(),
+            subnets,
+            security_groups: network.map(|n| n.security_groups.clone()).unwrap_or_default(),
+            assign_public_ip: network.and_then(|n| n.assign_public_ip),
+            service: task.service_name().map(str::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailureSummary {
+    pub kind: FailureKind,
+    pub category: Category,
+    pub message: String,
+    /// What the message itself says: host, repository, tag, API, role, secret.
+    pub facts: MessageFacts,
+}
+
+impl From<&Failure> for FailureSummary {
+    fn from(failure: &Failure) -> Self {
+        FailureSummary {
+            kind: failure.kind,
+            category: failure.category,
+            message: failure.message.clone(),
+            facts: failure.facts.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionStatus {
+    Planned,
+    Applied,
+    Skipped,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub fix: String,
+    pub status: ActionStatus,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunbookStatus {
+    Started,
+    AlreadyRunning,
+    Skipped,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunbookOutcome {
+    pub status: RunbookStatus,
+    pub execution_id: Option<String>,
+}

@@ -1,0 +1,150 @@
+//! The checklist a person reads at a glance: the verdict and root cause first, each red line followed
+//! by what to do about it, then what was checked and found healthy.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::{ActionStatus, Report, RunbookStatus};
+use crate::checks::{Finding, Severity, Verdict};
+use crate::settings::FixMode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// ANSI colours, for a terminal.
+    Color,
+    /// No escape codes, for pipes, files and logs.
+    Plain,
+}
+
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const GREEN: &str = "\x1b[32m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+struct Painter(Style);
+
+impl Painter {
+    fn paint(&self, color: &str, text: &str) -> String {
+        match self.0 {
+            Style::Color => format!("{color}{text}{RESET}"),
+            Style::Plain => text.to_string(),
+        }
+    }
+}
+
+pub fn render_text(report: &Report, style: Style) -> String {
+    let p = Painter(style);
+    let mut out = String::new();
+    let task = &report.task;
+    let short_id = task.arn.as_deref().and_then(|a| a.rsplit('/').next()).unwrap_or("(unknown task)");
+    let mut context: Vec<String> = Vec::new();
+    if let Some(cluster) = &task.cluster {
+        context.push(format!("cluster {cluster}"));
+    }
+    if let Some(service) = &task.service {
+        context.push(format!("service {service}"));
+    }
+    if let Some(launch) = &task.launch_type {
+        context.push(format!("{launch}{}", task.platform_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default()));
+    }
+    let _ = writeln!(out, "{} task {short_id}{}", p.paint(BOLD, "ecs-pull-doctor:"), if context.is_empty() { String::new() } else { format!(" ({})", context.join(", ")) });
+    if !report.failure.message.is_empty() {
+        let _ = writeln!(out, "stopped: {}", report.failure.message);
+    }
+    let _ = writeln!(
+        out,
+        "failure: {:?} · category {}",
+        report.failure.kind,
+        serde_json::to_value(report.failure.category).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    );
+    if report.duplicate {
+        let _ = writeln!(out, "{}", p.paint(DIM, "(a repeated delivery of an event already diagnosed; nothing was done again)"));
+    }
+    let _ = writeln!(out);
+
+    let verdict = match (report.verdict, report.root_cause) {
+        (Verdict::Diagnosed, Some(code)) => p.paint(RED, &format!("DIAGNOSED  root cause: {}", code.as_str())),
+        (Verdict::Diagnosed, None) => p.paint(RED, "DIAGNOSED"),
+        (Verdict::Inconclusive, _) => p.paint(YELLOW, "INCONCLUSIVE"),
+        (Verdict::NotApplicable, _) => p.paint(GREEN, "NOT APPLICABLE"),
+    };
+    let _ = writeln!(out, "{}", p.paint(BOLD, &verdict));
+    let _ = writeln!(out, "{}", report.verdict_reason);
+    let _ = writeln!(out);
+
+    for finding in &report.findings {
+        write_finding(&mut out, &p, finding);
+    }
+    for pass in &report.passed {
+        let _ = writeln!(out, "  {}  {}", p.paint(GREEN, " OK "), pass.summary);
+    }
+
+    if report.verdict != Verdict::NotApplicable {
+        let _ = writeln!(out);
+        if report.actions.is_empty() {
+            let why = match report.mode.fix {
+                FixMode::Off => "fix mode is off",
+                FixMode::DryRun | FixMode::Apply => "no finding has a fix the doctor may make",
+            };
+            let _ = writeln!(out, "actions: none ({why})");
+        }
+        for action in &report.actions {
+            let status = match action.status {
+                ActionStatus::Planned => p.paint(YELLOW, "planned"),
+                ActionStatus::Applied => p.paint(GREEN, "applied"),
+                ActionStatus::Skipped => p.paint(DIM, "skipped"),
+                ActionStatus::Failed => p.paint(RED, "failed"),
+            };
+            let _ = writeln!(out, "action {} {status}: {}", action.fix, action.detail);
+        }
+        if let Some(runbook) = &report.runbook {
+            let status = match runbook.status {
+                RunbookStatus::Started => "started",
+                RunbookStatus::AlreadyRunning => "already running",
+                RunbookStatus::Skipped => "skipped",
+                RunbookStatus::Failed => "failed",
+            };
+            let _ = writeln!(out, "runbook AWSSupport-TroubleshootECSTaskFailedToStart: {status} {}", runbook.execution_id.as_deref().unwrap_or(""));
+        }
+    }
+    out
+}
+
+fn write_finding(out: &mut String, p: &Painter, finding: &Finding) {
+    let mark = match finding.severity {
+        Severity::Error => p.paint(RED, "FAIL"),
+        Severity::Warning => p.paint(YELLOW, "WARN"),
+        Severity::Info => p.paint(YELLOW, "INFO"),
+    };
+    let _ = writeln!(out, "  {mark}  {}  {}", p.paint(BOLD, &finding.code.as_str()), finding.summary);
+    if !finding.remedy.is_empty() {
+        let _ = writeln!(out, "        fix: {}", finding.remedy);
+    }
+    if let Some(fix) = &finding.fix {
+        let risk = serde_json::to_value(fix.risk).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let _ = writeln!(out, "        automatic fix {} ({risk}): {}", fix.id, fix.description);
+    }
+    let evidence = one_line(&finding.evidence);
+    if !evidence.is_empty() {
+        let _ = writeln!(out, "        {}", p.paint(DIM, &format!("evidence: {evidence}")));
+    }
+}
+
+/// `key=value` pairs of an evidence object, nested values as compact JSON.
+fn one_line(evidence: &Value) -> String {
+    match evidence {
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, value)| match value {
+                Value::String(s) => format!("{key}={s}"),
+                other => format!("{key}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
