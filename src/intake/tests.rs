@@ -1,0 +1,120 @@
+//! Intake over the sample events in events/.
+
+use super::*;
+use crate::classify::{Category, StopReasons, classify};
+
+fn event(name: &str) -> String {
+    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn task_event(name: &str) -> TaskFacts {
+    match parse_text(&event(name)).unwrap() {
+        Payload::TaskEvent(task) => *task,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+fn category_of(task: &TaskFacts) -> (bool, Category) {
+    let reasons: Vec<&str> = task.containers.iter().filter_map(|c| c.reason.as_deref()).collect();
+    let failure = classify(StopReasons {
+        stop_code: task.stop_code.as_deref(),
+        stopped_reason: task.stopped_reason.as_deref(),
+        container_reasons: &reasons,
+    });
+    (failure.is_applicable(), failure.category)
+}
+
+#[test]
+fn every_failure_event_reads_and_classifies_into_its_family() {
+    for (name, category) in [
+        ("network-ecr-api-timeout", Category::Network),
+        ("network-s3-layers-timeout", Category::Network),
+        ("network-s3-layers-forbidden", Category::Network),
+        ("network-docker-hub-timeout", Category::Network),
+        ("image-tag-not-found", Category::Image),
+        ("image-platform-mismatch", Category::Image),
+        ("registry-repository-not-found", Category::Registry),
+        ("registry-cross-account-denied", Category::Registry),
+        ("registry-rate-limited", Category::Registry),
+        ("permissions-ecr-auth-denied", Category::Permissions),
+        ("permissions-assume-role", Category::Permissions),
+        ("secrets-not-found", Category::Secrets),
+        ("secrets-ssm-access-denied", Category::Permissions),
+        ("logs-group-not-found", Category::Logs),
+        ("storage-no-space", Category::Storage),
+    ] {
+        let task = task_event(name);
+        assert!(task.is_stopped(), "{name}");
+        assert_eq!(category_of(&task), (true, category), "{name}");
+    }
+}
+
+#[test]
+fn the_event_carries_the_task_context() {
+    let task = task_event("image-tag-not-found");
+    assert_eq!(task.region, "us-east-1");
+    assert_eq!(task.account, "111122223333");
+    assert_eq!(task.cluster, "prod");
+    assert_eq!(task.service_name(), Some("web"));
+    assert_eq!(task.task_definition_arn, "arn:aws:ecs:us-east-1:111122223333:task-definition/shop-web:7");
+    let eni = task.eni.as_ref().unwrap();
+    assert_eq!(eni.subnet_id.as_deref(), Some("subnet-0a1b2c3d4e5f60718"));
+    assert_eq!(eni.eni_id.as_deref(), Some("eni-0123456789abcdef0"));
+    assert_eq!(task.cpu_architecture.as_deref(), Some("x86_64"));
+    assert_eq!(task.version, Some(5));
+    assert_eq!(task.containers[0].image.as_deref(), Some("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.4.2"));
+    // EC2 tasks in bridge mode have no ENI.
+    assert_eq!(task_event("storage-no-space").eni, None);
+}
+
+#[test]
+fn healthy_and_running_tasks_do_not_apply() {
+    assert!(!category_of(&task_event("healthy-stopped")).0);
+    assert!(!task_event("running").is_stopped());
+}
+
+#[test]
+fn a_manual_request_is_read_with_its_modes() {
+    let Payload::Manual(request) = parse_text(&event("manual-invoke")).unwrap() else { panic!("manual") };
+    assert_eq!(request.task.cluster.as_deref(), Some("prod"));
+    assert_eq!(request.fix, Some(FixMode::DryRun));
+    assert_eq!(request.runbook, Some(RunbookMode::Never));
+    let Payload::Manual(request) =
+        parse_text(r#"{"taskArn": "arn:aws:ecs:eu-west-1:111122223333:task/abc123", "cluster": "blue"}"#).unwrap()
+    else {
+        panic!("manual")
+    };
+    assert_eq!(request.task.cluster.as_deref(), Some("blue"));
+    assert_eq!(request.fix, None);
+}
+
+#[test]
+fn other_events_are_recognised_without_being_errors() {
+    let other = r#"{"version":"0","id":"1","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","account":"111122223333","time":"2026-11-23T03:02:48Z","region":"us-east-1","resources":[],"detail":{"instance-id":"i-1","state":"stopped"}}"#;
+    assert_eq!(
+        parse_text(other).unwrap(),
+        Payload::OtherEvent { source: "aws.ec2".into(), detail_type: "EC2 Instance State-change Notification".into() }
+    );
+}
+
+#[test]
+fn bad_input_is_a_one_line_error() {
+    let broken_event = event("image-tag-not-found").replace("\"taskArn\": \"arn:aws:ecs", "\"taskArn\": \"arn:aws:s3");
+    let cases: Vec<(String, &str)> = vec![
+        ("{not json".into(), "not valid JSON"),
+        ("[1, 2]".into(), "neither an EventBridge event nor a manual request"),
+        (r#"{"hello": "world"}"#.into(), "neither an EventBridge event nor a manual request"),
+        (r#"{"taskArn": "arn:aws:ecs:us-east-1:111122223333:service/prod/web"}"#.into(), "is not an ECS task ARN"),
+        (r#"{"taskArn": 42}"#.into(), "manual request is malformed"),
+        (r#"{"taskArn": "arn:aws:ecs:us-east-1:111122223333:task/p/a", "fix": "always"}"#.into(), "fix mode 'always'"),
+        (r#"{"taskArn": "arn:aws:ecs:us-east-1:111122223333:task/p/a", "fixx": "off"}"#.into(), "unknown field `fixx`"),
+        (r#"{"detail-type": "ECS Task State Change", "source": "aws.ecs", "detail": {}}"#.into(), "event is malformed"),
+        (broken_event, "is not an ECS task ARN"),
+    ];
+    for (input, expected) in cases {
+        let error = parse_text(&input).unwrap_err().to_string();
+        assert!(error.contains(expected), "{input}\n -> {error}");
+        assert!(!error.contains('\n'), "one line: {error}");
+    }
+}

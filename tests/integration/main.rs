@@ -1,0 +1,9 @@
+//! Integration tests: the engine, the Lambda handler and the CLI against the local AWS emulator
+//! (`make test` starts it). Each test works in an account of its own.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod registry;
+mod task_context;

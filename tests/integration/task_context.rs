@@ -1,0 +1,98 @@
+//! Task context: the manual ARN path, the event path through the Lambda handler, and where the
+//! security groups come from.
+
+use ecs_pull_doctor::checks::{Code, Severity, Verdict};
+use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::handler::Handler;
+use ecs_pull_doctor::settings::Modes;
+use lambda_runtime::{Context, LambdaEvent};
+
+use crate::registry::diagnose_by_arn;
+use crate::support::scenario::{Builder, event_for};
+use crate::support::account;
+
+#[tokio::test]
+async fn the_lambda_handler_diagnoses_the_event_and_recognises_a_repeat() {
+    let config = account("200000000011").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("cart").await;
+    let handler = Handler::new(AwsReader::new(config.clone()), Modes::lambda_default());
+    let event = event_for("image-tag-not-found", &task);
+
+    let report = handler.handle(LambdaEvent::new(event.clone(), Context::default())).await.unwrap();
+
+    assert_eq!(report.verdict, Verdict::Diagnosed, "{report:#?}");
+    assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
+    assert!(!report.duplicate);
+    // The event's container reason, not the task's "Task failed to start", is the message.
+    assert!(report.failure.message.contains("failed to resolve ref"), "{}", report.failure.message);
+    assert_eq!(report.task.service.as_deref(), Some("web"));
+    assert_eq!(report.task.security_groups, vec![task.network.security_group_id.clone()], "from the service");
+    assert_eq!(report.task.subnets, vec![task.network.subnet_id.clone()]);
+    assert_eq!(report.task.assign_public_ip, Some(false));
+
+    let again = handler.handle(LambdaEvent::new(event, Context::default())).await.unwrap();
+    assert!(again.duplicate, "same task, same detail.version");
+    assert_eq!(again.root_cause, report.root_cause);
+}
+
+#[tokio::test]
+async fn the_lambda_handler_rejects_bad_input_with_a_diagnostic() {
+    let config = account("200000000012").await;
+    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default());
+    let error = handler
+        .handle(LambdaEvent::new(serde_json::json!({"taskArn": "arn:aws:ecs:us-east-1:200000000012:cluster/x"}), Context::default()))
+        .await
+        .unwrap_err();
+    let diagnostic = lambda_runtime::Diagnostic::from(error);
+    assert_eq!(diagnostic.error_type, "InvalidInput");
+    assert!(diagnostic.error_message.contains("is not an ECS task ARN"), "{}", diagnostic.error_message);
+}
+
+#[tokio::test]
+async fn a_task_ecs_no_longer_knows_is_task_not_found() {
+    let config = account("200000000013").await;
+    let builder = Builder::new(&config).await;
+    aws_sdk_ecs::Client::new(&config).create_cluster().cluster_name("gone").send().await.unwrap();
+    let arn = format!("arn:aws:ecs:us-east-1:{}:task/gone/0123456789abcdef0123456789abcdef", builder.account);
+    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default());
+
+    let report = handler.handle(LambdaEvent::new(serde_json::json!({ "taskArn": arn }), Context::default())).await.unwrap();
+
+    assert_eq!(report.verdict, Verdict::Inconclusive);
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].code, Code::TaskNotFound);
+    assert_eq!(report.findings[0].severity, Severity::Info);
+    assert_eq!(report.findings[0].resource, arn);
+}
+
+#[tokio::test]
+async fn a_standalone_task_takes_its_security_groups_from_its_network_interface() {
+    let config = account("200000000014").await;
+    let builder = Builder::new(&config).await;
+    let network = builder.private_network("batch").await;
+    let repository = builder.repository("batch/job", &["1"]).await;
+    let role = builder.execution_role("batch-execution").await;
+    builder.log_group("/ecs/batch").await;
+    let image = format!("{repository}:2");
+    let definition = builder.fargate_task_definition("batch", &image, &role, "/ecs/batch").await;
+    let reason = format!("CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref {image}: not found");
+    let task = builder.stopped_service_task("batch", None, &definition, &image, &network, &reason).await;
+
+    let report = diagnose_by_arn(&config, &task).await;
+
+    assert_eq!(report.task.service, None);
+    assert_eq!(report.task.security_groups, vec![network.security_group_id.clone()], "from the ENI");
+    assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
+}
+
+#[tokio::test]
+async fn an_event_of_a_healthy_stop_is_not_applicable() {
+    let config = account("200000000015").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("calm").await;
+    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default());
+
+    let report = handler.handle(LambdaEvent::new(event_for("healthy-stopped", &task), Context::default())).await.unwrap();
+
+    assert_eq!(report.verdict, Verdict::NotApplicable);
+    assert!(report.findings.is_empty() && report.passed.is_empty(), "nothing was gathered");
+}

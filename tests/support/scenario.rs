@@ -1,0 +1,282 @@
+//! Builds realistic ECS environments in the emulator: a VPC with a private subnet and the endpoints a
+//! Fargate task needs, an ECR repository with the tags that exist, an execution role, a service and a
+//! task that stopped with a given reason.
+
+use aws_config::SdkConfig;
+use aws_sdk_ec2::types::{AttributeBooleanValue, VpcEndpointType};
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType, LogConfiguration,
+    LogDriver, NetworkConfiguration, NetworkMode,
+};
+
+use super::REGION;
+
+pub const EXECUTION_ROLE_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
+/// A manifest the emulator accepts; each tag gets its own digests.
+fn manifest(tag: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    tag.hash(&mut hasher);
+    let seed = hasher.finish();
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":1470,"digest":"sha256:{seed:064x}"}},"layers":[{{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":3370628,"digest":"sha256:{:064x}"}}]}}"#,
+        seed.rotate_left(17)
+    )
+}
+
+/// A private subnet with no route out, reached through VPC endpoints: what a locked-down Fargate
+/// service usually runs in.
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub route_table_id: String,
+    pub security_group_id: String,
+}
+
+/// What a scenario built, for the test to aim at.
+#[derive(Debug, Clone)]
+pub struct StoppedTask {
+    pub account: String,
+    pub task_arn: String,
+    pub cluster: String,
+    pub cluster_arn: String,
+    pub task_definition_arn: String,
+    pub image: String,
+    pub network: Network,
+    pub eni_id: Option<String>,
+    pub service: Option<String>,
+    pub stopped_reason: String,
+}
+
+pub struct Builder<'a> {
+    config: &'a SdkConfig,
+    pub account: String,
+}
+
+impl<'a> Builder<'a> {
+    pub async fn new(config: &'a SdkConfig) -> Builder<'a> {
+        let identity = aws_sdk_sts::Client::new(config).get_caller_identity().send().await.expect("sts:GetCallerIdentity");
+        Builder { config, account: identity.account().expect("account").to_string() }
+    }
+
+    pub fn ecr_host(&self) -> String {
+        format!("{}.dkr.ecr.{REGION}.amazonaws.com", self.account)
+    }
+
+    pub async fn private_network(&self, name: &str) -> Network {
+        let ec2 = aws_sdk_ec2::Client::new(self.config);
+        let vpc = ec2.create_vpc().cidr_block("10.0.0.0/16").send().await.expect("vpc");
+        let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
+        // Endpoint names resolve only with VPC DNS on (the emulator also needs it to give task ENIs a name).
+        for attribute in ["support", "hostnames"] {
+            let on = AttributeBooleanValue::builder().value(true).build();
+            let call = ec2.modify_vpc_attribute().vpc_id(&vpc_id);
+            let call = if attribute == "support" { call.enable_dns_support(on) } else { call.enable_dns_hostnames(on) };
+            call.send().await.expect("dns attribute");
+        }
+        let subnet = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.0.1.0/24").availability_zone(format!("{REGION}a")).send().await.expect("subnet");
+        let subnet_id = subnet.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string();
+        let table = ec2.create_route_table().vpc_id(&vpc_id).send().await.expect("route table");
+        let route_table_id = table.route_table().and_then(|t| t.route_table_id()).expect("rt id").to_string();
+        ec2.associate_route_table().route_table_id(&route_table_id).subnet_id(&subnet_id).send().await.expect("associate");
+        let group = ec2
+            .create_security_group()
+            .vpc_id(&vpc_id)
+            .group_name(format!("{name}-tasks"))
+            .description("tasks of the service")
+            .send()
+            .await
+            .expect("security group");
+        let security_group_id = group.group_id().expect("sg id").to_string();
+        for service in ["ecr.api", "ecr.dkr", "logs"] {
+            ec2.create_vpc_endpoint()
+                .vpc_id(&vpc_id)
+                .vpc_endpoint_type(VpcEndpointType::Interface)
+                .service_name(format!("com.amazonaws.{REGION}.{service}"))
+                .subnet_ids(&subnet_id)
+                .security_group_ids(&security_group_id)
+                .private_dns_enabled(true)
+                .send()
+                .await
+                .expect("interface endpoint");
+        }
+        ec2.create_vpc_endpoint()
+            .vpc_id(&vpc_id)
+            .vpc_endpoint_type(VpcEndpointType::Gateway)
+            .service_name(format!("com.amazonaws.{REGION}.s3"))
+            .route_table_ids(&route_table_id)
+            .send()
+            .await
+            .expect("s3 gateway endpoint");
+        Network { vpc_id, subnet_id, route_table_id, security_group_id }
+    }
+
+    /// A repository holding `tags`.
+    pub async fn repository(&self, name: &str, tags: &[&str]) -> String {
+        let ecr = aws_sdk_ecr::Client::new(self.config);
+        let created = ecr.create_repository().repository_name(name).send().await.expect("repository");
+        for tag in tags {
+            ecr.put_image().repository_name(name).image_tag(*tag).image_manifest(manifest(tag)).send().await.expect("put image");
+        }
+        created.repository().and_then(|r| r.repository_uri()).expect("uri").to_string()
+    }
+
+    pub async fn execution_role(&self, name: &str) -> String {
+        let iam = aws_sdk_iam::Client::new(self.config);
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let role = iam.create_role().role_name(name).assume_role_policy_document(trust).send().await.expect("role");
+        iam.attach_role_policy().role_name(name).policy_arn(EXECUTION_ROLE_POLICY).send().await.expect("attach policy");
+        role.role().map(|r| r.arn().to_string()).expect("role arn")
+    }
+
+    pub async fn log_group(&self, name: &str) {
+        aws_sdk_cloudwatchlogs::Client::new(self.config).create_log_group().log_group_name(name).send().await.expect("log group");
+    }
+
+    pub async fn fargate_task_definition(&self, family: &str, image: &str, execution_role: &str, log_group: &str) -> String {
+        let log = LogConfiguration::builder()
+            .log_driver(LogDriver::Awslogs)
+            .options("awslogs-group", log_group)
+            .options("awslogs-region", REGION)
+            .options("awslogs-stream-prefix", family)
+            .build()
+            .expect("log configuration");
+        let container = ContainerDefinition::builder()
+            .name("web")
+            .image(image)
+            .essential(true)
+            .memory(512) // the emulator's run_task needs it for Fargate
+            .log_configuration(log)
+            .build();
+        let registered = aws_sdk_ecs::Client::new(self.config)
+            .register_task_definition()
+            .family(family)
+            .network_mode(NetworkMode::Awsvpc)
+            .requires_compatibilities(Compatibility::Fargate)
+            .cpu("256")
+            .memory("512")
+            .execution_role_arn(execution_role)
+            .container_definitions(container)
+            .send()
+            .await
+            .expect("task definition");
+        registered.task_definition().and_then(|t| t.task_definition_arn()).expect("td arn").to_string()
+    }
+
+    /// A Fargate service in `network`, and one of its tasks that stopped with `reason`.
+    pub async fn stopped_service_task(
+        &self,
+        cluster: &str,
+        service: Option<&str>,
+        task_definition_arn: &str,
+        image: &str,
+        network: &Network,
+        reason: &str,
+    ) -> StoppedTask {
+        let ecs = aws_sdk_ecs::Client::new(self.config);
+        let created = ecs.create_cluster().cluster_name(cluster).send().await.expect("cluster");
+        let cluster_arn = created.cluster().and_then(|c| c.cluster_arn()).expect("cluster arn").to_string();
+        let vpc = AwsVpcConfiguration::builder()
+            .subnets(&network.subnet_id)
+            .security_groups(&network.security_group_id)
+            .assign_public_ip(AssignPublicIp::Disabled)
+            .build()
+            .expect("awsvpc configuration");
+        let network_configuration = NetworkConfiguration::builder().awsvpc_configuration(vpc).build();
+        if let Some(service) = service {
+            ecs.create_service()
+                .cluster(cluster)
+                .service_name(service)
+                .task_definition(task_definition_arn)
+                .desired_count(1)
+                .launch_type(LaunchType::Fargate)
+                .network_configuration(network_configuration.clone())
+                .send()
+                .await
+                .expect("service");
+        }
+        // The emulator starts no tasks for a service: run one in its group, as the scheduler would.
+        let group = service.map_or_else(|| format!("family:{cluster}"), |s| format!("service:{s}"));
+        let ran = ecs
+            .run_task()
+            .cluster(cluster)
+            .task_definition(task_definition_arn)
+            .launch_type(LaunchType::Fargate)
+            .group(group)
+            .started_by(if service.is_some() { "ecs-svc/4785120317249918373" } else { "manual" })
+            .network_configuration(network_configuration)
+            .send()
+            .await
+            .expect("run task");
+        let task = ran.tasks().first().expect("a task");
+        let task_arn = task.task_arn().expect("task arn").to_string();
+        let eni_id = task
+            .attachments()
+            .iter()
+            .flat_map(|a| a.details())
+            .find(|d| d.name() == Some("networkInterfaceId"))
+            .and_then(|d| d.value())
+            .map(str::to_string);
+        ecs.stop_task().cluster(cluster).task(&task_arn).reason(reason).send().await.expect("stop task");
+        StoppedTask {
+            account: self.account.clone(),
+            task_arn,
+            cluster: cluster.to_string(),
+            cluster_arn,
+            task_definition_arn: task_definition_arn.to_string(),
+            image: image.to_string(),
+            network: network.clone(),
+            eni_id,
+            service: service.map(str::to_string),
+            stopped_reason: reason.to_string(),
+        }
+    }
+
+    /// The demo's broken service: a private Fargate service whose task definition names a tag that
+    /// was never pushed (1.4.2; the repository holds 1.4.0 and 1.4.1).
+    pub async fn service_with_missing_tag(&self, name: &str) -> StoppedTask {
+        let network = self.private_network(name).await;
+        let repository = self.repository("shop/web", &["1.4.0", "1.4.1"]).await;
+        let role = self.execution_role(&format!("{name}-execution")).await;
+        let log_group = format!("/ecs/{name}");
+        self.log_group(&log_group).await;
+        let image = format!("{repository}:1.4.2");
+        let definition = self.fargate_task_definition(name, &image, &role, &log_group).await;
+        let reason = format!(
+            "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref {image}: not found"
+        );
+        self.stopped_service_task(name, Some("web"), &definition, &image, &network, &reason).await
+    }
+}
+
+/// The sample event `events/NAME.json` rewritten to describe `task`: what EventBridge would have
+/// delivered when that task stopped.
+pub fn event_for(name: &str, task: &StoppedTask) -> serde_json::Value {
+    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    // The samples live in account 111122223333; their messages name images there.
+    let text = text.replace("111122223333", &task.account);
+    let mut event: serde_json::Value = serde_json::from_str(&text).expect("sample events are JSON");
+    let detail = &mut event["detail"];
+    detail["taskArn"] = task.task_arn.clone().into();
+    detail["clusterArn"] = task.cluster_arn.clone().into();
+    detail["taskDefinitionArn"] = task.task_definition_arn.clone().into();
+    detail["group"] = task.service.as_ref().map_or_else(|| format!("family:{}", task.cluster), |s| format!("service:{s}")).into();
+    for container in detail["containers"].as_array_mut().into_iter().flatten() {
+        container["image"] = task.image.clone().into();
+        container["taskArn"] = task.task_arn.clone().into();
+    }
+    for attachment in detail["attachments"].as_array_mut().into_iter().flatten() {
+        for pair in attachment["details"].as_array_mut().into_iter().flatten() {
+            match pair["name"].as_str() {
+                Some("subnetId") => pair["value"] = task.network.subnet_id.clone().into(),
+                Some("networkInterfaceId") => pair["value"] = task.eni_id.clone().unwrap_or_default().into(),
+                _ => {}
+            }
+        }
+    }
+    event["resources"] = serde_json::json!([task.task_arn]);
+    event
+}
