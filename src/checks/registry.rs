@@ -83,13 +83,22 @@ fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
                     what: wanted,
                     "call": "ecr:DescribeImages",
                     "answer": "ImageNotFoundException",
+                    "recentTags": facts.recent_tags.as_ref().and_then(Fact::known),
                 }))
                 .remedy(format!(
-                    "Push {what} {wanted} to {}, or point {definition} at a {what} that exists. If it existed \
+                    "Push {what} {wanted} to {}, or point {definition} at a {what} that exists{}. If it existed \
                      before, check the repository's lifecycle policy: it may have expired the image.",
-                    repository.uri
+                    repository.uri,
+                    match facts.recent_tags.as_ref().and_then(Fact::known) {
+                        Some(tags) if !tags.is_empty() => format!(" (newest tags: {})", tags.join(", ")),
+                        Some(_) => " (the repository holds no tagged image)".to_string(),
+                        None => String::new(),
+                    }
                 )),
             );
+            if let Some(Fact::Failed(failure)) = &facts.recent_tags {
+                outcome.finding(could_not_check(failure, format!("which tags repository {} holds", repository.name)));
+            }
         }
         Fact::Known(Some(detail)) => {
             outcome.pass(

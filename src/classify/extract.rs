@@ -138,7 +138,6 @@ fn read_image(message: &str, facts: &mut MessageFacts) {
         if image.registry.is_public_internet() && facts.destination.is_none_or(|d| d == Destination::EcrRegistry) {
             facts.destination = Some(Destination::PublicRegistry);
         }
-        facts.image = Some(image);
     } else if let Some(c) = ECR_HOST.captures(message) {
         // "Get https://ACCOUNT.dkr.ecr.REGION.amazonaws.com/v2/": the registry, with no repository.
         facts.account = Some(c[1].to_string());

@@ -7,8 +7,6 @@ mod extract;
 
 use serde::Serialize;
 
-use crate::model::ImageRef;
-
 pub use extract::{extract_facts, find_kind};
 
 /// The error name the agent put in the message.
@@ -111,8 +109,6 @@ pub struct MessageFacts {
     /// The host the failing request went to, when a URL is in the message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_host: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<ImageRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_host: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -45,14 +45,26 @@ pub trait EcrReader: Sync {
         name: &str,
         selector: &ImageSelector,
     ) -> impl Future<Output = Fact<Option<ImageDetail>>> + Send;
+    /// The newest tags in a repository, newest first, at most `limit`.
+    fn recent_tags(
+        &self,
+        region: &str,
+        registry_id: &str,
+        name: &str,
+        limit: usize,
+    ) -> impl Future<Output = Fact<Vec<String>>> + Send;
 }
+
+/// How many of a repository's newest tags a missing-tag finding shows.
+const RECENT_TAGS: usize = 5;
 
 /// Everything the engine reads from AWS.
 pub trait Readers: EcsReader + Ec2Reader + EcrReader {}
 impl<T: EcsReader + Ec2Reader + EcrReader> Readers for T {}
 
 /// Gathers the snapshot for a task, in two rounds: the task definition and the network configuration
-/// together, then every ECR lookup together (the images come from the task definition).
+/// together, then every ECR lookup together (the images come from the task definition). A missing tag
+/// costs a third round, for the tags the repository does hold.
 pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
     let (task_definition, network) =
         tokio::join!(reader.describe_task_definition(&task.region, &task.task_definition_arn), network_config(reader, &task));
@@ -70,7 +82,14 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
                 reader.describe_repository(&region, &account, &image.repository),
                 reader.describe_image(&region, &account, &image.repository, &image.selector),
             );
-            EcrImageFacts { container, image, repository, image_detail }
+            // Only when the tag is missing: what is there is the likeliest fix.
+            let recent_tags = match (&repository, &image_detail) {
+                (Fact::Known(Some(_)), Fact::Known(None)) => {
+                    Some(reader.recent_tags(&region, &account, &image.repository, RECENT_TAGS).await)
+                }
+                _ => None,
+            };
+            EcrImageFacts { container, image, repository, image_detail, recent_tags }
         })
     });
     let ecr_images = join_all(lookups).await;

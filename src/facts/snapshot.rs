@@ -149,6 +149,8 @@ pub struct EcrImageFacts {
     pub repository: Fact<Option<RepositoryFacts>>,
     /// `None`: the tag or digest is not in the repository.
     pub image_detail: Fact<Option<ImageDetail>>,
+    /// The repository's newest tags, read only when the image is missing.
+    pub recent_tags: Option<Fact<Vec<String>>>,
 }
 
 /// Everything one diagnosis knows.

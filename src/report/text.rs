@@ -72,7 +72,10 @@ pub fn render_text(report: &Report, style: Style) -> String {
         (Verdict::NotApplicable, _) => p.paint(GREEN, "NOT APPLICABLE"),
     };
     let _ = writeln!(out, "{}", p.paint(BOLD, &verdict));
-    let _ = writeln!(out, "{}", report.verdict_reason);
+    // A diagnosed verdict's reason repeats the root cause's own line, which follows.
+    if report.verdict != Verdict::Diagnosed {
+        let _ = writeln!(out, "{}", report.verdict_reason);
+    }
     let _ = writeln!(out);
 
     for finding in &report.findings {

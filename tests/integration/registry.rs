@@ -35,6 +35,11 @@ async fn a_tag_that_was_never_pushed_is_the_root_cause() {
     assert_eq!(root.evidence["call"], "ecr:DescribeImages");
     assert_eq!(root.evidence["repositoryArn"], format!("arn:aws:ecr:{REGION}:200000000001:repository/shop/web"));
     assert!(root.remedy.contains("Push tag 1.4.2"), "{}", root.remedy);
+    // What the repository does hold, newest first (pushed in the same second here, so as a set).
+    let mut recent: Vec<String> = serde_json::from_value(root.evidence["recentTags"].clone()).unwrap();
+    recent.sort();
+    assert_eq!(recent, vec!["1.4.0", "1.4.1"]);
+    assert!(root.remedy.contains("newest tags: 1.4."), "{}", root.remedy);
     assert_eq!(errors(&report), vec![Code::EcrImageNotFound]);
     assert!(report.passed.iter().any(|p| p.check == "ecr-repository"), "the repository was checked and exists");
     assert_eq!(report.failure.facts.reference.as_deref(), Some("1.4.2"));

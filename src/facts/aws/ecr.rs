@@ -1,5 +1,5 @@
 use aws_sdk_ecr::Client;
-use aws_sdk_ecr::types::ImageIdentifier;
+use aws_sdk_ecr::types::{DescribeImagesFilter, ImageIdentifier, TagStatus};
 
 use super::{AwsReader, call_failure};
 use crate::facts::{EcrReader, Fact, ImageDetail, RepositoryFacts};
@@ -46,6 +46,27 @@ impl EcrReader for AwsReader {
                 Fact::Known(None)
             }
             Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}{selector}"), &error)),
+        }
+    }
+
+    async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
+        // One page is enough to show what is there; a repository with thousands of images is not read whole.
+        let answer = self
+            .ecr(region)
+            .describe_images()
+            .registry_id(registry_id)
+            .repository_name(name)
+            .filter(DescribeImagesFilter::builder().tag_status(TagStatus::Tagged).build())
+            .max_results(1000)
+            .send()
+            .await;
+        match answer {
+            Ok(output) => {
+                let mut images: Vec<_> = output.image_details().iter().collect();
+                images.sort_by_key(|d| std::cmp::Reverse(d.image_pushed_at().map(|t| (t.secs(), t.subsec_nanos()))));
+                Fact::Known(images.iter().flat_map(|d| d.image_tags()).take(limit).cloned().collect())
+            }
+            Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}"), &error)),
         }
     }
 }
