@@ -130,3 +130,181 @@ fn not_applicable(task: TaskSummary, failure: Failure, reason: String, modes: Mo
         duplicate: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::facts::{
+        CallFailure, ContainerDefinition, ContainerState, Ec2Reader, EcrReader, EcsReader, EniAttachment, ImageDetail,
+        NetworkConfig, NetworkSource, RepositoryFacts, TaskDefinitionFacts,
+    };
+    use crate::intake::ManualRequest;
+    use crate::model::ImageSelector;
+
+    const IMAGE: &str = "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.4.2";
+
+    /// Answers from fixtures and records every call, so tests can prove what the engine asked.
+    #[derive(Default)]
+    struct FakeAws {
+        calls: Mutex<Vec<String>>,
+        task: Option<TaskFacts>,
+        deny_repository: bool,
+        tags: Vec<&'static str>,
+    }
+
+    impl FakeAws {
+        fn record(&self, call: &str) {
+            self.calls.lock().unwrap().push(call.to_string());
+        }
+        fn calls(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl EcsReader for FakeAws {
+        async fn describe_task(&self, _: &TaskArn) -> Fact<Option<TaskFacts>> {
+            self.record("ecs:DescribeTasks");
+            Fact::Known(self.task.clone())
+        }
+        async fn describe_task_definition(&self, _: &str, arn: &str) -> Fact<TaskDefinitionFacts> {
+            self.record("ecs:DescribeTaskDefinition");
+            Fact::Known(TaskDefinitionFacts {
+                arn: arn.into(),
+                family: "shop-web".into(),
+                revision: 7,
+                containers: vec![ContainerDefinition { name: "web".into(), image: IMAGE.into(), essential: true, ..Default::default() }],
+                ..Default::default()
+            })
+        }
+        async fn describe_service_network(&self, _: &str, _: &str, _: &str) -> Fact<Option<NetworkConfig>> {
+            self.record("ecs:DescribeServices");
+            Fact::Known(Some(NetworkConfig {
+                subnets: vec!["subnet-from-service".into()],
+                security_groups: vec!["sg-1".into()],
+                assign_public_ip: Some(false),
+                source: NetworkSource::Service,
+            }))
+        }
+    }
+
+    impl Ec2Reader for FakeAws {
+        async fn describe_eni_network(&self, _: &str, _: &str) -> Fact<Option<NetworkConfig>> {
+            self.record("ec2:DescribeNetworkInterfaces");
+            Fact::Known(None)
+        }
+    }
+
+    impl EcrReader for FakeAws {
+        async fn describe_repository(&self, region: &str, registry: &str, name: &str) -> Fact<Option<RepositoryFacts>> {
+            self.record("ecr:DescribeRepositories");
+            if self.deny_repository {
+                return Fact::Failed(CallFailure {
+                    operation: "ecr:DescribeRepositories".into(),
+                    resource: format!("{registry}/{name}"),
+                    error_code: "AccessDeniedException".into(),
+                    message: "User is not authorized to perform: ecr:DescribeRepositories".into(),
+                });
+            }
+            Fact::Known(Some(RepositoryFacts {
+                arn: format!("arn:aws:ecr:{region}:{registry}:repository/{name}"),
+                name: name.into(),
+                registry_id: registry.into(),
+                uri: format!("{registry}.dkr.ecr.{region}.amazonaws.com/{name}"),
+            }))
+        }
+        async fn describe_image(&self, _: &str, _: &str, _: &str, selector: &ImageSelector) -> Fact<Option<ImageDetail>> {
+            self.record("ecr:DescribeImages");
+            let ImageSelector::Tag(tag) = selector else { return Fact::Known(None) };
+            Fact::Known(self.tags.contains(&tag.as_str()).then(|| ImageDetail { digest: None, tags: vec![tag.clone()] }))
+        }
+        async fn recent_tags(&self, _: &str, _: &str, _: &str, limit: usize) -> Fact<Vec<String>> {
+            self.record("ecr:DescribeImages(recent)");
+            Fact::Known(self.tags.iter().take(limit).map(|t| t.to_string()).collect())
+        }
+    }
+
+    fn stopped_task(reason: &str) -> TaskFacts {
+        TaskFacts {
+            arn: "arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123456789abcdef".into(),
+            region: "us-east-1".into(),
+            account: "111122223333".into(),
+            cluster: "prod".into(),
+            task_definition_arn: "arn:aws:ecs:us-east-1:111122223333:task-definition/shop-web:7".into(),
+            last_status: Some("STOPPED".into()),
+            stop_code: Some("TaskFailedToStart".into()),
+            stopped_reason: Some("Task failed to start".into()),
+            group: Some("service:web".into()),
+            containers: vec![ContainerState { name: "web".into(), image: Some(IMAGE.into()), reason: Some(reason.into()), ..Default::default() }],
+            eni: Some(EniAttachment { eni_id: Some("eni-1".into()), subnet_id: Some("subnet-1".into()), private_ip: None }),
+            ..Default::default()
+        }
+    }
+
+    const MISSING_TAG: &str = "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.4.2: not found";
+
+    #[tokio::test]
+    async fn a_stop_that_does_not_apply_makes_no_aws_call() {
+        let aws = FakeAws::default();
+        let mut healthy = stopped_task("Essential container in task exited");
+        healthy.stop_code = Some("EssentialContainerExited".into());
+        healthy.stopped_reason = Some("Essential container in task exited".into());
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(healthy)), &Modes::lambda_default()).await;
+        assert_eq!(report.verdict, Verdict::NotApplicable);
+
+        let mut running = stopped_task(MISSING_TAG);
+        running.last_status = Some("RUNNING".into());
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(running)), &Modes::lambda_default()).await;
+        assert_eq!(report.verdict, Verdict::NotApplicable);
+        assert_eq!(report.verdict_reason, "The task is RUNNING, not STOPPED.");
+
+        let other = Payload::OtherEvent { source: "aws.ec2".into(), detail_type: "EC2 Instance State-change Notification".into() };
+        assert_eq!(diagnose(&aws, other, &Modes::lambda_default()).await.verdict, Verdict::NotApplicable);
+        assert_eq!(aws.calls(), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn the_event_path_reads_each_fact_once_and_never_describes_the_task() {
+        let aws = FakeAws { tags: vec!["1.4.1"], ..Default::default() };
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default()).await;
+        assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
+        let mut calls = aws.calls();
+        calls.sort();
+        assert_eq!(
+            calls,
+            ["ecr:DescribeImages", "ecr:DescribeImages(recent)", "ecr:DescribeRepositories", "ecs:DescribeServices", "ecs:DescribeTaskDefinition"]
+        );
+        // The task's own subnet wins over the service's candidates; the groups come from the service.
+        assert_eq!(report.task.subnets, vec!["subnet-1"]);
+        assert_eq!(report.task.security_groups, vec!["sg-1"]);
+    }
+
+    #[tokio::test]
+    async fn a_denied_describe_becomes_check_failed_and_the_diagnosis_goes_on() {
+        let aws = FakeAws { deny_repository: true, ..Default::default() };
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default()).await;
+        assert_eq!(report.verdict, Verdict::Inconclusive, "{report:#?}");
+        let gap = report.findings.iter().find(|f| f.code == Code::CheckFailed).expect("CHECK_FAILED");
+        assert_eq!(gap.severity, Severity::Info);
+        assert_eq!(gap.evidence["call"], "ecr:DescribeRepositories");
+        assert_eq!(gap.evidence["errorCode"], "AccessDeniedException");
+        assert!(gap.remedy.contains("Allow ecr:DescribeRepositories"), "{}", gap.remedy);
+        assert!(report.passed.iter().any(|p| p.check == "task-definition"), "the other checks still ran");
+    }
+
+    #[tokio::test]
+    async fn a_manual_request_narrows_the_configured_modes() {
+        let aws = FakeAws { task: Some(stopped_task(MISSING_TAG)), ..Default::default() };
+        let configured = Modes { fix: crate::settings::FixMode::DryRun, ..Modes::lambda_default() };
+        let request = ManualRequest {
+            task: "arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123456789abcdef".parse().unwrap(),
+            fix: Some(crate::settings::FixMode::Apply),
+            runbook: Some(crate::settings::RunbookMode::Never),
+        };
+        let report = diagnose(&aws, Payload::Manual(request), &configured).await;
+        assert_eq!(report.mode.fix, crate::settings::FixMode::DryRun, "asked apply, allowed dry-run");
+        assert_eq!(report.mode.runbook, crate::settings::RunbookMode::Never);
+        assert_eq!(aws.calls()[0], "ecs:DescribeTasks");
+    }
+}

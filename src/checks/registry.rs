@@ -109,3 +109,95 @@ fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{CallFailure, ImageDetail, RepositoryFacts, TaskDefinitionFacts, TaskFacts};
+    use crate::model::ImageRef;
+
+    fn snapshot(images: Vec<EcrImageFacts>) -> Snapshot {
+        Snapshot {
+            task: TaskFacts::default(),
+            task_definition: Fact::Known(TaskDefinitionFacts { family: "shop-web".into(), revision: 7, ..Default::default() }),
+            network: None,
+            ecr_images: images,
+        }
+    }
+
+    fn lookup(raw: &str, repository: Fact<Option<RepositoryFacts>>, image_detail: Fact<Option<ImageDetail>>) -> EcrImageFacts {
+        EcrImageFacts { container: "web".into(), image: ImageRef::parse(raw).unwrap(), repository, image_detail, recent_tags: None }
+    }
+
+    fn repository() -> Fact<Option<RepositoryFacts>> {
+        Fact::Known(Some(RepositoryFacts {
+            arn: "arn:aws:ecr:eu-west-1:111122223333:repository/shop/web".into(),
+            name: "shop/web".into(),
+            registry_id: "111122223333".into(),
+            uri: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web".into(),
+        }))
+    }
+
+    fn denied(operation: &str) -> CallFailure {
+        CallFailure { operation: operation.into(), resource: "r".into(), error_code: "AccessDeniedException".into(), message: "no".into() }
+    }
+
+    const IMAGE: &str = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2";
+
+    #[test]
+    fn a_missing_repository_is_an_error_and_the_image_is_not_looked_at() {
+        let outcome = check(&snapshot(vec![lookup(IMAGE, Fact::Known(None), Fact::Known(None))]));
+        assert_eq!(outcome.findings.len(), 1);
+        let finding = &outcome.findings[0];
+        assert_eq!((finding.code, finding.severity), (Code::EcrRepositoryNotFound, Severity::Error));
+        assert_eq!(finding.resource, "arn:aws:ecr:eu-west-1:111122223333:repository/shop/web");
+        assert_eq!(finding.evidence["region"], "eu-west-1");
+        assert!(finding.remedy.contains("shop-web:7"), "{}", finding.remedy);
+        assert!(outcome.passes.is_empty());
+    }
+
+    #[test]
+    fn a_missing_tag_names_what_the_repository_holds() {
+        let mut facts = lookup(IMAGE, repository(), Fact::Known(None));
+        facts.recent_tags = Some(Fact::Known(vec!["1.4.1".into(), "1.4.0".into()]));
+        let outcome = check(&snapshot(vec![facts]));
+        let finding = &outcome.findings[0];
+        assert_eq!(finding.code, Code::EcrImageNotFound);
+        assert_eq!(finding.resource, IMAGE);
+        assert_eq!(finding.evidence["tag"], "1.4.2");
+        assert_eq!(finding.evidence["recentTags"], serde_json::json!(["1.4.1", "1.4.0"]));
+        assert!(finding.remedy.contains("(newest tags: 1.4.1, 1.4.0)"), "{}", finding.remedy);
+        assert_eq!(outcome.passes.len(), 1, "the repository itself passed");
+    }
+
+    #[test]
+    fn a_missing_digest_is_named_as_a_digest() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let raw = format!("111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web@{digest}");
+        let outcome = check(&snapshot(vec![lookup(&raw, repository(), Fact::Known(None))]));
+        assert_eq!(outcome.findings[0].evidence["digest"], digest);
+        assert!(outcome.findings[0].summary.contains("digest"));
+    }
+
+    #[test]
+    fn an_image_that_exists_passes_twice_and_finds_nothing() {
+        let detail = ImageDetail { digest: Some("sha256:1".into()), tags: vec!["1.4.2".into()] };
+        let outcome = check(&snapshot(vec![lookup(IMAGE, repository(), Fact::Known(Some(detail)))]));
+        assert!(outcome.findings.is_empty());
+        let checks: Vec<&str> = outcome.passes.iter().map(|p| p.check.as_str()).collect();
+        assert_eq!(checks, ["ecr-repository", "ecr-image"]);
+    }
+
+    #[test]
+    fn failed_lookups_say_what_was_not_checked() {
+        let outcome = check(&snapshot(vec![lookup(IMAGE, Fact::Failed(denied("ecr:DescribeRepositories")), Fact::Known(None))]));
+        assert_eq!(outcome.findings.len(), 1);
+        assert_eq!((outcome.findings[0].code, outcome.findings[0].severity), (Code::CheckFailed, Severity::Info));
+        assert!(outcome.findings[0].summary.contains("whether ECR repository shop/web exists"));
+
+        let mut facts = lookup(IMAGE, repository(), Fact::Known(None));
+        facts.recent_tags = Some(Fact::Failed(denied("ecr:DescribeImages")));
+        let codes: Vec<Code> = check(&snapshot(vec![facts])).findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::EcrImageNotFound, Code::CheckFailed]);
+    }
+}
