@@ -2,6 +2,7 @@
 
 mod finding;
 mod gaps;
+pub mod policy;
 mod registry;
 mod verdict;
 
