@@ -182,7 +182,7 @@ mod tests {
             self.record("ecs:DescribeServices");
             Fact::Known(Some(NetworkConfig {
                 subnets: vec!["subnet-from-service".into()],
-                security_groups: vec!["sg-1".into()],
+                security_groups: vec!["sg-task".into()],
                 assign_public_ip: Some(false),
                 source: NetworkSource::Service,
             }))
@@ -193,6 +193,14 @@ mod tests {
         async fn describe_eni_network(&self, _: &str, _: &str) -> Fact<Option<NetworkConfig>> {
             self.record("ec2:DescribeNetworkInterfaces");
             Fact::Known(None)
+        }
+        async fn describe_subnet(&self, _: &str, id: &str) -> Fact<Option<crate::facts::Subnet>> {
+            self.record("ec2:DescribeSubnets");
+            Fact::Known(Some(crate::facts::Subnet { id: id.into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: None }))
+        }
+        async fn describe_vpc(&self, _: &str, vpc_id: &str) -> crate::facts::VpcFacts {
+            self.record(&format!("ec2:DescribeVpc({vpc_id})"));
+            crate::facts::fixtures::private_vpc()
         }
     }
 
@@ -237,7 +245,7 @@ mod tests {
             stopped_reason: Some("Task failed to start".into()),
             group: Some("service:web".into()),
             containers: vec![ContainerState { name: "web".into(), image: Some(IMAGE.into()), reason: Some(reason.into()), ..Default::default() }],
-            eni: Some(EniAttachment { eni_id: Some("eni-1".into()), subnet_id: Some("subnet-1".into()), private_ip: None }),
+            eni: Some(EniAttachment { eni_id: Some("eni-1".into()), subnet_id: Some("subnet-task".into()), private_ip: Some("10.0.1.23".into()) }),
             ..Default::default()
         }
     }
@@ -273,11 +281,19 @@ mod tests {
         calls.sort();
         assert_eq!(
             calls,
-            ["ecr:DescribeImages", "ecr:DescribeImages(recent)", "ecr:DescribeRepositories", "ecs:DescribeServices", "ecs:DescribeTaskDefinition"]
+            [
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpc(vpc-1)",
+                "ecr:DescribeImages",
+                "ecr:DescribeImages(recent)",
+                "ecr:DescribeRepositories",
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition"
+            ]
         );
         // The task's own subnet wins over the service's candidates; the groups come from the service.
-        assert_eq!(report.task.subnets, vec!["subnet-1"]);
-        assert_eq!(report.task.security_groups, vec!["sg-1"]);
+        assert_eq!(report.task.subnets, vec!["subnet-task"]);
+        assert_eq!(report.task.security_groups, vec!["sg-task"]);
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 
 mod finding;
 mod gaps;
+pub mod network;
 pub mod policy;
 mod registry;
 mod verdict;
@@ -16,7 +17,8 @@ use crate::facts::{CallFailure, Snapshot};
 /// Runs every check over the snapshot.
 pub fn run(snapshot: &Snapshot) -> Outcome {
     let mut outcome = Outcome::default();
-    for check in [gaps::check, registry::check] {
+    // Network first: among findings that explain a failure equally well, the earlier one is the root.
+    for check in [gaps::check, network::check, registry::check] {
         outcome.extend(check(snapshot));
     }
     outcome

@@ -121,6 +121,7 @@ mod tests {
             task: TaskFacts::default(),
             task_definition: Fact::Known(TaskDefinitionFacts { family: "shop-web".into(), revision: 7, ..Default::default() }),
             network: None,
+            vpc: None,
             ecr_images: images,
         }
     }

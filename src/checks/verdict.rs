@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Code, Finding, Severity};
-use crate::classify::{Category, Failure};
+use crate::classify::{Category, Destination, Failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -83,7 +83,21 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
         return 0;
     }
     let facts = &failure.facts;
-    let names_it = !finding.resource.is_empty() && failure.message.contains(&finding.resource)
+    // Network findings name the services they cut off; the message names where the request went.
+    let service = facts.destination.map(|destination| match destination {
+        Destination::EcrApi => "ecr.api",
+        Destination::EcrRegistry => "ecr.dkr",
+        Destination::EcrLayerBucket => "s3",
+        Destination::PublicRegistry => "internet",
+        Destination::SecretsManager => "secretsmanager",
+        Destination::SsmParameterStore => "ssm",
+        Destination::CloudWatchLogs => "logs",
+    });
+    let cuts_off_destination = service.is_some_and(|service| {
+        finding.evidence["services"].as_array().is_some_and(|services| services.iter().any(|s| s == service))
+    });
+    let names_it = cuts_off_destination
+        || !finding.resource.is_empty() && failure.message.contains(&finding.resource)
         || facts.repository.as_deref().is_some_and(|repository| {
             finding.resource.ends_with(&format!("/{repository}"))
                 || finding.resource.contains(&format!("/{repository}:"))
@@ -172,6 +186,19 @@ mod tests {
         let outcome = decide(&failure, &mut findings);
         assert_eq!(outcome.root_cause, Some(Code::NoInternetRoute));
         assert_eq!(findings[0].code, Code::NoInternetRoute);
+    }
+
+    #[test]
+    fn the_network_finding_that_cuts_off_the_messages_destination_wins() {
+        let failure = classify_message(ECR_TIMEOUT);
+        let mut findings = vec![
+            error(Code::VpcEndpointPrivateDnsDisabled, "vpce-logs").evidence(serde_json::json!({"services": ["logs"]})),
+            error(Code::SecurityGroupBlocksEgress, "sg-1").evidence(serde_json::json!({"services": ["s3"]})),
+            error(Code::VpcEndpointMissing, "vpc-1").evidence(serde_json::json!({"services": ["ecr.dkr", "ecr.api"]})),
+        ];
+        let outcome = decide(&failure, &mut findings);
+        assert_eq!(outcome.root_cause, Some(Code::VpcEndpointMissing));
+        assert_eq!(findings[0].resource, "vpc-1");
     }
 
     #[test]

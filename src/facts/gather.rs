@@ -6,8 +6,8 @@ use std::future::Future;
 use futures::future::join_all;
 
 use super::{
-    CallFailure, EcrImageFacts, Fact, ImageDetail, NetworkConfig, RepositoryFacts, Snapshot,
-    TaskDefinitionFacts, TaskFacts,
+    CallFailure, EcrImageFacts, Fact, ImageDetail, NetworkConfig, RepositoryFacts, Snapshot, Subnet,
+    TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
 use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
 
@@ -27,6 +27,10 @@ pub trait EcsReader: Sync {
 pub trait Ec2Reader: Sync {
     /// `Known(None)`: the ENI is gone (Fargate deletes it when the task stops).
     fn describe_eni_network(&self, region: &str, eni_id: &str) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
+    /// `Known(None)`: no such subnet.
+    fn describe_subnet(&self, region: &str, subnet_id: &str) -> impl Future<Output = Fact<Option<Subnet>>> + Send;
+    /// Everything about a VPC, each part from its own call, read concurrently.
+    fn describe_vpc(&self, region: &str, vpc_id: &str) -> impl Future<Output = VpcFacts> + Send;
 }
 
 pub trait EcrReader: Sync {
@@ -62,12 +66,22 @@ const RECENT_TAGS: usize = 5;
 pub trait Readers: EcsReader + Ec2Reader + EcrReader {}
 impl<T: EcsReader + Ec2Reader + EcrReader> Readers for T {}
 
-/// Gathers the snapshot for a task, in two rounds: the task definition and the network configuration
-/// together, then every ECR lookup together (the images come from the task definition). A missing tag
-/// costs a third round, for the tags the repository does hold.
+/// Gathers the snapshot for a task in two rounds. First the task definition, the network settings
+/// and the task's subnet (for its VPC) together; then the whole VPC and every ECR lookup together,
+/// since the images come from the task definition and the VPC from the subnet. A missing tag adds
+/// one call, for the tags the repository does hold.
 pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
-    let (task_definition, network) =
-        tokio::join!(reader.describe_task_definition(&task.region, &task.task_definition_arn), network_config(reader, &task));
+    let subnet_id = task.eni.as_ref().and_then(|e| e.subnet_id.clone());
+    let (task_definition, network, subnet) = tokio::join!(
+        reader.describe_task_definition(&task.region, &task.task_definition_arn),
+        network_config(reader, &task),
+        async {
+            match &subnet_id {
+                Some(id) => Some(reader.describe_subnet(&task.region, id).await),
+                None => None,
+            }
+        },
+    );
 
     // The task definition names the images; when it cannot be read, the task's own record still does.
     let images: Vec<(String, String)> = match task_definition.known() {
@@ -92,9 +106,21 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
             EcrImageFacts { container, image, repository, image_detail, recent_tags }
         })
     });
-    let ecr_images = join_all(lookups).await;
+    let vpc = async {
+        match subnet? {
+            Fact::Known(Some(subnet)) => Some(Fact::Known(reader.describe_vpc(&task.region, &subnet.vpc_id).await)),
+            Fact::Known(None) => Some(Fact::Failed(CallFailure {
+                operation: "ec2:DescribeSubnets".into(),
+                resource: subnet_id.clone().unwrap_or_default(),
+                error_code: "InvalidSubnetID.NotFound".into(),
+                message: "the task's subnet no longer exists".into(),
+            })),
+            Fact::Failed(failure) => Some(Fact::Failed(failure)),
+        }
+    };
+    let (ecr_images, vpc) = tokio::join!(join_all(lookups), vpc);
 
-    Snapshot { task, task_definition, network, ecr_images }
+    Snapshot { task, task_definition, network, vpc, ecr_images }
 }
 
 /// The security groups and public IP setting, which the event does not carry: from the service when

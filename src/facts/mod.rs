@@ -5,9 +5,14 @@
 
 pub mod aws;
 mod gather;
+mod network;
 mod snapshot;
 
+#[cfg(test)]
+pub mod fixtures;
+
 pub use gather::{Ec2Reader, EcrReader, EcsReader, Readers, gather};
+pub use network::*;
 pub use snapshot::*;
 
 use serde::Serialize;

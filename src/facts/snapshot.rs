@@ -2,7 +2,7 @@
 
 use crate::model::ImageRef;
 
-use super::Fact;
+use super::{Fact, VpcFacts};
 
 /// The stopped task, from the EventBridge event or from ecs:DescribeTasks.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -160,5 +160,7 @@ pub struct Snapshot {
     pub task_definition: Fact<TaskDefinitionFacts>,
     /// `None` when the task has no ENI to speak of (bridge or host networking on EC2).
     pub network: Option<Fact<NetworkConfig>>,
+    /// The task's VPC; `None` when the task has no subnet of its own (bridge or host networking).
+    pub vpc: Option<Fact<VpcFacts>>,
     pub ecr_images: Vec<EcrImageFacts>,
 }

@@ -5,5 +5,6 @@
 mod support;
 
 mod cli;
+mod network;
 mod registry;
 mod task_context;

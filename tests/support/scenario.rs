@@ -3,7 +3,7 @@
 //! task that stopped with a given reason.
 
 use aws_config::SdkConfig;
-use aws_sdk_ec2::types::{AttributeBooleanValue, VpcEndpointType};
+use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange, UserIdGroupPair, VpcEndpointType};
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType, LogConfiguration,
     LogDriver, NetworkConfiguration, NetworkMode,
@@ -25,14 +25,67 @@ fn manifest(tag: &str) -> String {
     )
 }
 
-/// A private subnet with no route out, reached through VPC endpoints: what a locked-down Fargate
-/// service usually runs in.
+/// The task's network as built.
 #[derive(Debug, Clone)]
 pub struct Network {
     pub vpc_id: String,
     pub subnet_id: String,
     pub route_table_id: String,
     pub security_group_id: String,
+    pub endpoint_group_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Internet {
+    None,
+    Gateway,
+    Nat,
+    DeletedNat,
+}
+
+/// How to build a task's network. The default is what a locked-down Fargate service runs in: a
+/// private subnet with no route out, reaching AWS through VPC endpoints, all of them healthy.
+#[derive(Debug, Clone)]
+pub struct NetworkSpec {
+    pub interface_endpoints: Vec<&'static str>,
+    pub private_dns: bool,
+    pub interface_policy: Vec<(&'static str, String)>,
+    pub s3_gateway: bool,
+    pub s3_on_task_route_table: bool,
+    pub s3_policy: Option<String>,
+    pub internet: Internet,
+    pub task_egress_443: bool,
+    pub endpoint_admits_tasks: bool,
+    pub acl_denies_443_out: bool,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            interface_endpoints: vec!["ecr.api", "ecr.dkr", "logs"],
+            private_dns: true,
+            interface_policy: vec![],
+            s3_gateway: true,
+            s3_on_task_route_table: true,
+            s3_policy: None,
+            internet: Internet::None,
+            task_egress_443: true,
+            endpoint_admits_tasks: true,
+            acl_denies_443_out: false,
+        }
+    }
+}
+
+impl NetworkSpec {
+    /// A private subnet behind a NAT gateway, with no endpoints.
+    pub fn nat() -> Self {
+        NetworkSpec { interface_endpoints: vec![], s3_gateway: false, internet: Internet::Nat, ..NetworkSpec::default() }
+    }
+
+    /// No endpoints and no route out.
+    pub fn isolated() -> Self {
+        NetworkSpec { interface_endpoints: vec![], s3_gateway: false, ..NetworkSpec::default() }
+    }
 }
 
 /// What a scenario built, for the test to aim at.
@@ -66,51 +119,136 @@ impl<'a> Builder<'a> {
     }
 
     pub async fn private_network(&self, name: &str) -> Network {
+        self.network(name, &NetworkSpec::default()).await
+    }
+
+    /// A VPC and the task's subnet, built as `spec` says.
+    pub async fn network(&self, name: &str, spec: &NetworkSpec) -> Network {
         let ec2 = aws_sdk_ec2::Client::new(self.config);
         let vpc = ec2.create_vpc().cidr_block("10.0.0.0/16").send().await.expect("vpc");
         let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
         // Endpoint names resolve only with VPC DNS on (the emulator also needs it to give task ENIs a name).
-        for attribute in ["support", "hostnames"] {
-            let on = AttributeBooleanValue::builder().value(true).build();
-            let call = ec2.modify_vpc_attribute().vpc_id(&vpc_id);
-            let call = if attribute == "support" { call.enable_dns_support(on) } else { call.enable_dns_hostnames(on) };
-            call.send().await.expect("dns attribute");
-        }
+        self.set_vpc_dns(&vpc_id, true, true).await;
         let subnet = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.0.1.0/24").availability_zone(format!("{REGION}a")).send().await.expect("subnet");
         let subnet_id = subnet.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string();
         let table = ec2.create_route_table().vpc_id(&vpc_id).send().await.expect("route table");
         let route_table_id = table.route_table().and_then(|t| t.route_table_id()).expect("rt id").to_string();
         ec2.associate_route_table().route_table_id(&route_table_id).subnet_id(&subnet_id).send().await.expect("associate");
-        let group = ec2
-            .create_security_group()
-            .vpc_id(&vpc_id)
-            .group_name(format!("{name}-tasks"))
-            .description("tasks of the service")
-            .send()
-            .await
-            .expect("security group");
-        let security_group_id = group.group_id().expect("sg id").to_string();
-        for service in ["ecr.api", "ecr.dkr", "logs"] {
-            ec2.create_vpc_endpoint()
+        let group = |suffix: &str, description: &str| {
+            ec2.create_security_group().vpc_id(&vpc_id).group_name(format!("{name}-{suffix}")).description(description).send()
+        };
+        let security_group_id = group("tasks", "tasks of the service").await.expect("task group").group_id().expect("sg id").to_string();
+        let endpoint_group_id = group("endpoints", "interface endpoints").await.expect("endpoint group").group_id().expect("sg id").to_string();
+        let admit = if spec.endpoint_admits_tasks {
+            IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443).user_id_group_pairs(UserIdGroupPair::builder().group_id(&security_group_id).build()).build()
+        } else {
+            IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443).ip_ranges(IpRange::builder().cidr_ip("10.9.0.0/16").build()).build()
+        };
+        ec2.authorize_security_group_ingress().group_id(&endpoint_group_id).ip_permissions(admit).send().await.expect("endpoint ingress");
+        if !spec.task_egress_443 {
+            let everything = IpPermission::builder().ip_protocol("-1").ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build()).build();
+            ec2.revoke_security_group_egress().group_id(&security_group_id).ip_permissions(everything).send().await.expect("revoke egress");
+            let http = IpPermission::builder().ip_protocol("tcp").from_port(80).to_port(80).ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build()).build();
+            ec2.authorize_security_group_egress().group_id(&security_group_id).ip_permissions(http).send().await.expect("http egress");
+        }
+        for service in &spec.interface_endpoints {
+            let mut request = ec2
+                .create_vpc_endpoint()
                 .vpc_id(&vpc_id)
                 .vpc_endpoint_type(VpcEndpointType::Interface)
                 .service_name(format!("com.amazonaws.{REGION}.{service}"))
                 .subnet_ids(&subnet_id)
-                .security_group_ids(&security_group_id)
-                .private_dns_enabled(true)
+                .security_group_ids(&endpoint_group_id)
+                .private_dns_enabled(spec.private_dns);
+            if let Some((_, policy)) = spec.interface_policy.iter().find(|(s, _)| s == service) {
+                request = request.policy_document(policy);
+            }
+            request.send().await.expect("interface endpoint");
+        }
+        if spec.s3_gateway {
+            let main = ec2
+                .describe_route_tables()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc_id).build())
+                .filters(aws_sdk_ec2::types::Filter::builder().name("association.main").values("true").build())
                 .send()
                 .await
-                .expect("interface endpoint");
+                .expect("main route table");
+            let main_id = main.route_tables().first().and_then(|t| t.route_table_id()).expect("main table").to_string();
+            let mut request = ec2
+                .create_vpc_endpoint()
+                .vpc_id(&vpc_id)
+                .vpc_endpoint_type(VpcEndpointType::Gateway)
+                .service_name(format!("com.amazonaws.{REGION}.s3"))
+                .route_table_ids(if spec.s3_on_task_route_table { &route_table_id } else { &main_id });
+            if let Some(policy) = &spec.s3_policy {
+                request = request.policy_document(policy);
+            }
+            request.send().await.expect("s3 gateway endpoint");
         }
-        ec2.create_vpc_endpoint()
-            .vpc_id(&vpc_id)
-            .vpc_endpoint_type(VpcEndpointType::Gateway)
-            .service_name(format!("com.amazonaws.{REGION}.s3"))
-            .route_table_ids(&route_table_id)
-            .send()
-            .await
-            .expect("s3 gateway endpoint");
-        Network { vpc_id, subnet_id, route_table_id, security_group_id }
+        match spec.internet {
+            Internet::None => {}
+            Internet::Gateway => {
+                let igw = self.internet_gateway(&vpc_id).await;
+                ec2.create_route().route_table_id(&route_table_id).destination_cidr_block("0.0.0.0/0").gateway_id(igw).send().await.expect("igw route");
+            }
+            Internet::Nat | Internet::DeletedNat => {
+                let igw = self.internet_gateway(&vpc_id).await;
+                let public = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.0.9.0/24").send().await.expect("public subnet");
+                let public_id = public.subnet().and_then(|s| s.subnet_id()).expect("public subnet id").to_string();
+                let public_table = ec2.create_route_table().vpc_id(&vpc_id).send().await.expect("public table");
+                let public_table_id = public_table.route_table().and_then(|t| t.route_table_id()).expect("id").to_string();
+                ec2.associate_route_table().route_table_id(&public_table_id).subnet_id(&public_id).send().await.expect("associate public");
+                ec2.create_route().route_table_id(&public_table_id).destination_cidr_block("0.0.0.0/0").gateway_id(igw).send().await.expect("public route");
+                let address = ec2.allocate_address().domain(aws_sdk_ec2::types::DomainType::Vpc).send().await.expect("eip");
+                let nat = ec2.create_nat_gateway().subnet_id(&public_id).allocation_id(address.allocation_id().expect("allocation")).send().await.expect("nat");
+                let nat_id = nat.nat_gateway().and_then(|n| n.nat_gateway_id()).expect("nat id").to_string();
+                ec2.create_route().route_table_id(&route_table_id).destination_cidr_block("0.0.0.0/0").nat_gateway_id(&nat_id).send().await.expect("nat route");
+                if spec.internet == Internet::DeletedNat {
+                    ec2.delete_nat_gateway().nat_gateway_id(&nat_id).send().await.expect("delete nat");
+                }
+            }
+        }
+        if spec.acl_denies_443_out {
+            let acls = ec2
+                .describe_network_acls()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("association.subnet-id").values(&subnet_id).build())
+                .send()
+                .await
+                .expect("network acls");
+            let acl_id = acls.network_acls().first().and_then(|a| a.network_acl_id()).expect("subnet acl").to_string();
+            ec2.create_network_acl_entry()
+                .network_acl_id(&acl_id)
+                .rule_number(50)
+                .egress(true)
+                .protocol("6")
+                .rule_action(aws_sdk_ec2::types::RuleAction::Deny)
+                .cidr_block("0.0.0.0/0")
+                .port_range(aws_sdk_ec2::types::PortRange::builder().from(443).to(443).build())
+                .send()
+                .await
+                .expect("deny entry");
+        }
+        Network { vpc_id, subnet_id, route_table_id, security_group_id, endpoint_group_id }
+    }
+
+    async fn internet_gateway(&self, vpc_id: &str) -> String {
+        let ec2 = aws_sdk_ec2::Client::new(self.config);
+        let igw = ec2.create_internet_gateway().send().await.expect("igw");
+        let id = igw.internet_gateway().and_then(|g| g.internet_gateway_id()).expect("igw id").to_string();
+        ec2.attach_internet_gateway().internet_gateway_id(&id).vpc_id(vpc_id).send().await.expect("attach igw");
+        id
+    }
+
+    /// The emulator needs DNS hostnames on while it starts a task; tests that want them off turn
+    /// them off afterwards.
+    pub async fn set_vpc_dns(&self, vpc_id: &str, support: bool, hostnames: bool) {
+        let ec2 = aws_sdk_ec2::Client::new(self.config);
+        for (attribute, value) in [("support", support), ("hostnames", hostnames)] {
+            let value = AttributeBooleanValue::builder().value(value).build();
+            let call = ec2.modify_vpc_attribute().vpc_id(vpc_id);
+            let call = if attribute == "support" { call.enable_dns_support(value) } else { call.enable_dns_hostnames(value) };
+            call.send().await.expect("dns attribute");
+        }
     }
 
     /// A repository holding `tags`.
@@ -237,17 +375,24 @@ impl<'a> Builder<'a> {
     /// The demo's broken service: a private Fargate service whose task definition names a tag that
     /// was never pushed (1.4.2; the repository holds 1.4.0 and 1.4.1).
     pub async fn service_with_missing_tag(&self, name: &str) -> StoppedTask {
-        let network = self.private_network(name).await;
-        let repository = self.repository("shop/web", &["1.4.0", "1.4.1"]).await;
-        let role = self.execution_role(&format!("{name}-execution")).await;
-        let log_group = format!("/ecs/{name}");
-        self.log_group(&log_group).await;
-        let image = format!("{repository}:1.4.2");
-        let definition = self.fargate_task_definition(name, &image, &role, &log_group).await;
+        let image = format!("{}/shop/web:1.4.2", self.ecr_host());
         let reason = format!(
             "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref {image}: not found"
         );
-        self.stopped_service_task(name, Some("web"), &definition, &image, &network, &reason).await
+        self.fargate_service(name, &NetworkSpec::default(), &["1.4.0", "1.4.1"], "1.4.2", &reason).await
+    }
+
+    /// A Fargate service `web` in a network built as `spec` says, whose image `shop/web:TAG` is in a
+    /// repository holding `tags`, and one of its tasks stopped with `reason`.
+    pub async fn fargate_service(&self, name: &str, spec: &NetworkSpec, tags: &[&str], tag: &str, reason: &str) -> StoppedTask {
+        let network = self.network(name, spec).await;
+        let repository = self.repository("shop/web", tags).await;
+        let role = self.execution_role(&format!("{name}-execution")).await;
+        let log_group = format!("/ecs/{name}");
+        self.log_group(&log_group).await;
+        let image = format!("{repository}:{tag}");
+        let definition = self.fargate_task_definition(name, &image, &role, &log_group).await;
+        self.stopped_service_task(name, Some("web"), &definition, &image, &network, reason).await
     }
 }
 

@@ -19,6 +19,12 @@ pub enum Principal {
 }
 
 impl Principal {
+    /// An AWS principal no policy names, such as the signer of a presigned URL: only a grant to
+    /// every principal (`*`, `{"AWS": "*"}`) covers it.
+    pub fn unnamed() -> Principal {
+        Principal::Aws { arn: String::new(), account: String::new() }
+    }
+
     /// A role or user ARN; `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION` counts as the role.
     pub fn aws(arn: &str) -> Principal {
         let account = arn.split(':').nth(4).unwrap_or_default().to_string();

@@ -1,13 +1,43 @@
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::types::{Filter, RouteState, RuleAction, VpcAttributeName, VpcEndpointType};
 
 use super::{AwsReader, call_failure};
-use crate::facts::{Ec2Reader, Fact, NetworkConfig, NetworkSource};
+use crate::facts::{
+    AclEntry, Ec2Reader, EndpointKind, Fact, NatGateway, NetworkAcl, NetworkConfig, NetworkSource, PrefixList, Route,
+    RouteTable, SecurityGroup, SecurityGroupRule, Subnet, VpcEndpoint, VpcFacts,
+};
 
 impl AwsReader {
     fn ec2(&self, region: &str) -> Client {
         Client::new(&self.in_region(region))
     }
+}
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+/// Collects every page of a paginated describe call, or the first failure.
+macro_rules! all_pages {
+    ($operation:literal, $resource:expr, $request:expr, $items:ident, $map:expr) => {{
+        let mut pages = $request.into_paginator().send();
+        let mut out = Vec::new();
+        let mut failure = None;
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => out.extend(page.$items().iter().map($map)),
+                Err(error) => {
+                    failure = Some(call_failure($operation, $resource, &error));
+                    break;
+                }
+            }
+        }
+        match failure {
+            Some(failure) => Fact::Failed(failure),
+            None => Fact::Known(out),
+        }
+    }};
 }
 
 impl Ec2Reader for AwsReader {
@@ -22,5 +52,184 @@ impl Ec2Reader for AwsReader {
             Err(error) if error.code() == Some("InvalidNetworkInterfaceID.NotFound") => Fact::Known(None),
             Err(error) => Fact::Failed(call_failure("ec2:DescribeNetworkInterfaces", eni_id, &error)),
         }
+    }
+
+    async fn describe_subnet(&self, region: &str, subnet_id: &str) -> Fact<Option<Subnet>> {
+        match self.ec2(region).describe_subnets().subnet_ids(subnet_id).send().await {
+            Ok(output) => Fact::Known(output.subnets().first().map(subnet)),
+            Err(error) if error.code() == Some("InvalidSubnetID.NotFound") => Fact::Known(None),
+            Err(error) => Fact::Failed(call_failure("ec2:DescribeSubnets", subnet_id, &error)),
+        }
+    }
+
+    async fn describe_vpc(&self, region: &str, vpc_id: &str) -> VpcFacts {
+        let ec2 = self.ec2(region);
+        let by_vpc = || filter("vpc-id", vpc_id);
+        let (subnets, route_tables, nat_gateways, internet_gateways, endpoints, security_groups, network_acls, dns_support, dns_hostnames, s3_prefix_list) = tokio::join!(
+            async { all_pages!("ec2:DescribeSubnets", vpc_id, ec2.describe_subnets().filters(by_vpc()), subnets, subnet) },
+            async { all_pages!("ec2:DescribeRouteTables", vpc_id, ec2.describe_route_tables().filters(by_vpc()), route_tables, route_table) },
+            async { all_pages!("ec2:DescribeNatGateways", vpc_id, ec2.describe_nat_gateways().filter(by_vpc()), nat_gateways, nat_gateway) },
+            async {
+                all_pages!("ec2:DescribeInternetGateways", vpc_id, ec2.describe_internet_gateways().filters(filter("attachment.vpc-id", vpc_id)), internet_gateways, |g| g.internet_gateway_id().unwrap_or_default().to_string())
+            },
+            async { all_pages!("ec2:DescribeVpcEndpoints", vpc_id, ec2.describe_vpc_endpoints().filters(by_vpc()), vpc_endpoints, endpoint) },
+            async { all_pages!("ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group) },
+            async { all_pages!("ec2:DescribeNetworkAcls", vpc_id, ec2.describe_network_acls().filters(by_vpc()), network_acls, network_acl) },
+            vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport),
+            vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames),
+            s3_prefix_list(&ec2, region),
+        );
+        VpcFacts {
+            vpc_id: vpc_id.to_string(),
+            subnets,
+            route_tables,
+            nat_gateways,
+            internet_gateways,
+            endpoints,
+            security_groups,
+            network_acls,
+            dns_support,
+            dns_hostnames,
+            s3_prefix_list,
+        }
+    }
+}
+
+async fn vpc_attribute(ec2: &Client, vpc_id: &str, attribute: VpcAttributeName) -> Fact<bool> {
+    match ec2.describe_vpc_attribute().vpc_id(vpc_id).attribute(attribute.clone()).send().await {
+        Ok(output) => {
+            let value = match attribute {
+                VpcAttributeName::EnableDnsSupport => output.enable_dns_support(),
+                _ => output.enable_dns_hostnames(),
+            };
+            Fact::Known(value.and_then(|v| v.value()).unwrap_or(false))
+        }
+        Err(error) => Fact::Failed(call_failure("ec2:DescribeVpcAttribute", &format!("{vpc_id} {}", attribute.as_str()), &error)),
+    }
+}
+
+async fn s3_prefix_list(ec2: &Client, region: &str) -> Fact<Option<PrefixList>> {
+    let name = format!("com.amazonaws.{region}.s3");
+    let lists = match ec2.describe_managed_prefix_lists().filters(filter("prefix-list-name", &name)).send().await {
+        Ok(output) => output,
+        Err(error) => return Fact::Failed(call_failure("ec2:DescribeManagedPrefixLists", &name, &error)),
+    };
+    let Some(id) = lists.prefix_lists().first().and_then(|l| l.prefix_list_id()) else { return Fact::Known(None) };
+    match ec2.get_managed_prefix_list_entries().prefix_list_id(id).send().await {
+        Ok(entries) => Fact::Known(Some(PrefixList {
+            id: id.to_string(),
+            name,
+            cidrs: entries.entries().iter().filter_map(|e| e.cidr()).map(str::to_string).collect(),
+        })),
+        Err(error) => Fact::Failed(call_failure("ec2:GetManagedPrefixListEntries", id, &error)),
+    }
+}
+
+fn subnet(s: &aws_sdk_ec2::types::Subnet) -> Subnet {
+    Subnet {
+        id: s.subnet_id().unwrap_or_default().to_string(),
+        vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+        cidr: s.cidr_block().unwrap_or_default().to_string(),
+        availability_zone: s.availability_zone().map(str::to_string),
+    }
+}
+
+fn route_table(t: &aws_sdk_ec2::types::RouteTable) -> RouteTable {
+    RouteTable {
+        id: t.route_table_id().unwrap_or_default().to_string(),
+        main: t.associations().iter().any(|a| a.main().unwrap_or(false)),
+        subnet_ids: t.associations().iter().filter_map(|a| a.subnet_id()).map(str::to_string).collect(),
+        routes: t
+            .routes()
+            .iter()
+            .map(|r| Route {
+                destination: r
+                    .destination_cidr_block()
+                    .or(r.destination_prefix_list_id())
+                    .or(r.destination_ipv6_cidr_block())
+                    .unwrap_or_default()
+                    .to_string(),
+                target: r
+                    .nat_gateway_id()
+                    .or(r.gateway_id())
+                    .or(r.transit_gateway_id())
+                    .or(r.network_interface_id())
+                    .or(r.vpc_peering_connection_id())
+                    .or(r.instance_id())
+                    .unwrap_or_default()
+                    .to_string(),
+                state: r.state().map(|s| if *s == RouteState::Blackhole { "blackhole" } else { s.as_str() }.to_string()),
+            })
+            .collect(),
+    }
+}
+
+fn nat_gateway(n: &aws_sdk_ec2::types::NatGateway) -> NatGateway {
+    NatGateway {
+        id: n.nat_gateway_id().unwrap_or_default().to_string(),
+        state: n.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        subnet_id: n.subnet_id().map(str::to_string),
+    }
+}
+
+fn endpoint(e: &aws_sdk_ec2::types::VpcEndpoint) -> VpcEndpoint {
+    VpcEndpoint {
+        id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
+        service_name: e.service_name().unwrap_or_default().to_string(),
+        kind: match e.vpc_endpoint_type() {
+            Some(VpcEndpointType::Interface) => EndpointKind::Interface,
+            Some(VpcEndpointType::Gateway) => EndpointKind::Gateway,
+            _ => EndpointKind::Other,
+        },
+        state: e.state().map(|s| s.as_str().to_ascii_lowercase()),
+        subnet_ids: e.subnet_ids().to_vec(),
+        route_table_ids: e.route_table_ids().to_vec(),
+        security_group_ids: e.groups().iter().filter_map(|g| g.group_id()).map(str::to_string).collect(),
+        private_dns: e.private_dns_enabled().unwrap_or(false),
+        policy: e.policy_document().map(str::to_string),
+    }
+}
+
+fn rules(permissions: &[aws_sdk_ec2::types::IpPermission]) -> Vec<SecurityGroupRule> {
+    permissions
+        .iter()
+        .map(|p| SecurityGroupRule {
+            protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+            from_port: p.from_port(),
+            to_port: p.to_port(),
+            cidrs: p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).map(str::to_string).collect(),
+            security_groups: p.user_id_group_pairs().iter().filter_map(|g| g.group_id()).map(str::to_string).collect(),
+            prefix_lists: p.prefix_list_ids().iter().filter_map(|l| l.prefix_list_id()).map(str::to_string).collect(),
+        })
+        .collect()
+}
+
+fn security_group(g: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
+    SecurityGroup {
+        id: g.group_id().unwrap_or_default().to_string(),
+        name: g.group_name().unwrap_or_default().to_string(),
+        ingress: rules(g.ip_permissions()),
+        egress: rules(g.ip_permissions_egress()),
+    }
+}
+
+fn network_acl(a: &aws_sdk_ec2::types::NetworkAcl) -> NetworkAcl {
+    NetworkAcl {
+        id: a.network_acl_id().unwrap_or_default().to_string(),
+        default: a.is_default().unwrap_or(false),
+        subnet_ids: a.associations().iter().filter_map(|x| x.subnet_id()).map(str::to_string).collect(),
+        entries: a
+            .entries()
+            .iter()
+            .map(|e| AclEntry {
+                rule_number: e.rule_number().unwrap_or(32767),
+                egress: e.egress().unwrap_or(false),
+                protocol: e.protocol().unwrap_or("-1").to_string(),
+                allow: e.rule_action() == Some(&RuleAction::Allow),
+                cidr: e.cidr_block().map(str::to_string),
+                from_port: e.port_range().and_then(|p| p.from()),
+                to_port: e.port_range().and_then(|p| p.to()),
+            })
+            .collect(),
     }
 }

@@ -1,0 +1,647 @@
+//! The network path from the task to everything it needs: routes, gateways, endpoints, DNS,
+//! endpoint policies, security groups and network ACLs.
+//!
+//! For each need the check first decides which way the traffic goes (an interface endpoint with
+//! private DNS, the S3 gateway endpoint on the subnet's route table, or the internet), then whether
+//! anything on that way blocks it. A way that works produces no error.
+
+mod firewall;
+mod needs;
+
+use std::net::Ipv4Addr;
+
+use serde_json::{Value, json};
+
+pub use firewall::Ipv4Net;
+pub use needs::{Need, Service, needs};
+
+use self::firewall::{Peer, acl_blocks, egress_allowing, ingress_allowing, rules_json};
+use super::policy::{Context, Decision, Policy, Principal, Request};
+use super::{Code, Finding, Outcome, Severity, could_not_check};
+use crate::facts::{EndpointKind, Fact, NatGateway, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
+use crate::model::{ImageRef, Registry};
+
+/// The ports a Linux task's connections come back to.
+const EPHEMERAL_PORTS: (i32, i32) = (32768, 60999);
+const HTTPS: i32 = 443;
+/// States in which an endpoint carries no traffic.
+const DEAD_ENDPOINT_STATES: [&str; 5] = ["deleted", "deleting", "rejected", "failed", "expired"];
+
+/// The way out to the internet from the task's subnet.
+#[derive(Debug)]
+enum Internet<'a> {
+    Nat(&'a NatGateway),
+    /// An internet gateway, and the task has (or may have) a public IP.
+    Gateway(&'a Route),
+    /// A transit gateway, firewall or peering: not followed further.
+    Elsewhere(&'a Route),
+    NatDown { route: &'a Route, nat: Option<&'a NatGateway> },
+    NoPublicIp(&'a Route),
+    None,
+}
+
+impl Internet<'_> {
+    fn is_open(&self) -> bool {
+        matches!(self, Internet::Nat(_) | Internet::Gateway(_) | Internet::Elsewhere(_))
+    }
+}
+
+/// How the traffic for one need goes.
+#[derive(Debug, Clone, Copy)]
+enum Via<'a> {
+    Endpoint(&'a VpcEndpoint),
+    S3Gateway(&'a VpcEndpoint),
+    Internet,
+    Nowhere,
+}
+
+struct Network<'a> {
+    snapshot: &'a Snapshot,
+    vpc: &'a VpcFacts,
+    subnet_id: &'a str,
+    region: &'a str,
+    table: &'a RouteTable,
+    endpoints: &'a [VpcEndpoint],
+    internet: Internet<'a>,
+}
+
+pub fn check(snapshot: &Snapshot) -> Outcome {
+    let mut out = Outcome::default();
+    let Some(vpc) = &snapshot.vpc else { return out };
+    let vpc = match vpc {
+        Fact::Known(vpc) => vpc,
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, "the network path: the task's subnet and VPC".into()));
+            return out;
+        }
+    };
+    let Some(subnet_id) = snapshot.task.eni.as_ref().and_then(|e| e.subnet_id.as_deref()) else { return out };
+    let needs = needs(snapshot);
+    if needs.is_empty() {
+        return out;
+    }
+    let tables = match &vpc.route_tables {
+        Fact::Known(tables) => tables,
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, format!("the routes of subnet {subnet_id}")));
+            return out;
+        }
+    };
+    let Some(table) = tables.iter().find(|t| t.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| tables.iter().find(|t| t.main))
+    else {
+        return out;
+    };
+    let endpoints: &[VpcEndpoint] = match &vpc.endpoints {
+        Fact::Known(endpoints) => endpoints,
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, format!("the VPC endpoints of {}", vpc.vpc_id)));
+            &[]
+        }
+    };
+    let public_ip = snapshot.network.as_ref().and_then(Fact::known).and_then(|n| n.assign_public_ip);
+    let internet = internet_path(table, vpc.nat_gateways.known().map(Vec::as_slice), public_ip);
+    if let Fact::Failed(failure) = &vpc.nat_gateways {
+        if matches!(internet, Internet::NatDown { nat: None, .. }) {
+            out.finding(could_not_check(failure, "the state of the NAT gateway the subnet routes to".into()));
+        }
+    }
+    let net = Network { snapshot, vpc, subnet_id, region: &snapshot.task.region, table, endpoints, internet };
+
+    let ways: Vec<(&Need, Via)> = needs.iter().map(|need| (need, net.way(need.service))).collect();
+    net.check_path(&ways, &mut out);
+    net.check_dns(&ways, &mut out);
+    net.check_endpoints(&ways, &mut out);
+    net.check_security_groups(&ways, &mut out);
+    net.check_network_acl(&ways, &mut out);
+    out
+}
+
+fn internet_path<'a>(table: &'a RouteTable, nats: Option<&'a [NatGateway]>, public_ip: Option<bool>) -> Internet<'a> {
+    let Some(route) = table.routes.iter().find(|r| r.destination == "0.0.0.0/0") else { return Internet::None };
+    let blackhole = route.state.as_deref() == Some("blackhole");
+    if route.target.starts_with("nat-") {
+        let nat = nats.and_then(|nats| nats.iter().find(|n| n.id == route.target));
+        return match nat {
+            Some(nat) if nat.state == "available" && !blackhole => Internet::Nat(nat),
+            nat => Internet::NatDown { route, nat },
+        };
+    }
+    if blackhole {
+        return Internet::NatDown { route, nat: None };
+    }
+    if route.target.starts_with("igw-") {
+        // Unknown public IP (ENI gone, no service): given the benefit of the doubt.
+        return if public_ip == Some(false) { Internet::NoPublicIp(route) } else { Internet::Gateway(route) };
+    }
+    Internet::Elsewhere(route)
+}
+
+fn route_json(table: &RouteTable) -> Value {
+    json!({
+        "routeTableId": table.id,
+        "main": table.main,
+        "routes": table.routes.iter().map(|r| json!({"destination": r.destination, "target": r.target, "state": r.state})).collect::<Vec<_>>(),
+    })
+}
+
+fn names(needs: &[&Need]) -> Vec<&'static str> {
+    needs.iter().map(|n| n.service.name()).collect()
+}
+
+fn why(needs: &[&Need]) -> Value {
+    needs.iter().map(|n| (n.service.name().to_string(), json!(n.why))).collect::<serde_json::Map<_, _>>().into()
+}
+
+impl<'a> Network<'a> {
+    fn endpoint(&self, service: Service) -> Option<&'a VpcEndpoint> {
+        let name = format!("com.amazonaws.{}.{}", self.region, service.name());
+        let kind = if service == Service::S3 { EndpointKind::Gateway } else { EndpointKind::Interface };
+        self.endpoints.iter().find(|e| {
+            e.service_name == name && e.kind == kind && !e.state.as_deref().is_some_and(|s| DEAD_ENDPOINT_STATES.contains(&s))
+        })
+    }
+
+    fn dns_on(&self) -> bool {
+        self.vpc.dns_support.known() != Some(&false) && self.vpc.dns_hostnames.known() != Some(&false)
+    }
+
+    /// Which way the traffic for `service` goes.
+    fn way(&self, service: Service) -> Via<'a> {
+        match service {
+            Service::Internet => {}
+            Service::S3 => {
+                if let Some(gateway) = self.endpoint(Service::S3).filter(|e| e.route_table_ids.contains(&self.table.id)) {
+                    return Via::S3Gateway(gateway);
+                }
+            }
+            _ => {
+                // With private DNS the service's own name resolves to the endpoint, NAT or not.
+                if let Some(endpoint) = self.endpoint(service).filter(|e| e.private_dns && self.dns_on()) {
+                    return Via::Endpoint(endpoint);
+                }
+            }
+        }
+        if self.internet.is_open() { Via::Internet } else { Via::Nowhere }
+    }
+
+    fn check_path(&self, ways: &[(&Need, Via)], out: &mut Outcome) {
+        let stranded: Vec<&Need> = ways.iter().filter(|(_, via)| matches!(via, Via::Nowhere)).map(|(n, _)| *n).collect();
+        let severity = if stranded.is_empty() { Severity::Warning } else { Severity::Error };
+        let evidence = |extra: Value| {
+            let mut evidence = json!({
+                "subnetId": self.subnet_id,
+                "routeTable": route_json(self.table),
+                "services": names(&stranded),
+                "needs": why(&stranded),
+            });
+            if let (Value::Object(map), Value::Object(more)) = (&mut evidence, extra) {
+                map.extend(more);
+            }
+            evidence
+        };
+        match &self.internet {
+            Internet::Nat(nat) => out.pass("internet-path", &self.table.id, format!("subnet {} routes to the internet through NAT gateway {}", self.subnet_id, nat.id)),
+            Internet::Gateway(route) => out.pass("internet-path", &self.table.id, format!("subnet {} routes to internet gateway {} and the task has a public IP", self.subnet_id, route.target)),
+            Internet::Elsewhere(route) => out.pass("internet-path", &self.table.id, format!("subnet {} sends internet traffic to {} (not followed further)", self.subnet_id, route.target)),
+            Internet::NatDown { route, nat } => {
+                let state = nat.map_or_else(|| route.state.clone().unwrap_or_else(|| "unknown".into()), |n| n.state.clone());
+                out.finding(
+                    Finding::new(
+                        Code::NatGatewayUnavailable,
+                        severity,
+                        &route.target,
+                        format!("Subnet {}'s default route goes to {}, which is {state}.", self.subnet_id, route.target),
+                    )
+                    .evidence(evidence(json!({"natGateway": route.target, "state": state, "routeState": route.state})))
+                    .remedy(format!(
+                        "Point route table {}'s 0.0.0.0/0 route at an available NAT gateway in a public subnet, or add VPC endpoints for what the task needs.",
+                        self.table.id
+                    )),
+                );
+            }
+            Internet::NoPublicIp(route) => out.finding(
+                Finding::new(
+                    Code::PublicIpNotAssigned,
+                    severity,
+                    self.snapshot.task.service_name().map_or_else(|| self.snapshot.task.arn.clone(), str::to_string),
+                    format!("Subnet {} routes to internet gateway {}, but the task has no public IP.", self.subnet_id, route.target),
+                )
+                .evidence(evidence(json!({"internetGateway": route.target, "assignPublicIp": false})))
+                .remedy("Turn on assignPublicIp in the service's network configuration (awsvpcConfiguration), or run the task in a private subnet with a NAT gateway."),
+            ),
+            Internet::None => {
+                let public = stranded.iter().any(|n| n.service == Service::Internet);
+                if public || self.endpoints.is_empty() {
+                    out.finding(
+                        Finding::new(
+                            Code::NoInternetRoute,
+                            Severity::Error,
+                            self.subnet_id,
+                            if public {
+                                format!("Subnet {} has no route to the internet, and the task needs something no VPC endpoint serves.", self.subnet_id)
+                            } else {
+                                format!("Subnet {} has no route to the internet and its VPC has no endpoints.", self.subnet_id)
+                            },
+                        )
+                        .evidence(evidence(json!({"vpcEndpoints": self.endpoints.len()})))
+                        .remedy(if public {
+                            format!("Add a 0.0.0.0/0 route through a NAT gateway to route table {}; or copy the image into ECR in this region (an ECR pull-through cache does that), then add the ECR endpoints.", self.table.id)
+                        } else {
+                            format!("Add a 0.0.0.0/0 route through a NAT gateway to route table {}, or create the endpoints the task needs: {}.", self.table.id, names(&stranded).join(", "))
+                        }),
+                    );
+                }
+            }
+        }
+        if !matches!(self.internet, Internet::None) || self.endpoints.is_empty() {
+            return;
+        }
+        // No way out, and the task relies on endpoints: name the ones it lacks.
+        let mut missing = Vec::new();
+        for need in stranded.iter().filter(|n| n.service != Service::Internet) {
+            match (need.service, self.endpoint(need.service)) {
+                (Service::S3, Some(gateway)) => out.finding(
+                    Finding::new(
+                        Code::S3GatewayRouteMissing,
+                        Severity::Error,
+                        &gateway.id,
+                        format!("S3 gateway endpoint {} is not on route table {} of subnet {}, so image layers cannot be fetched.", gateway.id, self.table.id, self.subnet_id),
+                    )
+                    .evidence(json!({"vpcEndpointId": gateway.id, "endpointRouteTables": gateway.route_table_ids, "routeTable": route_json(self.table), "services": ["s3"], "needs": why(&[need])}))
+                    .remedy(format!("Add route table {} to S3 gateway endpoint {} (ModifyVpcEndpoint AddRouteTableIds).", self.table.id, gateway.id)),
+                ),
+                (_, Some(endpoint)) if !endpoint.private_dns || !self.dns_on() => {} // reported by the DNS checks
+                _ => missing.push(*need),
+            }
+        }
+        if !missing.is_empty() {
+            out.finding(
+                Finding::new(
+                    Code::VpcEndpointMissing,
+                    Severity::Error,
+                    &self.vpc.vpc_id,
+                    format!("Subnet {} has no route to the internet, and VPC {} has no endpoint for {}.", self.subnet_id, self.vpc.vpc_id, names(&missing).join(", ")),
+                )
+                .evidence(json!({
+                    "services": names(&missing),
+                    "needs": why(&missing),
+                    "existingEndpoints": self.endpoints.iter().map(|e| json!({"id": e.id, "service": e.short_service(self.region), "type": format!("{:?}", e.kind)})).collect::<Vec<_>>(),
+                    "routeTable": route_json(self.table),
+                }))
+                .remedy(format!(
+                    "Create {} in VPC {} (interface endpoints in the task's subnets with private DNS on; S3 as a gateway endpoint on route table {}), or route 0.0.0.0/0 through a NAT gateway.",
+                    missing.iter().map(|n| format!("com.amazonaws.{}.{}", self.region, n.service.name())).collect::<Vec<_>>().join(", "),
+                    self.vpc.vpc_id,
+                    self.table.id
+                )),
+            );
+        } else if stranded.is_empty() {
+            out.pass("vpc-endpoints", &self.vpc.vpc_id, "every AWS service the task needs has a VPC endpoint");
+        }
+    }
+
+    fn check_dns(&self, ways: &[(&Need, Via)], out: &mut Outcome) {
+        for (fact, what) in [(&self.vpc.dns_support, "enableDnsSupport"), (&self.vpc.dns_hostnames, "enableDnsHostnames")] {
+            if let Fact::Failed(failure) = fact {
+                out.finding(could_not_check(failure, format!("the VPC's {what}")));
+            }
+        }
+        let support = self.vpc.dns_support.known().copied();
+        let hostnames = self.vpc.dns_hostnames.known().copied();
+        // Interface endpoints with private DNS that the task would use if DNS were on.
+        let wanted: Vec<&VpcEndpoint> = ways
+            .iter()
+            .filter(|(need, via)| matches!(via, Via::Nowhere) && need.service != Service::S3)
+            .filter_map(|(need, _)| self.endpoint(need.service))
+            .filter(|e| e.private_dns)
+            .collect();
+        let broken = support == Some(false) || (hostnames == Some(false) && !wanted.is_empty());
+        if broken {
+            let services: Vec<&str> = wanted.iter().map(|e| e.short_service(self.region)).collect();
+            out.finding(
+                Finding::new(
+                    Code::VpcDnsDisabled,
+                    Severity::Error,
+                    &self.vpc.vpc_id,
+                    format!(
+                        "VPC {} has {} off, so {}.",
+                        self.vpc.vpc_id,
+                        [(support, "enableDnsSupport"), (hostnames, "enableDnsHostnames")].iter().filter(|(v, _)| *v == Some(false)).map(|(_, n)| *n).collect::<Vec<_>>().join(" and "),
+                        if support == Some(false) { "the Amazon DNS server does not answer and no AWS name resolves" } else { "the endpoints' private DNS names do not resolve" }
+                    ),
+                )
+                .evidence(json!({"vpcId": self.vpc.vpc_id, "enableDnsSupport": support, "enableDnsHostnames": hostnames, "services": services}))
+                .remedy(format!("Turn on enableDnsSupport and enableDnsHostnames for VPC {} (ModifyVpcAttribute).", self.vpc.vpc_id)),
+            );
+        } else if support == Some(true) && hostnames == Some(true) {
+            out.pass("vpc-dns", &self.vpc.vpc_id, "VPC DNS support and hostnames are on");
+        }
+    }
+
+    fn check_endpoints(&self, ways: &[(&Need, Via)], out: &mut Outcome) {
+        for (need, via) in ways {
+            // Private DNS off: the endpoint exists but the service's name does not lead to it.
+            if let (Via::Nowhere, Some(endpoint)) = (via, self.endpoint(need.service)) {
+                if need.service != Service::S3 && !endpoint.private_dns {
+                    out.finding(
+                        Finding::new(
+                            Code::VpcEndpointPrivateDnsDisabled,
+                            Severity::Error,
+                            &endpoint.id,
+                            format!("Endpoint {} for {} has private DNS off, so the task's calls to {} do not reach it.", endpoint.id, need.service.name(), need.service.name()),
+                        )
+                        .evidence(json!({"vpcEndpointId": endpoint.id, "serviceName": endpoint.service_name, "privateDnsEnabled": false, "services": [need.service.name()], "needs": why(&[need])}))
+                        .remedy(format!("Turn on private DNS for endpoint {} (ModifyVpcEndpoint PrivateDnsEnabled).", endpoint.id)),
+                    );
+                }
+            }
+            match via {
+                Via::Endpoint(endpoint) => {
+                    self.check_endpoint_policy(need, endpoint, out);
+                    self.check_endpoint_ingress(need, endpoint, out);
+                }
+                Via::S3Gateway(gateway) => self.check_layer_policy(gateway, out),
+                Via::Internet | Via::Nowhere => {}
+            }
+        }
+    }
+
+    /// The execution role is who calls ECR, Secrets Manager, SSM and Logs for the task.
+    fn execution_role(&self) -> Option<&'a str> {
+        self.snapshot.task_definition.known().and_then(|d| d.execution_role_arn.as_deref())
+    }
+
+    fn requests(&self, service: Service) -> Vec<(&'static str, String)> {
+        let (account, region) = (&self.snapshot.task.account, self.region);
+        let Some(definition) = self.snapshot.task_definition.known() else {
+            return if service == Service::EcrApi { vec![("ecr:GetAuthorizationToken", "*".into())] } else { vec![] };
+        };
+        let mut requests = Vec::new();
+        for container in &definition.containers {
+            match service {
+                Service::EcrApi => requests.push(("ecr:GetAuthorizationToken", "*".to_string())),
+                Service::EcrDkr => {
+                    if let Some(arn) = ImageRef::parse(&container.image).filter(|i| matches!(&i.registry, Registry::Ecr { region: r, .. } if r == region)).and_then(|i| i.ecr_repository_arn()) {
+                        requests.push(("ecr:BatchGetImage", arn.clone()));
+                        requests.push(("ecr:GetDownloadUrlForLayer", arn));
+                    }
+                }
+                Service::Logs => {
+                    if let Some(group) = container.log.as_ref().filter(|l| l.driver == "awslogs").and_then(|l| l.group.as_deref()) {
+                        let arn = format!("arn:aws:logs:{region}:{account}:log-group:{group}:*");
+                        requests.push(("logs:CreateLogStream", arn.clone()));
+                        requests.push(("logs:PutLogEvents", arn));
+                    }
+                }
+                Service::SecretsManager | Service::Ssm => {
+                    for secret in container.secrets.iter().map(|s| s.value_from.as_str()).chain(container.repository_credentials.as_deref()) {
+                        let is_secret = secret.contains(":secretsmanager:");
+                        match (service, is_secret) {
+                            (Service::SecretsManager, true) => requests.push(("secretsmanager:GetSecretValue", secret.to_string())),
+                            (Service::Ssm, false) => {
+                                let arn = if secret.starts_with("arn:") { secret.to_string() } else { format!("arn:aws:ssm:{region}:{account}:parameter/{}", secret.trim_start_matches('/')) };
+                                requests.push(("ssm:GetParameters", arn));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Service::S3 | Service::Internet => {}
+            }
+        }
+        requests.sort();
+        requests.dedup();
+        requests
+    }
+
+    fn check_endpoint_policy(&self, need: &Need, endpoint: &VpcEndpoint, out: &mut Outcome) {
+        let Some(text) = endpoint.policy.as_deref() else { return };
+        let policy = match Policy::parse(text) {
+            Ok(policy) => policy,
+            Err(error) => {
+                out.finding(Finding::new(Code::CheckFailed, Severity::Info, &endpoint.id, format!("Could not read the policy of endpoint {}: {error}.", endpoint.id)).evidence(json!({"policy": text})));
+                return;
+            }
+        };
+        let principal = self.execution_role().map_or_else(Principal::unnamed, Principal::aws);
+        let mut context = Context::partial().with("aws:SourceVpc", &self.vpc.vpc_id).with("aws:SourceVpce", &endpoint.id).with("aws:PrincipalAccount", &self.snapshot.task.account);
+        if let Some(role) = self.execution_role() {
+            context = context.with("aws:PrincipalArn", role);
+        }
+        for (action, resource) in self.requests(need.service) {
+            let decision = policy.evaluate(&Request { principal: Some(&principal), action, resource: &resource, context: &context });
+            let (severity, verb, statements) = match decision {
+                Decision::Allowed { .. } => continue,
+                Decision::ExplicitlyDenied { statement } => (Severity::Error, "denies", vec![statement]),
+                Decision::ImplicitlyDenied => (Severity::Error, "does not allow", vec![]),
+                Decision::Undecided { statements, .. } => (Severity::Warning, "may deny, depending on conditions the doctor cannot see,", statements),
+            };
+            out.finding(
+                Finding::new(
+                    Code::VpcEndpointPolicyDenies,
+                    severity,
+                    &endpoint.id,
+                    format!("The policy of endpoint {} ({}) {verb} {action} on {resource}.", endpoint.id, need.service.name()),
+                )
+                .evidence(json!({"vpcEndpointId": endpoint.id, "action": action, "resource": resource, "principal": self.execution_role(), "statements": statements, "services": [need.service.name()]}))
+                .remedy(format!("Allow {action} on {resource} for the execution role in endpoint {}'s policy, or remove the statement that denies it.", endpoint.id)),
+            );
+            return;
+        }
+    }
+
+    fn check_layer_policy(&self, gateway: &VpcEndpoint, out: &mut Outcome) {
+        let Some(text) = gateway.policy.as_deref() else { return };
+        let bucket = format!("arn:aws:s3:::prod-{}-starport-layer-bucket/*", self.region);
+        let object = bucket.replace('*', "layer");
+        let decision = match Policy::parse(text) {
+            // ECR hands the task a presigned URL: the request is allowed only by a grant any principal can use.
+            Ok(policy) => policy.evaluate(&Request { principal: Some(&Principal::unnamed()), action: "s3:GetObject", resource: &object, context: &Context::partial() }),
+            Err(error) => {
+                out.finding(Finding::new(Code::CheckFailed, Severity::Info, &gateway.id, format!("Could not read the policy of S3 endpoint {}: {error}.", gateway.id)));
+                return;
+            }
+        };
+        let (severity, statements) = match decision {
+            Decision::Allowed { .. } => {
+                out.pass("s3-endpoint-policy", &gateway.id, format!("S3 endpoint {} allows the ECR layer bucket", gateway.id));
+                return;
+            }
+            Decision::ExplicitlyDenied { statement } => (Severity::Error, vec![statement]),
+            Decision::ImplicitlyDenied => (Severity::Error, vec![]),
+            Decision::Undecided { statements, .. } => (Severity::Warning, statements),
+        };
+        out.finding(
+            Finding::new(
+                Code::S3EndpointPolicyBlocksLayers,
+                severity,
+                &gateway.id,
+                format!("The policy of S3 gateway endpoint {} does not allow s3:GetObject on {bucket}, where ECR keeps image layers.", gateway.id),
+            )
+            .evidence(json!({"vpcEndpointId": gateway.id, "action": "s3:GetObject", "resource": bucket, "statements": statements, "policy": serde_json::from_str::<Value>(text).unwrap_or(Value::Null), "services": ["s3"]}))
+            .remedy(format!(
+                "Add this statement to endpoint {}'s policy: {{\"Sid\": \"AllowEcrLayers\", \"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"{bucket}\"}}.",
+                gateway.id
+            )),
+        );
+    }
+
+    fn task_groups(&self) -> Option<Vec<&'a SecurityGroup>> {
+        let ids = &self.snapshot.network.as_ref()?.known()?.security_groups;
+        let groups = self.vpc.security_groups.known()?;
+        Some(groups.iter().filter(|g| ids.contains(&g.id)).collect())
+    }
+
+    fn task_ip(&self) -> Option<Ipv4Addr> {
+        let eni = self.snapshot.task.eni.as_ref()?;
+        eni.private_ip.as_deref().and_then(|ip| ip.parse().ok()).or_else(|| self.subnet_cidr(self.subnet_id).map(Ipv4Net::representative))
+    }
+
+    fn subnet_cidr(&self, subnet_id: &str) -> Option<Ipv4Net> {
+        self.vpc.subnets.known()?.iter().find(|s| s.id == subnet_id).and_then(|s| Ipv4Net::parse(&s.cidr))
+    }
+
+    fn check_endpoint_ingress(&self, need: &Need, endpoint: &VpcEndpoint, out: &mut Outcome) {
+        let (Some(groups), Some(task_ip)) = (self.vpc.security_groups.known(), self.task_ip()) else { return };
+        let task_groups = self.snapshot.network.as_ref().and_then(Fact::known).map(|n| n.security_groups.clone()).unwrap_or_default();
+        let endpoint_groups: Vec<&SecurityGroup> = groups.iter().filter(|g| endpoint.security_group_ids.contains(&g.id)).collect();
+        let task = Peer { ip: task_ip, security_groups: task_groups, prefix_list: None, label: "the task".into() };
+        if ingress_allowing(&endpoint_groups, HTTPS, &task).is_none() {
+            out.finding(
+                Finding::new(
+                    Code::EndpointSecurityGroupBlocksIngress,
+                    Severity::Error,
+                    &endpoint.id,
+                    format!("The security groups of endpoint {} ({}) do not let the task in on TCP 443.", endpoint.id, need.service.name()),
+                )
+                .evidence(json!({"vpcEndpointId": endpoint.id, "endpointSecurityGroups": endpoint.security_group_ids, "ingressRules": rules_json(&endpoint_groups, false), "taskAddress": task.ip.to_string(), "taskSecurityGroups": task.security_groups, "services": [need.service.name()]}))
+                .remedy(format!(
+                    "Allow TCP 443 in to {} from the task's security group{} (AuthorizeSecurityGroupIngress).",
+                    endpoint.security_group_ids.first().map_or("the endpoint's security group", String::as_str),
+                    task.security_groups.first().map(|g| format!(" {g}")).unwrap_or_default()
+                )),
+            );
+        }
+    }
+
+    /// Where packets for `via` go, as a firewall sees them.
+    fn peer(&self, via: Via<'a>) -> Option<Peer> {
+        let s3 = self.vpc.s3_prefix_list.known().and_then(Option::as_ref);
+        match via {
+            Via::Endpoint(endpoint) => {
+                let ip = endpoint.subnet_ids.iter().find_map(|s| self.subnet_cidr(s)).map(Ipv4Net::representative)?;
+                Some(Peer { ip, security_groups: endpoint.security_group_ids.clone(), prefix_list: None, label: format!("endpoint {}", endpoint.id) })
+            }
+            Via::S3Gateway(_) => {
+                let list = s3?;
+                let ip = list.cidrs.iter().find_map(|c| Ipv4Net::parse(c)).map(Ipv4Net::representative)?;
+                Some(Peer { ip, security_groups: vec![], prefix_list: Some(list.id.clone()), label: format!("S3 ({})", list.id) })
+            }
+            Via::Internet => {
+                let ip = s3.and_then(|l| l.cidrs.iter().find_map(|c| Ipv4Net::parse(c))).map_or(Ipv4Addr::new(52, 94, 0, 4), Ipv4Net::representative);
+                Some(Peer { ip, security_groups: vec![], prefix_list: None, label: "the internet".into() })
+            }
+            Via::Nowhere => None,
+        }
+    }
+
+    fn peers(&self, ways: &[(&Need, Via<'a>)]) -> Vec<(Vec<&'static str>, Peer)> {
+        let mut peers: Vec<(Vec<&'static str>, Peer)> = Vec::new();
+        for (need, via) in ways {
+            let Some(peer) = self.peer(*via) else { continue };
+            match peers.iter_mut().find(|(_, p)| p.label == peer.label) {
+                Some((services, _)) => services.push(need.service.name()),
+                None => peers.push((vec![need.service.name()], peer)),
+            }
+        }
+        peers
+    }
+
+    fn check_security_groups(&self, ways: &[(&Need, Via<'a>)], out: &mut Outcome) {
+        let Some(groups) = self.task_groups() else {
+            if let Fact::Failed(failure) = &self.vpc.security_groups {
+                out.finding(could_not_check(failure, "the security groups of the task and the endpoints".into()));
+            }
+            return;
+        };
+        if groups.is_empty() {
+            return;
+        }
+        let blocked: Vec<(Vec<&'static str>, Peer)> = self.peers(ways).into_iter().filter(|(_, peer)| egress_allowing(&groups, HTTPS, peer).is_none()).collect();
+        if blocked.is_empty() {
+            out.pass("security-group-egress", groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(","), "the task's security groups allow TCP 443 out to where the pull goes");
+            return;
+        }
+        let services: Vec<&str> = blocked.iter().flat_map(|(s, _)| s.iter().copied()).collect();
+        let mut targets: Vec<String> = Vec::new();
+        for (_, peer) in &blocked {
+            let target = match (&peer.prefix_list, peer.security_groups.first()) {
+                (Some(list), _) => format!("prefix list {list}"),
+                (None, Some(group)) => format!("security group {group}"),
+                (None, None) => "0.0.0.0/0".to_string(),
+            };
+            if !targets.contains(&target) {
+                targets.push(target);
+            }
+        }
+        out.finding(
+            Finding::new(
+                Code::SecurityGroupBlocksEgress,
+                Severity::Error,
+                groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(","),
+                format!("No security group of the task allows TCP 443 out to {}.", blocked.iter().map(|(_, p)| p.label.as_str()).collect::<Vec<_>>().join(", ")),
+            )
+            .evidence(json!({
+                "securityGroups": groups.iter().map(|g| &g.id).collect::<Vec<_>>(),
+                "egressRules": rules_json(&groups, true),
+                "blocked": blocked.iter().map(|(s, p)| json!({"to": p.label, "address": p.ip.to_string(), "securityGroups": p.security_groups, "prefixList": p.prefix_list, "services": s})).collect::<Vec<_>>(),
+                "services": services,
+            }))
+            .remedy(format!("Allow TCP 443 out from security group {} to {} (AuthorizeSecurityGroupEgress).", groups[0].id, targets.join(" and "))),
+        );
+    }
+
+    fn check_network_acl(&self, ways: &[(&Need, Via<'a>)], out: &mut Outcome) {
+        let acls = match &self.vpc.network_acls {
+            Fact::Known(acls) => acls,
+            Fact::Failed(failure) => {
+                out.finding(could_not_check(failure, format!("the network ACL of subnet {}", self.subnet_id)));
+                return;
+            }
+        };
+        let Some(acl) = acls.iter().find(|a| a.subnet_ids.iter().any(|s| s == self.subnet_id)).or_else(|| acls.iter().find(|a| a.default)) else { return };
+        let mut blocked = Vec::new();
+        let mut services = Vec::new();
+        for (names, peer) in self.peers(ways) {
+            let outbound = acl_blocks(acl, true, peer.ip, (HTTPS, HTTPS));
+            let inbound = acl_blocks(acl, false, peer.ip, EPHEMERAL_PORTS);
+            for verdict in [outbound, inbound].into_iter().flatten() {
+                let mut verdict = verdict;
+                verdict["to"] = json!(peer.label);
+                blocked.push(verdict);
+                services.extend(names.iter().copied());
+            }
+        }
+        services.dedup();
+        if blocked.is_empty() {
+            out.pass("network-acl", &acl.id, format!("network ACL {} lets 443 out and the replies back in", acl.id));
+            return;
+        }
+        out.finding(
+            Finding::new(
+                Code::NetworkAclBlocksTraffic,
+                Severity::Error,
+                &acl.id,
+                format!("Network ACL {} of subnet {} blocks the pull's traffic ({}).", acl.id, self.subnet_id, blocked.iter().map(|b| format!("{} {} port {}", b["direction"].as_str().unwrap_or(""), b["to"].as_str().unwrap_or(""), b["port"])).collect::<Vec<_>>().join("; ")),
+            )
+            .evidence(json!({"networkAclId": acl.id, "subnetId": self.subnet_id, "blocked": blocked, "services": services}))
+            .remedy(format!(
+                "In network ACL {}, allow TCP 443 outbound and TCP 1024-65535 inbound (the replies) for the task's destinations, numbered before any deny that matches them.",
+                acl.id
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,244 @@
+//! The network check over snapshot fixtures: each test breaks one thing in a healthy setup.
+
+use serde_json::json;
+
+use super::*;
+use crate::facts::fixtures::{self, nat_vpc, private_vpc, snapshot};
+use crate::facts::{AclEntry, CallFailure, NatGateway, Route, SecurityGroupRule};
+
+fn codes(outcome: &Outcome) -> Vec<(Code, Severity)> {
+    outcome.findings.iter().map(|f| (f.code, f.severity)).collect()
+}
+
+fn only(outcome: &Outcome, code: Code) -> &Finding {
+    assert_eq!(codes(outcome), vec![(code, Severity::Error)], "{:#?}", outcome.findings);
+    &outcome.findings[0]
+}
+
+fn endpoints(vpc: &mut VpcFacts) -> &mut Vec<VpcEndpoint> {
+    match &mut vpc.endpoints {
+        Fact::Known(endpoints) => endpoints,
+        Fact::Failed(_) => unreachable!(),
+    }
+}
+
+fn tables(vpc: &mut VpcFacts) -> &mut Vec<RouteTable> {
+    match &mut vpc.route_tables {
+        Fact::Known(tables) => tables,
+        Fact::Failed(_) => unreachable!(),
+    }
+}
+
+fn groups(vpc: &mut VpcFacts) -> &mut Vec<SecurityGroup> {
+    match &mut vpc.security_groups {
+        Fact::Known(groups) => groups,
+        Fact::Failed(_) => unreachable!(),
+    }
+}
+
+#[test]
+fn a_healthy_private_subnet_with_endpoints_has_no_finding() {
+    let outcome = check(&snapshot(private_vpc()));
+    assert_eq!(codes(&outcome), vec![]);
+    let passed: Vec<&str> = outcome.passes.iter().map(|p| p.check.as_str()).collect();
+    for check in ["vpc-endpoints", "vpc-dns", "s3-endpoint-policy", "security-group-egress", "network-acl"] {
+        assert!(passed.contains(&check), "{check} in {passed:?}");
+    }
+}
+
+#[test]
+fn a_healthy_nat_setup_has_no_finding_and_needs_no_endpoints() {
+    let outcome = check(&snapshot(nat_vpc()));
+    assert_eq!(codes(&outcome), vec![]);
+    assert!(outcome.passes.iter().any(|p| p.check == "internet-path" && p.summary.contains("nat-1")));
+}
+
+#[test]
+fn no_route_and_no_endpoints_is_no_internet_route() {
+    let mut vpc = private_vpc();
+    endpoints(&mut vpc).clear();
+    tables(&mut vpc)[1].routes.truncate(1);
+    let outcome = check(&snapshot(vpc));
+    let finding = only(&outcome, Code::NoInternetRoute);
+    assert_eq!(finding.resource, "subnet-task");
+    assert_eq!(finding.evidence["routeTable"]["routeTableId"], "rtb-private");
+    assert_eq!(finding.evidence["services"], json!(["ecr.api", "ecr.dkr", "s3", "logs"]));
+}
+
+#[test]
+fn a_public_image_needs_the_internet_whatever_the_endpoints() {
+    let mut s = snapshot(private_vpc());
+    if let Fact::Known(definition) = &mut s.task_definition {
+        definition.containers[0].image = "docker.io/tryretool/backend:2.110.5".into();
+    }
+    let outcome = check(&s);
+    let finding = only(&outcome, Code::NoInternetRoute);
+    assert_eq!(finding.evidence["services"], json!(["internet"]));
+    assert!(finding.summary.contains("no VPC endpoint serves"), "{}", finding.summary);
+}
+
+#[test]
+fn an_internet_gateway_without_a_public_ip() {
+    let mut vpc = private_vpc();
+    endpoints(&mut vpc).clear();
+    tables(&mut vpc)[1].routes.push(Route { destination: "0.0.0.0/0".into(), target: "igw-1".into(), state: Some("active".into()) });
+    let finding = only(&check(&snapshot(vpc.clone())), Code::PublicIpNotAssigned).clone();
+    assert_eq!(finding.evidence["internetGateway"], "igw-1");
+    let mut with_ip = snapshot(vpc);
+    if let Some(Fact::Known(network)) = &mut with_ip.network {
+        network.assign_public_ip = Some(true);
+    }
+    assert_eq!(codes(&check(&with_ip)), vec![]);
+}
+
+#[test]
+fn a_deleted_nat_gateway() {
+    let mut vpc = nat_vpc();
+    vpc.nat_gateways = Fact::Known(vec![NatGateway { id: "nat-1".into(), state: "deleted".into(), subnet_id: None }]);
+    let finding = only(&check(&snapshot(vpc.clone())), Code::NatGatewayUnavailable).clone();
+    assert_eq!(finding.evidence["state"], "deleted");
+    // A blackhole route to a NAT gateway that is gone altogether.
+    vpc.nat_gateways = Fact::Known(vec![]);
+    tables(&mut vpc)[1].routes[1].state = Some("blackhole".into());
+    only(&check(&snapshot(vpc)), Code::NatGatewayUnavailable);
+}
+
+#[test]
+fn a_missing_interface_endpoint_is_named() {
+    let mut vpc = private_vpc();
+    endpoints(&mut vpc).retain(|e| !e.service_name.ends_with("ecr.dkr"));
+    let finding = only(&check(&snapshot(vpc)), Code::VpcEndpointMissing).clone();
+    assert_eq!(finding.evidence["services"], json!(["ecr.dkr"]));
+    assert!(finding.remedy.contains("com.amazonaws.us-east-1.ecr.dkr"), "{}", finding.remedy);
+}
+
+#[test]
+fn behind_a_nat_missing_endpoints_are_not_errors() {
+    let mut vpc = nat_vpc();
+    endpoints(&mut vpc).push(fixtures::interface_endpoint("ecr.api"));
+    assert_eq!(codes(&check(&snapshot(vpc))), vec![]);
+}
+
+#[test]
+fn private_dns_off_on_an_endpoint_the_task_relies_on() {
+    let mut vpc = private_vpc();
+    endpoints(&mut vpc)[0].private_dns = false;
+    let finding = only(&check(&snapshot(vpc)), Code::VpcEndpointPrivateDnsDisabled).clone();
+    assert_eq!(finding.resource, "vpce-ecrapi");
+    assert_eq!(finding.evidence["services"], json!(["ecr.api"]));
+}
+
+#[test]
+fn vpc_dns_off() {
+    let mut vpc = private_vpc();
+    vpc.dns_hostnames = Fact::Known(false);
+    let finding = only(&check(&snapshot(vpc)), Code::VpcDnsDisabled).clone();
+    assert_eq!(finding.evidence["enableDnsHostnames"], false);
+    // DNS support off breaks every name, NAT or not.
+    let mut vpc = nat_vpc();
+    vpc.dns_support = Fact::Known(false);
+    only(&check(&snapshot(vpc)), Code::VpcDnsDisabled);
+}
+
+#[test]
+fn an_s3_gateway_endpoint_off_the_subnets_route_table() {
+    let mut vpc = private_vpc();
+    endpoints(&mut vpc)[3].route_table_ids = vec!["rtb-main".into()];
+    tables(&mut vpc)[1].routes.truncate(1);
+    let finding = only(&check(&snapshot(vpc)), Code::S3GatewayRouteMissing).clone();
+    assert_eq!(finding.resource, "vpce-s3");
+    assert!(finding.remedy.contains("rtb-private"));
+}
+
+#[test]
+fn an_s3_endpoint_policy_that_leaves_out_the_layer_bucket() {
+    let mut vpc = private_vpc();
+    endpoints(&mut vpc)[3].policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::my-bucket/*"}]}"#.into());
+    let finding = only(&check(&snapshot(vpc.clone())), Code::S3EndpointPolicyBlocksLayers).clone();
+    assert_eq!(finding.evidence["resource"], "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*");
+    // Even behind a NAT: the gateway endpoint's route is more specific, so layers go through it.
+    let mut behind_nat = nat_vpc();
+    endpoints(&mut behind_nat).push(match &vpc.endpoints { Fact::Known(e) => e[3].clone(), _ => unreachable!() });
+    only(&check(&snapshot(behind_nat)), Code::S3EndpointPolicyBlocksLayers);
+    // The documented minimal statement is enough.
+    let mut minimal = private_vpc();
+    endpoints(&mut minimal)[3].policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"}]}"#.into());
+    assert_eq!(codes(&check(&snapshot(minimal))), vec![]);
+}
+
+#[test]
+fn an_interface_endpoint_policy_that_denies() {
+    let mut vpc = private_vpc();
+    endpoints(&mut vpc)[0].policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Sid":"NoTokens","Effect":"Deny","Principal":"*","Action":"ecr:GetAuthorizationToken","Resource":"*"}]}"#.into());
+    let finding = only(&check(&snapshot(vpc)), Code::VpcEndpointPolicyDenies).clone();
+    assert_eq!(finding.evidence["action"], "ecr:GetAuthorizationToken");
+    assert_eq!(finding.evidence["statements"][0]["Sid"], "NoTokens");
+    assert_eq!(finding.evidence["principal"], fixtures::ROLE);
+}
+
+#[test]
+fn a_task_security_group_without_443_out() {
+    let mut vpc = private_vpc();
+    groups(&mut vpc)[0].egress = vec![SecurityGroupRule { protocol: "tcp".into(), from_port: Some(80), to_port: Some(80), cidrs: vec!["0.0.0.0/0".into()], ..Default::default() }];
+    let finding = only(&check(&snapshot(vpc)), Code::SecurityGroupBlocksEgress).clone();
+    assert_eq!(finding.resource, "sg-task");
+    assert_eq!(finding.evidence["blocked"].as_array().unwrap().len(), 4, "three endpoints and S3: {:#?}", finding.evidence);
+    assert_eq!(finding.remedy, "Allow TCP 443 out from security group sg-task to security group sg-endpoint and prefix list pl-s3 (AuthorizeSecurityGroupEgress).");
+}
+
+#[test]
+fn egress_by_reference_to_the_endpoint_group_and_the_s3_prefix_list_is_enough() {
+    let mut vpc = private_vpc();
+    groups(&mut vpc)[0].egress = vec![
+        fixtures::https_rule(&[], &["sg-endpoint"]),
+        SecurityGroupRule { protocol: "tcp".into(), from_port: Some(443), to_port: Some(443), prefix_lists: vec!["pl-s3".into()], ..Default::default() },
+    ];
+    assert_eq!(codes(&check(&snapshot(vpc))), vec![]);
+}
+
+#[test]
+fn an_endpoint_security_group_that_does_not_admit_the_task() {
+    let mut vpc = private_vpc();
+    groups(&mut vpc)[1].ingress = vec![fixtures::https_rule(&["10.9.0.0/16"], &[])];
+    let outcome = check(&snapshot(vpc));
+    assert!(codes(&outcome).iter().all(|c| *c == (Code::EndpointSecurityGroupBlocksIngress, Severity::Error)), "{:#?}", outcome.findings);
+    assert_eq!(outcome.findings.len(), 3, "ecr.api, ecr.dkr and logs share the group");
+    // By the task's address instead of its group.
+    let mut by_cidr = private_vpc();
+    groups(&mut by_cidr)[1].ingress = vec![fixtures::https_rule(&["10.0.1.0/24"], &[])];
+    assert_eq!(codes(&check(&snapshot(by_cidr))), vec![]);
+}
+
+#[test]
+fn a_network_acl_that_blocks_443_or_the_replies() {
+    let mut vpc = private_vpc();
+    let mut entries = fixtures::open_acl_entries();
+    entries.push(AclEntry { rule_number: 50, egress: true, protocol: "6".into(), allow: false, cidr: Some("0.0.0.0/0".into()), from_port: Some(443), to_port: Some(443) });
+    vpc.network_acls = Fact::Known(vec![crate::facts::NetworkAcl { id: "acl-1".into(), default: true, subnet_ids: vec!["subnet-task".into()], entries }]);
+    let finding = only(&check(&snapshot(vpc)), Code::NetworkAclBlocksTraffic).clone();
+    assert_eq!(finding.evidence["blocked"][0]["decidedBy"]["ruleNumber"], 50);
+
+    let mut replies = private_vpc();
+    let entries = vec![
+        AclEntry { rule_number: 100, egress: true, protocol: "-1".into(), allow: true, cidr: Some("0.0.0.0/0".into()), ..Default::default() },
+        AclEntry { rule_number: 100, egress: false, protocol: "6".into(), allow: true, cidr: Some("0.0.0.0/0".into()), from_port: Some(443), to_port: Some(443) },
+    ];
+    replies.network_acls = Fact::Known(vec![crate::facts::NetworkAcl { id: "acl-2".into(), default: false, subnet_ids: vec!["subnet-task".into()], entries }]);
+    let finding = only(&check(&snapshot(replies)), Code::NetworkAclBlocksTraffic).clone();
+    assert_eq!(finding.evidence["blocked"][0]["direction"], "inbound");
+}
+
+#[test]
+fn a_failed_describe_says_what_was_not_checked_and_the_rest_goes_on() {
+    let mut vpc = private_vpc();
+    vpc.security_groups = Fact::Failed(CallFailure {
+        operation: "ec2:DescribeSecurityGroups".into(),
+        resource: "vpc-1".into(),
+        error_code: "UnauthorizedOperation".into(),
+        message: "You are not authorized to perform this operation.".into(),
+    });
+    let outcome = check(&snapshot(vpc));
+    assert_eq!(codes(&outcome), vec![(Code::CheckFailed, Severity::Info)]);
+    assert_eq!(outcome.findings[0].evidence["call"], "ec2:DescribeSecurityGroups");
+    assert!(outcome.passes.iter().any(|p| p.check == "network-acl"), "the ACL was still checked");
+}
