@@ -44,7 +44,32 @@ pub enum Code {
     CheckFailed,
 }
 
+/// The families of CONTRACT.md's list of codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Network,
+    Identity,
+    Registry,
+    SecretsLogsStorage,
+    General,
+}
+
 impl Code {
+    pub fn family(self) -> Family {
+        use Code::*;
+        match self {
+            NoInternetRoute | PublicIpNotAssigned | NatGatewayUnavailable | VpcEndpointMissing | VpcEndpointPrivateDnsDisabled
+            | VpcDnsDisabled | S3GatewayRouteMissing | S3EndpointPolicyBlocksLayers | VpcEndpointPolicyDenies
+            | SecurityGroupBlocksEgress | EndpointSecurityGroupBlocksIngress | NetworkAclBlocksTraffic => Family::Network,
+            ExecutionRoleMissing | ExecutionRoleNotFound | ExecutionRoleTrustInvalid | ExecutionRoleMissingEcrPermissions
+            | ExecutionRoleMissingSecretsPermissions | ExecutionRoleMissingLogsPermissions => Family::Identity,
+            EcrRepositoryNotFound | EcrImageNotFound | EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing
+            | ImagePlatformMismatch | RegistryRateLimited | PrivateRegistryCredentialsInvalid => Family::Registry,
+            SecretNotFound | LogGroupNotFound | EphemeralStorageExhausted => Family::SecretsLogsStorage,
+            TaskNotFound | CheckFailed => Family::General,
+        }
+    }
+
     pub fn as_str(self) -> String {
         serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Code, Finding, Severity};
+use super::{Code, Family, Finding, Severity};
 use crate::classify::{Category, Destination, Failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,49 +24,23 @@ pub struct VerdictOutcome {
     pub reason: String,
 }
 
-/// The codes that can explain a failure of each category.
-fn explaining_codes(category: Category) -> &'static [Code] {
+/// Whether a finding with `code` can explain a failure of `category`.
+fn explains(category: Category, code: Code) -> bool {
     use Code::*;
     match category {
-        Category::Image => &[EcrImageNotFound, EcrRepositoryNotFound, ImagePlatformMismatch],
-        Category::Registry => &[
-            EcrRepositoryNotFound,
-            EcrImageNotFound,
-            EcrRepositoryPolicyDenies,
-            EcrCrossAccountAccessMissing,
-            ExecutionRoleMissingEcrPermissions,
-            RegistryRateLimited,
-            PrivateRegistryCredentialsInvalid,
-        ],
-        Category::Network => &[
-            NoInternetRoute,
-            PublicIpNotAssigned,
-            NatGatewayUnavailable,
-            VpcEndpointMissing,
-            VpcEndpointPrivateDnsDisabled,
-            VpcDnsDisabled,
-            S3GatewayRouteMissing,
-            S3EndpointPolicyBlocksLayers,
-            VpcEndpointPolicyDenies,
-            SecurityGroupBlocksEgress,
-            EndpointSecurityGroupBlocksIngress,
-            NetworkAclBlocksTraffic,
-        ],
-        Category::Permissions => &[
-            ExecutionRoleMissing,
-            ExecutionRoleNotFound,
-            ExecutionRoleTrustInvalid,
-            ExecutionRoleMissingEcrPermissions,
-            ExecutionRoleMissingSecretsPermissions,
-            ExecutionRoleMissingLogsPermissions,
-            EcrRepositoryPolicyDenies,
-            EcrCrossAccountAccessMissing,
-            PrivateRegistryCredentialsInvalid,
-        ],
-        Category::Secrets => &[SecretNotFound, ExecutionRoleMissingSecretsPermissions, PrivateRegistryCredentialsInvalid],
-        Category::Logs => &[LogGroupNotFound, ExecutionRoleMissingLogsPermissions],
-        Category::Storage => &[EphemeralStorageExhausted],
-        Category::Unknown => &[],
+        Category::Image => matches!(code, EcrImageNotFound | EcrRepositoryNotFound | ImagePlatformMismatch),
+        Category::Registry => {
+            code.family() == Family::Registry && code != ImagePlatformMismatch || code == ExecutionRoleMissingEcrPermissions
+        }
+        Category::Network => code.family() == Family::Network,
+        Category::Permissions => {
+            code.family() == Family::Identity
+                || matches!(code, EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing | PrivateRegistryCredentialsInvalid)
+        }
+        Category::Secrets => matches!(code, SecretNotFound | ExecutionRoleMissingSecretsPermissions | PrivateRegistryCredentialsInvalid),
+        Category::Logs => matches!(code, LogGroupNotFound | ExecutionRoleMissingLogsPermissions),
+        Category::Storage => code == EphemeralStorageExhausted,
+        Category::Unknown => false,
     }
 }
 
@@ -79,7 +53,7 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
     if failure.category == Category::Unknown {
         return 1;
     }
-    if !explaining_codes(failure.category).contains(&finding.code) {
+    if !explains(failure.category, finding.code) {
         return 0;
     }
     let facts = &failure.facts;

@@ -7,7 +7,7 @@ use ecs_pull_doctor::intake::{ManualRequest, Payload};
 use ecs_pull_doctor::report::Report;
 use ecs_pull_doctor::settings::Modes;
 
-use crate::support::scenario::{Builder, StoppedTask};
+use crate::support::scenario::{Builder, NetworkSpec, StoppedTask};
 use crate::support::{REGION, account};
 
 pub async fn diagnose_by_arn(config: &aws_config::SdkConfig, task: &StoppedTask) -> Report {
@@ -49,17 +49,13 @@ async fn a_tag_that_was_never_pushed_is_the_root_cause() {
 async fn an_image_that_exists_gives_no_error_finding() {
     let config = account("200000000002").await;
     let builder = Builder::new(&config).await;
-    let network = builder.private_network("ok").await;
     let repository = builder.repository("shop/api", &["2.0.0"]).await;
-    let role = builder.execution_role("ok-execution").await;
-    builder.log_group("/ecs/ok").await;
     let image = format!("{repository}:2.0.0");
-    let definition = builder.fargate_task_definition("ok", &image, &role, "/ecs/ok").await;
     // A transient timeout in an environment whose image is there.
     let reason = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref \
                   200000000002.dkr.ecr.us-east-1.amazonaws.com/shop/api:2.0.0: failed to do request: Head \
                   \"https://200000000002.dkr.ecr.us-east-1.amazonaws.com/v2/shop/api/manifests/2.0.0\": dial tcp 10.0.1.9:443: i/o timeout";
-    let task = builder.stopped_service_task("ok", Some("api"), &definition, &image, &network, reason).await;
+    let task = builder.fargate_task("ok", &NetworkSpec::default(), &image, Some("api"), reason).await;
 
     let report = diagnose_by_arn(&config, &task).await;
 
@@ -74,15 +70,11 @@ async fn an_image_that_exists_gives_no_error_finding() {
 async fn a_repository_in_the_wrong_region_is_not_found() {
     let config = account("200000000003").await;
     let builder = Builder::new(&config).await;
-    let network = builder.private_network("west").await;
     // The repository exists in us-east-1, but the task definition points at us-west-2.
     builder.repository("platform/base", &["2026.11"]).await;
     let image = "200000000003.dkr.ecr.us-west-2.amazonaws.com/platform/base:2026.11";
-    let role = builder.execution_role("west-execution").await;
-    builder.log_group("/ecs/west").await;
-    let definition = builder.fargate_task_definition("west", image, &role, "/ecs/west").await;
     let reason = format!("CannotPullContainerError: API error (404): repository {} not found", image.trim_end_matches(":2026.11"));
-    let task = builder.stopped_service_task("west", Some("base"), &definition, image, &network, &reason).await;
+    let task = builder.fargate_task("west", &NetworkSpec::default(), image, Some("base"), &reason).await;
 
     let report = diagnose_by_arn(&config, &task).await;
 
@@ -101,14 +93,9 @@ async fn a_repository_in_the_wrong_region_is_not_found() {
 #[tokio::test]
 async fn an_image_in_another_account_is_looked_up_in_that_registry() {
     let config = account("200000000004").await;
-    let builder = Builder::new(&config).await;
-    let network = builder.private_network("shared").await;
     let image = "300000000009.dkr.ecr.us-east-1.amazonaws.com/platform/base:7";
-    let role = builder.execution_role("shared-execution").await;
-    builder.log_group("/ecs/shared").await;
-    let definition = builder.fargate_task_definition("shared", image, &role, "/ecs/shared").await;
     let reason = "CannotPullContainerError: API error (404): repository 300000000009.dkr.ecr.us-east-1.amazonaws.com/platform/base not found";
-    let task = builder.stopped_service_task("shared", Some("base"), &definition, image, &network, reason).await;
+    let task = Builder::new(&config).await.fargate_task("shared", &NetworkSpec::default(), image, Some("base"), reason).await;
 
     let report = diagnose_by_arn(&config, &task).await;
 

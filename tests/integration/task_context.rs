@@ -8,7 +8,7 @@ use ecs_pull_doctor::settings::Modes;
 use lambda_runtime::{Context, LambdaEvent};
 
 use crate::registry::diagnose_by_arn;
-use crate::support::scenario::{Builder, event_for};
+use crate::support::scenario::{Builder, NetworkSpec, event_for};
 use crate::support::account;
 
 #[tokio::test]
@@ -69,19 +69,15 @@ async fn a_task_ecs_no_longer_knows_is_task_not_found() {
 async fn a_standalone_task_takes_its_security_groups_from_its_network_interface() {
     let config = account("200000000014").await;
     let builder = Builder::new(&config).await;
-    let network = builder.private_network("batch").await;
     let repository = builder.repository("batch/job", &["1"]).await;
-    let role = builder.execution_role("batch-execution").await;
-    builder.log_group("/ecs/batch").await;
     let image = format!("{repository}:2");
-    let definition = builder.fargate_task_definition("batch", &image, &role, "/ecs/batch").await;
     let reason = format!("CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref {image}: not found");
-    let task = builder.stopped_service_task("batch", None, &definition, &image, &network, &reason).await;
+    let task = builder.fargate_task("batch", &NetworkSpec::default(), &image, None, &reason).await;
 
     let report = diagnose_by_arn(&config, &task).await;
 
     assert_eq!(report.task.service, None);
-    assert_eq!(report.task.security_groups, vec![network.security_group_id.clone()], "from the ENI");
+    assert_eq!(report.task.security_groups, vec![task.network.security_group_id.clone()], "from the ENI");
     assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
 }
 

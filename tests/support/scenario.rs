@@ -385,14 +385,19 @@ impl<'a> Builder<'a> {
     /// A Fargate service `web` in a network built as `spec` says, whose image `shop/web:TAG` is in a
     /// repository holding `tags`, and one of its tasks stopped with `reason`.
     pub async fn fargate_service(&self, name: &str, spec: &NetworkSpec, tags: &[&str], tag: &str, reason: &str) -> StoppedTask {
-        let network = self.network(name, spec).await;
         let repository = self.repository("shop/web", tags).await;
+        self.fargate_task(name, spec, &format!("{repository}:{tag}"), Some("web"), reason).await
+    }
+
+    /// A Fargate task running `image` (which this does not create) in a network built as `spec`
+    /// says, with an execution role and a log group, stopped with `reason`; in `service` if given.
+    pub async fn fargate_task(&self, name: &str, spec: &NetworkSpec, image: &str, service: Option<&str>, reason: &str) -> StoppedTask {
+        let network = self.network(name, spec).await;
         let role = self.execution_role(&format!("{name}-execution")).await;
         let log_group = format!("/ecs/{name}");
         self.log_group(&log_group).await;
-        let image = format!("{repository}:{tag}");
-        let definition = self.fargate_task_definition(name, &image, &role, &log_group).await;
-        self.stopped_service_task(name, Some("web"), &definition, &image, &network, reason).await
+        let definition = self.fargate_task_definition(name, image, &role, &log_group).await;
+        self.stopped_service_task(name, service, &definition, image, &network, reason).await
     }
 }
 
