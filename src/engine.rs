@@ -53,7 +53,7 @@ pub async fn diagnose_task<R: Readers>(reader: &R, task: TaskFacts, modes: Modes
     }
 
     let snapshot = gather(reader, task).await;
-    let Outcome { mut findings, passes } = checks::run(&snapshot);
+    let Outcome { mut findings, passes } = checks::run(&snapshot, &failure);
     let VerdictOutcome { verdict, root_cause, reason } = checks::decide(&failure, &mut findings);
     let network = snapshot.network.as_ref().and_then(Fact::known);
     Report {
@@ -174,6 +174,7 @@ mod tests {
                 arn: arn.into(),
                 family: "shop-web".into(),
                 revision: 7,
+                execution_role_arn: Some(crate::facts::fixtures::ROLE.into()),
                 containers: vec![ContainerDefinition { name: "web".into(), image: IMAGE.into(), essential: true, ..Default::default() }],
                 ..Default::default()
             })
@@ -204,7 +205,46 @@ mod tests {
         }
     }
 
+    impl crate::facts::IamReader for FakeAws {
+        async fn role(&self, arn: &str) -> Fact<Option<crate::facts::RoleFacts>> {
+            self.record("iam:GetRole");
+            crate::facts::fixtures::execution_role(vec![]).role.map(|r| r.map(|r| crate::facts::RoleFacts { arn: arn.into(), ..r }))
+        }
+        async fn simulate(&self, _: &str, actions: &[&str], resource: &str) -> Fact<Vec<crate::facts::SimulatedDecision>> {
+            self.record("iam:SimulatePrincipalPolicy");
+            let allowed = |action: &str| crate::facts::SimulatedDecision { action: action.into(), resource: resource.into(), decision: "allowed".into(), matched: vec![] };
+            Fact::Known(actions.iter().map(|a| allowed(a)).collect())
+        }
+        async fn role_policies(&self, _: &crate::facts::RoleFacts) -> Fact<Vec<crate::facts::RolePolicy>> {
+            self.record("iam:role policies");
+            Fact::Known(vec![crate::facts::fixtures::execution_role_policy()])
+        }
+    }
+
+    impl crate::facts::SecretReader for FakeAws {
+        async fn describe_secret(&self, _: &str, _: &str) -> Fact<Option<crate::facts::SecretMeta>> {
+            self.record("secretsmanager:DescribeSecret");
+            Fact::Known(None)
+        }
+        async fn describe_parameter(&self, _: &str, _: &str) -> Fact<Option<crate::facts::SecretMeta>> {
+            self.record("ssm:DescribeParameters");
+            Fact::Known(None)
+        }
+        async fn log_group_exists(&self, _: &str, _: &str) -> Fact<bool> {
+            self.record("logs:DescribeLogGroups");
+            Fact::Known(true)
+        }
+    }
+
     impl EcrReader for FakeAws {
+        async fn repository_policy(&self, _: &str, _: &str, _: &str) -> Fact<Option<String>> {
+            self.record("ecr:GetRepositoryPolicy");
+            Fact::Known(None)
+        }
+        async fn image_platforms(&self, _: &str, _: &str, _: &str, _: &ImageSelector) -> Fact<Option<Vec<String>>> {
+            self.record("ecr:BatchGetImage");
+            Fact::Known(None)
+        }
         async fn describe_repository(&self, region: &str, registry: &str, name: &str) -> Fact<Option<RepositoryFacts>> {
             self.record("ecr:DescribeRepositories");
             if self.deny_repository {
@@ -287,8 +327,13 @@ mod tests {
                 "ecr:DescribeImages",
                 "ecr:DescribeImages(recent)",
                 "ecr:DescribeRepositories",
+                "ecr:GetRepositoryPolicy",
                 "ecs:DescribeServices",
-                "ecs:DescribeTaskDefinition"
+                "ecs:DescribeTaskDefinition",
+                "iam:GetRole",
+                // One simulation per resource: the repository, and "*" for the token.
+                "iam:SimulatePrincipalPolicy",
+                "iam:SimulatePrincipalPolicy",
             ]
         );
         // The task's own subnet wins over the service's candidates; the groups come from the service.

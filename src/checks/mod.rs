@@ -2,9 +2,12 @@
 
 mod finding;
 mod gaps;
+mod identity;
+mod message;
 pub mod network;
 pub mod policy;
 mod registry;
+mod secrets;
 mod verdict;
 
 pub use finding::*;
@@ -12,15 +15,18 @@ pub use verdict::{Verdict, VerdictOutcome, decide};
 
 use serde_json::json;
 
+use crate::classify::Failure;
 use crate::facts::{CallFailure, Snapshot};
 
-/// Runs every check over the snapshot.
-pub fn run(snapshot: &Snapshot) -> Outcome {
+/// Runs every check over the snapshot and the classified failure.
+pub fn run(snapshot: &Snapshot, failure: &Failure) -> Outcome {
     let mut outcome = Outcome::default();
-    // Network first: among findings that explain a failure equally well, the earlier one is the root.
-    for check in [gaps::check, network::check, registry::check] {
+    // Network, then identity, then registry: among findings that explain a failure equally well,
+    // the earlier one is the root.
+    for check in [gaps::check, network::check, identity::check, registry::check, secrets::check] {
         outcome.extend(check(snapshot));
     }
+    outcome.extend(message::check(snapshot, failure));
     outcome
 }
 

@@ -1,9 +1,13 @@
-//! ECR_REPOSITORY_NOT_FOUND and ECR_IMAGE_NOT_FOUND: does the image the task asks for exist?
+//! The image the task asks for: its repository and tag exist (ECR_REPOSITORY_NOT_FOUND,
+//! ECR_IMAGE_NOT_FOUND), the repository policy lets the execution role pull
+//! (ECR_REPOSITORY_POLICY_DENIES, ECR_CROSS_ACCOUNT_ACCESS_MISSING), and the image is built for the
+//! task's platform (IMAGE_PLATFORM_MISMATCH).
 
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::policy::{Context, Decision, Policy, Principal, Request};
 use super::{Code, Finding, Outcome, Severity, could_not_check};
-use crate::facts::{EcrImageFacts, Fact, Snapshot};
+use crate::facts::{EcrImageFacts, Fact, RepositoryFacts, Snapshot};
 use crate::model::{ImageSelector, Registry};
 
 pub fn check(snapshot: &Snapshot) -> Outcome {
@@ -12,8 +16,139 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
     let definition = definition.as_deref().unwrap_or("the task definition");
     for facts in &snapshot.ecr_images {
         check_image(facts, definition, &mut outcome);
+        check_repository_policy(snapshot, facts, &mut outcome);
+        check_platform(snapshot, facts, &mut outcome);
     }
     outcome
+}
+
+/// The platform the task runs on: runtimePlatform, else the event's CPU architecture, else linux/amd64.
+fn wanted_platform(snapshot: &Snapshot) -> String {
+    let definition = snapshot.task_definition.known();
+    let os = match definition.and_then(|d| d.os_family.as_deref()) {
+        Some(family) if family.starts_with("WINDOWS") => "windows",
+        _ => "linux",
+    };
+    let architecture = definition
+        .and_then(|d| d.cpu_architecture.as_deref())
+        .or(snapshot.task.cpu_architecture.as_deref())
+        .map_or("amd64", |a| if matches!(a.to_ascii_lowercase().as_str(), "arm64" | "aarch64") { "arm64" } else { "amd64" });
+    format!("{os}/{architecture}")
+}
+
+fn check_platform(snapshot: &Snapshot, facts: &EcrImageFacts, outcome: &mut Outcome) {
+    let platforms = match &facts.platforms {
+        Some(Fact::Known(Some(platforms))) => platforms,
+        Some(Fact::Failed(failure)) => {
+            outcome.finding(could_not_check(failure, format!("the platforms of {}", facts.image.raw)));
+            return;
+        }
+        _ => return,
+    };
+    let wanted = wanted_platform(snapshot);
+    if platforms.iter().any(|p| *p == wanted || p.starts_with(&format!("{wanted}/"))) {
+        outcome.pass("image-platform", &facts.image.raw, format!("{} has a {wanted} manifest", facts.image.raw));
+        return;
+    }
+    outcome.finding(
+        Finding::new(
+            Code::ImagePlatformMismatch,
+            Severity::Error,
+            &facts.image.raw,
+            format!("{} is built for {}, not for {wanted}, the task's platform.", facts.image.raw, platforms.join(", ")),
+        )
+        .evidence(json!({"image": facts.image.raw, "wanted": wanted, "available": platforms, "call": "ecr:BatchGetImage"}))
+        .remedy(format!(
+            "Push a {wanted} image (docker buildx build --platform {wanted}), or set the task definition's runtimePlatform to one of: {}.",
+            platforms.join(", ")
+        )),
+    );
+}
+
+fn check_repository_policy(snapshot: &Snapshot, facts: &EcrImageFacts, outcome: &mut Outcome) {
+    let (Some(policy), Fact::Known(Some(repository))) = (&facts.policy, &facts.repository) else { return };
+    // Without an execution role there is no principal to judge (EXECUTION_ROLE_MISSING says so).
+    let Some(role) = snapshot.task_definition.known().and_then(|d| d.execution_role_arn.as_deref()) else { return };
+    let cross_account = repository.registry_id != snapshot.task.account;
+    let text = match policy {
+        Fact::Failed(failure) => {
+            outcome.finding(could_not_check(failure, format!("the policy of repository {}", repository.name)));
+            return;
+        }
+        Fact::Known(None) if cross_account => {
+            outcome.finding(cross_account_missing(repository, role, None, Value::Null));
+            return;
+        }
+        Fact::Known(None) => return,
+        Fact::Known(Some(text)) => text,
+    };
+    let parsed = match Policy::parse(text) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            outcome.finding(Finding::new(Code::CheckFailed, Severity::Info, &repository.arn, format!("Could not read the policy of repository {}: {error}.", repository.name)));
+            return;
+        }
+    };
+    let document: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let principal = Principal::aws(role);
+    let context = Context::partial().with("aws:PrincipalArn", role).with("aws:PrincipalAccount", &snapshot.task.account);
+    for action in ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] {
+        let decision = parsed.evaluate(&Request { principal: Some(&principal), action, resource: &repository.arn, context: &context });
+        match decision {
+            Decision::ExplicitlyDenied { statement } => {
+                outcome.finding(
+                    Finding::new(
+                        Code::EcrRepositoryPolicyDenies,
+                        Severity::Error,
+                        &repository.arn,
+                        format!("The policy of repository {} denies {action} to the execution role {role}.", repository.name),
+                    )
+                    .evidence(json!({"repositoryArn": repository.arn, "action": action, "principal": role, "statement": statement, "policy": document}))
+                    .remedy(format!("Remove or narrow the Deny statement in repository {}'s policy so that it does not match {role}.", repository.name)),
+                );
+                return;
+            }
+            Decision::Allowed { .. } => {}
+            Decision::ImplicitlyDenied if cross_account => {
+                outcome.finding(cross_account_missing(repository, role, Some(action), document));
+                return;
+            }
+            Decision::ImplicitlyDenied => {} // the role's own policies may allow it in its own account
+            Decision::Undecided { keys, .. } => {
+                outcome.finding(
+                    Finding::new(
+                        if cross_account { Code::EcrCrossAccountAccessMissing } else { Code::EcrRepositoryPolicyDenies },
+                        Severity::Warning,
+                        &repository.arn,
+                        format!("Whether repository {}'s policy lets {role} {action} depends on conditions the doctor cannot see.", repository.name),
+                    )
+                    .evidence(json!({"repositoryArn": repository.arn, "action": action, "conditionKeys": keys, "policy": document})),
+                );
+                return;
+            }
+        }
+    }
+    outcome.pass("repository-policy", &repository.arn, format!("repository {}'s policy lets the execution role pull", repository.name));
+}
+
+fn cross_account_missing(repository: &RepositoryFacts, role: &str, action: Option<&str>, policy: Value) -> Finding {
+    let account = role.split(':').nth(4).unwrap_or_default();
+    Finding::new(
+        Code::EcrCrossAccountAccessMissing,
+        Severity::Error,
+        &repository.arn,
+        format!(
+            "Repository {} is in account {}, and its policy does not grant {} to account {account} or role {role}.",
+            repository.name,
+            repository.registry_id,
+            action.unwrap_or("pulls")
+        ),
+    )
+    .evidence(json!({"repositoryArn": repository.arn, "repositoryAccount": repository.registry_id, "principal": role, "action": action, "policy": policy}))
+    .remedy(format!(
+        "In account {}, add to repository {}'s policy: {{\"Sid\": \"AllowPull\", \"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"{role}\"}}, \"Action\": [\"ecr:BatchGetImage\", \"ecr:GetDownloadUrlForLayer\", \"ecr:BatchCheckLayerAvailability\"]}}.",
+        repository.registry_id, repository.name
+    ))
 }
 
 fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
@@ -123,11 +258,14 @@ mod tests {
             network: None,
             vpc: None,
             ecr_images: images,
+            execution_role: None,
+            secrets: vec![],
+            log_groups: vec![],
         }
     }
 
     fn lookup(raw: &str, repository: Fact<Option<RepositoryFacts>>, image_detail: Fact<Option<ImageDetail>>) -> EcrImageFacts {
-        EcrImageFacts { container: "web".into(), image: ImageRef::parse(raw).unwrap(), repository, image_detail, recent_tags: None }
+        EcrImageFacts { container: "web".into(), image: ImageRef::parse(raw).unwrap(), repository, image_detail, recent_tags: None, policy: None, platforms: None }
     }
 
     fn repository() -> Fact<Option<RepositoryFacts>> {

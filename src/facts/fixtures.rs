@@ -159,5 +159,31 @@ pub fn snapshot(vpc: VpcFacts) -> Snapshot {
         })),
         vpc: Some(Fact::Known(vpc)),
         ecr_images: vec![],
+        execution_role: Some(execution_role(vec![execution_role_policy()])),
+        secrets: vec![],
+        log_groups: vec![LogGroupFacts { container: "web".into(), group: "/ecs/shop-web".into(), region: REGION.into(), create_group: false, exists: Fact::Known(true) }],
+    }
+}
+
+pub const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// AmazonECSTaskExecutionRolePolicy, as AWS publishes it.
+pub fn execution_role_policy() -> RolePolicy {
+    RolePolicy {
+        name: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy".into(),
+        kind: PolicyKind::Managed,
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ecr:GetAuthorizationToken","ecr:BatchCheckLayerAvailability","ecr:GetDownloadUrlForLayer","ecr:BatchGetImage","logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#.into(),
+    }
+}
+
+/// The role with `policies`, evaluated offline (as the emulator, which cannot simulate, makes it).
+pub fn execution_role(policies: Vec<RolePolicy>) -> ExecutionRoleFacts {
+    ExecutionRoleFacts {
+        arn: ROLE.into(),
+        role: Fact::Known(Some(RoleFacts { arn: ROLE.into(), name: "ecsTaskExecutionRole".into(), trust_policy: TRUST.into(), permissions_boundary: None })),
+        permissions: Some(Permissions::Offline {
+            simulation: CallFailure { operation: "iam:SimulatePrincipalPolicy".into(), resource: ROLE.into(), error_code: "AccessDenied".into(), message: "not allowed".into() },
+            policies: Fact::Known(policies),
+        }),
     }
 }

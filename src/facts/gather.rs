@@ -6,10 +6,13 @@ use std::future::Future;
 use futures::future::join_all;
 
 use super::{
-    CallFailure, EcrImageFacts, Fact, ImageDetail, NetworkConfig, RepositoryFacts, Snapshot, Subnet,
+    CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
+    RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
+use super::requirements::{Permission, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
 use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
+use crate::model::arn::is_region;
 
 pub trait EcsReader: Sync {
     /// `Known(None)`: ECS no longer knows the task (stopped tasks are kept for about an hour).
@@ -49,6 +52,16 @@ pub trait EcrReader: Sync {
         name: &str,
         selector: &ImageSelector,
     ) -> impl Future<Output = Fact<Option<ImageDetail>>> + Send;
+    /// The repository policy; `Known(None)` when it has none.
+    fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
+    /// The `os/architecture` platforms of a multi-platform image; `Known(None)` for a single manifest.
+    fn image_platforms(
+        &self,
+        region: &str,
+        registry_id: &str,
+        name: &str,
+        selector: &ImageSelector,
+    ) -> impl Future<Output = Fact<Option<Vec<String>>>> + Send;
     /// The newest tags in a repository, newest first, at most `limit`.
     fn recent_tags(
         &self,
@@ -59,12 +72,30 @@ pub trait EcrReader: Sync {
     ) -> impl Future<Output = Fact<Vec<String>>> + Send;
 }
 
+pub trait IamReader: Sync {
+    /// `Known(None)`: no such role.
+    fn role(&self, arn: &str) -> impl Future<Output = Fact<Option<RoleFacts>>> + Send;
+    /// iam:SimulatePrincipalPolicy for `actions` on one `resource`.
+    fn simulate(&self, role_arn: &str, actions: &[&str], resource: &str) -> impl Future<Output = Fact<Vec<SimulatedDecision>>> + Send;
+    /// The role's inline and attached policies and its permissions boundary.
+    fn role_policies(&self, role: &RoleFacts) -> impl Future<Output = Fact<Vec<RolePolicy>>> + Send;
+}
+
+/// Secrets, parameters and log groups: whether they exist, never their values.
+pub trait SecretReader: Sync {
+    /// secretsmanager:DescribeSecret. `Known(None)`: no such secret.
+    fn describe_secret(&self, region: &str, arn: &str) -> impl Future<Output = Fact<Option<SecretMeta>>> + Send;
+    /// ssm:DescribeParameters. `Known(None)`: no such parameter.
+    fn describe_parameter(&self, region: &str, name: &str) -> impl Future<Output = Fact<Option<SecretMeta>>> + Send;
+    fn log_group_exists(&self, region: &str, group: &str) -> impl Future<Output = Fact<bool>> + Send;
+}
+
 /// How many of a repository's newest tags a missing-tag finding shows.
 const RECENT_TAGS: usize = 5;
 
 /// Everything the engine reads from AWS.
-pub trait Readers: EcsReader + Ec2Reader + EcrReader {}
-impl<T: EcsReader + Ec2Reader + EcrReader> Readers for T {}
+pub trait Readers: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader {}
+impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader> Readers for T {}
 
 /// Gathers the snapshot for a task in two rounds. First the task definition, the network settings
 /// and the task's subnet (for its VPC) together; then the whole VPC and every ECR lookup together,
@@ -96,14 +127,30 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
                 reader.describe_repository(&region, &account, &image.repository),
                 reader.describe_image(&region, &account, &image.repository, &image.selector),
             );
-            // Only when the tag is missing: what is there is the likeliest fix.
-            let recent_tags = match (&repository, &image_detail) {
-                (Fact::Known(Some(_)), Fact::Known(None)) => {
-                    Some(reader.recent_tags(&region, &account, &image.repository, RECENT_TAGS).await)
-                }
-                _ => None,
-            };
-            EcrImageFacts { container, image, repository, image_detail, recent_tags }
+            let repository_found = matches!(repository, Fact::Known(Some(_)));
+            let image_found = matches!(image_detail, Fact::Known(Some(_)));
+            let (recent_tags, policy, platforms) = tokio::join!(
+                // Only when the tag is missing: what is there is the likeliest fix.
+                async {
+                    match (repository_found, &image_detail) {
+                        (true, Fact::Known(None)) => Some(reader.recent_tags(&region, &account, &image.repository, RECENT_TAGS).await),
+                        _ => None,
+                    }
+                },
+                async {
+                    match repository_found {
+                        true => Some(reader.repository_policy(&region, &account, &image.repository).await),
+                        false => None,
+                    }
+                },
+                async {
+                    match image_found {
+                        true => Some(reader.image_platforms(&region, &account, &image.repository, &image.selector).await),
+                        false => None,
+                    }
+                },
+            );
+            EcrImageFacts { container, image, repository, image_detail, recent_tags, policy, platforms }
         })
     });
     let vpc = async {
@@ -118,9 +165,15 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
             Fact::Failed(failure) => Some(Fact::Failed(failure)),
         }
     };
-    let (ecr_images, vpc) = tokio::join!(join_all(lookups), vpc);
+    let definition = task_definition.known();
+    let (ecr_images, vpc, (execution_role, secrets), log_groups) = tokio::join!(
+        join_all(lookups),
+        vpc,
+        identity(reader, &task, definition),
+        log_groups(reader, &task, definition),
+    );
 
-    Snapshot { task, task_definition, network, vpc, ecr_images }
+    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups }
 }
 
 /// The security groups and public IP setting, which the event does not carry: from the service when
@@ -158,4 +211,83 @@ async fn network_config<R: Readers>(reader: &R, task: &TaskFacts) -> Option<Fact
         }),
         Fact::Failed(failure) => Fact::Failed(failure),
     })
+}
+
+/// The execution role and the secrets it must read. Secrets first (with the role), since a secret's
+/// customer-managed KMS key is one more permission to check; then the permissions, simulated by IAM
+/// or, where that is not possible, read for offline evaluation.
+async fn identity<R: Readers>(
+    reader: &R,
+    task: &TaskFacts,
+    definition: Option<&TaskDefinitionFacts>,
+) -> (Option<ExecutionRoleFacts>, Vec<SecretFacts>) {
+    let Some(definition) = definition else { return (None, Vec::new()) };
+    let role_arn = definition.execution_role_arn.as_deref();
+    let (role, secrets) = tokio::join!(
+        async {
+            match role_arn {
+                Some(arn) => Some(reader.role(arn).await),
+                None => None,
+            }
+        },
+        join_all(definition.containers.iter().flat_map(|container| {
+            let secrets = container.secrets.iter().map(|s| (Some(s.name.clone()), s.value_from.clone()));
+            let credentials = container.repository_credentials.iter().map(|c| (None, c.clone()));
+            secrets.chain(credentials).map(move |(name, value_from)| async move {
+                let region = value_from.split(':').nth(3).filter(|r| value_from.starts_with("arn:") && is_region(r)).unwrap_or(&task.region).to_string();
+                let lookup = if is_secrets_manager(&value_from) {
+                    reader.describe_secret(&region, &secret_arn(&value_from)).await
+                } else {
+                    reader.describe_parameter(&region, &parameter_name(&value_from)).await
+                };
+                SecretFacts { container: container.name.clone(), name, value_from, lookup }
+            })
+        })),
+    );
+    let (Some(role_arn), Some(role)) = (role_arn, role) else { return (None, secrets) };
+    let permissions = match &role {
+        Fact::Known(Some(found)) => {
+            let mut required = required_permissions(task, definition);
+            required.extend(kms_permissions(&secrets, task));
+            Some(permissions(reader, found, &required).await)
+        }
+        _ => None,
+    };
+    (Some(ExecutionRoleFacts { arn: role_arn.to_string(), role, permissions }), secrets)
+}
+
+async fn permissions<R: Readers>(reader: &R, role: &RoleFacts, required: &[Permission]) -> Permissions {
+    // One simulation per resource: a call with every action and every resource would pair each
+    // action with resources it never touches.
+    let mut by_resource: Vec<(&str, Vec<&str>)> = Vec::new();
+    for permission in required {
+        match by_resource.iter_mut().find(|(resource, _)| *resource == permission.resource) {
+            Some((_, actions)) => actions.push(permission.action),
+            None => by_resource.push((&permission.resource, vec![permission.action])),
+        }
+    }
+    let answers = join_all(by_resource.iter().map(|(resource, actions)| reader.simulate(&role.arn, actions, resource))).await;
+    let mut decisions = Vec::new();
+    for answer in answers {
+        match answer {
+            Fact::Known(found) => decisions.extend(found),
+            Fact::Failed(simulation) => {
+                return Permissions::Offline { simulation, policies: reader.role_policies(role).await };
+            }
+        }
+    }
+    Permissions::Simulated(decisions)
+}
+
+async fn log_groups<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> Vec<LogGroupFacts> {
+    let Some(definition) = definition else { return Vec::new() };
+    let wanted = definition.containers.iter().filter_map(|c| {
+        let log = c.log.as_ref().filter(|l| l.driver == "awslogs")?;
+        Some((c.name.clone(), log.group.clone()?, log.region.clone().unwrap_or_else(|| task.region.clone()), log.create_group))
+    });
+    join_all(wanted.map(|(container, group, region, create_group)| async move {
+        let exists = reader.log_group_exists(&region, &group).await;
+        LogGroupFacts { container, group, region, create_group, exists }
+    }))
+    .await
 }

@@ -5,13 +5,16 @@
 
 pub mod aws;
 mod gather;
+mod identity;
 mod network;
+pub mod requirements;
 mod snapshot;
 
 #[cfg(test)]
 pub mod fixtures;
 
-pub use gather::{Ec2Reader, EcrReader, EcsReader, Readers, gather};
+pub use gather::{Ec2Reader, EcrReader, EcsReader, IamReader, Readers, SecretReader, gather};
+pub use identity::*;
 pub use network::*;
 pub use snapshot::*;
 

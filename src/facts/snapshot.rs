@@ -2,7 +2,7 @@
 
 use crate::model::ImageRef;
 
-use super::{Fact, VpcFacts};
+use super::{ExecutionRoleFacts, Fact, LogGroupFacts, SecretFacts, VpcFacts};
 
 /// The stopped task, from the EventBridge event or from ecs:DescribeTasks.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -151,6 +151,11 @@ pub struct EcrImageFacts {
     pub image_detail: Fact<Option<ImageDetail>>,
     /// The repository's newest tags, read only when the image is missing.
     pub recent_tags: Option<Fact<Vec<String>>>,
+    /// The repository policy; `None` when it has none. Read only when the repository exists.
+    pub policy: Option<Fact<Option<String>>>,
+    /// The platforms of a multi-platform image (`os/architecture`); `None` for a single-platform
+    /// manifest, whose platform is in its config blob, which the doctor does not download.
+    pub platforms: Option<Fact<Option<Vec<String>>>>,
 }
 
 /// Everything one diagnosis knows.
@@ -163,4 +168,8 @@ pub struct Snapshot {
     /// The task's VPC; `None` when the task has no subnet of its own (bridge or host networking).
     pub vpc: Option<Fact<VpcFacts>>,
     pub ecr_images: Vec<EcrImageFacts>,
+    /// `None` when the task definition names no execution role (or could not be read).
+    pub execution_role: Option<ExecutionRoleFacts>,
+    pub secrets: Vec<SecretFacts>,
+    pub log_groups: Vec<LogGroupFacts>,
 }

@@ -19,7 +19,7 @@ use self::firewall::{Peer, acl_blocks, egress_allowing, ingress_allowing, rules_
 use super::policy::{Context, Decision, Policy, Principal, Request};
 use super::{Code, Finding, Outcome, Severity, could_not_check};
 use crate::facts::{EndpointKind, Fact, NatGateway, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
-use crate::model::{ImageRef, Registry};
+use crate::facts::requirements::required_permissions;
 
 /// The ports a Linux task's connections come back to.
 const EPHEMERAL_PORTS: (i32, i32) = (32768, 60999);
@@ -371,47 +371,27 @@ impl<'a> Network<'a> {
         self.snapshot.task_definition.known().and_then(|d| d.execution_role_arn.as_deref())
     }
 
+    /// The requests the execution role makes through `service`'s endpoint.
     fn requests(&self, service: Service) -> Vec<(&'static str, String)> {
-        let (account, region) = (&self.snapshot.task.account, self.region);
         let Some(definition) = self.snapshot.task_definition.known() else {
             return if service == Service::EcrApi { vec![("ecr:GetAuthorizationToken", "*".into())] } else { vec![] };
         };
-        let mut requests = Vec::new();
-        for container in &definition.containers {
-            match service {
-                Service::EcrApi => requests.push(("ecr:GetAuthorizationToken", "*".to_string())),
-                Service::EcrDkr => {
-                    if let Some(arn) = ImageRef::parse(&container.image).filter(|i| matches!(&i.registry, Registry::Ecr { region: r, .. } if r == region)).and_then(|i| i.ecr_repository_arn()) {
-                        requests.push(("ecr:BatchGetImage", arn.clone()));
-                        requests.push(("ecr:GetDownloadUrlForLayer", arn));
-                    }
-                }
-                Service::Logs => {
-                    if let Some(group) = container.log.as_ref().filter(|l| l.driver == "awslogs").and_then(|l| l.group.as_deref()) {
-                        let arn = format!("arn:aws:logs:{region}:{account}:log-group:{group}:*");
-                        requests.push(("logs:CreateLogStream", arn.clone()));
-                        requests.push(("logs:PutLogEvents", arn));
-                    }
-                }
-                Service::SecretsManager | Service::Ssm => {
-                    for secret in container.secrets.iter().map(|s| s.value_from.as_str()).chain(container.repository_credentials.as_deref()) {
-                        let is_secret = secret.contains(":secretsmanager:");
-                        match (service, is_secret) {
-                            (Service::SecretsManager, true) => requests.push(("secretsmanager:GetSecretValue", secret.to_string())),
-                            (Service::Ssm, false) => {
-                                let arn = if secret.starts_with("arn:") { secret.to_string() } else { format!("arn:aws:ssm:{region}:{account}:parameter/{}", secret.trim_start_matches('/')) };
-                                requests.push(("ssm:GetParameters", arn));
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                Service::S3 | Service::Internet => {}
-            }
-        }
-        requests.sort();
-        requests.dedup();
-        requests
+        let in_region = |resource: &str| resource.split(':').nth(3).is_none_or(|r| r.is_empty() || r == self.region);
+        required_permissions(&self.snapshot.task, definition)
+            .into_iter()
+            .filter(|p| {
+                let through = match p.action.split_once(':').map(|(prefix, _)| prefix) {
+                    Some("ecr") if p.action == "ecr:GetAuthorizationToken" => Service::EcrApi,
+                    Some("ecr") => Service::EcrDkr,
+                    Some("logs") => Service::Logs,
+                    Some("secretsmanager") => Service::SecretsManager,
+                    Some("ssm") => Service::Ssm,
+                    _ => return false,
+                };
+                through == service && (p.resource == "*" || in_region(&p.resource))
+            })
+            .map(|p| (p.action, p.resource))
+            .collect()
     }
 
     fn check_endpoint_policy(&self, need: &Need, endpoint: &VpcEndpoint, out: &mut Outcome) {

@@ -3,6 +3,8 @@
 mod ec2;
 mod ecr;
 mod ecs;
+mod iam;
+mod secrets;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -14,11 +16,19 @@ use super::CallFailure;
 #[derive(Clone, Debug)]
 pub struct AwsReader {
     config: SdkConfig,
+    /// IAM is global: one client, replaceable for tests of what the emulator lacks (simulation).
+    iam: Option<aws_sdk_iam::Client>,
 }
 
 impl AwsReader {
     pub fn new(config: SdkConfig) -> Self {
-        AwsReader { config }
+        AwsReader { config, iam: None }
+    }
+
+    /// The same reader with its IAM calls going to `client`.
+    pub fn with_iam(mut self, client: aws_sdk_iam::Client) -> Self {
+        self.iam = Some(client);
+        self
     }
 
     pub async fn from_env() -> Self {

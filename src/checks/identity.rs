@@ -1,0 +1,384 @@
+//! The execution role: present when needed, existing, assumable by ECS, and allowed what the task
+//! needs (ECR, secrets and their keys, logs).
+
+use serde_json::{Value, json};
+
+use super::policy::{Context, Decision, Policy, Principal, Request};
+use super::{Code, Finding, Outcome, Severity, could_not_check};
+use crate::facts::requirements::{Permission, Purpose, required_permissions};
+use crate::facts::requirements::kms_permissions;
+use crate::facts::{Fact, Permissions, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision, Snapshot};
+
+/// What the permission check concluded for one request.
+enum Answer {
+    Allowed,
+    Denied { decision: &'static str, statement: Option<Value>, matched: Vec<String> },
+    Undecided { keys: Vec<String> },
+}
+
+pub fn check(snapshot: &Snapshot) -> Outcome {
+    let mut out = Outcome::default();
+    let Some(definition) = snapshot.task_definition.known() else { return out };
+    let task = &snapshot.task;
+    let mut required = required_permissions(task, definition);
+    required.extend(kms_permissions(&snapshot.secrets, task));
+    // On EC2 the container instance's role pulls from ECR and writes logs; only secrets need the execution role.
+    if task.launch_type.as_deref() == Some("EC2") {
+        required.retain(|p| p.purpose == Purpose::Secrets);
+    }
+    let Some(role) = &snapshot.execution_role else {
+        if !required.is_empty() {
+            out.finding(
+                Finding::new(
+                    Code::ExecutionRoleMissing,
+                    Severity::Error,
+                    &definition.arn,
+                    format!("Task definition {}:{} has no execution role, but the task needs one to start.", definition.family, definition.revision),
+                )
+                .evidence(json!({"taskDefinition": definition.arn, "needs": required.iter().map(|p| json!({"action": p.action, "resource": p.resource, "why": p.why})).collect::<Vec<_>>()}))
+                .remedy("Set executionRoleArn in the task definition to a role that trusts ecs-tasks.amazonaws.com and has AmazonECSTaskExecutionRolePolicy (plus access to the task's secrets), then register a new revision."),
+            );
+        }
+        return out;
+    };
+    let found = match &role.role {
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, format!("the execution role {}", role.arn)));
+            return out;
+        }
+        Fact::Known(None) => {
+            out.finding(
+                Finding::new(Code::ExecutionRoleNotFound, Severity::Error, &role.arn, format!("The execution role {} does not exist.", role.arn))
+                    .evidence(json!({"roleArn": role.arn, "call": "iam:GetRole", "answer": "NoSuchEntity"}))
+                    .remedy(format!("Create role {} (trusting ecs-tasks.amazonaws.com, with AmazonECSTaskExecutionRolePolicy), or point the task definition at a role that exists.", role.arn)),
+            );
+            return out;
+        }
+        Fact::Known(Some(found)) => found,
+    };
+    check_trust(snapshot, found, &mut out);
+    if let Some(permissions) = &role.permissions {
+        check_permissions(found, permissions, &required, &mut out);
+    }
+    out
+}
+
+fn check_trust(snapshot: &Snapshot, role: &RoleFacts, out: &mut Outcome) {
+    let task = &snapshot.task;
+    let cluster_arn = task.cluster_arn.clone().unwrap_or_else(|| format!("arn:aws:ecs:{}:{}:cluster/{}", task.region, task.account, task.cluster));
+    let trust: Value = serde_json::from_str(&role.trust_policy).unwrap_or(Value::Null);
+    let decision = match Policy::parse(&role.trust_policy) {
+        Ok(policy) => {
+            let context = Context::complete().with("aws:SourceAccount", &task.account).with("aws:SourceArn", &cluster_arn);
+            let ecs = Principal::Service("ecs-tasks.amazonaws.com".into());
+            policy.evaluate(&Request { principal: Some(&ecs), action: "sts:AssumeRole", resource: &role.arn, context: &context })
+        }
+        Err(error) => {
+            out.finding(Finding::new(Code::CheckFailed, Severity::Info, &role.arn, format!("Could not read the trust policy of {}: {error}.", role.arn)).evidence(json!({"trustPolicy": role.trust_policy})));
+            return;
+        }
+    };
+    let (severity, why) = match decision {
+        Decision::Allowed { .. } => {
+            out.pass("execution-role-trust", &role.arn, format!("ECS tasks may assume {}", role.name));
+            return;
+        }
+        Decision::ExplicitlyDenied { .. } => (Severity::Error, "explicitly denies"),
+        Decision::ImplicitlyDenied => (Severity::Error, "does not allow"),
+        Decision::Undecided { .. } => (Severity::Warning, "may not allow, depending on conditions the doctor cannot see,"),
+    };
+    out.finding(
+        Finding::new(
+            Code::ExecutionRoleTrustInvalid,
+            severity,
+            &role.arn,
+            format!("The trust policy of {} {why} sts:AssumeRole by ecs-tasks.amazonaws.com for cluster {cluster_arn}.", role.name),
+        )
+        .evidence(json!({"roleArn": role.arn, "trustPolicy": trust, "evaluatedWith": {"principal": "ecs-tasks.amazonaws.com", "aws:SourceAccount": task.account, "aws:SourceArn": cluster_arn}}))
+        .remedy(format!(
+            "Make role {}'s trust policy allow {{\"Effect\": \"Allow\", \"Principal\": {{\"Service\": \"ecs-tasks.amazonaws.com\"}}, \"Action\": \"sts:AssumeRole\"}}, with any aws:SourceAccount / aws:SourceArn condition matching {} and {cluster_arn}.",
+            role.name, task.account
+        )),
+    );
+}
+
+fn simulated_answer(decisions: &[SimulatedDecision], permission: &Permission) -> Option<Answer> {
+    let found = decisions.iter().find(|d| d.action.eq_ignore_ascii_case(permission.action) && (d.resource == permission.resource || d.resource == "*"))?;
+    Some(match found.decision.as_str() {
+        "allowed" => Answer::Allowed,
+        "explicitDeny" => Answer::Denied { decision: "explicit deny", statement: None, matched: found.matched.clone() },
+        _ => Answer::Denied { decision: "no policy allows it", statement: None, matched: found.matched.clone() },
+    })
+}
+
+fn offline_answer(identity: &[Policy], boundary: Option<&Policy>, permission: &Permission, role: &RoleFacts) -> Answer {
+    let context = Context::partial().with("aws:PrincipalArn", &role.arn).with("aws:PrincipalAccount", role.arn.split(':').nth(4).unwrap_or_default());
+    let request = Request { principal: None, action: permission.action, resource: &permission.resource, context: &context };
+    let from_identity = Policy::evaluate_all(identity, &request);
+    let answer = |decision: Decision, source: &'static str| match decision {
+        Decision::Allowed { .. } => Answer::Allowed,
+        Decision::ExplicitlyDenied { statement } => Answer::Denied { decision: source, statement: Some(statement), matched: vec![] },
+        Decision::ImplicitlyDenied => Answer::Denied { decision: if source == "explicit deny" { "no policy allows it" } else { source }, statement: None, matched: vec![] },
+        Decision::Undecided { keys, .. } => Answer::Undecided { keys },
+    };
+    match answer(from_identity, "explicit deny") {
+        Answer::Allowed => match boundary {
+            // A permissions boundary caps what the identity policies allow.
+            Some(boundary) => answer(boundary.evaluate(&request), "the permissions boundary does not allow it"),
+            None => Answer::Allowed,
+        },
+        other => other,
+    }
+}
+
+fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Permission], out: &mut Outcome) {
+    let (method, answers): (Value, Vec<(&Permission, Answer)>) = match permissions {
+        Permissions::Simulated(decisions) => (
+            json!("iam:SimulatePrincipalPolicy"),
+            required.iter().filter_map(|p| Some((p, simulated_answer(decisions, p)?))).collect(),
+        ),
+        Permissions::Offline { simulation, policies } => {
+            let policies: &Vec<RolePolicy> = match policies {
+                Fact::Known(policies) => policies,
+                Fact::Failed(failure) => {
+                    out.finding(could_not_check(failure, format!("the permissions of {} (iam:SimulatePrincipalPolicy failed too: {})", role.arn, simulation.error_code)));
+                    return;
+                }
+            };
+            let mut identity = Vec::new();
+            let mut boundary = None;
+            for policy in policies {
+                match Policy::parse(&policy.document) {
+                    Ok(parsed) if policy.kind == PolicyKind::Boundary => boundary = Some(parsed),
+                    Ok(parsed) => identity.push(parsed),
+                    Err(error) => out.finding(Finding::new(Code::CheckFailed, Severity::Info, &policy.name, format!("Could not read policy {} of {}: {error}.", policy.name, role.name))),
+                }
+            }
+            (
+                json!({
+                    "offlineEvaluation": policies.iter().map(|p| json!({"policy": p.name, "kind": p.kind})).collect::<Vec<_>>(),
+                    "simulationUnavailable": {"call": simulation.operation, "errorCode": simulation.error_code},
+                }),
+                required.iter().map(|p| (p, offline_answer(&identity, boundary.as_ref(), p, role))).collect(),
+            )
+        }
+    };
+    for purpose in [Purpose::Ecr, Purpose::Secrets, Purpose::Logs] {
+        let relevant: Vec<&(&Permission, Answer)> = answers.iter().filter(|(p, _)| p.purpose == purpose).collect();
+        if relevant.is_empty() {
+            continue;
+        }
+        let denied: Vec<Value> = relevant
+            .iter()
+            .filter_map(|(p, answer)| match answer {
+                Answer::Denied { decision, statement, matched } => {
+                    Some(json!({"action": p.action, "resource": p.resource, "why": p.why, "decision": decision, "statement": statement, "matchedPolicies": matched}))
+                }
+                _ => None,
+            })
+            .collect();
+        let undecided: Vec<Value> = relevant
+            .iter()
+            .filter_map(|(p, answer)| match answer {
+                Answer::Undecided { keys } => Some(json!({"action": p.action, "resource": p.resource, "conditionKeys": keys})),
+                _ => None,
+            })
+            .collect();
+        let code = match purpose {
+            Purpose::Ecr => Code::ExecutionRoleMissingEcrPermissions,
+            Purpose::Secrets => Code::ExecutionRoleMissingSecretsPermissions,
+            Purpose::Logs => Code::ExecutionRoleMissingLogsPermissions,
+        };
+        let (severity, listed) = match (denied.is_empty(), undecided.is_empty()) {
+            (true, true) => {
+                out.pass(&format!("execution-role-{}", purpose.name()), &role.arn, format!("{} is allowed what the task needs for {}", role.name, purpose.name()));
+                continue;
+            }
+            (false, _) => (Severity::Error, &denied),
+            (true, false) => (Severity::Warning, &undecided),
+        };
+        let first = &listed[0];
+        let remedy = match purpose {
+            Purpose::Ecr => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} (and remove any statement that denies these ECR actions).", role.name),
+            Purpose::Secrets => format!(
+                "Give role {} an inline policy that allows {} on {}{}.",
+                role.name,
+                first["action"].as_str().unwrap_or_default(),
+                first["resource"].as_str().unwrap_or_default(),
+                if listed.len() > 1 { " (and the other resources listed)" } else { "" }
+            ),
+            Purpose::Logs => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} for logs:CreateLogStream and logs:PutLogEvents; awslogs-create-group also needs logs:CreateLogGroup, which that policy lacks.", role.name),
+        };
+        out.finding(
+            Finding::new(
+                code,
+                severity,
+                &role.arn,
+                format!(
+                    "Execution role {} {} {} on {}{}.",
+                    role.name,
+                    if severity == Severity::Error { "is not allowed" } else { "may not be allowed" },
+                    first["action"].as_str().unwrap_or_default(),
+                    first["resource"].as_str().unwrap_or_default(),
+                    if listed.len() > 1 { format!(" (and {} more)", listed.len() - 1) } else { String::new() }
+                ),
+            )
+            .evidence(json!({"roleArn": role.arn, "method": method, "denied": denied, "undecided": undecided}))
+            .remedy(remedy),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::facts::fixtures::{self, private_vpc, snapshot};
+    use crate::facts::{CallFailure, ExecutionRoleFacts, SecretFacts, SecretMeta, SecretReference};
+
+    fn codes(outcome: &Outcome) -> Vec<(Code, Severity)> {
+        outcome.findings.iter().map(|f| (f.code, f.severity)).collect()
+    }
+
+    fn with_role(role: ExecutionRoleFacts) -> Snapshot {
+        let mut s = snapshot(private_vpc());
+        s.execution_role = Some(role);
+        s
+    }
+
+    fn inline(name: &str, document: serde_json::Value) -> RolePolicy {
+        RolePolicy { name: name.into(), kind: PolicyKind::Inline, document: document.to_string() }
+    }
+
+    #[test]
+    fn a_role_with_the_managed_policy_passes() {
+        let outcome = check(&snapshot(private_vpc()));
+        assert_eq!(codes(&outcome), vec![]);
+        let passed: Vec<&str> = outcome.passes.iter().map(|p| p.check.as_str()).collect();
+        assert_eq!(passed, ["execution-role-trust", "execution-role-ecr", "execution-role-logs"]);
+    }
+
+    #[test]
+    fn no_execution_role_where_one_is_needed() {
+        let mut s = snapshot(private_vpc());
+        s.execution_role = None;
+        if let Fact::Known(d) = &mut s.task_definition {
+            d.execution_role_arn = None;
+        }
+        let outcome = check(&s);
+        assert_eq!(codes(&outcome), vec![(Code::ExecutionRoleMissing, Severity::Error)]);
+        // On EC2 the instance role pulls and logs: without secrets, no execution role is needed.
+        s.task.launch_type = Some("EC2".into());
+        assert_eq!(codes(&check(&s)), vec![]);
+    }
+
+    #[test]
+    fn a_role_that_does_not_exist() {
+        let outcome = check(&with_role(ExecutionRoleFacts { arn: fixtures::ROLE.into(), role: Fact::Known(None), permissions: None }));
+        assert_eq!(codes(&outcome), vec![(Code::ExecutionRoleNotFound, Severity::Error)]);
+        assert_eq!(outcome.findings[0].evidence["answer"], "NoSuchEntity");
+    }
+
+    #[test]
+    fn trust_must_let_ecs_tasks_assume_the_role_for_this_account_and_cluster() {
+        let mut role = fixtures::execution_role(vec![fixtures::execution_role_policy()]);
+        let set_trust = |role: &mut ExecutionRoleFacts, trust: serde_json::Value| {
+            if let Fact::Known(Some(found)) = &mut role.role {
+                found.trust_policy = trust.to_string();
+            }
+        };
+        set_trust(&mut role, json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}));
+        let outcome = check(&with_role(role.clone()));
+        assert_eq!(codes(&outcome), vec![(Code::ExecutionRoleTrustInvalid, Severity::Error)]);
+        assert_eq!(outcome.findings[0].evidence["evaluatedWith"]["aws:SourceArn"], "arn:aws:ecs:us-east-1:111122223333:cluster/prod");
+
+        let conditioned = |account: &str| json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": format!("arn:aws:ecs:us-east-1:{account}:*")}}}]});
+        set_trust(&mut role, conditioned("111122223333"));
+        assert_eq!(codes(&check(&with_role(role.clone()))), vec![]);
+        set_trust(&mut role, conditioned("444455556666"));
+        assert_eq!(codes(&check(&with_role(role))), vec![(Code::ExecutionRoleTrustInvalid, Severity::Error)]);
+    }
+
+    #[test]
+    fn offline_evaluation_finds_missing_and_denied_permissions() {
+        // No policy at all: ECR and logs are both missing.
+        let outcome = check(&with_role(fixtures::execution_role(vec![])));
+        assert_eq!(codes(&outcome), vec![(Code::ExecutionRoleMissingEcrPermissions, Severity::Error), (Code::ExecutionRoleMissingLogsPermissions, Severity::Error)]);
+        assert_eq!(outcome.findings[0].evidence["method"]["simulationUnavailable"]["errorCode"], "AccessDenied");
+
+        // An explicit deny in an inline policy beats the managed policy's allow.
+        let deny = inline("no-pulls", json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoPulls", "Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*"}]}));
+        let outcome = check(&with_role(fixtures::execution_role(vec![fixtures::execution_role_policy(), deny])));
+        assert_eq!(codes(&outcome), vec![(Code::ExecutionRoleMissingEcrPermissions, Severity::Error)]);
+        let denied = &outcome.findings[0].evidence["denied"][0];
+        assert_eq!(denied["action"], "ecr:BatchGetImage");
+        assert_eq!(denied["statement"]["Sid"], "NoPulls");
+    }
+
+    #[test]
+    fn a_permissions_boundary_caps_what_the_policies_allow() {
+        let boundary = RolePolicy {
+            name: "arn:aws:iam::111122223333:policy/boundary".into(),
+            kind: PolicyKind::Boundary,
+            document: json!({"Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}).to_string(),
+        };
+        let outcome = check(&with_role(fixtures::execution_role(vec![fixtures::execution_role_policy(), boundary])));
+        assert_eq!(codes(&outcome), vec![(Code::ExecutionRoleMissingLogsPermissions, Severity::Error)]);
+        assert_eq!(outcome.findings[0].evidence["denied"][0]["decision"], "the permissions boundary does not allow it");
+    }
+
+    #[test]
+    fn secrets_and_their_customer_keys_need_permission() {
+        let mut s = snapshot(private_vpc());
+        let secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+        let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        if let Fact::Known(d) = &mut s.task_definition {
+            d.containers[0].secrets = vec![SecretReference { name: "DB".into(), value_from: secret.into() }];
+        }
+        s.secrets = vec![SecretFacts { container: "web".into(), name: Some("DB".into()), value_from: secret.into(), lookup: Fact::Known(Some(SecretMeta { arn: secret.into(), kms_key_id: Some(key.into()) })) }];
+        let allow_secret = inline("secret", json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret}]}));
+        s.execution_role = Some(fixtures::execution_role(vec![fixtures::execution_role_policy(), allow_secret.clone()]));
+        let outcome = check(&s);
+        assert_eq!(codes(&outcome), vec![(Code::ExecutionRoleMissingSecretsPermissions, Severity::Error)]);
+        assert_eq!(outcome.findings[0].evidence["denied"][0]["action"], "kms:Decrypt");
+        assert_eq!(outcome.findings[0].evidence["denied"][0]["resource"], key);
+        let allow_key = inline("key", json!({"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}]}));
+        s.execution_role = Some(fixtures::execution_role(vec![fixtures::execution_role_policy(), allow_secret, allow_key]));
+        assert_eq!(codes(&check(&s)), vec![]);
+    }
+
+    #[test]
+    fn simulated_answers_are_used_as_given() {
+        let mut role = fixtures::execution_role(vec![]);
+        let decision = |action: &str, resource: &str, decision: &str| SimulatedDecision { action: action.into(), resource: resource.into(), decision: decision.into(), matched: vec!["deny-all".into()] };
+        let repository = "arn:aws:ecr:us-east-1:111122223333:repository/shop/web";
+        let group = "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/shop-web:*";
+        role.permissions = Some(Permissions::Simulated(vec![
+            decision("ecr:GetAuthorizationToken", "*", "allowed"),
+            decision("ecr:BatchGetImage", repository, "explicitDeny"),
+            decision("ecr:GetDownloadUrlForLayer", repository, "allowed"),
+            decision("logs:CreateLogStream", group, "allowed"),
+            decision("logs:PutLogEvents", group, "allowed"),
+        ]));
+        let outcome = check(&with_role(role));
+        assert_eq!(codes(&outcome), vec![(Code::ExecutionRoleMissingEcrPermissions, Severity::Error)]);
+        let evidence = &outcome.findings[0].evidence;
+        assert_eq!(evidence["method"], "iam:SimulatePrincipalPolicy");
+        assert_eq!(evidence["denied"][0]["decision"], "explicit deny");
+        assert_eq!(evidence["denied"][0]["matchedPolicies"], json!(["deny-all"]));
+    }
+
+    #[test]
+    fn unreadable_role_or_policies_are_check_failed() {
+        let failure = CallFailure { operation: "iam:GetRole".into(), resource: fixtures::ROLE.into(), error_code: "AccessDenied".into(), message: "no".into() };
+        let outcome = check(&with_role(ExecutionRoleFacts { arn: fixtures::ROLE.into(), role: Fact::Failed(failure.clone()), permissions: None }));
+        assert_eq!(codes(&outcome), vec![(Code::CheckFailed, Severity::Info)]);
+        let mut role = fixtures::execution_role(vec![]);
+        role.permissions = Some(Permissions::Offline { simulation: failure.clone(), policies: Fact::Failed(CallFailure { operation: "iam:ListRolePolicies".into(), ..failure }) });
+        let outcome = check(&with_role(role));
+        assert_eq!(codes(&outcome), vec![(Code::CheckFailed, Severity::Info)]);
+        assert_eq!(outcome.passes.len(), 1, "trust was still checked");
+    }
+}

@@ -1,0 +1,104 @@
+//! SECRET_NOT_FOUND, PRIVATE_REGISTRY_CREDENTIALS_INVALID (a missing credentials secret) and
+//! LOG_GROUP_NOT_FOUND: what the task reads or writes at start must exist.
+
+use serde_json::json;
+
+use super::{Code, Finding, Outcome, Severity, could_not_check};
+use crate::facts::{Fact, Snapshot};
+
+pub fn check(snapshot: &Snapshot) -> Outcome {
+    let mut out = Outcome::default();
+    for secret in &snapshot.secrets {
+        let call = if secret.value_from.contains(":secretsmanager:") { "secretsmanager:DescribeSecret" } else { "ssm:DescribeParameters" };
+        match &secret.lookup {
+            Fact::Failed(failure) => out.finding(could_not_check(failure, format!("whether {} exists", secret.value_from))),
+            Fact::Known(Some(meta)) => {
+                out.pass("secret-exists", &meta.arn, format!("{} exists", secret.value_from));
+                if let Some(key) = meta.kms_key_id.as_deref().filter(|k| k.starts_with("alias/") || k.contains(":alias/")) {
+                    out.finding(
+                        Finding::new(Code::CheckFailed, Severity::Info, &meta.arn, format!("Could not check kms:Decrypt for {}: its key is named by alias {key}.", secret.value_from))
+                            .evidence(json!({"secret": meta.arn, "kmsKeyId": key, "notChecked": "kms:Decrypt on the key behind the alias"}))
+                            .remedy(format!("Make sure the execution role may kms:Decrypt with the key behind {key}.")),
+                    );
+                }
+            }
+            Fact::Known(None) => {
+                let (code, summary, remedy) = match &secret.name {
+                    Some(name) => (
+                        Code::SecretNotFound,
+                        format!("Secret {name} of container {} comes from {}, which does not exist.", secret.container, secret.value_from),
+                        "Create it in the task's region (or the region its ARN names), or fix valueFrom in the task definition; a Secrets Manager ARN must include the secret's six-character suffix or be given as a name.".to_string(),
+                    ),
+                    None => (
+                        Code::PrivateRegistryCredentialsInvalid,
+                        format!("The registry credentials of container {} are in {}, which does not exist.", secret.container, secret.value_from),
+                        "Create the secret with {\"username\": ..., \"password\": ...} for the registry, or fix repositoryCredentials.credentialsParameter in the task definition.".to_string(),
+                    ),
+                };
+                out.finding(
+                    Finding::new(code, Severity::Error, &secret.value_from, summary)
+                        .evidence(json!({"container": secret.container, "name": secret.name, "valueFrom": secret.value_from, "call": call, "answer": "not found"}))
+                        .remedy(remedy),
+                );
+            }
+        }
+    }
+    for log in &snapshot.log_groups {
+        match &log.exists {
+            Fact::Failed(failure) => out.finding(could_not_check(failure, format!("whether log group {} exists", log.group))),
+            Fact::Known(true) => out.pass("log-group", &log.group, format!("log group {} exists", log.group)),
+            // The role's logs:CreateLogGroup is the identity check's to judge.
+            Fact::Known(false) if log.create_group => {}
+            Fact::Known(false) => out.finding(
+                Finding::new(
+                    Code::LogGroupNotFound,
+                    Severity::Error,
+                    &log.group,
+                    format!("Log group {} (container {}, {}) does not exist, and the task does not create it.", log.group, log.container, log.region),
+                )
+                .evidence(json!({"logGroup": log.group, "region": log.region, "container": log.container, "awslogs-create-group": false, "call": "logs:DescribeLogGroups"}))
+                .remedy(format!("Create log group {} in {}, or set awslogs-create-group to true (the execution role then needs logs:CreateLogGroup).", log.group, log.region)),
+            ),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::fixtures::{private_vpc, snapshot};
+    use crate::facts::{LogGroupFacts, SecretFacts, SecretMeta};
+
+    fn secret(name: Option<&str>, value_from: &str, lookup: Fact<Option<SecretMeta>>) -> SecretFacts {
+        SecretFacts { container: "web".into(), name: name.map(str::to_string), value_from: value_from.into(), lookup }
+    }
+
+    #[test]
+    fn missing_secrets_parameters_and_credentials() {
+        let mut s = snapshot(private_vpc());
+        s.secrets = vec![
+            secret(Some("DB"), "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf", Fact::Known(None)),
+            secret(Some("KEY"), "/app/key", Fact::Known(Some(SecretMeta { arn: "arn:aws:ssm:us-east-1:111122223333:parameter/app/key".into(), kms_key_id: None }))),
+            secret(None, "arn:aws:secretsmanager:us-east-1:111122223333:secret:dockerhub-Ab12Cd", Fact::Known(None)),
+            secret(Some("TOKEN"), "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy", Fact::Known(Some(SecretMeta { arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy".into(), kms_key_id: Some("alias/team".into()) }))),
+        ];
+        let outcome = check(&s);
+        let codes: Vec<Code> = outcome.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::SecretNotFound, Code::PrivateRegistryCredentialsInvalid, Code::CheckFailed]);
+        assert_eq!(outcome.findings[0].evidence["call"], "secretsmanager:DescribeSecret");
+        assert!(outcome.findings[2].summary.contains("alias/team"));
+    }
+
+    #[test]
+    fn a_log_group_that_does_not_exist_unless_the_task_creates_it() {
+        let mut s = snapshot(private_vpc());
+        assert!(check(&s).findings.is_empty(), "the fixture's group exists");
+        s.log_groups = vec![LogGroupFacts { container: "web".into(), group: "/ecs/gone".into(), region: "us-east-1".into(), create_group: false, exists: Fact::Known(false) }];
+        let outcome = check(&s);
+        assert_eq!(outcome.findings[0].code, Code::LogGroupNotFound);
+        assert_eq!(outcome.findings[0].resource, "/ecs/gone");
+        s.log_groups[0].create_group = true;
+        assert!(check(&s).findings.is_empty(), "awslogs-create-group: the role's permission decides");
+    }
+}

@@ -1,0 +1,114 @@
+use aws_sdk_iam::Client;
+use aws_sdk_iam::types::PolicyEvaluationDecisionType;
+use futures::future::join_all;
+
+use super::{AwsReader, call_failure};
+use crate::facts::{CallFailure, Fact, IamReader, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision};
+
+/// IAM returns policy documents URL-encoded.
+fn decode(document: &str) -> String {
+    percent_encoding::percent_decode_str(document).decode_utf8_lossy().into_owned()
+}
+
+fn role_name(arn: &str) -> &str {
+    // arn:aws:iam::ACCOUNT:role/path/NAME: the name is the last segment.
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+impl AwsReader {
+    fn iam(&self) -> Client {
+        self.iam.clone().unwrap_or_else(|| Client::new(&self.config))
+    }
+
+    /// A managed policy's default version.
+    async fn managed_policy(&self, iam: &Client, arn: &str, kind: PolicyKind) -> Result<RolePolicy, CallFailure> {
+        let policy = iam.get_policy().policy_arn(arn).send().await.map_err(|e| call_failure("iam:GetPolicy", arn, &e))?;
+        let version = policy.policy().and_then(|p| p.default_version_id()).unwrap_or("v1");
+        let document = iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|e| call_failure("iam:GetPolicyVersion", arn, &e))?;
+        let text = document.policy_version().and_then(|v| v.document()).map(decode).unwrap_or_default();
+        Ok(RolePolicy { name: arn.to_string(), kind, document: text })
+    }
+}
+
+impl IamReader for AwsReader {
+    async fn role(&self, arn: &str) -> Fact<Option<RoleFacts>> {
+        match self.iam().get_role().role_name(role_name(arn)).send().await {
+            Ok(output) => Fact::Known(output.role().map(|role| RoleFacts {
+                arn: role.arn().to_string(),
+                name: role.role_name().to_string(),
+                trust_policy: role.assume_role_policy_document().map(decode).unwrap_or_default(),
+                permissions_boundary: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+            })),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => Fact::Known(None),
+            Err(error) => Fact::Failed(call_failure("iam:GetRole", arn, &error)),
+        }
+    }
+
+    async fn simulate(&self, role_arn: &str, actions: &[&str], resource: &str) -> Fact<Vec<SimulatedDecision>> {
+        let mut request = self.iam().simulate_principal_policy().policy_source_arn(role_arn).resource_arns(resource);
+        for action in actions {
+            request = request.action_names(*action);
+        }
+        match request.send().await {
+            Ok(output) => Fact::Known(
+                output
+                    .evaluation_results()
+                    .iter()
+                    .map(|r| SimulatedDecision {
+                        action: r.eval_action_name().to_string(),
+                        resource: r.eval_resource_name().unwrap_or(resource).to_string(),
+                        decision: match r.eval_decision() {
+                            PolicyEvaluationDecisionType::Allowed => "allowed",
+                            PolicyEvaluationDecisionType::ExplicitDeny => "explicitDeny",
+                            _ => "implicitDeny",
+                        }
+                        .to_string(),
+                        matched: r.matched_statements().iter().filter_map(|s| s.source_policy_id()).map(str::to_string).collect(),
+                    })
+                    .collect(),
+            ),
+            Err(error) => Fact::Failed(call_failure("iam:SimulatePrincipalPolicy", role_arn, &error)),
+        }
+    }
+
+    async fn role_policies(&self, role: &RoleFacts) -> Fact<Vec<RolePolicy>> {
+        let iam = self.iam();
+        let (inline, attached) = tokio::join!(
+            iam.list_role_policies().role_name(&role.name).send(),
+            iam.list_attached_role_policies().role_name(&role.name).send(),
+        );
+        let inline = match inline {
+            Ok(output) => output.policy_names().to_vec(),
+            Err(error) => return Fact::Failed(call_failure("iam:ListRolePolicies", &role.arn, &error)),
+        };
+        let attached: Vec<String> = match attached {
+            Ok(output) => output.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string).collect(),
+            Err(error) => return Fact::Failed(call_failure("iam:ListAttachedRolePolicies", &role.arn, &error)),
+        };
+        let (iam, role) = (&iam, role);
+        let inline = join_all(inline.iter().map(|name| async move {
+            match iam.get_role_policy().role_name(&role.name).policy_name(name).send().await {
+                Ok(output) => Ok(RolePolicy { name: name.clone(), kind: PolicyKind::Inline, document: decode(output.policy_document()) }),
+                Err(error) => Err(call_failure("iam:GetRolePolicy", name, &error)),
+            }
+        }));
+        let managed = join_all(attached.iter().map(|arn| self.managed_policy(&iam, arn, PolicyKind::Managed)));
+        let boundary = async {
+            match &role.permissions_boundary {
+                Some(arn) => Some(self.managed_policy(&iam, arn, PolicyKind::Boundary).await),
+                None => None,
+            }
+        };
+        let (inline, managed, boundary) = tokio::join!(inline, managed, boundary);
+        match inline.into_iter().chain(managed).chain(boundary).collect::<Result<Vec<_>, _>>() {
+            Ok(policies) => Fact::Known(policies),
+            Err(failure) => Fact::Failed(failure),
+        }
+    }
+}

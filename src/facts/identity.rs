@@ -1,0 +1,86 @@
+//! The execution role, the secrets and parameters the task reads, its log groups, as AWS describes them.
+
+use serde::Serialize;
+
+use super::{CallFailure, Fact};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleFacts {
+    pub arn: String,
+    pub name: String,
+    /// The trust policy, as JSON.
+    pub trust_policy: String,
+    pub permissions_boundary: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyKind {
+    Inline,
+    Managed,
+    Boundary,
+}
+
+/// One of the role's policies, as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolePolicy {
+    pub name: String,
+    pub kind: PolicyKind,
+    pub document: String,
+}
+
+/// iam:SimulatePrincipalPolicy's answer for one action on one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulatedDecision {
+    pub action: String,
+    pub resource: String,
+    /// `allowed`, `explicitDeny` or `implicitDeny`.
+    pub decision: String,
+    /// The policies whose statements matched.
+    pub matched: Vec<String>,
+}
+
+/// How the role's permissions were read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Permissions {
+    /// IAM simulated every request the task makes.
+    Simulated(Vec<SimulatedDecision>),
+    /// The simulation was not allowed or not available; the role's policies were read instead.
+    Offline { simulation: CallFailure, policies: Fact<Vec<RolePolicy>> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionRoleFacts {
+    pub arn: String,
+    /// `None`: no such role.
+    pub role: Fact<Option<RoleFacts>>,
+    /// Not read when the role does not exist.
+    pub permissions: Option<Permissions>,
+}
+
+/// A secret or parameter the task reads, looked up without reading its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretFacts {
+    pub container: String,
+    /// The environment variable it becomes, or `None` for registry credentials.
+    pub name: Option<String>,
+    pub value_from: String,
+    /// `None`: it does not exist.
+    pub lookup: Fact<Option<SecretMeta>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretMeta {
+    pub arn: String,
+    /// The customer-managed KMS key that encrypts it, when there is one.
+    pub kms_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroupFacts {
+    pub container: String,
+    pub group: String,
+    pub region: String,
+    pub create_group: bool,
+    pub exists: Fact<bool>,
+}

@@ -1,0 +1,162 @@
+//! What a task definition requires of its execution role: each action on each resource, and why.
+//! Derived from facts alone, so the same list feeds the IAM simulation, the offline evaluation and
+//! the endpoint-policy checks.
+
+use serde::Serialize;
+
+use super::{SecretFacts, TaskDefinitionFacts, TaskFacts};
+use crate::model::{ImageRef, Registry};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Ecr,
+    Secrets,
+    Logs,
+}
+
+impl Purpose {
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Ecr => "ecr",
+            Purpose::Secrets => "secrets",
+            Purpose::Logs => "logs",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Permission {
+    pub purpose: Purpose,
+    pub action: &'static str,
+    pub resource: String,
+    pub why: String,
+}
+
+/// The ARN of the secret itself: `valueFrom` may add `:json-key:version-stage:version-id`.
+pub fn secret_arn(value_from: &str) -> String {
+    value_from.split(':').take(7).collect::<Vec<_>>().join(":")
+}
+
+/// The parameter's ARN, from an ARN or a name (`/app/key` or `key`).
+pub fn parameter_arn(value_from: &str, region: &str, account: &str) -> String {
+    if value_from.starts_with("arn:") {
+        value_from.to_string()
+    } else {
+        format!("arn:aws:ssm:{region}:{account}:parameter/{}", value_from.trim_start_matches('/'))
+    }
+}
+
+/// The parameter's name, from an ARN or a name: hierarchical names keep their leading `/`.
+pub fn parameter_name(value_from: &str) -> String {
+    match value_from.split_once(":parameter/") {
+        Some((_, path)) if path.contains('/') => format!("/{path}"),
+        Some((_, path)) => path.to_string(),
+        None => value_from.to_string(),
+    }
+}
+
+pub fn is_secrets_manager(value_from: &str) -> bool {
+    value_from.contains(":secretsmanager:")
+}
+
+/// A log group's ARN as IAM matches it.
+pub fn log_group_arn(region: &str, account: &str, group: &str) -> String {
+    format!("arn:aws:logs:{region}:{account}:log-group:{group}:*")
+}
+
+pub fn required_permissions(task: &TaskFacts, definition: &TaskDefinitionFacts) -> Vec<Permission> {
+    let (region, account) = (task.region.as_str(), task.account.as_str());
+    let mut out = Vec::new();
+    let mut push = |purpose, action, resource: String, why: String| out.push(Permission { purpose, action, resource, why });
+    for container in &definition.containers {
+        if let Some(image) = ImageRef::parse(&container.image).filter(|i| matches!(i.registry, Registry::Ecr { .. })) {
+            let repository = image.ecr_repository_arn().unwrap_or_default();
+            push(Purpose::Ecr, "ecr:GetAuthorizationToken", "*".into(), "registry authentication".into());
+            push(Purpose::Ecr, "ecr:BatchGetImage", repository.clone(), format!("the manifest of {}", image.raw));
+            push(Purpose::Ecr, "ecr:GetDownloadUrlForLayer", repository, format!("the layers of {}", image.raw));
+        }
+        if let Some(log) = container.log.as_ref().filter(|l| l.driver == "awslogs") {
+            let group = log.group.as_deref().unwrap_or_default();
+            let arn = log_group_arn(log.region.as_deref().unwrap_or(region), account, group);
+            push(Purpose::Logs, "logs:CreateLogStream", arn.clone(), format!("awslogs group {group}"));
+            push(Purpose::Logs, "logs:PutLogEvents", arn.clone(), format!("awslogs group {group}"));
+            if log.create_group {
+                push(Purpose::Logs, "logs:CreateLogGroup", arn, format!("awslogs-create-group for {group}"));
+            }
+        }
+        let references = container
+            .secrets
+            .iter()
+            .map(|s| (s.value_from.as_str(), format!("secret {} of container {}", s.name, container.name)))
+            .chain(container.repository_credentials.iter().map(|c| (c.as_str(), format!("the registry credentials of container {}", container.name))));
+        for (value_from, why) in references {
+            if is_secrets_manager(value_from) {
+                push(Purpose::Secrets, "secretsmanager:GetSecretValue", secret_arn(value_from), why);
+            } else {
+                push(Purpose::Secrets, "ssm:GetParameters", parameter_arn(value_from, region, account), why);
+            }
+        }
+    }
+    // One entry per action and resource, in a stable order, keeping the first reason.
+    out.sort();
+    out.dedup_by(|a, b| a.action == b.action && a.resource == b.resource);
+    out
+}
+
+/// kms:Decrypt for each secret encrypted with a customer-managed key named by ARN or key ID.
+pub fn kms_permissions(secrets: &[SecretFacts], task: &TaskFacts) -> Vec<Permission> {
+    secrets
+        .iter()
+        .filter_map(|secret| {
+            let key = secret.lookup.known()?.as_ref()?.kms_key_id.as_deref()?;
+            let arn = if key.starts_with("arn:") && key.contains(":key/") {
+                key.to_string()
+            } else if key.len() == 36 && key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+                format!("arn:aws:kms:{}:{}:key/{key}", task.region, task.account)
+            } else {
+                return None; // an alias: reported by the check, which cannot resolve it
+            };
+            Some(Permission { purpose: Purpose::Secrets, action: "kms:Decrypt", resource: arn, why: format!("the key of {}", secret.value_from) })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::fixtures;
+    use crate::facts::{ContainerDefinition, SecretReference};
+
+    #[test]
+    fn a_task_definition_requires_ecr_logs_and_its_secrets() {
+        let mut definition = fixtures::task_definition();
+        definition.containers[0].secrets = vec![
+            SecretReference { name: "DB".into(), value_from: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf:password::".into() },
+            SecretReference { name: "KEY".into(), value_from: "/app/key".into() },
+        ];
+        definition.containers.push(ContainerDefinition { name: "sidecar".into(), image: fixtures::IMAGE.into(), ..Default::default() });
+        let required: Vec<(&str, String)> = required_permissions(&fixtures::task(), &definition).into_iter().map(|p| (p.action, p.resource)).collect();
+        assert_eq!(
+            required,
+            [
+                ("ecr:BatchGetImage", "arn:aws:ecr:us-east-1:111122223333:repository/shop/web".to_string()),
+                ("ecr:GetAuthorizationToken", "*".into()),
+                ("ecr:GetDownloadUrlForLayer", "arn:aws:ecr:us-east-1:111122223333:repository/shop/web".into()),
+                ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf".into()),
+                ("ssm:GetParameters", "arn:aws:ssm:us-east-1:111122223333:parameter/app/key".into()),
+                ("logs:CreateLogStream", "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/shop-web:*".into()),
+                ("logs:PutLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/shop-web:*".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn parameter_names_and_arns() {
+        assert_eq!(parameter_name("arn:aws:ssm:us-east-1:111122223333:parameter/app/key"), "/app/key");
+        assert_eq!(parameter_name("arn:aws:ssm:us-east-1:111122223333:parameter/flat"), "flat");
+        assert_eq!(parameter_name("/app/key"), "/app/key");
+        assert_eq!(parameter_arn("flat", "eu-west-1", "111122223333"), "arn:aws:ssm:eu-west-1:111122223333:parameter/flat");
+        assert_eq!(secret_arn("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"), "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf");
+    }
+}
