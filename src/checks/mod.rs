@@ -21,9 +21,9 @@ use crate::facts::{CallFailure, Snapshot};
 /// Runs every check over the snapshot and the classified failure.
 pub fn run(snapshot: &Snapshot, failure: &Failure) -> Outcome {
     let mut outcome = Outcome::default();
-    // Network, then identity, then registry: among findings that explain a failure equally well,
-    // the earlier one is the root.
-    for check in [gaps::check, network::check, identity::check, registry::check, secrets::check] {
+    // Among findings that explain a failure equally well the earlier one is the root: the path
+    // first, then whether things exist (registry, secrets, logs), then who may use them.
+    for check in [gaps::check, network::check, registry::check, secrets::check, identity::check] {
         outcome.extend(check(snapshot));
     }
     outcome.extend(message::check(snapshot, failure));

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod identity;
 mod network;
 mod registry;
 mod task_context;

@@ -88,6 +88,39 @@ impl NetworkSpec {
     }
 }
 
+/// The execution role a scenario gives its task definition.
+#[derive(Debug, Clone)]
+pub enum RoleSpec {
+    /// Trusts ecs-tasks.amazonaws.com, has AmazonECSTaskExecutionRolePolicy.
+    Standard,
+    /// The task definition names no execution role.
+    Absent,
+    /// The task definition names a role that does not exist.
+    Missing,
+    /// Trusts ec2.amazonaws.com instead of ecs-tasks.amazonaws.com.
+    TrustsEc2,
+    /// Trusts ECS, with only these inline policies (JSON).
+    Inline(Vec<String>),
+    /// Standard, plus these inline policies (JSON).
+    StandardPlus(Vec<String>),
+}
+
+/// What the task definition holds beyond its image.
+#[derive(Debug, Clone)]
+pub struct DefinitionSpec {
+    pub role: RoleSpec,
+    /// (environment name, valueFrom).
+    pub secrets: Vec<(String, String)>,
+    pub repository_credentials: Option<String>,
+    pub create_log_group: bool,
+}
+
+impl Default for DefinitionSpec {
+    fn default() -> Self {
+        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true }
+    }
+}
+
 /// What a scenario built, for the test to aim at.
 #[derive(Debug, Clone)]
 pub struct StoppedTask {
@@ -262,11 +295,51 @@ impl<'a> Builder<'a> {
     }
 
     pub async fn execution_role(&self, name: &str) -> String {
+        self.role(name, &RoleSpec::Standard).await.expect("a standard role")
+    }
+
+    /// The role `spec` describes, or `None` for [`RoleSpec::Absent`].
+    pub async fn role(&self, name: &str, spec: &RoleSpec) -> Option<String> {
         let iam = aws_sdk_iam::Client::new(self.config);
-        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let service = match spec {
+            RoleSpec::Absent => return None,
+            RoleSpec::Missing => return Some(format!("arn:aws:iam::{}:role/{name}", self.account)),
+            RoleSpec::TrustsEc2 => "ec2.amazonaws.com",
+            _ => "ecs-tasks.amazonaws.com",
+        };
+        let trust = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#);
         let role = iam.create_role().role_name(name).assume_role_policy_document(trust).send().await.expect("role");
-        iam.attach_role_policy().role_name(name).policy_arn(EXECUTION_ROLE_POLICY).send().await.expect("attach policy");
-        role.role().map(|r| r.arn().to_string()).expect("role arn")
+        if !matches!(spec, RoleSpec::Inline(_)) {
+            iam.attach_role_policy().role_name(name).policy_arn(EXECUTION_ROLE_POLICY).send().await.expect("attach policy");
+        }
+        if let RoleSpec::Inline(policies) | RoleSpec::StandardPlus(policies) = spec {
+            for (i, policy) in policies.iter().enumerate() {
+                iam.put_role_policy().role_name(name).policy_name(format!("inline-{i}")).policy_document(policy).send().await.expect("inline policy");
+            }
+        }
+        role.role().map(|r| r.arn().to_string())
+    }
+
+    /// A multi-platform image: a manifest list with one entry per `os/architecture`.
+    pub async fn manifest_list(&self, repository: &str, tag: &str, platforms: &[&str]) {
+        let entries: Vec<String> = platforms
+            .iter()
+            .enumerate()
+            .map(|(i, platform)| {
+                let (os, architecture) = platform.split_once('/').expect("os/architecture");
+                format!(r#"{{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":528,"digest":"sha256:{i:064x}","platform":{{"architecture":"{architecture}","os":"{os}"}}}}"#)
+            })
+            .collect();
+        let list = format!(r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{}]}}"#, entries.join(","));
+        aws_sdk_ecr::Client::new(self.config)
+            .put_image()
+            .repository_name(repository)
+            .image_tag(tag)
+            .image_manifest(list)
+            .image_manifest_media_type("application/vnd.docker.distribution.manifest.list.v2+json")
+            .send()
+            .await
+            .expect("manifest list");
     }
 
     pub async fn log_group(&self, name: &str) {
@@ -274,6 +347,10 @@ impl<'a> Builder<'a> {
     }
 
     pub async fn fargate_task_definition(&self, family: &str, image: &str, execution_role: &str, log_group: &str) -> String {
+        self.task_definition(family, image, Some(execution_role), log_group, &DefinitionSpec::default()).await
+    }
+
+    pub async fn task_definition(&self, family: &str, image: &str, execution_role: Option<&str>, log_group: &str, spec: &DefinitionSpec) -> String {
         let log = LogConfiguration::builder()
             .log_driver(LogDriver::Awslogs)
             .options("awslogs-group", log_group)
@@ -281,13 +358,18 @@ impl<'a> Builder<'a> {
             .options("awslogs-stream-prefix", family)
             .build()
             .expect("log configuration");
-        let container = ContainerDefinition::builder()
+        let mut container = ContainerDefinition::builder()
             .name("web")
             .image(image)
             .essential(true)
             .memory(512) // the emulator's run_task needs it for Fargate
-            .log_configuration(log)
-            .build();
+            .log_configuration(log);
+        for (name, value_from) in &spec.secrets {
+            container = container.secrets(aws_sdk_ecs::types::Secret::builder().name(name).value_from(value_from).build().expect("secret"));
+        }
+        if let Some(credentials) = &spec.repository_credentials {
+            container = container.repository_credentials(aws_sdk_ecs::types::RepositoryCredentials::builder().credentials_parameter(credentials).build().expect("credentials"));
+        }
         let registered = aws_sdk_ecs::Client::new(self.config)
             .register_task_definition()
             .family(family)
@@ -295,8 +377,8 @@ impl<'a> Builder<'a> {
             .requires_compatibilities(Compatibility::Fargate)
             .cpu("256")
             .memory("512")
-            .execution_role_arn(execution_role)
-            .container_definitions(container)
+            .set_execution_role_arn(execution_role.map(str::to_string))
+            .container_definitions(container.build())
             .send()
             .await
             .expect("task definition");
@@ -392,12 +474,27 @@ impl<'a> Builder<'a> {
     /// A Fargate task running `image` (which this does not create) in a network built as `spec`
     /// says, with an execution role and a log group, stopped with `reason`; in `service` if given.
     pub async fn fargate_task(&self, name: &str, spec: &NetworkSpec, image: &str, service: Option<&str>, reason: &str) -> StoppedTask {
+        self.fargate_task_with(name, spec, &DefinitionSpec::default(), image, service, reason).await
+    }
+
+    /// [`Builder::fargate_task`] with a task definition built as `definition` says.
+    pub async fn fargate_task_with(
+        &self,
+        name: &str,
+        spec: &NetworkSpec,
+        definition: &DefinitionSpec,
+        image: &str,
+        service: Option<&str>,
+        reason: &str,
+    ) -> StoppedTask {
         let network = self.network(name, spec).await;
-        let role = self.execution_role(&format!("{name}-execution")).await;
+        let role = self.role(&format!("{name}-execution"), &definition.role).await;
         let log_group = format!("/ecs/{name}");
-        self.log_group(&log_group).await;
-        let definition = self.fargate_task_definition(name, image, &role, &log_group).await;
-        self.stopped_service_task(name, service, &definition, image, &network, reason).await
+        if definition.create_log_group {
+            self.log_group(&log_group).await;
+        }
+        let arn = self.task_definition(name, image, role.as_deref(), &log_group, definition).await;
+        self.stopped_service_task(name, service, &arn, image, &network, reason).await
     }
 }
 
