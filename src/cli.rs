@@ -113,7 +113,7 @@ fn read_input(path: &str) -> Result<String, CliError> {
 }
 
 /// Diagnoses what [`request`] read and writes the report to `out`, as JSON or as the text checklist.
-pub async fn run<R: Readers>(
+pub async fn run<R: Readers + crate::fixes::FixWriter>(
     reader: &R,
     (payload, modes): (Payload, Modes),
     format: Option<&str>,

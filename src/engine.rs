@@ -3,16 +3,19 @@
 
 use serde_json::json;
 
-use crate::checks::{self, Code, Finding, Outcome, Severity, Verdict, VerdictOutcome, could_not_check};
+use crate::checks::{self, Code, Finding, Fix, Outcome, Severity, Verdict, VerdictOutcome, could_not_check};
 use crate::classify::{Failure, StopReasons, classify};
-use crate::facts::{Fact, Readers, TaskFacts, gather};
+use crate::facts::{Fact, Readers, Snapshot, TaskFacts, gather};
+use crate::fixes::{self, FixWriter, PlannedFix};
+use crate::report::{Action, ActionStatus};
+use crate::settings::FixMode;
 use crate::intake::Payload;
 use crate::model::TaskArn;
 use crate::report::{FailureSummary, Report, SCHEMA, TaskSummary};
 use crate::settings::Modes;
 
 /// Diagnoses what was asked. `configured` is the most this run may do; a manual request may narrow it.
-pub async fn diagnose<R: Readers>(reader: &R, payload: Payload, configured: &Modes) -> Report {
+pub async fn diagnose<R: Readers + FixWriter>(reader: &R, payload: Payload, configured: &Modes) -> Report {
     match payload {
         Payload::OtherEvent { source, detail_type } => {
             let reason = format!("The event is \"{detail_type}\" from {source}, not an ECS Task State Change.");
@@ -35,7 +38,7 @@ pub async fn diagnose<R: Readers>(reader: &R, payload: Payload, configured: &Mod
 }
 
 /// Diagnoses a task whose record is in hand. Decides applicability before any AWS call.
-pub async fn diagnose_task<R: Readers>(reader: &R, task: TaskFacts, modes: Modes) -> Report {
+pub async fn diagnose_task<R: Readers + FixWriter>(reader: &R, task: TaskFacts, modes: Modes) -> Report {
     let container_reasons: Vec<&str> = task.containers.iter().filter_map(|c| c.reason.as_deref()).collect();
     let failure = classify(StopReasons {
         stop_code: task.stop_code.as_deref(),
@@ -52,9 +55,28 @@ pub async fn diagnose_task<R: Readers>(reader: &R, task: TaskFacts, modes: Modes
         return not_applicable(TaskSummary::from_task(&task, None), failure, reason, modes);
     }
 
-    let snapshot = gather(reader, task).await;
-    let Outcome { mut findings, passes } = checks::run(&snapshot, &failure);
-    let VerdictOutcome { verdict, root_cause, reason } = checks::decide(&failure, &mut findings);
+    let snapshot = gather(reader, task.clone()).await;
+    let (mut findings, passes, VerdictOutcome { verdict, root_cause, reason }) = examine(&snapshot, &failure);
+    let planned = fixes::plan(&snapshot, &findings);
+    for (index, fix) in &planned {
+        findings[*index].fix = Some(Fix { id: fix.id.clone(), risk: fix.risk, description: fix.description.clone() });
+    }
+    let allowed: Vec<PlannedFix> = planned.into_iter().map(|(_, fix)| fix).filter(|fix| modes.allow_fix.contains(&fix.risk)).collect();
+    let actions = match modes.fix {
+        FixMode::Off => Vec::new(),
+        FixMode::DryRun => allowed
+            .iter()
+            .map(|fix| Action { fix: fix.id.clone(), status: ActionStatus::Planned, detail: fix.description.clone(), calls: fix.calls.clone() })
+            .collect(),
+        FixMode::Apply if allowed.is_empty() => Vec::new(),
+        FixMode::Apply => {
+            // Read everything again: a fix applies only if the fresh facts call for it unchanged.
+            let fresh_snapshot = gather(reader, task).await;
+            let (fresh_findings, _, _) = examine(&fresh_snapshot, &failure);
+            let fresh: Vec<PlannedFix> = fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect();
+            fixes::apply(reader, &allowed, &fresh).await
+        }
+    };
     let network = snapshot.network.as_ref().and_then(Fact::known);
     Report {
         schema: SCHEMA,
@@ -65,11 +87,18 @@ pub async fn diagnose_task<R: Readers>(reader: &R, task: TaskFacts, modes: Modes
         root_cause,
         findings,
         passed: passes,
-        actions: Vec::new(),
+        actions,
         runbook: None,
         mode: modes,
         duplicate: false,
     }
+}
+
+/// The checks and the verdict over one snapshot.
+fn examine(snapshot: &Snapshot, failure: &Failure) -> (Vec<Finding>, Vec<crate::checks::Pass>, VerdictOutcome) {
+    let Outcome { mut findings, passes } = checks::run(snapshot, failure);
+    let verdict = checks::decide(failure, &mut findings);
+    (findings, passes, verdict)
 }
 
 fn task_not_found(arn: &TaskArn, modes: Modes) -> Report {
@@ -218,6 +247,14 @@ mod tests {
         async fn role_policies(&self, _: &crate::facts::RoleFacts) -> Fact<Vec<crate::facts::RolePolicy>> {
             self.record("iam:role policies");
             Fact::Known(vec![crate::facts::fixtures::execution_role_policy()])
+        }
+    }
+
+    impl FixWriter for FakeAws {
+        async fn call(&self, _: &str, call: &fixes::Call) -> Result<(), crate::facts::CallFailure> {
+            let operation = serde_json::to_value(call).unwrap()["operation"].as_str().unwrap().to_string();
+            self.record(&format!("write {operation}"));
+            Ok(())
         }
     }
 

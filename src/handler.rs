@@ -35,7 +35,7 @@ pub struct Handler<R> {
     recent: Mutex<RecentDeliveries<Report>>,
 }
 
-impl<R: Readers> Handler<R> {
+impl<R: Readers + crate::fixes::FixWriter> Handler<R> {
     pub fn new(reader: R, modes: Modes) -> Self {
         Handler { reader, modes, recent: Mutex::new(RecentDeliveries::new(REMEMBERED_DELIVERIES)) }
     }

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod model;
 pub mod checks;
 pub mod facts;
+pub mod fixes;
 pub mod report;
 pub mod settings;
 pub mod engine;

@@ -98,11 +98,13 @@ pub enum ActionStatus {
     Failed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Action {
     pub fix: String,
     pub status: ActionStatus,
     pub detail: String,
+    /// The AWS calls the fix makes (planned) or made (applied), exactly.
+    pub calls: Vec<crate::fixes::Call>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

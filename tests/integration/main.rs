@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod fixes;
 mod identity;
 mod network;
 mod registry;

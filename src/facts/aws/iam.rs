@@ -17,7 +17,7 @@ fn role_name(arn: &str) -> &str {
 
 impl AwsReader {
     fn iam(&self) -> Client {
-        self.iam.clone().unwrap_or_else(|| Client::new(&self.config))
+        self.iam_client()
     }
 
     /// A managed policy's default version.

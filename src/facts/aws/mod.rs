@@ -39,6 +39,11 @@ impl AwsReader {
         &self.config
     }
 
+    /// The IAM client: the test's replacement, or one from the shared configuration.
+    pub(crate) fn iam_client(&self) -> aws_sdk_iam::Client {
+        self.iam.clone().unwrap_or_else(|| aws_sdk_iam::Client::new(&self.config))
+    }
+
     /// The shared configuration pointed at `region`. Clients share its HTTP client and credentials cache.
     fn in_region(&self, region: &str) -> SdkConfig {
         self.config.to_builder().region(Region::new(region.to_string())).build()

@@ -1,0 +1,73 @@
+//! Fixes: planned from the findings (pure), then applied through a small writer port.
+//!
+//! A plan is a list of fixes, each the exact AWS calls it makes: dry-run reports the plan, apply makes
+//! those calls. Before applying, the facts are read again and planned again; a fix is applied only if
+//! the new plan holds it unchanged, so a fix whose preconditions no longer hold (already done, or the
+//! resource changed since it was read) is skipped with the reason, and applying twice changes nothing.
+
+mod apply;
+pub mod aws;
+mod plan;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use apply::{FixWriter, apply};
+pub use plan::plan;
+
+use crate::checks::{Code, Risk};
+
+/// The tag every resource the doctor creates or changes carries, valued with the fix's id.
+pub const TAG_KEY: &str = "ecs-pull-doctor:fix";
+
+pub const EXECUTION_ROLE_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
+/// One AWS call, with its parameters as the API names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "operation", content = "parameters")]
+pub enum Call {
+    #[serde(rename = "iam:AttachRolePolicy", rename_all = "PascalCase")]
+    AttachRolePolicy { role_name: String, policy_arn: String },
+    #[serde(rename = "iam:UpdateAssumeRolePolicy", rename_all = "PascalCase")]
+    UpdateAssumeRolePolicy { role_name: String, policy_document: String },
+    #[serde(rename = "iam:TagRole", rename_all = "PascalCase")]
+    TagRole { role_name: String, tags: BTreeMap<String, String> },
+    #[serde(rename = "ec2:ModifyVpcEndpoint", rename_all = "PascalCase")]
+    ModifyVpcEndpoint {
+        vpc_endpoint_id: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        add_route_table_ids: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        policy_document: Option<String>,
+    },
+    #[serde(rename = "ec2:CreateVpcEndpoint", rename_all = "PascalCase")]
+    CreateVpcEndpoint {
+        vpc_id: String,
+        service_name: String,
+        vpc_endpoint_type: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        route_table_ids: Vec<String>,
+        tags: BTreeMap<String, String>,
+    },
+    #[serde(rename = "ec2:CreateTags", rename_all = "PascalCase")]
+    CreateTags { resources: Vec<String>, tags: BTreeMap<String, String> },
+    #[serde(rename = "logs:CreateLogGroup", rename_all = "camelCase")]
+    CreateLogGroup { log_group_name: String, region: String, tags: BTreeMap<String, String> },
+}
+
+/// A fix for one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedFix {
+    pub id: String,
+    pub code: Code,
+    pub risk: Risk,
+    pub description: String,
+    pub region: String,
+    pub calls: Vec<Call>,
+}
+
+pub fn tags(fix_id: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([(TAG_KEY.to_string(), fix_id.to_string())])
+}

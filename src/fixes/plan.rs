@@ -1,0 +1,260 @@
+//! Planning: from findings and the facts behind them to the fixes that would cure them. Pure.
+
+use serde_json::{Value, json};
+
+use super::{Call, EXECUTION_ROLE_POLICY, PlannedFix, tags};
+use crate::checks::{Code, Finding, Risk, Severity};
+use crate::facts::{EndpointKind, Snapshot};
+
+/// What AmazonECSTaskExecutionRolePolicy grants, on every resource.
+const MANAGED_ACTIONS: [&str; 6] = [
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+];
+
+/// The fixes for `findings`, each with the index of the finding it cures.
+pub fn plan(snapshot: &Snapshot, findings: &[Finding]) -> Vec<(usize, PlannedFix)> {
+    let mut planned: Vec<(usize, PlannedFix)> = Vec::new();
+    for (index, finding) in findings.iter().enumerate().filter(|(_, f)| f.severity == Severity::Error) {
+        let Some(fix) = plan_one(snapshot, finding) else { continue };
+        // Two findings may call for the same fix (ECR and logs permissions): plan it once.
+        if !planned.iter().any(|(_, p)| p.id == fix.id) {
+            planned.push((index, fix));
+        }
+    }
+    planned
+}
+
+fn has_deny(document: &Value) -> bool {
+    let statements = match &document["Statement"] {
+        Value::Array(list) => list.clone(),
+        single @ Value::Object(_) => vec![single.clone()],
+        _ => vec![],
+    };
+    statements.iter().any(|s| s["Effect"] == "Deny")
+}
+
+/// `document` with `statement` appended, every existing statement kept.
+fn with_statement(document: &Value, statement: Value) -> String {
+    let mut document = document.clone();
+    if !document.is_object() {
+        document = json!({"Version": "2012-10-17"});
+    }
+    let statements = match document["Statement"].take() {
+        Value::Array(list) => list,
+        Value::Null => vec![],
+        single => vec![single],
+    };
+    document["Statement"] = Value::Array(statements.into_iter().chain([statement]).collect());
+    document.to_string()
+}
+
+fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let region = snapshot.task.region.clone();
+    let fix = |id: String, code, risk, description: String, calls: Vec<Call>| Some(PlannedFix { id, code, risk, description, region: region.clone(), calls });
+    match finding.code {
+        Code::ExecutionRoleMissingEcrPermissions | Code::ExecutionRoleMissingLogsPermissions => {
+            let denied = finding.evidence["denied"].as_array()?;
+            // Only when nothing denies outright and the managed policy grants every missing action.
+            let curable = !denied.is_empty()
+                && denied.iter().all(|d| d["decision"] == "no policy allows it" && MANAGED_ACTIONS.contains(&d["action"].as_str().unwrap_or_default()));
+            if !curable {
+                return None;
+            }
+            let role = snapshot.execution_role.as_ref()?.role.known()?.as_ref()?;
+            let id = format!("attach-execution-role-policy:{}", role.name);
+            fix(
+                id.clone(),
+                finding.code,
+                Risk::Safe,
+                format!("Attach AmazonECSTaskExecutionRolePolicy to role {}.", role.name),
+                vec![
+                    Call::AttachRolePolicy { role_name: role.name.clone(), policy_arn: EXECUTION_ROLE_POLICY.into() },
+                    Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
+                ],
+            )
+        }
+        Code::ExecutionRoleTrustInvalid => {
+            let role = snapshot.execution_role.as_ref()?.role.known()?.as_ref()?;
+            let trust: Value = serde_json::from_str(&role.trust_policy).ok()?;
+            if has_deny(&trust) {
+                return None; // an added Allow would not beat a Deny
+            }
+            let statement = json!({"Sid": "EcsPullDoctorEcsTasks", "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"});
+            let id = format!("trust-ecs-tasks:{}", role.name);
+            fix(
+                id.clone(),
+                finding.code,
+                Risk::Safe,
+                format!("Add ecs-tasks.amazonaws.com to role {}'s trust policy, keeping its statements.", role.name),
+                vec![
+                    Call::UpdateAssumeRolePolicy { role_name: role.name.clone(), policy_document: with_statement(&trust, statement) },
+                    Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
+                ],
+            )
+        }
+        Code::S3GatewayRouteMissing => {
+            let endpoint = finding.evidence["vpcEndpointId"].as_str()?.to_string();
+            let table = finding.evidence["routeTable"]["routeTableId"].as_str()?.to_string();
+            let id = format!("s3-endpoint-route:{endpoint}:{table}");
+            fix(
+                id.clone(),
+                finding.code,
+                Risk::Safe,
+                format!("Add route table {table} to S3 gateway endpoint {endpoint}."),
+                vec![
+                    Call::ModifyVpcEndpoint { vpc_endpoint_id: endpoint.clone(), add_route_table_ids: vec![table], policy_document: None },
+                    Call::CreateTags { resources: vec![endpoint], tags: tags(&id) },
+                ],
+            )
+        }
+        Code::S3EndpointPolicyBlocksLayers => {
+            let endpoint_id = finding.evidence["vpcEndpointId"].as_str()?.to_string();
+            let vpc = snapshot.vpc.as_ref()?.known()?;
+            let endpoint = vpc.endpoints.known()?.iter().find(|e| e.id == endpoint_id)?;
+            let policy: Value = serde_json::from_str(endpoint.policy.as_deref()?).ok()?;
+            if has_deny(&policy) {
+                return None;
+            }
+            let bucket = format!("arn:aws:s3:::prod-{}-starport-layer-bucket/*", snapshot.task.region);
+            let statement = json!({"Sid": "EcsPullDoctorEcrLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": bucket});
+            let id = format!("s3-endpoint-layer-bucket:{endpoint_id}");
+            fix(
+                id.clone(),
+                finding.code,
+                Risk::Safe,
+                format!("Add an s3:GetObject statement for {bucket} to S3 gateway endpoint {endpoint_id}'s policy, keeping its statements."),
+                vec![
+                    Call::ModifyVpcEndpoint { vpc_endpoint_id: endpoint_id.clone(), add_route_table_ids: vec![], policy_document: Some(with_statement(&policy, statement)) },
+                    Call::CreateTags { resources: vec![endpoint_id], tags: tags(&id) },
+                ],
+            )
+        }
+        Code::LogGroupNotFound => {
+            let group = finding.resource.clone();
+            let group_region = finding.evidence["region"].as_str().unwrap_or(&region).to_string();
+            let id = format!("create-log-group:{group}");
+            let mut planned = fix(id.clone(), finding.code, Risk::Safe, format!("Create log group {group} in {group_region}."), vec![Call::CreateLogGroup { log_group_name: group, region: group_region.clone(), tags: tags(&id) }])?;
+            planned.region = group_region;
+            Some(planned)
+        }
+        Code::VpcEndpointMissing => {
+            // The free one: an S3 gateway endpoint, where the VPC has none.
+            let services = finding.evidence["services"].as_array()?;
+            if !services.iter().any(|s| s == "s3") {
+                return None;
+            }
+            let vpc = snapshot.vpc.as_ref()?.known()?;
+            let s3 = format!("com.amazonaws.{}.s3", snapshot.task.region);
+            if vpc.endpoints.known()?.iter().any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway) {
+                return None;
+            }
+            let table = finding.evidence["routeTable"]["routeTableId"].as_str()?.to_string();
+            let id = format!("create-s3-gateway-endpoint:{}", vpc.vpc_id);
+            fix(
+                id.clone(),
+                finding.code,
+                Risk::Safe,
+                format!("Create an S3 gateway endpoint (free) in VPC {} on route table {table}, for ECR's image layers.", vpc.vpc_id),
+                vec![Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table], tags: tags(&id) }],
+            )
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{self};
+    use crate::classify::classify_message;
+    use crate::facts::fixtures::{self, private_vpc, snapshot};
+    use crate::facts::{Fact, LogGroupFacts, RoleFacts};
+
+    const TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: operation error ECR: GetAuthorizationToken, request send failed, Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.2.9:443: i/o timeout";
+
+    fn planned(s: &crate::facts::Snapshot) -> Vec<PlannedFix> {
+        let outcome = checks::run(s, &classify_message(TIMEOUT));
+        plan(s, &outcome.findings).into_iter().map(|(_, fix)| fix).collect()
+    }
+
+    #[test]
+    fn a_healthy_task_needs_no_fix() {
+        assert_eq!(planned(&snapshot(private_vpc())), vec![]);
+    }
+
+    #[test]
+    fn a_missing_log_group_is_created_and_tagged() {
+        let mut s = snapshot(private_vpc());
+        s.log_groups = vec![LogGroupFacts { container: "web".into(), group: "/ecs/shop-web".into(), region: "us-east-1".into(), create_group: false, exists: Fact::Known(false) }];
+        let fixes = planned(&s);
+        assert_eq!(fixes.len(), 1);
+        assert_eq!(fixes[0].risk, Risk::Safe);
+        assert_eq!(
+            serde_json::to_value(&fixes[0].calls).unwrap(),
+            json!([{"operation": "logs:CreateLogGroup", "parameters": {"logGroupName": "/ecs/shop-web", "region": "us-east-1", "tags": {"ecs-pull-doctor:fix": "create-log-group:/ecs/shop-web"}}}])
+        );
+    }
+
+    #[test]
+    fn a_role_without_ecr_or_logs_rights_gets_the_managed_policy_once() {
+        let mut s = snapshot(private_vpc());
+        s.execution_role = Some(fixtures::execution_role(vec![]));
+        let fixes = planned(&s);
+        assert_eq!(fixes.len(), 1, "ECR and logs share the one fix: {fixes:#?}");
+        assert_eq!(fixes[0].calls[0], Call::AttachRolePolicy { role_name: "ecsTaskExecutionRole".into(), policy_arn: EXECUTION_ROLE_POLICY.into() });
+        assert!(matches!(fixes[0].calls[1], Call::TagRole { .. }));
+    }
+
+    #[test]
+    fn an_explicit_deny_is_not_papered_over() {
+        let mut s = snapshot(private_vpc());
+        let deny = crate::facts::RolePolicy { name: "deny".into(), kind: crate::facts::PolicyKind::Inline, document: r#"{"Statement":[{"Effect":"Deny","Action":"ecr:*","Resource":"*"}]}"#.into() };
+        s.execution_role = Some(fixtures::execution_role(vec![fixtures::execution_role_policy(), deny]));
+        assert_eq!(planned(&s), vec![]);
+    }
+
+    #[test]
+    fn trust_gains_ecs_tasks_and_keeps_its_statements() {
+        let mut s = snapshot(private_vpc());
+        let mut role = fixtures::execution_role(vec![fixtures::execution_role_policy()]);
+        let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Ec2","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        role.role = Fact::Known(Some(RoleFacts { arn: fixtures::ROLE.into(), name: "ecsTaskExecutionRole".into(), trust_policy: ec2.into(), permissions_boundary: None }));
+        s.execution_role = Some(role);
+        let fixes = planned(&s);
+        let Call::UpdateAssumeRolePolicy { policy_document, .. } = &fixes[0].calls[0] else { panic!("{fixes:#?}") };
+        let document: Value = serde_json::from_str(policy_document).unwrap();
+        assert_eq!(document["Statement"][0]["Sid"], "Ec2", "kept");
+        assert_eq!(document["Statement"][1]["Principal"]["Service"], "ecs-tasks.amazonaws.com", "added");
+    }
+
+    #[test]
+    fn s3_gateway_endpoint_fixes() {
+        let mut vpc = private_vpc();
+        if let Fact::Known(endpoints) = &mut vpc.endpoints {
+            endpoints[3].route_table_ids = vec!["rtb-main".into()];
+            endpoints[3].policy = Some(r#"{"Statement":[{"Sid":"Mine","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::mine/*"}]}"#.into());
+        }
+        let fixes = planned(&snapshot(vpc.clone()));
+        assert_eq!(fixes[0].calls[0], Call::ModifyVpcEndpoint { vpc_endpoint_id: "vpce-s3".into(), add_route_table_ids: vec!["rtb-private".into()], policy_document: None });
+        // Once on the route table, its policy is what blocks the layers.
+        if let Fact::Known(endpoints) = &mut vpc.endpoints {
+            endpoints[3].route_table_ids = vec!["rtb-private".into()];
+        }
+        let fixes = planned(&snapshot(vpc.clone()));
+        let Call::ModifyVpcEndpoint { policy_document: Some(document), .. } = &fixes[0].calls[0] else { panic!("{fixes:#?}") };
+        let document: Value = serde_json::from_str(document).unwrap();
+        assert_eq!(document["Statement"][0]["Sid"], "Mine");
+        assert_eq!(document["Statement"][1]["Resource"], "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*");
+        // No gateway endpoint at all: create one (free).
+        if let Fact::Known(endpoints) = &mut vpc.endpoints {
+            endpoints.truncate(3);
+        }
+        let fixes = planned(&snapshot(vpc));
+        assert!(matches!(&fixes[0].calls[0], Call::CreateVpcEndpoint { vpc_endpoint_type, route_table_ids, .. } if vpc_endpoint_type == "Gateway" && route_table_ids == &["rtb-private"]), "{fixes:#?}");
+    }
+}
