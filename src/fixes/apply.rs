@@ -40,7 +40,10 @@ pub async fn apply<W: FixWriter>(writer: &W, planned: &[PlannedFix], fresh: &[Pl
         }
         actions.push(match failure {
             Some(detail) => action(ActionStatus::Failed, detail),
-            None => action(ActionStatus::Applied, format!("{} ({} calls made)", fix.description, fix.calls.len())),
+            None => action(
+                ActionStatus::Applied,
+                format!("{} ({} call{} made)", fix.description, fix.calls.len(), if fix.calls.len() == 1 { "" } else { "s" }),
+            ),
         });
     }
     actions

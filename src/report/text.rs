@@ -102,6 +102,10 @@ pub fn render_text(report: &Report, style: Style) -> String {
                 ActionStatus::Failed => p.paint(RED, "failed"),
             };
             let _ = writeln!(out, "action {} {status}: {}", action.fix, action.detail);
+            for call in &action.calls {
+                let call = serde_json::to_value(call).unwrap_or(Value::Null);
+                let _ = writeln!(out, "        {} {}", call["operation"].as_str().unwrap_or_default(), p.paint(DIM, &call["parameters"].to_string()));
+            }
         }
         if let Some(runbook) = &report.runbook {
             let status = match runbook.status {

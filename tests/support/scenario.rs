@@ -464,6 +464,15 @@ impl<'a> Builder<'a> {
         self.fargate_service(name, &NetworkSpec::default(), &["1.4.0", "1.4.1"], "1.4.2", &reason).await
     }
 
+    /// The demo's second service: its task definition logs to a group that does not exist, which
+    /// the doctor may create (a safe fix).
+    pub async fn service_with_missing_log_group(&self, name: &str) -> StoppedTask {
+        let repository = self.repository("shop/api", &["2.0.0"]).await;
+        let definition = DefinitionSpec { create_log_group: false, ..DefinitionSpec::default() };
+        let reason = "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. : exit status 1";
+        self.fargate_task_with(name, &NetworkSpec::default(), &definition, &format!("{repository}:2.0.0"), Some("api"), reason).await
+    }
+
     /// A Fargate service `web` in a network built as `spec` says, whose image `shop/web:TAG` is in a
     /// repository holding `tags`, and one of its tasks stopped with `reason`.
     pub async fn fargate_service(&self, name: &str, spec: &NetworkSpec, tags: &[&str], tag: &str, reason: &str) -> StoppedTask {
