@@ -6,7 +6,6 @@ use clap::{Parser, Subcommand};
 
 use crate::checks::Risk;
 use crate::engine;
-use crate::facts::Readers;
 use crate::intake::{self, ManualRequest, Payload};
 use crate::model::TaskArn;
 use crate::model::arn::is_region;
@@ -80,7 +79,12 @@ impl CliError {
 
 /// What the arguments ask for, before any AWS call.
 pub fn request(args: &DiagnoseArgs) -> Result<(Payload, Modes), CliError> {
-    let modes = Modes { fix: args.fix, allow_fix: args.allow_fix.clone(), runbook: args.runbook };
+    let modes = Modes {
+        fix: args.fix,
+        allow_fix: args.allow_fix.clone(),
+        runbook: args.runbook,
+        runbook_roles: crate::fixes::RunbookRoles::from_env(|name| std::env::var(name).ok()),
+    };
     if args.event.is_some() && (args.cluster.is_some() || args.region.is_some()) {
         return Err(CliError::Usage("--cluster and --region go with --task; an event names its own".into()));
     }
@@ -113,7 +117,7 @@ fn read_input(path: &str) -> Result<String, CliError> {
 }
 
 /// Diagnoses what [`request`] read and writes the report to `out`, as JSON or as the text checklist.
-pub async fn run<R: Readers + crate::fixes::FixWriter>(
+pub async fn run<R: crate::engine::Doctor>(
     reader: &R,
     (payload, modes): (Payload, Modes),
     format: Option<&str>,

@@ -1,31 +1,69 @@
-//! The engine: intake -> classification -> facts -> checks -> verdict -> report. One diagnosis, whoever
-//! asked for it (the Lambda function or the command line).
+//! The engine: intake -> classification -> facts -> checks -> verdict -> plan -> actions -> report.
+//! One diagnosis, whoever asked for it (the Lambda function or the command line).
+//!
+//! It runs in two steps so that a caller may decide in between whether to act: [`assess`] reads,
+//! checks and plans (and reports a dry-run); [`act`] applies fixes and starts the runbook.
 
 use serde_json::json;
 
-use crate::checks::{self, Code, Finding, Fix, Outcome, Severity, Verdict, VerdictOutcome, could_not_check};
+use crate::checks::{self, Code, Finding, Fix, Outcome, Pass, Severity, Verdict, VerdictOutcome, could_not_check};
 use crate::classify::{Failure, StopReasons, classify};
 use crate::facts::{Fact, Readers, Snapshot, TaskFacts, gather};
-use crate::fixes::{self, FixWriter, PlannedFix};
-use crate::report::{Action, ActionStatus};
-use crate::settings::FixMode;
+use crate::fixes::{self, FixWriter, PlannedFix, RunbookStarter, runbook};
 use crate::intake::Payload;
 use crate::model::TaskArn;
-use crate::report::{FailureSummary, Report, SCHEMA, TaskSummary};
-use crate::settings::Modes;
+use crate::report::{Action, ActionStatus, FailureSummary, Report, RunbookOutcome, RunbookStatus, SCHEMA, TaskSummary};
+use crate::settings::{FixMode, Modes};
 
-/// Diagnoses what was asked. `configured` is the most this run may do; a manual request may narrow it.
-pub async fn diagnose<R: Readers + FixWriter>(reader: &R, payload: Payload, configured: &Modes) -> Report {
+/// Everything the engine reads from and does to AWS.
+pub trait Doctor: Readers + FixWriter + RunbookStarter {}
+impl<T: Readers + FixWriter + RunbookStarter> Doctor for T {}
+
+/// A diagnosis before any action: the report, and what acting on it needs.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub report: Report,
+    task: Option<TaskFacts>,
+    failure: Failure,
+    /// The fixes the findings call for that the modes allow.
+    fixes: Vec<PlannedFix>,
+}
+
+impl Assessment {
+    fn applies(&self) -> bool {
+        self.report.mode.fix == FixMode::Apply && !self.fixes.is_empty()
+    }
+
+    fn starts_runbook(&self) -> bool {
+        self.task.is_some() && runbook::wanted(self.report.mode.runbook, self.report.verdict)
+    }
+
+    /// What acting would be about: the task's group (service or family) and the cause. `None` when
+    /// [`act`] would do nothing.
+    pub fn acting_key(&self) -> Option<String> {
+        let task = self.task.as_ref().filter(|_| self.applies() || self.starts_runbook())?;
+        let cause = self.report.root_cause.map_or_else(|| "inconclusive".to_string(), Code::as_str);
+        Some(format!("{}/{}/{cause}", task.cluster, runbook::group(task)))
+    }
+}
+
+/// Diagnoses and acts as the modes allow.
+pub async fn diagnose<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes) -> Report {
+    act(doctor, assess(doctor, payload, configured).await).await
+}
+
+/// Reads, checks and plans. A dry-run's plan is in the report's actions.
+pub async fn assess<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes) -> Assessment {
     match payload {
         Payload::OtherEvent { source, detail_type } => {
             let reason = format!("The event is \"{detail_type}\" from {source}, not an ECS Task State Change.");
             not_applicable(TaskSummary::default(), Failure::unknown(), reason, configured.clone())
         }
-        Payload::TaskEvent(task) => diagnose_task(reader, *task, configured.clone()).await,
+        Payload::TaskEvent(task) => assess_task(doctor, *task, configured.clone()).await,
         Payload::Manual(request) => {
             let modes = configured.narrowed(request.fix, request.runbook);
-            match reader.describe_task(&request.task).await {
-                Fact::Known(Some(task)) => diagnose_task(reader, task, modes).await,
+            match doctor.describe_task(&request.task).await {
+                Fact::Known(Some(task)) => assess_task(doctor, task, modes).await,
                 Fact::Known(None) => task_not_found(&request.task, modes),
                 Fact::Failed(failure) => {
                     let finding = could_not_check(&failure, "the task: without it there is no stop reason to diagnose".into());
@@ -37,8 +75,42 @@ pub async fn diagnose<R: Readers + FixWriter>(reader: &R, payload: Payload, conf
     }
 }
 
-/// Diagnoses a task whose record is in hand. Decides applicability before any AWS call.
-pub async fn diagnose_task<R: Readers + FixWriter>(reader: &R, task: TaskFacts, modes: Modes) -> Report {
+/// Applies the planned fixes (after reading the facts again) and starts the runbook, as the modes allow.
+pub async fn act<D: Doctor>(doctor: &D, assessment: Assessment) -> Report {
+    let mut report = assessment.report.clone();
+    if let Some(task) = &assessment.task {
+        if assessment.applies() {
+            // Read everything again: a fix applies only if the fresh facts call for it unchanged.
+            let fresh_snapshot = gather(doctor, task.clone()).await;
+            let (fresh_findings, _, _) = examine(&fresh_snapshot, &assessment.failure);
+            let fresh: Vec<PlannedFix> = fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect();
+            report.actions = fixes::apply(doctor, &assessment.fixes, &fresh).await;
+        }
+        if assessment.starts_runbook() {
+            report.runbook = Some(runbook::start(doctor, task, &report.mode.runbook_roles).await);
+        }
+    }
+    report
+}
+
+/// The report without acting, saying why: for a storm of stops from the same cause.
+pub fn hold(assessment: Assessment, why: &str) -> Report {
+    let mut report = assessment.report.clone();
+    if assessment.applies() {
+        report.actions = assessment
+            .fixes
+            .iter()
+            .map(|fix| Action { fix: fix.id.clone(), status: ActionStatus::Skipped, detail: format!("Not applied: {why}"), calls: fix.calls.clone() })
+            .collect();
+    }
+    if assessment.starts_runbook() {
+        report.runbook = Some(RunbookOutcome { status: RunbookStatus::Skipped, execution_id: None, detail: format!("Not started: {why}") });
+    }
+    report
+}
+
+/// Assesses a task whose record is in hand. Decides applicability before any AWS call.
+async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes) -> Assessment {
     let container_reasons: Vec<&str> = task.containers.iter().filter_map(|c| c.reason.as_deref()).collect();
     let failure = classify(StopReasons {
         stop_code: task.stop_code.as_deref(),
@@ -55,7 +127,7 @@ pub async fn diagnose_task<R: Readers + FixWriter>(reader: &R, task: TaskFacts, 
         return not_applicable(TaskSummary::from_task(&task, None), failure, reason, modes);
     }
 
-    let snapshot = gather(reader, task.clone()).await;
+    let snapshot = gather(doctor, task.clone()).await;
     let (mut findings, passes, VerdictOutcome { verdict, root_cause, reason }) = examine(&snapshot, &failure);
     let planned = fixes::plan(&snapshot, &findings);
     for (index, fix) in &planned {
@@ -63,22 +135,14 @@ pub async fn diagnose_task<R: Readers + FixWriter>(reader: &R, task: TaskFacts, 
     }
     let allowed: Vec<PlannedFix> = planned.into_iter().map(|(_, fix)| fix).filter(|fix| modes.allow_fix.contains(&fix.risk)).collect();
     let actions = match modes.fix {
-        FixMode::Off => Vec::new(),
         FixMode::DryRun => allowed
             .iter()
             .map(|fix| Action { fix: fix.id.clone(), status: ActionStatus::Planned, detail: fix.description.clone(), calls: fix.calls.clone() })
             .collect(),
-        FixMode::Apply if allowed.is_empty() => Vec::new(),
-        FixMode::Apply => {
-            // Read everything again: a fix applies only if the fresh facts call for it unchanged.
-            let fresh_snapshot = gather(reader, task).await;
-            let (fresh_findings, _, _) = examine(&fresh_snapshot, &failure);
-            let fresh: Vec<PlannedFix> = fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect();
-            fixes::apply(reader, &allowed, &fresh).await
-        }
+        FixMode::Off | FixMode::Apply => Vec::new(),
     };
     let network = snapshot.network.as_ref().and_then(Fact::known);
-    Report {
+    let report = Report {
         schema: SCHEMA,
         verdict,
         verdict_reason: reason,
@@ -91,17 +155,18 @@ pub async fn diagnose_task<R: Readers + FixWriter>(reader: &R, task: TaskFacts, 
         runbook: None,
         mode: modes,
         duplicate: false,
-    }
+    };
+    Assessment { report, task: Some(task), failure, fixes: allowed }
 }
 
 /// The checks and the verdict over one snapshot.
-fn examine(snapshot: &Snapshot, failure: &Failure) -> (Vec<Finding>, Vec<crate::checks::Pass>, VerdictOutcome) {
+fn examine(snapshot: &Snapshot, failure: &Failure) -> (Vec<Finding>, Vec<Pass>, VerdictOutcome) {
     let Outcome { mut findings, passes } = checks::run(snapshot, failure);
     let verdict = checks::decide(failure, &mut findings);
     (findings, passes, verdict)
 }
 
-fn task_not_found(arn: &TaskArn, modes: Modes) -> Report {
+fn task_not_found(arn: &TaskArn, modes: Modes) -> Assessment {
     let finding = Finding::new(
         Code::TaskNotFound,
         Severity::Info,
@@ -126,8 +191,13 @@ fn summary_of_arn(arn: &TaskArn) -> TaskSummary {
     TaskSummary { arn: Some(arn.to_string()), cluster: arn.cluster.clone(), ..Default::default() }
 }
 
-fn unexplained(task: TaskSummary, finding: Finding, reason: String, modes: Modes) -> Report {
-    Report {
+/// A report with no task to act on.
+fn without_task(report: Report) -> Assessment {
+    Assessment { report, task: None, failure: Failure::unknown(), fixes: Vec::new() }
+}
+
+fn unexplained(task: TaskSummary, finding: Finding, reason: String, modes: Modes) -> Assessment {
+    without_task(Report {
         schema: SCHEMA,
         verdict: Verdict::Inconclusive,
         verdict_reason: reason,
@@ -140,11 +210,11 @@ fn unexplained(task: TaskSummary, finding: Finding, reason: String, modes: Modes
         runbook: None,
         mode: modes,
         duplicate: false,
-    }
+    })
 }
 
-fn not_applicable(task: TaskSummary, failure: Failure, reason: String, modes: Modes) -> Report {
-    Report {
+fn not_applicable(task: TaskSummary, failure: Failure, reason: String, modes: Modes) -> Assessment {
+    without_task(Report {
         schema: SCHEMA,
         verdict: Verdict::NotApplicable,
         verdict_reason: reason,
@@ -157,7 +227,7 @@ fn not_applicable(task: TaskSummary, failure: Failure, reason: String, modes: Mo
         runbook: None,
         mode: modes,
         duplicate: false,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -247,6 +317,17 @@ mod tests {
         async fn role_policies(&self, _: &crate::facts::RoleFacts) -> Fact<Vec<crate::facts::RolePolicy>> {
             self.record("iam:role policies");
             Fact::Known(vec![crate::facts::fixtures::execution_role_policy()])
+        }
+    }
+
+    impl RunbookStarter for FakeAws {
+        async fn running(&self, _: &str, _: &str) -> Fact<Option<String>> {
+            self.record("ssm:DescribeAutomationExecutions");
+            Fact::Known(None)
+        }
+        async fn start(&self, _: &str, _: &runbook::RunbookRequest) -> Result<String, crate::facts::CallFailure> {
+            self.record("ssm:StartAutomationExecution");
+            Ok("execution-1".into())
         }
     }
 

@@ -1,15 +1,16 @@
 //! The Lambda function's handler: an EventBridge event or a manual request in, the report out.
 
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
-use crate::engine;
-use crate::facts::Readers;
+use crate::engine::{self, Doctor};
+use crate::fixes::storm::{DEFAULT_WINDOW, RecentActions};
 use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
 use crate::report::Report;
-use crate::settings::{Modes, SettingError};
+use crate::settings::{Modes, ModeError, SettingError};
 
 /// How many (task, version) deliveries a warm function remembers.
 const REMEMBERED_DELIVERIES: usize = 512;
@@ -33,16 +34,31 @@ pub struct Handler<R> {
     reader: R,
     modes: Modes,
     recent: Mutex<RecentDeliveries<Report>>,
+    acted: Mutex<RecentActions>,
 }
 
-impl<R: Readers + crate::fixes::FixWriter> Handler<R> {
-    pub fn new(reader: R, modes: Modes) -> Self {
-        Handler { reader, modes, recent: Mutex::new(RecentDeliveries::new(REMEMBERED_DELIVERIES)) }
+impl<R: Doctor> Handler<R> {
+    pub fn new(reader: R, modes: Modes, storm_window: Duration) -> Self {
+        Handler {
+            reader,
+            modes,
+            recent: Mutex::new(RecentDeliveries::new(REMEMBERED_DELIVERIES)),
+            acted: Mutex::new(RecentActions::new(storm_window)),
+        }
     }
 
-    /// Reads the modes from the function's environment (DOCTOR_FIX, DOCTOR_ALLOW_FIX, DOCTOR_RUNBOOK).
+    /// Reads the configuration from the function's environment: DOCTOR_FIX, DOCTOR_ALLOW_FIX,
+    /// DOCTOR_RUNBOOK, DOCTOR_RUNBOOK_ASSUME_ROLE, DOCTOR_RUNBOOK_LAMBDA_ROLE, DOCTOR_STORM_WINDOW_SECONDS.
     pub fn from_env(reader: R) -> Result<Self, SettingError> {
-        Ok(Handler::new(reader, Modes::from_env(|name| std::env::var(name).ok())?))
+        let lookup = |name: &str| std::env::var(name).ok();
+        let window = match lookup("DOCTOR_STORM_WINDOW_SECONDS").filter(|v| !v.trim().is_empty()) {
+            None => DEFAULT_WINDOW,
+            Some(value) => Duration::from_secs(value.trim().parse().map_err(|_| SettingError {
+                variable: "DOCTOR_STORM_WINDOW_SECONDS",
+                source: ModeError { what: "storm window", value, allowed: "a whole number of seconds" },
+            })?),
+        };
+        Ok(Handler::new(reader, Modes::from_env(lookup)?, window))
     }
 
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Report, HandlerError> {
@@ -59,7 +75,23 @@ impl<R: Readers + crate::fixes::FixWriter> Handler<R> {
                 return Ok(report);
             }
         }
-        let report = engine::diagnose(&self.reader, payload, &self.modes).await;
+        let assessment = engine::assess(&self.reader, payload, &self.modes).await;
+        // Act once per cause and service within the storm window; report the repeats.
+        let held = assessment.acting_key().and_then(|key| {
+            let mut acted = self.acted.lock().ok()?;
+            let now = Instant::now();
+            match acted.acted_within_window(&key, now) {
+                Some(ago) => Some(format!("the same cause was acted on for this service {}s ago (storm window)", ago.as_secs())),
+                None => {
+                    acted.remember(key, now);
+                    None
+                }
+            }
+        });
+        let report = match held {
+            Some(why) => engine::hold(assessment, &why),
+            None => engine::act(&self.reader, assessment).await,
+        };
         tracing::info!(
             task = report.task.arn.as_deref().unwrap_or_default(),
             verdict = ?report.verdict,

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::checks::Risk;
+use crate::fixes::RunbookRoles;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -82,20 +83,24 @@ pub struct Modes {
     pub fix: FixMode,
     pub allow_fix: Vec<Risk>,
     pub runbook: RunbookMode,
+    /// The roles the runbook is started with (configuration, not reported).
+    #[serde(skip)]
+    pub runbook_roles: RunbookRoles,
 }
 
 impl Modes {
     pub fn command_line_default() -> Self {
-        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Never }
+        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Never, runbook_roles: RunbookRoles::default() }
     }
 
     pub fn lambda_default() -> Self {
-        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Inconclusive }
+        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Inconclusive, runbook_roles: RunbookRoles::default() }
     }
 
-    /// Reads DOCTOR_FIX, DOCTOR_ALLOW_FIX and DOCTOR_RUNBOOK over the Lambda defaults.
+    /// Reads DOCTOR_FIX, DOCTOR_ALLOW_FIX, DOCTOR_RUNBOOK and the runbook's roles over the Lambda defaults.
     pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
         let mut modes = Modes::lambda_default();
+        modes.runbook_roles = RunbookRoles::from_env(&lookup);
         let read = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty()).map(|v| (name, v));
         let wrap = |name: &'static str| move |source: ModeError| SettingError { variable: name, source };
         if let Some((name, value)) = read("DOCTOR_FIX") {
@@ -116,6 +121,7 @@ impl Modes {
             fix: fix.map_or(self.fix, |asked| asked.min(self.fix)),
             allow_fix: self.allow_fix.clone(),
             runbook: runbook.map_or(self.runbook, |asked| asked.min(self.runbook)),
+            runbook_roles: self.runbook_roles.clone(),
         }
     }
 }
@@ -143,7 +149,7 @@ mod tests {
 
     #[test]
     fn an_invocation_narrows_but_never_widens() {
-        let configured = Modes { fix: FixMode::DryRun, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Inconclusive };
+        let configured = Modes { fix: FixMode::DryRun, runbook: RunbookMode::Inconclusive, ..Modes::command_line_default() };
         let asked = configured.narrowed(Some(FixMode::Apply), Some(RunbookMode::Always));
         assert_eq!(asked.fix, FixMode::DryRun);
         assert_eq!(asked.runbook, RunbookMode::Inconclusive);

@@ -2,7 +2,9 @@
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification, VpcEndpointType};
 
+use super::runbook::{DOCUMENT, RunbookRequest, RunbookStarter};
 use super::{Call, FixWriter};
+use crate::facts::Fact;
 use crate::facts::CallFailure;
 use crate::facts::aws::AwsReader;
 
@@ -86,6 +88,51 @@ impl FixWriter for AwsReader {
                 log_group_name,
                 aws_sdk_cloudwatchlogs::Client::new(&config).create_log_group().log_group_name(log_group_name).set_tags(Some(tags.clone().into_iter().collect())).send()
             ),
+        }
+    }
+}
+
+impl RunbookStarter for AwsReader {
+    async fn running(&self, region: &str, tag_key: &str) -> Fact<Option<String>> {
+        use aws_sdk_ssm::types::{AutomationExecutionFilter, AutomationExecutionFilterKey as Key};
+        let filter = |key: Key, values: &[&str]| AutomationExecutionFilter::builder().key(key).set_values(Some(values.iter().map(|v| v.to_string()).collect())).build();
+        let filters = [
+            filter(Key::DocumentNamePrefix, &[DOCUMENT]),
+            filter(Key::ExecutionStatus, &["Pending", "InProgress", "Waiting"]),
+            filter(Key::TagKey, &[tag_key]),
+        ];
+        let mut request = self.ssm_client(region).describe_automation_executions();
+        for filter in filters {
+            match filter {
+                Ok(filter) => request = request.filters(filter),
+                Err(error) => return Fact::Failed(failure("ssm:DescribeAutomationExecutions", tag_key, error, None)),
+            }
+        }
+        match request.send().await {
+            Ok(output) => Fact::Known(output.automation_execution_metadata_list().first().and_then(|m| m.automation_execution_id()).map(str::to_string)),
+            Err(error) => Fact::Failed(crate::facts::aws::call_failure("ssm:DescribeAutomationExecutions", tag_key, &error)),
+        }
+    }
+
+    async fn start(&self, region: &str, request: &RunbookRequest) -> Result<String, CallFailure> {
+        let tag = aws_sdk_ssm::types::Tag::builder().key(&request.tag_key).value(&request.tag_value).build().map_err(|e| failure("ssm:StartAutomationExecution", &request.task_id, e, None))?;
+        let mut call = self
+            .ssm_client(region)
+            .start_automation_execution()
+            .document_name(DOCUMENT)
+            .parameters("ClusterName", vec![request.cluster.clone()])
+            .parameters("TaskId", vec![request.task_id.clone()])
+            .client_token(&request.client_token)
+            .tags(tag);
+        if let Some(role) = &request.roles.automation_assume_role {
+            call = call.parameters("AutomationAssumeRole", vec![role.clone()]);
+        }
+        if let Some(role) = &request.roles.lambda_role {
+            call = call.parameters("LambdaRoleArn", vec![role.clone()]);
+        }
+        match call.send().await {
+            Ok(output) => Ok(output.automation_execution_id().unwrap_or_default().to_string()),
+            Err(error) => Err(crate::facts::aws::call_failure("ssm:StartAutomationExecution", &request.task_id, &error)),
         }
     }
 }

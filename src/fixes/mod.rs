@@ -8,6 +8,8 @@
 mod apply;
 pub mod aws;
 mod plan;
+pub mod runbook;
+pub mod storm;
 
 use std::collections::BTreeMap;
 
@@ -15,6 +17,7 @@ use serde::Serialize;
 
 pub use apply::{FixWriter, apply};
 pub use plan::plan;
+pub use runbook::{RunbookRoles, RunbookStarter};
 
 use crate::checks::{Code, Risk};
 

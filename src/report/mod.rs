@@ -121,4 +121,6 @@ pub enum RunbookStatus {
 pub struct RunbookOutcome {
     pub status: RunbookStatus,
     pub execution_id: Option<String>,
+    /// Why it was started, skipped or failed.
+    pub detail: String,
 }

@@ -12,7 +12,7 @@ use crate::support::account;
 use crate::support::scenario::{Builder, DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask};
 
 async fn diagnose(config: &aws_config::SdkConfig, task: &StoppedTask, fix: FixMode) -> Report {
-    let modes = Modes { fix, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Never };
+    let modes = Modes { fix, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Never, ..Modes::command_line_default() };
     let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
     engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &modes).await
 }
@@ -113,7 +113,7 @@ async fn attaches_the_execution_role_policy() {
 async fn only_allowed_risk_classes_are_acted_on() {
     let definition = DefinitionSpec { create_log_group: false, ..DefinitionSpec::default() };
     let (config, task) = broken("230000000007", NetworkSpec::default(), definition, "ResourceInitializationError: failed to validate logger args: ResourceNotFoundException: The specified log group does not exist.").await;
-    let modes = Modes { fix: FixMode::Apply, allow_fix: vec![Risk::Cost], runbook: RunbookMode::Never };
+    let modes = Modes { fix: FixMode::Apply, allow_fix: vec![Risk::Cost], runbook: RunbookMode::Never, ..Modes::command_line_default() };
     let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
     let report = engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &modes).await;
     assert!(report.findings[0].fix.is_some(), "the fix is still shown");

@@ -9,4 +9,5 @@ mod fixes;
 mod identity;
 mod network;
 mod registry;
+mod runbook;
 mod task_context;

@@ -7,6 +7,8 @@ use ecs_pull_doctor::handler::Handler;
 use ecs_pull_doctor::settings::Modes;
 use lambda_runtime::{Context, LambdaEvent};
 
+const STORM: std::time::Duration = std::time::Duration::from_secs(900);
+
 use crate::registry::diagnose_by_arn;
 use crate::support::scenario::{Builder, NetworkSpec, event_for};
 use crate::support::account;
@@ -15,7 +17,7 @@ use crate::support::account;
 async fn the_lambda_handler_diagnoses_the_event_and_recognises_a_repeat() {
     let config = account("200000000011").await;
     let task = Builder::new(&config).await.service_with_missing_tag("cart").await;
-    let handler = Handler::new(AwsReader::new(config.clone()), Modes::lambda_default());
+    let handler = Handler::new(AwsReader::new(config.clone()), Modes::lambda_default(), STORM);
     let event = event_for("image-tag-not-found", &task);
 
     let report = handler.handle(LambdaEvent::new(event.clone(), Context::default())).await.unwrap();
@@ -38,7 +40,7 @@ async fn the_lambda_handler_diagnoses_the_event_and_recognises_a_repeat() {
 #[tokio::test]
 async fn the_lambda_handler_rejects_bad_input_with_a_diagnostic() {
     let config = account("200000000012").await;
-    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default());
+    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default(), STORM);
     let error = handler
         .handle(LambdaEvent::new(serde_json::json!({"taskArn": "arn:aws:ecs:us-east-1:200000000012:cluster/x"}), Context::default()))
         .await
@@ -54,7 +56,7 @@ async fn a_task_ecs_no_longer_knows_is_task_not_found() {
     let builder = Builder::new(&config).await;
     aws_sdk_ecs::Client::new(&config).create_cluster().cluster_name("gone").send().await.unwrap();
     let arn = format!("arn:aws:ecs:us-east-1:{}:task/gone/0123456789abcdef0123456789abcdef", builder.account);
-    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default());
+    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default(), STORM);
 
     let report = handler.handle(LambdaEvent::new(serde_json::json!({ "taskArn": arn }), Context::default())).await.unwrap();
 
@@ -85,7 +87,7 @@ async fn a_standalone_task_takes_its_security_groups_from_its_network_interface(
 async fn an_event_of_a_healthy_stop_is_not_applicable() {
     let config = account("200000000015").await;
     let task = Builder::new(&config).await.service_with_missing_tag("calm").await;
-    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default());
+    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default(), STORM);
 
     let report = handler.handle(LambdaEvent::new(event_for("healthy-stopped", &task), Context::default())).await.unwrap();
 

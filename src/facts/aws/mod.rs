@@ -18,11 +18,13 @@ pub struct AwsReader {
     config: SdkConfig,
     /// IAM is global: one client, replaceable for tests of what the emulator lacks (simulation).
     iam: Option<aws_sdk_iam::Client>,
+    /// Replaces the regional SSM clients, for tests of what the emulator lacks (automation).
+    ssm: Option<aws_sdk_ssm::Client>,
 }
 
 impl AwsReader {
     pub fn new(config: SdkConfig) -> Self {
-        AwsReader { config, iam: None }
+        AwsReader { config, iam: None, ssm: None }
     }
 
     /// The same reader with its IAM calls going to `client`.
@@ -39,6 +41,16 @@ impl AwsReader {
         &self.config
     }
 
+    /// The same reader with its SSM Automation calls going to `client`.
+    pub fn with_ssm(mut self, client: aws_sdk_ssm::Client) -> Self {
+        self.ssm = Some(client);
+        self
+    }
+
+    pub(crate) fn ssm_client(&self, region: &str) -> aws_sdk_ssm::Client {
+        self.ssm.clone().unwrap_or_else(|| aws_sdk_ssm::Client::new(&self.in_region(region)))
+    }
+
     /// The IAM client: the test's replacement, or one from the shared configuration.
     pub(crate) fn iam_client(&self) -> aws_sdk_iam::Client {
         self.iam.clone().unwrap_or_else(|| aws_sdk_iam::Client::new(&self.config))
@@ -51,7 +63,7 @@ impl AwsReader {
 }
 
 /// Records a failed call with its AWS error code, or the transport failure when there is none.
-fn call_failure<E, R>(operation: &str, resource: &str, error: &SdkError<E, R>) -> CallFailure
+pub(crate) fn call_failure<E, R>(operation: &str, resource: &str, error: &SdkError<E, R>) -> CallFailure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
