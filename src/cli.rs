@@ -49,6 +49,9 @@ pub struct DiagnoseArgs {
     pub allow_fix: Vec<Risk>,
     #[arg(long, default_value = "never", value_parser = |v: &str| v.parse::<RunbookMode>().map_err(|e| e.to_string()))]
     pub runbook: RunbookMode,
+    /// After an applied fix to a service's task, force a new deployment of the service.
+    #[arg(long)]
+    pub redeploy: bool,
 }
 
 fn parse_region(value: &str) -> Result<String, String> {
@@ -83,6 +86,7 @@ pub fn request(args: &DiagnoseArgs) -> Result<(Payload, Modes), CliError> {
         fix: args.fix,
         allow_fix: args.allow_fix.clone(),
         runbook: args.runbook,
+        redeploy: args.redeploy,
         runbook_roles: crate::fixes::RunbookRoles::from_env(|name| std::env::var(name).ok()),
     };
     if args.event.is_some() && (args.cluster.is_some() || args.region.is_some()) {

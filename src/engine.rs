@@ -85,6 +85,11 @@ pub async fn act<D: Doctor>(doctor: &D, assessment: Assessment) -> Report {
             let (fresh_findings, _, _) = examine(&fresh_snapshot, &assessment.failure);
             let fresh: Vec<PlannedFix> = fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect();
             report.actions = fixes::apply(doctor, &assessment.fixes, &fresh).await;
+            if let Some(redeploy) = redeploy(&report.mode, task, &assessment.fixes) {
+                if report.actions.iter().any(|a| a.status == ActionStatus::Applied) {
+                    report.actions.extend(fixes::apply(doctor, std::slice::from_ref(&redeploy), std::slice::from_ref(&redeploy)).await);
+                }
+            }
         }
         if assessment.starts_runbook() {
             report.runbook = Some(runbook::start(doctor, task, &report.mode.runbook_roles).await);
@@ -137,6 +142,7 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes) -> As
     let actions = match modes.fix {
         FixMode::DryRun => allowed
             .iter()
+            .chain(redeploy(&modes, &task, &allowed).as_ref())
             .map(|fix| Action { fix: fix.id.clone(), status: ActionStatus::Planned, detail: fix.description.clone(), calls: fix.calls.clone() })
             .collect(),
         FixMode::Off | FixMode::Apply => Vec::new(),
@@ -157,6 +163,19 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes) -> As
         duplicate: false,
     };
     Assessment { report, task: Some(task), failure, fixes: allowed }
+}
+
+/// A new deployment of the task's service after its fixes, when the modes ask for it.
+fn redeploy(modes: &Modes, task: &TaskFacts, fixes: &[PlannedFix]) -> Option<PlannedFix> {
+    let service = task.service_name().filter(|_| modes.redeploy && !fixes.is_empty())?;
+    Some(PlannedFix {
+        id: format!("redeploy:{}/{service}", task.cluster),
+        code: fixes[0].code,
+        risk: crate::checks::Risk::Safe,
+        description: format!("Force a new deployment of service {service}, so that new tasks start with the fixes."),
+        region: task.region.clone(),
+        calls: vec![fixes::Call::ForceNewDeployment { cluster: task.cluster.clone(), service: service.to_string() }],
+    })
 }
 
 /// The checks and the verdict over one snapshot.
@@ -282,6 +301,7 @@ mod tests {
             self.record("ecs:DescribeServices");
             Fact::Known(Some(NetworkConfig {
                 subnets: vec!["subnet-from-service".into()],
+                service_subnets: vec!["subnet-from-service".into()],
                 security_groups: vec!["sg-task".into()],
                 assign_public_ip: Some(false),
                 source: NetworkSource::Service,
@@ -332,10 +352,10 @@ mod tests {
     }
 
     impl FixWriter for FakeAws {
-        async fn call(&self, _: &str, call: &fixes::Call) -> Result<(), crate::facts::CallFailure> {
+        async fn call(&self, _: &str, call: &fixes::Call) -> Result<Option<String>, crate::facts::CallFailure> {
             let operation = serde_json::to_value(call).unwrap()["operation"].as_str().unwrap().to_string();
             self.record(&format!("write {operation}"));
-            Ok(())
+            Ok(None)
         }
     }
 

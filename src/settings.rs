@@ -83,6 +83,8 @@ pub struct Modes {
     pub fix: FixMode,
     pub allow_fix: Vec<Risk>,
     pub runbook: RunbookMode,
+    /// After an applied fix to a service's task, force a new deployment of the service.
+    pub redeploy: bool,
     /// The roles the runbook is started with (configuration, not reported).
     #[serde(skip)]
     pub runbook_roles: RunbookRoles,
@@ -90,11 +92,11 @@ pub struct Modes {
 
 impl Modes {
     pub fn command_line_default() -> Self {
-        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Never, runbook_roles: RunbookRoles::default() }
+        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Never, redeploy: false, runbook_roles: RunbookRoles::default() }
     }
 
     pub fn lambda_default() -> Self {
-        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Inconclusive, runbook_roles: RunbookRoles::default() }
+        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Inconclusive, redeploy: false, runbook_roles: RunbookRoles::default() }
     }
 
     /// Reads DOCTOR_FIX, DOCTOR_ALLOW_FIX, DOCTOR_RUNBOOK and the runbook's roles over the Lambda defaults.
@@ -112,6 +114,10 @@ impl Modes {
         if let Some((name, value)) = read("DOCTOR_RUNBOOK") {
             modes.runbook = value.parse().map_err(wrap(name))?;
         }
+        if let Some((name, value)) = read("DOCTOR_REDEPLOY") {
+            let choices = [("true", true), ("false", false)];
+            modes.redeploy = parse_choice("redeploy", "true, false", &choices, &value).map_err(wrap(name))?;
+        }
         Ok(modes)
     }
 
@@ -121,6 +127,7 @@ impl Modes {
             fix: fix.map_or(self.fix, |asked| asked.min(self.fix)),
             allow_fix: self.allow_fix.clone(),
             runbook: runbook.map_or(self.runbook, |asked| asked.min(self.runbook)),
+            redeploy: self.redeploy,
             runbook_roles: self.runbook_roles.clone(),
         }
     }

@@ -153,6 +153,7 @@ pub fn snapshot(vpc: VpcFacts) -> Snapshot {
         task_definition: Fact::Known(task_definition()),
         network: Some(Fact::Known(NetworkConfig {
             subnets: vec!["subnet-task".into()],
+            service_subnets: vec!["subnet-task".into(), "subnet-other".into()],
             security_groups: vec!["sg-task".into()],
             assign_public_ip: Some(false),
             source: NetworkSource::Service,

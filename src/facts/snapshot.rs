@@ -102,7 +102,10 @@ pub struct LogConfiguration {
 /// The task's security groups and public IP setting: from its service, or from its ENI while it lasts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NetworkConfig {
+    /// The task's own subnet when known, else the service's.
     pub subnets: Vec<String>,
+    /// The service's subnets, as its network configuration lists them (empty for an ENI).
+    pub service_subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub assign_public_ip: Option<bool>,
     pub source: NetworkSource,

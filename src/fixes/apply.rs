@@ -6,9 +6,25 @@ use super::{Call, PlannedFix};
 use crate::facts::CallFailure;
 use crate::report::{Action, ActionStatus};
 
-/// Makes one planned AWS call in `region`.
+/// Makes one planned AWS call in `region`; answers the id of what it created, if anything.
 pub trait FixWriter: Sync {
-    fn call(&self, region: &str, call: &Call) -> impl Future<Output = Result<(), CallFailure>> + Send;
+    fn call(&self, region: &str, call: &Call) -> impl Future<Output = Result<Option<String>, CallFailure>> + Send;
+}
+
+/// `call` with each group id `${NAME}` replaced by the group an earlier call created under NAME.
+fn resolve(call: &Call, created: &[(String, String)]) -> Call {
+    let substitute = |id: &String| {
+        created.iter().find(|(name, _)| *id == format!("${{{name}}}")).map_or_else(|| id.clone(), |(_, created)| created.clone())
+    };
+    let mut call = call.clone();
+    match &mut call {
+        Call::AuthorizeHttpsIngress { group_id, .. } => *group_id = substitute(group_id),
+        Call::CreateInterfaceEndpoint { security_group_ids, .. } => {
+            *security_group_ids = security_group_ids.iter().map(substitute).collect();
+        }
+        _ => {}
+    }
+    call
 }
 
 /// Applies each of `planned` that `fresh` (planned again from facts read just now) holds unchanged.
@@ -26,16 +42,26 @@ pub async fn apply<W: FixWriter>(writer: &W, planned: &[PlannedFix], fresh: &[Pl
             continue;
         }
         let mut failure = None;
+        let mut created: Vec<(String, String)> = Vec::new();
         for (made, call) in fix.calls.iter().enumerate() {
-            if let Err(error) = writer.call(&fix.region, call).await {
-                failure = Some(format!(
-                    "{} failed with {}: {} ({made} of {} calls made)",
-                    error.operation,
-                    error.error_code,
-                    error.message,
-                    fix.calls.len()
-                ));
-                break;
+            let call = resolve(call, &created);
+            match writer.call(&fix.region, &call).await {
+                Ok(Some(id)) => {
+                    if let Call::CreateSecurityGroup { creates, .. } = &call {
+                        created.push((creates.clone(), id));
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    failure = Some(format!(
+                        "{} failed with {}: {} ({made} of {} calls made)",
+                        error.operation,
+                        error.error_code,
+                        error.message,
+                        fix.calls.len()
+                    ));
+                    break;
+                }
             }
         }
         actions.push(match failure {
@@ -63,14 +89,14 @@ mod tests {
     }
 
     impl FixWriter for Writer {
-        async fn call(&self, _: &str, call: &Call) -> Result<(), CallFailure> {
+        async fn call(&self, _: &str, call: &Call) -> Result<Option<String>, CallFailure> {
             if let Call::CreateLogGroup { log_group_name, .. } = call {
                 if Some(log_group_name.as_str()) == self.fail_on {
                     return Err(CallFailure { operation: "logs:CreateLogGroup".into(), resource: log_group_name.clone(), error_code: "AccessDeniedException".into(), message: "no".into() });
                 }
             }
             self.made.lock().unwrap().push(call.clone());
-            Ok(())
+            Ok(matches!(call, Call::CreateSecurityGroup { .. }).then(|| "sg-new".to_string()))
         }
     }
 
@@ -98,6 +124,20 @@ mod tests {
         assert!(actions[1].detail.contains("no longer call for it"), "{}", actions[1].detail);
         assert!(actions[2].detail.contains("changed since"), "{}", actions[2].detail);
         assert_eq!(*writer.made.lock().unwrap(), a.calls, "exactly the planned calls");
+    }
+
+    #[tokio::test]
+    async fn a_later_call_uses_what_an_earlier_one_created() {
+        let writer = Writer { made: Mutex::new(vec![]), fail_on: None };
+        let fix = PlannedFix {
+            calls: vec![
+                Call::CreateSecurityGroup { group_name: "g".into(), description: "d".into(), vpc_id: "vpc-1".into(), tags: tags("x"), creates: "endpoint-group".into() },
+                Call::AuthorizeHttpsIngress { group_id: "${endpoint-group}".into(), from_security_groups: vec!["sg-task".into()] },
+            ],
+            ..log_group_fix("/unused")
+        };
+        apply(&writer, std::slice::from_ref(&fix), std::slice::from_ref(&fix)).await;
+        assert_eq!(writer.made.lock().unwrap()[1], Call::AuthorizeHttpsIngress { group_id: "sg-new".into(), from_security_groups: vec!["sg-task".into()] });
     }
 
     #[tokio::test]

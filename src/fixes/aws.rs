@@ -20,15 +20,23 @@ fn failure(operation: &str, resource: &str, error: impl std::fmt::Display, code:
 macro_rules! made {
     ($operation:literal, $resource:expr, $request:expr) => {{
         use aws_sdk_ec2::error::ProvideErrorMetadata as _;
-        $request.await.map(|_| ()).map_err(|e| {
+        $request.await.map(|_| None).map_err(|e| {
             let code = e.code().map(str::to_string);
             failure($operation, $resource, aws_sdk_ec2::error::DisplayErrorContext(&e), code.as_deref())
         })
     }};
 }
 
+fn tag_list(tags: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+fn https() -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
+    aws_sdk_ec2::types::IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443)
+}
+
 impl FixWriter for AwsReader {
-    async fn call(&self, region: &str, call: &Call) -> Result<(), CallFailure> {
+    async fn call(&self, region: &str, call: &Call) -> Result<Option<String>, CallFailure> {
         let config = self.sdk_config().to_builder().region(aws_config::Region::new(region.to_string())).build();
         match call {
             Call::AttachRolePolicy { role_name, policy_arn } => {
@@ -59,7 +67,7 @@ impl FixWriter for AwsReader {
             Call::CreateVpcEndpoint { vpc_id, service_name, vpc_endpoint_type, route_table_ids, tags } => {
                 let tagging = TagSpecification::builder()
                     .resource_type(ResourceType::VpcEndpoint)
-                    .set_tags(Some(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()))
+                    .set_tags(Some(tag_list(tags)))
                     .build();
                 made!(
                     "ec2:CreateVpcEndpoint",
@@ -80,9 +88,86 @@ impl FixWriter for AwsReader {
                 aws_sdk_ec2::Client::new(&config)
                     .create_tags()
                     .set_resources(Some(resources.clone()))
-                    .set_tags(Some(tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()))
+                    .set_tags(Some(tag_list(tags)))
                     .send()
             ),
+            Call::CreateSecurityGroup { group_name, description, vpc_id, tags, .. } => {
+                let tagging = TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tag_list(tags))).build();
+                let created = aws_sdk_ec2::Client::new(&config)
+                    .create_security_group()
+                    .group_name(group_name)
+                    .description(description)
+                    .vpc_id(vpc_id)
+                    .tag_specifications(tagging)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        use aws_sdk_ec2::error::ProvideErrorMetadata as _;
+                        let code = e.code().map(str::to_string);
+                        failure("ec2:CreateSecurityGroup", group_name, aws_sdk_ec2::error::DisplayErrorContext(&e), code.as_deref())
+                    })?;
+                Ok(created.group_id().map(str::to_string))
+            }
+            Call::AuthorizeHttpsIngress { group_id, from_security_groups } => {
+                let pairs = from_security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect();
+                made!(
+                    "ec2:AuthorizeSecurityGroupIngress",
+                    group_id,
+                    aws_sdk_ec2::Client::new(&config).authorize_security_group_ingress().group_id(group_id).ip_permissions(https().set_user_id_group_pairs(Some(pairs)).build()).send()
+                )
+            }
+            Call::AuthorizeHttpsEgress { group_id, cidrs, security_groups, prefix_lists } => {
+                let permission = https()
+                    .set_ip_ranges(Some(cidrs.iter().map(|c| aws_sdk_ec2::types::IpRange::builder().cidr_ip(c).build()).collect()))
+                    .set_user_id_group_pairs(Some(security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect()))
+                    .set_prefix_list_ids(Some(prefix_lists.iter().map(|p| aws_sdk_ec2::types::PrefixListId::builder().prefix_list_id(p).build()).collect()))
+                    .build();
+                made!("ec2:AuthorizeSecurityGroupEgress", group_id, aws_sdk_ec2::Client::new(&config).authorize_security_group_egress().group_id(group_id).ip_permissions(permission).send())
+            }
+            Call::CreateInterfaceEndpoint { vpc_id, service_name, subnet_ids, security_group_ids, private_dns_enabled, tags } => {
+                let tagging = TagSpecification::builder().resource_type(ResourceType::VpcEndpoint).set_tags(Some(tag_list(tags))).build();
+                made!(
+                    "ec2:CreateVpcEndpoint",
+                    vpc_id,
+                    aws_sdk_ec2::Client::new(&config)
+                        .create_vpc_endpoint()
+                        .vpc_id(vpc_id)
+                        .service_name(service_name)
+                        .vpc_endpoint_type(VpcEndpointType::Interface)
+                        .set_subnet_ids(Some(subnet_ids.clone()))
+                        .set_security_group_ids(Some(security_group_ids.clone()))
+                        .private_dns_enabled(*private_dns_enabled)
+                        .tag_specifications(tagging)
+                        .send()
+                )
+            }
+            Call::EnablePublicIp { cluster, service, subnets, security_groups } => {
+                use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, NetworkConfiguration};
+                let vpc = AwsVpcConfiguration::builder()
+                    .set_subnets(Some(subnets.clone()))
+                    .set_security_groups(Some(security_groups.clone()))
+                    .assign_public_ip(AssignPublicIp::Enabled)
+                    .build()
+                    .map_err(|e| failure("ecs:UpdateService", service, e, None))?;
+                aws_sdk_ecs::Client::new(&config)
+                    .update_service()
+                    .cluster(cluster)
+                    .service(service)
+                    .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
+                    .send()
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| crate::facts::aws::call_failure("ecs:UpdateService", service, &e))
+            }
+            Call::ForceNewDeployment { cluster, service } => aws_sdk_ecs::Client::new(&config)
+                .update_service()
+                .cluster(cluster)
+                .service(service)
+                .force_new_deployment(true)
+                .send()
+                .await
+                .map(|_| None)
+                .map_err(|e| crate::facts::aws::call_failure("ecs:UpdateService", service, &e)),
             Call::CreateLogGroup { log_group_name, tags, .. } => made!(
                 "logs:CreateLogGroup",
                 log_group_name,

@@ -26,7 +26,8 @@ pub const TAG_KEY: &str = "ecs-pull-doctor:fix";
 
 pub const EXECUTION_ROLE_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
-/// One AWS call, with its parameters as the API names them.
+/// One AWS call, with its parameters as the API names them. A group id `${NAME}` stands for the
+/// group an earlier call of the same fix created under `Creates` NAME.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "operation", content = "parameters")]
 pub enum Call {
@@ -57,6 +58,35 @@ pub enum Call {
     CreateTags { resources: Vec<String>, tags: BTreeMap<String, String> },
     #[serde(rename = "logs:CreateLogGroup", rename_all = "camelCase")]
     CreateLogGroup { log_group_name: String, region: String, tags: BTreeMap<String, String> },
+    #[serde(rename = "ec2:CreateSecurityGroup", rename_all = "PascalCase")]
+    CreateSecurityGroup { group_name: String, description: String, vpc_id: String, tags: BTreeMap<String, String>, creates: String },
+    #[serde(rename = "ec2:CreateVpcEndpoint", rename_all = "PascalCase")]
+    CreateInterfaceEndpoint {
+        vpc_id: String,
+        service_name: String,
+        subnet_ids: Vec<String>,
+        security_group_ids: Vec<String>,
+        private_dns_enabled: bool,
+        tags: BTreeMap<String, String>,
+    },
+    /// TCP 443 in, from security groups.
+    #[serde(rename = "ec2:AuthorizeSecurityGroupIngress", rename_all = "PascalCase")]
+    AuthorizeHttpsIngress { group_id: String, from_security_groups: Vec<String> },
+    /// TCP 443 out, to CIDRs, security groups or prefix lists.
+    #[serde(rename = "ec2:AuthorizeSecurityGroupEgress", rename_all = "PascalCase")]
+    AuthorizeHttpsEgress {
+        group_id: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        cidrs: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        security_groups: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        prefix_lists: Vec<String>,
+    },
+    #[serde(rename = "ecs:UpdateService", rename_all = "camelCase")]
+    EnablePublicIp { cluster: String, service: String, subnets: Vec<String>, security_groups: Vec<String> },
+    #[serde(rename = "ecs:UpdateService", rename_all = "camelCase")]
+    ForceNewDeployment { cluster: String, service: String },
 }
 
 /// A fix for one finding.

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{Call, EXECUTION_ROLE_POLICY, PlannedFix, tags};
 use crate::checks::{Code, Finding, Risk, Severity};
-use crate::facts::{EndpointKind, Snapshot};
+use crate::facts::{EndpointKind, Fact, NetworkSource, Snapshot};
 
 /// What AmazonECSTaskExecutionRolePolicy grants, on every resource.
 const MANAGED_ACTIONS: [&str; 6] = [
@@ -143,24 +143,94 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
             Some(planned)
         }
         Code::VpcEndpointMissing => {
-            // The free one: an S3 gateway endpoint, where the VPC has none.
-            let services = finding.evidence["services"].as_array()?;
-            if !services.iter().any(|s| s == "s3") {
-                return None;
-            }
+            let services: Vec<&str> = finding.evidence["services"].as_array()?.iter().filter_map(Value::as_str).collect();
             let vpc = snapshot.vpc.as_ref()?.known()?;
-            let s3 = format!("com.amazonaws.{}.s3", snapshot.task.region);
-            if vpc.endpoints.known()?.iter().any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway) {
+            let table = finding.evidence["routeTable"]["routeTableId"].as_str()?.to_string();
+            let subnet = snapshot.task.eni.as_ref()?.subnet_id.clone()?;
+            let region = &snapshot.task.region;
+            let s3 = format!("com.amazonaws.{region}.s3");
+            let id_base = format!("create-vpc-endpoints:{}:{}", vpc.vpc_id, services.join("+"));
+            let mut calls = Vec::new();
+            let interface: Vec<&str> = services.iter().copied().filter(|s| *s != "s3").collect();
+            if !interface.is_empty() {
+                // Interface endpoints cost money: their own group, open to the task's groups on 443.
+                let task_groups = snapshot.network.as_ref()?.known()?.security_groups.clone();
+                if task_groups.is_empty() {
+                    return None;
+                }
+                calls.push(Call::CreateSecurityGroup {
+                    group_name: format!("ecs-pull-doctor-endpoints-{}", vpc.vpc_id),
+                    description: "HTTPS from ECS tasks to VPC endpoints (ecs-pull-doctor)".into(),
+                    vpc_id: vpc.vpc_id.clone(),
+                    tags: tags(&id_base),
+                    creates: "endpoint-group".into(),
+                });
+                calls.push(Call::AuthorizeHttpsIngress { group_id: "${endpoint-group}".into(), from_security_groups: task_groups });
+                for service in &interface {
+                    calls.push(Call::CreateInterfaceEndpoint {
+                        vpc_id: vpc.vpc_id.clone(),
+                        service_name: format!("com.amazonaws.{region}.{service}"),
+                        subnet_ids: vec![subnet.clone()],
+                        security_group_ids: vec!["${endpoint-group}".into()],
+                        private_dns_enabled: true,
+                        tags: tags(&id_base),
+                    });
+                }
+            }
+            let gateway_exists = vpc.endpoints.known()?.iter().any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway);
+            if services.contains(&"s3") && !gateway_exists {
+                calls.push(Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table.clone()], tags: tags(&id_base) });
+            }
+            if calls.is_empty() {
                 return None;
             }
-            let table = finding.evidence["routeTable"]["routeTableId"].as_str()?.to_string();
-            let id = format!("create-s3-gateway-endpoint:{}", vpc.vpc_id);
+            let (risk, description) = if interface.is_empty() {
+                (Risk::Safe, format!("Create an S3 gateway endpoint (free) in VPC {} on route table {table}, for ECR's image layers.", vpc.vpc_id))
+            } else {
+                (Risk::Cost, format!("Create {} in subnet {subnet} with private DNS, behind a new security group open to the task on 443 (interface endpoints are billed by the hour).", services.join(", ")))
+            };
+            fix(id_base, finding.code, risk, description, calls)
+        }
+        Code::SecurityGroupBlocksEgress => {
+            let group = finding.evidence["securityGroups"].as_array()?.first()?.as_str()?.to_string();
+            let (mut cidrs, mut security_groups, mut prefix_lists) = (Vec::new(), Vec::new(), Vec::new());
+            for blocked in finding.evidence["blocked"].as_array()? {
+                if let Some(list) = blocked["prefixList"].as_str() {
+                    prefix_lists.push(list.to_string());
+                } else if let Some(peer) = blocked["securityGroups"].as_array().and_then(|g| g.first()).and_then(Value::as_str) {
+                    security_groups.push(peer.to_string());
+                } else {
+                    cidrs.push("0.0.0.0/0".to_string());
+                }
+            }
+            for list in [&mut cidrs, &mut security_groups, &mut prefix_lists] {
+                list.sort();
+                list.dedup();
+            }
+            let id = format!("https-egress:{group}");
             fix(
                 id.clone(),
                 finding.code,
-                Risk::Safe,
-                format!("Create an S3 gateway endpoint (free) in VPC {} on route table {table}, for ECR's image layers.", vpc.vpc_id),
-                vec![Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table], tags: tags(&id) }],
+                Risk::Exposure,
+                format!("Allow TCP 443 out from security group {group} to where the pull goes."),
+                vec![Call::AuthorizeHttpsEgress { group_id: group.clone(), cidrs, security_groups, prefix_lists }, Call::CreateTags { resources: vec![group], tags: tags(&id) }],
+            )
+        }
+        Code::PublicIpNotAssigned => {
+            let service = snapshot.task.service_name()?.to_string();
+            let network = snapshot.network.as_ref().and_then(Fact::known).filter(|n| n.source == NetworkSource::Service)?;
+            let id = format!("assign-public-ip:{}/{service}", snapshot.task.cluster);
+            fix(
+                id,
+                finding.code,
+                Risk::Exposure,
+                format!("Turn on assignPublicIp for service {service}, keeping its subnets and security groups; its next tasks get public IPs."),
+                vec![Call::EnablePublicIp {
+                    cluster: snapshot.task.cluster.clone(),
+                    service,
+                    subnets: network.service_subnets.clone(),
+                    security_groups: network.security_groups.clone(),
+                }],
             )
         }
         _ => None,

@@ -12,27 +12,37 @@ use crate::support::account;
 use crate::support::scenario::{Builder, DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask};
 
 async fn diagnose(config: &aws_config::SdkConfig, task: &StoppedTask, fix: FixMode) -> Report {
-    let modes = Modes { fix, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Never, ..Modes::command_line_default() };
+    diagnose_allowing(config, task, fix, &[Risk::Safe]).await
+}
+
+async fn diagnose_allowing(config: &aws_config::SdkConfig, task: &StoppedTask, fix: FixMode, risks: &[Risk]) -> Report {
+    let modes = Modes { fix, allow_fix: risks.to_vec(), runbook: RunbookMode::Never, ..Modes::command_line_default() };
     let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
     engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &modes).await
 }
 
 /// The whole cycle for a task whose root cause is `code`, cured by one safe fix.
 async fn cure(config: &aws_config::SdkConfig, task: &StoppedTask, code: Code) {
-    let before = diagnose(config, task, FixMode::DryRun).await;
+    cure_with(config, task, code, Risk::Safe).await
+}
+
+/// The cycle for a fix of class `risk`, which is the only class allowed.
+async fn cure_with(config: &aws_config::SdkConfig, task: &StoppedTask, code: Code, risk: Risk) {
+    let diagnose = |fix| diagnose_allowing(config, task, fix, std::slice::from_ref(&risk));
+    let before = diagnose(FixMode::DryRun).await;
     assert_eq!(before.root_cause, Some(code), "{before:#?}");
     let fix = before.findings[0].fix.clone().expect("the root cause has a fix");
-    assert_eq!(fix.risk, Risk::Safe);
+    assert_eq!(fix.risk, risk);
     assert_eq!(before.actions.len(), 1, "{:#?}", before.actions);
     assert_eq!(before.actions[0].status, ActionStatus::Planned);
     assert_eq!(before.actions[0].fix, fix.id);
 
-    let applied = diagnose(config, task, FixMode::Apply).await;
+    let applied = diagnose(FixMode::Apply).await;
     assert_eq!(applied.actions.len(), 1, "{:#?}", applied.actions);
     assert_eq!(applied.actions[0].status, ActionStatus::Applied, "{:#?}", applied.actions[0]);
     assert_eq!(applied.actions[0].calls, before.actions[0].calls, "dry-run reports exactly the calls apply makes");
 
-    let after = diagnose(config, task, FixMode::Apply).await;
+    let after = diagnose(FixMode::Apply).await;
     let errors: Vec<Code> = after.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect();
     assert_eq!(errors, vec![], "cured: {after:#?}");
     assert_eq!(after.actions, vec![], "a second apply changes nothing");
@@ -118,4 +128,54 @@ async fn only_allowed_risk_classes_are_acted_on() {
     let report = engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &modes).await;
     assert!(report.findings[0].fix.is_some(), "the fix is still shown");
     assert_eq!(report.actions, vec![], "safe is not allowed here");
+}
+
+#[tokio::test]
+async fn creates_missing_interface_endpoints_when_cost_is_allowed() {
+    let network = NetworkSpec { interface_endpoints: vec!["ecr.dkr", "logs"], ..NetworkSpec::default() };
+    let (config, task) = broken("230000000008", network, DefinitionSpec::default(), ECR_TIMEOUT).await;
+    let safe_only = diagnose(&config, &task, FixMode::Apply).await;
+    assert_eq!(safe_only.findings[0].fix.as_ref().map(|f| f.risk), Some(Risk::Cost));
+    assert_eq!(safe_only.actions, vec![], "cost is not allowed by default");
+    cure_with(&config, &task, Code::VpcEndpointMissing, Risk::Cost).await;
+    let endpoints = aws_sdk_ec2::Client::new(&config).describe_vpc_endpoints().send().await.unwrap();
+    let created = endpoints.vpc_endpoints().iter().find(|e| e.service_name() == Some("com.amazonaws.us-east-1.ecr.api")).expect("created");
+    assert_eq!(created.private_dns_enabled(), Some(true));
+    assert!(created.tags().iter().any(|t| t.key() == Some("ecs-pull-doctor:fix")), "tagged");
+}
+
+#[tokio::test]
+async fn allows_https_egress_when_exposure_is_allowed() {
+    let network = NetworkSpec { task_egress_443: false, ..NetworkSpec::default() };
+    let (config, task) = broken("230000000009", network, DefinitionSpec::default(), ECR_TIMEOUT).await;
+    cure_with(&config, &task, Code::SecurityGroupBlocksEgress, Risk::Exposure).await;
+    let groups = aws_sdk_ec2::Client::new(&config).describe_security_groups().group_ids(&task.network.security_group_id).send().await.unwrap();
+    let egress = groups.security_groups()[0].ip_permissions_egress();
+    assert!(egress.iter().all(|p| p.ip_ranges().iter().all(|r| r.cidr_ip() != Some("0.0.0.0/0")) || p.from_port() == Some(80)), "only the endpoints and S3, never everyone: {egress:#?}");
+}
+
+#[tokio::test]
+async fn assigns_a_public_ip_when_exposure_is_allowed() {
+    let network = NetworkSpec { internet: crate::support::scenario::Internet::Gateway, ..NetworkSpec::isolated() };
+    let (config, task) = broken("230000000010", network, DefinitionSpec::default(), ECR_TIMEOUT).await;
+    cure_with(&config, &task, Code::PublicIpNotAssigned, Risk::Exposure).await;
+    let services = aws_sdk_ecs::Client::new(&config).describe_services().cluster(&task.cluster).services("web").send().await.unwrap();
+    let vpc = services.services()[0].network_configuration().unwrap().awsvpc_configuration().unwrap();
+    assert_eq!(vpc.assign_public_ip(), Some(&aws_sdk_ecs::types::AssignPublicIp::Enabled));
+    assert_eq!(vpc.subnets(), [task.network.subnet_id.clone()], "subnets kept");
+}
+
+#[tokio::test]
+async fn redeploys_the_service_after_an_applied_fix_when_asked() {
+    let definition = DefinitionSpec { create_log_group: false, ..DefinitionSpec::default() };
+    let (config, task) = broken("230000000011", NetworkSpec::default(), definition, "ResourceInitializationError: failed to validate logger args: ResourceNotFoundException: The specified log group does not exist.").await;
+    let modes = |fix| Modes { fix, redeploy: true, ..Modes::command_line_default() };
+    let request = || Payload::Manual(ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None });
+    let reader = AwsReader::new(config.clone());
+    let planned = engine::diagnose(&reader, request(), &modes(FixMode::DryRun)).await;
+    let applied = engine::diagnose(&reader, request(), &modes(FixMode::Apply)).await;
+    let ids = |report: &Report| report.actions.iter().map(|a| (a.fix.clone(), a.calls.clone())).collect::<Vec<_>>();
+    assert_eq!(ids(&planned), ids(&applied), "the plan shows the redeploy too");
+    assert_eq!(applied.actions[1].fix, "redeploy:fix/web");
+    assert_eq!(applied.actions[1].status, ActionStatus::Applied, "{:#?}", applied.actions[1]);
 }

@@ -45,6 +45,7 @@ impl Ec2Reader for AwsReader {
         match self.ec2(region).describe_network_interfaces().network_interface_ids(eni_id).send().await {
             Ok(output) => Fact::Known(output.network_interfaces().first().map(|eni| NetworkConfig {
                 subnets: eni.subnet_id().map(str::to_string).into_iter().collect(),
+                service_subnets: Vec::new(),
                 security_groups: eni.groups().iter().filter_map(|g| g.group_id()).map(str::to_string).collect(),
                 assign_public_ip: Some(eni.association().and_then(|a| a.public_ip()).is_some()),
                 source: NetworkSource::Eni,

@@ -47,6 +47,7 @@ impl EcsReader for AwsReader {
                 let vpc = service.network_configuration().and_then(|n| n.awsvpc_configuration());
                 NetworkConfig {
                     subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
+                    service_subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
                     security_groups: vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default(),
                     assign_public_ip: vpc.and_then(|v| v.assign_public_ip()).map(|a| *a == AssignPublicIp::Enabled),
                     source: NetworkSource::Service,
