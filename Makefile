@@ -8,7 +8,9 @@ SHELL := bash
 PYTHON ?= python3
 VENV := .venv
 MOTO := $(VENV)/bin/moto_server
-MOTO_VERSION := moto[server]>=5.2,<5.3
+CFN_LINT := $(VENV)/bin/cfn-lint
+# The local AWS emulator, and the SAM template's linter (which also runs the tests in tests/infra).
+PYTHON_TOOLS := 'moto[server]>=5.2,<5.3' 'cfn-lint>=1.20,<2'
 # One build for tests, the demo and CI: --all-targets gives every target the same feature set.
 CARGO_BUILD := cargo build --all-targets --locked
 
@@ -19,13 +21,15 @@ help:
 	@echo "make test   run the unit and integration tests (starts the emulator itself)"
 	@echo "make build  the release binaries (fat LTO; slow)"
 
-$(MOTO):
+$(MOTO) $(CFN_LINT):
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check '$(MOTO_VERSION)'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PYTHON_TOOLS)
 
 emulator-install: $(MOTO)
 
-test: $(MOTO)
+test: $(MOTO) $(CFN_LINT)
+	$(CFN_LINT) infra/template.yaml
+	$(VENV)/bin/python -m unittest discover -s tests/infra
 	$(CARGO_BUILD)
 	scripts/with-emulator cargo test --all-targets --locked
 

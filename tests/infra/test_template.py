@@ -1,0 +1,134 @@
+"""Offline checks of infra/template.yaml: write permissions exist only when their mode is on, and the
+EventBridge rule matches exactly the sample events that it should."""
+
+import json
+import pathlib
+import unittest
+
+from cfnlint.decode import cfn_yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TEMPLATE = cfn_yaml.load(str(ROOT / "infra" / "template.yaml"))
+FUNCTION = TEMPLATE["Resources"]["DoctorFunction"]["Properties"]
+
+# The calls each mode's fixes make (src/fixes), and the reads of every diagnosis.
+WRITES = {
+    "SafeWrites": {"iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "ec2:CreateVpcEndpoint",
+                   "ec2:ModifyVpcEndpoint", "ec2:CreateTags", "logs:CreateLogGroup"},
+    "CostWrites": {"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateVpcEndpoint", "ec2:CreateTags"},
+    "ExposureWrites": {"ec2:AuthorizeSecurityGroupEgress", "ec2:CreateTags", "ecs:UpdateService"},
+    "RedeployWrites": {"ecs:UpdateService"},
+    "RunbookOn": {"ssm:StartAutomationExecution", "ssm:DescribeAutomationExecutions"},
+}
+READ_PREFIXES = ("Describe", "Get", "List", "Simulate", "BatchGetImage")
+
+
+def actions(statement):
+    action = statement["Action"]
+    return set([action] if isinstance(action, str) else action)
+
+
+def policies():
+    """(condition or None, statement) for every statement of the function's policies."""
+    for policy in FUNCTION["Policies"]:
+        if "Fn::If" in policy:
+            condition, when_true, when_false = policy["Fn::If"]
+            assert when_false == {"Ref": "AWS::NoValue"}, f"{condition}: nothing when off"
+            for statement in when_true["Statement"]:
+                yield condition, statement
+        else:
+            for statement in policy["Statement"]:
+                yield None, statement
+
+
+class WritePermissions(unittest.TestCase):
+    def test_the_unconditional_statements_only_read(self):
+        for condition, statement in policies():
+            if condition is None:
+                for action in actions(statement):
+                    self.assertTrue(action.split(":")[1].startswith(READ_PREFIXES), action)
+
+    def test_each_write_exists_only_under_its_mode(self):
+        granted = {}
+        for condition, statement in policies():
+            if condition is not None:
+                granted.setdefault(condition, set()).update(actions(statement))
+        for condition, needed in WRITES.items():
+            self.assertTrue(needed <= granted.get(condition, set()), f"{condition} lacks {needed - granted.get(condition, set())}")
+
+    def test_fix_conditions_require_apply(self):
+        conditions = TEMPLATE["Conditions"]
+        self.assertEqual(conditions["Applying"], {"Fn::Equals": [{"Ref": "FixMode"}, "apply"]})
+        for name in ("SafeWrites", "CostWrites", "ExposureWrites", "RedeployWrites"):
+            self.assertIn({"Condition": "Applying"}, conditions[name]["Fn::And"], name)
+
+    def test_attach_role_policy_is_limited_to_the_execution_role_policy(self):
+        for _, statement in policies():
+            if "iam:AttachRolePolicy" in actions(statement):
+                self.assertEqual(statement["Condition"], {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}})
+
+    def test_pass_role_is_limited_to_the_runbook_roles_and_ssm(self):
+        passed = [(c, s) for c, s in policies() if "iam:PassRole" in actions(s)]
+        self.assertEqual(sorted(c for c, _ in passed), ["PassesAutomationRole", "PassesLambdaRole"])
+        for _, statement in passed:
+            self.assertIn(statement["Resource"], [{"Ref": "RunbookAutomationRoleArn"}, {"Ref": "RunbookLambdaRoleArn"}])
+            self.assertEqual(statement["Condition"], {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}})
+
+
+def matches(pattern, event):
+    """EventBridge matching for the operators the rule uses: exact values, prefix, $or, nested
+    objects; an array in the event matches when any element does."""
+    for key, expected in pattern.items():
+        if key == "$or":
+            if not any(matches(alternative, event) for alternative in expected):
+                return False
+            continue
+        if key not in event:
+            return False
+        value = event[key]
+        if isinstance(expected, dict):
+            candidates = value if isinstance(value, list) else [value]
+            if not any(isinstance(c, dict) and matches(expected, c) for c in candidates):
+                return False
+        else:
+            values = value if isinstance(value, list) else [value]
+            if not any(matches_value(rule, v) for rule in expected for v in values):
+                return False
+    return True
+
+
+def matches_value(rule, value):
+    if isinstance(rule, dict):
+        if "prefix" in rule:
+            return isinstance(value, str) and value.startswith(rule["prefix"])
+        raise AssertionError(f"operator not understood by this test: {rule}")
+    return rule == value
+
+
+class EventPattern(unittest.TestCase):
+    pattern = FUNCTION["Events"]["TaskFailedToStart"]["Properties"]["Pattern"]
+
+    def event(self, name):
+        return json.loads((ROOT / "events" / f"{name}.json").read_text())
+
+    def test_every_failure_event_matches(self):
+        names = [p.stem for p in (ROOT / "events").glob("*.json") if p.stem not in ("healthy-stopped", "running", "manual-invoke")]
+        self.assertGreaterEqual(len(names), 15)
+        for name in names:
+            self.assertTrue(matches(self.pattern, self.event(name)), name)
+
+    def test_a_healthy_stop_and_a_running_task_do_not(self):
+        for name in ("healthy-stopped", "running"):
+            self.assertFalse(matches(self.pattern, self.event(name)), name)
+
+    def test_the_matcher_reads_container_reasons(self):
+        event = self.event("image-tag-not-found")
+        event["detail"]["stopCode"] = "EssentialContainerExited"
+        self.assertEqual(event["detail"]["stoppedReason"], "Task failed to start")
+        self.assertTrue(matches(self.pattern, event), "matched through containers[].reason")
+        event["detail"]["containers"][0]["reason"] = "Essential container in task exited"
+        self.assertFalse(matches(self.pattern, event))
+
+
+if __name__ == "__main__":
+    unittest.main()
