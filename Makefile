@@ -11,15 +11,21 @@ MOTO := $(VENV)/bin/moto_server
 CFN_LINT := $(VENV)/bin/cfn-lint
 # The local AWS emulator, and the SAM template's linter (which also runs the tests in tests/infra).
 PYTHON_TOOLS := 'moto[server]>=5.2,<5.3' 'cfn-lint>=1.20,<2'
+CDK := infra/cdk
 # One build for tests, the demo and CI: --all-targets gives every target the same feature set.
 CARGO_BUILD := cargo build --all-targets --locked
+# Deployment tools, installed only by the targets that deploy.
+DEPLOY_TOOLS := 'cargo-lambda>=1.8,<2' 'ziglang>=0.13,<0.16' 'aws-sam-cli>=1.140,<2'
+STACK ?= ecs-pull-doctor
 
-.PHONY: help demo test build emulator-install clean
+.PHONY: help demo test test-infra build deploy invoke emulator-install deploy-tools clean
 
 help:
-	@echo "make demo   build a broken Fargate service in a local AWS emulator and diagnose it"
-	@echo "make test   run the unit and integration tests (starts the emulator itself)"
-	@echo "make build  the release binaries (fat LTO; slow)"
+	@echo "make demo    build broken Fargate services in a local AWS emulator, diagnose and fix them"
+	@echo "make test    every test: template checks, CDK assertions, unit and emulator integration tests"
+	@echo "make build   the Lambda artifact: cargo lambda build --release --arm64 (fat LTO; slow)"
+	@echo "make deploy  sam build && sam deploy (guided the first time)"
+	@echo "make invoke TASK=<task ARN>   diagnose a task with the deployed function"
 
 $(MOTO) $(CFN_LINT):
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +33,16 @@ $(MOTO) $(CFN_LINT):
 
 emulator-install: $(MOTO)
 
-test: $(MOTO) $(CFN_LINT)
+$(CDK)/node_modules: $(CDK)/package-lock.json
+	cd $(CDK) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-infra: $(CFN_LINT) $(CDK)/node_modules
 	$(CFN_LINT) infra/template.yaml
 	$(VENV)/bin/python -m unittest discover -s tests/infra
+	cd $(CDK) && npx tsc -p . && npm test --silent
+
+test: test-infra $(MOTO)
 	$(CARGO_BUILD)
 	scripts/with-emulator cargo test --all-targets --locked
 
@@ -37,8 +50,21 @@ demo: $(MOTO)
 	$(CARGO_BUILD)
 	scripts/with-emulator scripts/demo
 
-build:
-	cargo build --release --locked --bins
+deploy-tools: $(MOTO)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(DEPLOY_TOOLS)
+
+# cargo-lambda and zig come from PyPI into .venv; cargo-lambda takes the target directory from the
+# environment, not from --target-dir.
+build: deploy-tools
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR="$(CURDIR)/target" cargo lambda build --release --arm64 --bin ecs-pull-doctor-lambda
+
+deploy: deploy-tools
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sam build -t infra/template.yaml
+	if [ -f samconfig.toml ]; then $(VENV)/bin/sam deploy; else $(VENV)/bin/sam deploy --guided --stack-name $(STACK) --capabilities CAPABILITY_IAM; fi
+
+invoke: deploy-tools
+	@[ -n "$${TASK:-}" ] || { echo "make invoke: give TASK=<task ARN>" >&2; exit 2; }
+	$(VENV)/bin/sam remote invoke DoctorFunction --stack-name $(STACK) --event '{"taskArn": "$(TASK)"}'
 
 clean:
 	rm -rf target/emulator target/demo

@@ -3,6 +3,7 @@ EventBridge rule matches exactly the sample events that it should."""
 
 import json
 import pathlib
+import re
 import unittest
 
 from cfnlint.decode import cfn_yaml
@@ -128,6 +129,68 @@ class EventPattern(unittest.TestCase):
         self.assertTrue(matches(self.pattern, event), "matched through containers[].reason")
         event["detail"]["containers"][0]["reason"] = "Essential container in task exited"
         self.assertFalse(matches(self.pattern, event))
+
+
+POLICY = json.loads((ROOT / "infra" / "policy.json").read_text())
+MODES = {"SafeWrites": "safe", "CostWrites": "cost", "ExposureWrites": "exposure", "RedeployWrites": "redeploy", "RunbookOn": "runbook"}
+
+
+def without_sub(value):
+    """!Sub strings as plain strings, to compare with policy.json (where the CDK construct subs them)."""
+    if isinstance(value, dict):
+        if set(value) == {"Fn::Sub"}:
+            return value["Fn::Sub"]
+        return {k: without_sub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_sub(v) for v in value]
+    return value
+
+
+class SamAndCdkAgree(unittest.TestCase):
+    """The CDK construct builds from infra/policy.json; the SAM template must say the same."""
+
+    def test_the_event_pattern(self):
+        self.assertEqual(EventPattern.pattern, POLICY["eventPattern"])
+
+    def test_the_statements_of_each_mode(self):
+        by_mode = {"read": []}
+        for condition, statement in policies():
+            if condition is None:
+                by_mode["read"].append(without_sub(statement))
+            elif condition in MODES:
+                by_mode.setdefault(MODES[condition], []).append(without_sub(statement))
+        self.assertEqual(by_mode, POLICY["statements"])
+
+
+# Granted because another call needs it: tags given at creation, and private DNS for an interface endpoint.
+IMPLIED = {
+    "logs:TagResource": "logs:CreateLogGroup with tags",
+    "logs:TagLogGroup": "logs:CreateLogGroup with tags (older API)",
+    "ssm:AddTagsToResource": "ssm:StartAutomationExecution with tags",
+    "route53:AssociateVPCWithHostedZone": "ec2:CreateVpcEndpoint with private DNS",
+    "iam:PassRole": "ssm:StartAutomationExecution with AutomationAssumeRole or LambdaRoleArn",
+}
+
+
+def operations_in_code():
+    """Every AWS operation the adapters and fix writers name: the calls the code makes."""
+    sources = [*(ROOT / "src" / "facts" / "aws").glob("*.rs"), ROOT / "src" / "fixes" / "aws.rs", ROOT / "src" / "fixes" / "mod.rs"]
+    found = set()
+    for source in sources:
+        found.update(re.findall(r'"((?:ecs|ecr|ec2|iam|ssm|secretsmanager|logs):[A-Z][A-Za-z]+)"', source.read_text()))
+    return found
+
+
+class NoWiderThanTheCode(unittest.TestCase):
+    def test_every_granted_action_is_a_call_the_code_makes_or_one_it_implies(self):
+        granted = {a for _, statement in policies() for a in actions(statement)}
+        code = operations_in_code()
+        self.assertGreater(len(code), 30, "the scan found the adapters' calls")
+        self.assertEqual(granted - code - set(IMPLIED), set(), "granted but never called")
+
+    def test_every_call_the_code_makes_is_granted(self):
+        granted = {a for _, statement in policies() for a in actions(statement)}
+        self.assertEqual(operations_in_code() - granted, set(), "called but not granted")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,134 @@
+// EcsPullDoctor: the ecs-pull-doctor Lambda function, its EventBridge rule and its permissions.
+// The rule's pattern and every permission come from ../../policy.json, which the SAM template
+// matches too (tests/infra checks that), so the two deployments cannot drift apart.
+
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { Duration, Fn } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export type FixMode = 'off' | 'dry-run' | 'apply';
+export type RunbookMode = 'never' | 'inconclusive' | 'always';
+export type Risk = 'safe' | 'cost' | 'exposure';
+
+export interface EcsPullDoctorProps {
+  /** The built function: `cargo lambda build --release --arm64` writes it to target/lambda/ecs-pull-doctor-lambda. */
+  readonly code: lambda.Code;
+  /** off, dry-run (report the exact calls) or apply. Write permissions exist only with apply. Default off. */
+  readonly fixMode?: FixMode;
+  /** The risk classes apply may use. Default: safe. */
+  readonly allowFix?: Risk[];
+  /** After an applied fix to a service's task, force a new deployment of the service. Default false. */
+  readonly redeploy?: boolean;
+  /** When to start AWSSupport-TroubleshootECSTaskFailedToStart. Default inconclusive. */
+  readonly runbookMode?: RunbookMode;
+  /** The runbook's AutomationAssumeRole; the function may pass it to SSM only. */
+  readonly runbookAutomationRoleArn?: string;
+  /** The runbook's LambdaRoleArn; the function may pass it to SSM only. */
+  readonly runbookLambdaRoleArn?: string;
+  /** Repeats for one service and cause within it are reported, not acted on again. Default 15 minutes. */
+  readonly stormWindow?: Duration;
+  readonly logRetention?: logs.RetentionDays;
+  /** Default 2: a storm of stopped tasks must not take the account's concurrency. */
+  readonly reservedConcurrency?: number;
+  /** Where reports go (an SNS topic or an EventBridge bus destination). Failed invocations go to a queue. */
+  readonly onSuccess?: lambda.IDestination;
+}
+
+interface PolicyFile {
+  eventPattern: { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
+  statements: Record<'read' | 'safe' | 'cost' | 'exposure' | 'redeploy' | 'runbook', unknown[]>;
+}
+
+export const POLICY: PolicyFile = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'policy.json'), 'utf8'));
+
+/** Strings with ${AWS::...} become Fn::Sub, as in the SAM template. */
+function substituted(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('${') ? Fn.sub(value) : value;
+  if (Array.isArray(value)) return value.map(substituted);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituted(v)]));
+  }
+  return value;
+}
+
+function statements(list: unknown[]): iam.PolicyStatement[] {
+  return list.map((statement) => iam.PolicyStatement.fromJson(substituted(statement)));
+}
+
+export class EcsPullDoctor extends Construct {
+  readonly function: lambda.Function;
+  readonly rule: events.Rule;
+  readonly failures: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: EcsPullDoctorProps) {
+    super(scope, id);
+    const fixMode = props.fixMode ?? 'off';
+    const allowFix = props.allowFix ?? ['safe'];
+    const runbookMode = props.runbookMode ?? 'inconclusive';
+    const applying = fixMode === 'apply';
+
+    this.failures = new sqs.Queue(this, 'Failures', { retentionPeriod: Duration.days(14), enforceSSL: true });
+    this.function = new lambda.Function(this, 'Function', {
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'bootstrap',
+      code: props.code,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 2,
+      logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH }),
+      onFailure: new destinations.SqsDestination(this.failures),
+      onSuccess: props.onSuccess,
+      environment: {
+        RUST_LOG: 'info',
+        DOCTOR_FIX: fixMode,
+        DOCTOR_ALLOW_FIX: applying ? allowFix.join(',') : '',
+        DOCTOR_REDEPLOY: String(applying && (props.redeploy ?? false)),
+        DOCTOR_RUNBOOK: runbookMode,
+        DOCTOR_RUNBOOK_ASSUME_ROLE: props.runbookAutomationRoleArn ?? '',
+        DOCTOR_RUNBOOK_LAMBDA_ROLE: props.runbookLambdaRoleArn ?? '',
+        DOCTOR_STORM_WINDOW_SECONDS: String((props.stormWindow ?? Duration.minutes(15)).toSeconds()),
+      },
+    });
+
+    // Each write exists only when its mode is on.
+    const enabled: Record<keyof PolicyFile['statements'], boolean> = {
+      read: true,
+      safe: applying && allowFix.includes('safe'),
+      cost: applying && allowFix.includes('cost'),
+      exposure: applying && allowFix.includes('exposure'),
+      redeploy: applying && (props.redeploy ?? false),
+      runbook: runbookMode !== 'never',
+    };
+    for (const [mode, on] of Object.entries(enabled) as [keyof PolicyFile['statements'], boolean][]) {
+      if (on) statements(POLICY.statements[mode]).forEach((s) => this.function.addToRolePolicy(s));
+    }
+    for (const role of [props.runbookAutomationRoleArn, props.runbookLambdaRoleArn]) {
+      if (role && runbookMode !== 'never') {
+        this.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['iam:PassRole'],
+            resources: [role],
+            conditions: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+          }),
+        );
+      }
+    }
+
+    const pattern = POLICY.eventPattern;
+    this.rule = new events.Rule(this, 'TaskFailedToStart', {
+      description: 'ECS tasks that stopped because they could not pull their image or initialise their resources',
+      eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
+    });
+    this.rule.addTarget(new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) }));
+  }
+}

@@ -1,0 +1,104 @@
+// The construct synthesised and checked with the CDK assertions library: the rule's pattern, and the
+// write permissions present only when their mode is enabled.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+
+import { EcsPullDoctor, EcsPullDoctorProps, POLICY } from '../lib/ecs-pull-doctor';
+
+// A stand-in for the built bootstrap: the tests synthesise, they do not run the function.
+const artifact = mkdtempSync(path.join(tmpdir(), 'doctor-'));
+writeFileSync(path.join(artifact, 'bootstrap'), '');
+
+function synth(props: Partial<EcsPullDoctorProps> = {}): Template {
+  const stack = new Stack(new App(), 'Test');
+  new EcsPullDoctor(stack, 'Doctor', { code: lambda.Code.fromAsset(artifact), ...props });
+  return Template.fromStack(stack);
+}
+
+/** Every IAM action the function's role is granted, with the statements that grant it. */
+function granted(template: Template): Map<string, Record<string, unknown>[]> {
+  const actions = new Map<string, Record<string, unknown>[]>();
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    for (const statement of policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]) {
+      for (const action of ([] as string[]).concat(statement.Action as string | string[])) {
+        actions.set(action, [...(actions.get(action) ?? []), statement]);
+      }
+    }
+  }
+  return actions;
+}
+
+function actionsOf(mode: keyof typeof POLICY.statements): string[] {
+  return POLICY.statements[mode].flatMap((s) => ([] as string[]).concat((s as { Action: string | string[] }).Action));
+}
+
+const WRITES = ['safe', 'cost', 'exposure', 'redeploy'] as const;
+const isWrite = (action: string) =>
+  WRITES.some((mode) => actionsOf(mode).includes(action)) || action === 'iam:PassRole' || action === 'ssm:StartAutomationExecution';
+
+test('the rule matches stopped tasks by the shared pattern and targets the function', () => {
+  const template = synth();
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: POLICY.eventPattern.detail },
+    Targets: Match.arrayWith([Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } })]),
+  });
+});
+
+test('the function: provided.al2023 on arm64, reserved concurrency, failures to a queue', () => {
+  const template = synth();
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Runtime: 'provided.al2023',
+    Architectures: ['arm64'],
+    Handler: 'bootstrap',
+    ReservedConcurrentExecutions: 2,
+    Environment: { Variables: Match.objectLike({ DOCTOR_FIX: 'off', DOCTOR_RUNBOOK: 'inconclusive' }) },
+  });
+  template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+  });
+  template.resourceCountIs('AWS::SQS::Queue', 1);
+});
+
+test('by default the role only reads, and may start the runbook', () => {
+  const actions = [...granted(synth()).keys()];
+  for (const action of actionsOf('read')) assert.ok(actions.includes(action), action);
+  assert.deepEqual(actions.filter(isWrite), ['ssm:StartAutomationExecution']);
+});
+
+test('allowed fix classes grant nothing unless the fix mode is apply', () => {
+  const actions = [...granted(synth({ fixMode: 'dry-run', allowFix: ['safe', 'cost', 'exposure'], redeploy: true, runbookMode: 'never' })).keys()];
+  assert.deepEqual(actions.filter(isWrite), []);
+});
+
+test('apply grants exactly the allowed classes', () => {
+  const safe = granted(synth({ fixMode: 'apply', runbookMode: 'never' }));
+  for (const action of actionsOf('safe')) assert.ok(safe.has(action), action);
+  for (const action of ['ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupEgress', 'ecs:UpdateService']) {
+    assert.ok(!safe.has(action), `${action} without cost, exposure or redeploy`);
+  }
+  const everything = granted(synth({ fixMode: 'apply', allowFix: ['safe', 'cost', 'exposure'], redeploy: true }));
+  for (const mode of WRITES) for (const action of actionsOf(mode)) assert.ok(everything.has(action), action);
+});
+
+test('AttachRolePolicy is limited to AmazonECSTaskExecutionRolePolicy', () => {
+  const [statement] = granted(synth({ fixMode: 'apply' })).get('iam:AttachRolePolicy')!;
+  assert.deepEqual(statement.Condition, {
+    ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' },
+  });
+});
+
+test('PassRole only for the runbook roles, only to SSM, only when the runbook may run', () => {
+  const role = 'arn:aws:iam::111122223333:role/automation';
+  assert.ok(!granted(synth()).has('iam:PassRole'), 'no role configured');
+  const passed = granted(synth({ runbookAutomationRoleArn: role })).get('iam:PassRole')!;
+  assert.deepEqual(passed.map((s) => [s.Resource, s.Condition]), [[role, { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } }]]);
+  assert.ok(!granted(synth({ runbookAutomationRoleArn: role, runbookMode: 'never' })).has('iam:PassRole'));
+  assert.ok(!granted(synth({ runbookMode: 'never' })).has('ssm:StartAutomationExecution'));
+});
