@@ -120,14 +120,6 @@ pub enum NetworkSource {
     Eni,
 }
 
-impl NetworkSource {
-    pub fn describe(self) -> &'static str {
-        match self {
-            NetworkSource::Service => "the service's network configuration",
-            NetworkSource::Eni => "the task's network interface",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepositoryFacts {

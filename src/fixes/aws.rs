@@ -159,6 +159,13 @@ impl FixWriter for AwsReader {
                     .map(|_| None)
                     .map_err(|e| crate::facts::aws::call_failure("ecs:UpdateService", service, &e))
             }
+            Call::TagEcsResource { resource_arn, tags } => {
+                let mut request = aws_sdk_ecs::Client::new(&config).tag_resource().resource_arn(resource_arn);
+                for (key, value) in tags {
+                    request = request.tags(aws_sdk_ecs::types::Tag::builder().key(key).value(value).build());
+                }
+                request.send().await.map(|_| None).map_err(|e| crate::facts::aws::call_failure("ecs:TagResource", resource_arn, &e))
+            }
             Call::ForceNewDeployment { cluster, service } => aws_sdk_ecs::Client::new(&config)
                 .update_service()
                 .cluster(cluster)

@@ -87,6 +87,8 @@ pub enum Call {
     EnablePublicIp { cluster: String, service: String, subnets: Vec<String>, security_groups: Vec<String> },
     #[serde(rename = "ecs:UpdateService", rename_all = "camelCase")]
     ForceNewDeployment { cluster: String, service: String },
+    #[serde(rename = "ecs:TagResource", rename_all = "camelCase")]
+    TagEcsResource { resource_arn: String, tags: BTreeMap<String, String> },
 }
 
 /// A fix for one finding.

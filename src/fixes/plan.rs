@@ -220,17 +220,22 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
             let service = snapshot.task.service_name()?.to_string();
             let network = snapshot.network.as_ref().and_then(Fact::known).filter(|n| n.source == NetworkSource::Service)?;
             let id = format!("assign-public-ip:{}/{service}", snapshot.task.cluster);
+            let task = &snapshot.task;
+            let service_arn = format!("arn:aws:ecs:{}:{}:service/{}/{service}", task.region, task.account, task.cluster);
             fix(
-                id,
+                id.clone(),
                 finding.code,
                 Risk::Exposure,
                 format!("Turn on assignPublicIp for service {service}, keeping its subnets and security groups; its next tasks get public IPs."),
-                vec![Call::EnablePublicIp {
-                    cluster: snapshot.task.cluster.clone(),
-                    service,
-                    subnets: network.service_subnets.clone(),
-                    security_groups: network.security_groups.clone(),
-                }],
+                vec![
+                    Call::EnablePublicIp {
+                        cluster: snapshot.task.cluster.clone(),
+                        service,
+                        subnets: network.service_subnets.clone(),
+                        security_groups: network.security_groups.clone(),
+                    },
+                    Call::TagEcsResource { resource_arn: service_arn, tags: tags(&id) },
+                ],
             )
         }
         _ => None,

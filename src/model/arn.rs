@@ -27,13 +27,6 @@ impl TaskArn {
         &self.raw
     }
 
-    /// The cluster ARN this task belongs to, when the cluster is known.
-    pub fn cluster_arn(&self) -> Option<String> {
-        self.cluster.as_ref().map(|cluster| {
-            format!("arn:{}:ecs:{}:{}:cluster/{}", self.partition, self.region, self.account, cluster)
-        })
-    }
-
     /// Returns a copy that names `cluster`, for old-format ARNs paired with `--cluster`.
     pub fn with_cluster(mut self, cluster: &str) -> Self {
         self.cluster = Some(cluster_name(cluster).to_string());
@@ -128,7 +121,6 @@ mod tests {
         assert_eq!(arn.account, "111122223333");
         assert_eq!(arn.cluster.as_deref(), Some("prod"));
         assert_eq!(arn.task_id, "0123456789abcdef0123456789abcdef");
-        assert_eq!(arn.cluster_arn().unwrap(), "arn:aws:ecs:us-east-1:111122223333:cluster/prod");
     }
 
     #[test]

@@ -114,7 +114,8 @@ pub fn render_text(report: &Report, style: Style) -> String {
                 RunbookStatus::Skipped => "skipped",
                 RunbookStatus::Failed => "failed",
             };
-            let _ = writeln!(out, "runbook AWSSupport-TroubleshootECSTaskFailedToStart: {status} {}", runbook.execution_id.as_deref().unwrap_or(""));
+            let id = runbook.execution_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
+            let _ = writeln!(out, "runbook AWSSupport-TroubleshootECSTaskFailedToStart: {status}{id}: {}", runbook.detail);
         }
     }
     out

@@ -17,7 +17,7 @@ WRITES = {
     "SafeWrites": {"iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "ec2:CreateVpcEndpoint",
                    "ec2:ModifyVpcEndpoint", "ec2:CreateTags", "logs:CreateLogGroup"},
     "CostWrites": {"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateVpcEndpoint", "ec2:CreateTags"},
-    "ExposureWrites": {"ec2:AuthorizeSecurityGroupEgress", "ec2:CreateTags", "ecs:UpdateService"},
+    "ExposureWrites": {"ec2:AuthorizeSecurityGroupEgress", "ec2:CreateTags", "ecs:UpdateService", "ecs:TagResource"},
     "RedeployWrites": {"ecs:UpdateService"},
     "RunbookOn": {"ssm:StartAutomationExecution", "ssm:DescribeAutomationExecutions"},
 }

@@ -8,8 +8,7 @@ use ecs_pull_doctor::intake::{ManualRequest, Payload};
 use ecs_pull_doctor::report::{ActionStatus, Report};
 use ecs_pull_doctor::settings::{FixMode, Modes, RunbookMode};
 
-use crate::support::account;
-use crate::support::scenario::{Builder, DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask};
+use crate::support::scenario::{DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask};
 
 async fn diagnose(config: &aws_config::SdkConfig, task: &StoppedTask, fix: FixMode) -> Report {
     diagnose_allowing(config, task, fix, &[Risk::Safe]).await
@@ -52,11 +51,7 @@ const ECR_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets o
 const LAYERS_TIMEOUT: &str = "CannotPullContainerError: ref pull has been retried 5 time(s): failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a1b2\": dial tcp 52.216.0.1:443: i/o timeout";
 
 async fn broken(account_id: &str, network: NetworkSpec, definition: DefinitionSpec, reason: &str) -> (aws_config::SdkConfig, StoppedTask) {
-    let config = account(account_id).await;
-    let builder = Builder::new(&config).await;
-    let repository = builder.repository("shop/web", &["1.0.0"]).await;
-    let task = builder.fargate_task_with("fix", &network, &definition, &format!("{repository}:1.0.0"), Some("web"), reason).await;
-    (config, task)
+    crate::common::stopped(account_id, "fix", network, definition, reason).await
 }
 
 #[tokio::test]
@@ -163,6 +158,9 @@ async fn assigns_a_public_ip_when_exposure_is_allowed() {
     let vpc = services.services()[0].network_configuration().unwrap().awsvpc_configuration().unwrap();
     assert_eq!(vpc.assign_public_ip(), Some(&aws_sdk_ecs::types::AssignPublicIp::Enabled));
     assert_eq!(vpc.subnets(), [task.network.subnet_id.clone()], "subnets kept");
+    let arn = services.services()[0].service_arn().unwrap();
+    let tags = aws_sdk_ecs::Client::new(&config).list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+    assert!(tags.tags().iter().any(|t| t.key() == Some("ecs-pull-doctor:fix")), "tagged: {tags:?}");
 }
 
 #[tokio::test]

@@ -6,36 +6,19 @@ use aws_sdk_iam::operation::get_role::GetRoleOutput;
 use aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput;
 use aws_sdk_iam::types::{EvaluationResult, PolicyEvaluationDecisionType, Role};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use ecs_pull_doctor::checks::{Code, Severity, Verdict};
+use ecs_pull_doctor::checks::Code;
 use ecs_pull_doctor::engine;
 use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::intake::{self, Payload};
-use ecs_pull_doctor::report::Report;
 use ecs_pull_doctor::settings::Modes;
 
+use crate::common::{self, errors, root};
 use crate::registry::diagnose_by_arn;
 use crate::support::account;
 use crate::support::scenario::{Builder, DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask, event_for};
 
-/// A service in `account` whose definition is built as `definition` says, its image `shop/web:1.0.0`
-/// present, its task stopped with `reason` (ACCOUNT in it becomes the account).
 async fn stopped(account_id: &str, network: NetworkSpec, definition: DefinitionSpec, reason: &str) -> (aws_config::SdkConfig, StoppedTask) {
-    let config = account(account_id).await;
-    let builder = Builder::new(&config).await;
-    let repository = builder.repository("shop/web", &["1.0.0"]).await;
-    let reason = reason.replace("ACCOUNT", &builder.account);
-    let task = builder.fargate_task_with("app", &network, &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;
-    (config, task)
-}
-
-fn errors(report: &Report) -> Vec<Code> {
-    report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect()
-}
-
-fn root<'a>(report: &'a Report, code: Code) -> &'a ecs_pull_doctor::checks::Finding {
-    assert_eq!(report.verdict, Verdict::Diagnosed, "{report:#?}");
-    assert_eq!(report.root_cause, Some(code), "{report:#?}");
-    &report.findings[0]
+    common::stopped(account_id, "app", network, definition, reason).await
 }
 
 const ECR_AUTH_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: 0e5b, api error AccessDeniedException: User: arn:aws:sts::ACCOUNT:assumed-role/app-execution/1f2e is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action";

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod common;
 mod fixes;
 mod identity;
 mod network;

@@ -1,35 +1,18 @@
 //! The network path, end to end: each finding code from a network broken that way in the emulator,
 //! and the healthy setups that must produce no error finding.
 
-use ecs_pull_doctor::checks::{Code, Severity, Verdict};
-use ecs_pull_doctor::report::Report;
+use ecs_pull_doctor::checks::{Code, Verdict};
 
+use crate::common::{self, errors, root};
 use crate::registry::diagnose_by_arn;
-use crate::support::account;
-use crate::support::scenario::{Builder, Internet, NetworkSpec, StoppedTask};
+use crate::support::scenario::{Builder, DefinitionSpec, Internet, NetworkSpec, StoppedTask};
 
 const ECR_API_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. operation error ECR: GetAuthorizationToken, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.1.9:443: i/o timeout";
 const LAYERS_TIMEOUT: &str = "CannotPullContainerError: ref pull has been retried 5 time(s): failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a1b2/c3d4?X-Amz-Security-Token=REDACTED\": dial tcp 52.216.0.1:443: i/o timeout";
 const LAYERS_FORBIDDEN: &str = "CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReadSeeker: failed open: unexpected status code https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a1b2/c3d4: 403 Forbidden <?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
 
-/// A service `web` in `account` whose network is built as `spec` says, its image present, its task
-/// stopped with `reason`.
 async fn stopped(account_id: &str, spec: NetworkSpec, reason: &str) -> (aws_config::SdkConfig, StoppedTask) {
-    let config = account(account_id).await;
-    let builder = Builder::new(&config).await;
-    let reason = reason.replace("ACCOUNT", &builder.account);
-    let task = builder.fargate_service("net", &spec, &["1.0.0"], "1.0.0", &reason).await;
-    (config, task)
-}
-
-fn errors(report: &Report) -> Vec<Code> {
-    report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect()
-}
-
-fn root<'a>(report: &'a Report, code: Code) -> &'a ecs_pull_doctor::checks::Finding {
-    assert_eq!(report.verdict, Verdict::Diagnosed, "{report:#?}");
-    assert_eq!(report.root_cause, Some(code), "{report:#?}");
-    &report.findings[0]
+    common::stopped(account_id, "net", spec, DefinitionSpec::default(), reason).await
 }
 
 #[tokio::test]

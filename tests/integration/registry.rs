@@ -1,22 +1,19 @@
 //! ECR_REPOSITORY_NOT_FOUND and ECR_IMAGE_NOT_FOUND, end to end.
 
-use ecs_pull_doctor::checks::{Code, Severity, Verdict};
+use ecs_pull_doctor::checks::{Code, Verdict};
 use ecs_pull_doctor::engine;
 use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::intake::{ManualRequest, Payload};
 use ecs_pull_doctor::report::Report;
 use ecs_pull_doctor::settings::Modes;
 
+use crate::common::errors;
 use crate::support::scenario::{Builder, NetworkSpec, StoppedTask};
 use crate::support::{REGION, account};
 
 pub async fn diagnose_by_arn(config: &aws_config::SdkConfig, task: &StoppedTask) -> Report {
     let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
     engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &Modes::command_line_default()).await
-}
-
-fn errors(report: &Report) -> Vec<Code> {
-    report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect()
 }
 
 #[tokio::test]
