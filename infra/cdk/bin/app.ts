@@ -16,4 +16,5 @@ new EcsPullDoctor(stack, 'Doctor', {
   runbookMode: context('runbookMode') as RunbookMode | undefined,
   runbookAutomationRoleArn: context('runbookAutomationRoleArn'),
   runbookLambdaRoleArn: context('runbookLambdaRoleArn'),
+  logLevel: context('logLevel'),
 });

@@ -37,6 +37,8 @@ export interface EcsPullDoctorProps {
   /** Repeats for one service and cause within it are reported, not acted on again. Default 15 minutes. */
   readonly stormWindow?: Duration;
   readonly logRetention?: logs.RetentionDays;
+  /** The function's log filter (RUST_LOG). Default info. */
+  readonly logLevel?: string;
   /** Default 2: a storm of stopped tasks must not take the account's concurrency. */
   readonly reservedConcurrency?: number;
   /** Where reports go (an SNS topic or an EventBridge bus destination). Failed invocations go to a queue. */
@@ -89,7 +91,7 @@ export class EcsPullDoctor extends Construct {
       onFailure: new destinations.SqsDestination(this.failures),
       onSuccess: props.onSuccess,
       environment: {
-        RUST_LOG: 'info',
+        RUST_LOG: props.logLevel ?? 'info',
         DOCTOR_FIX: fixMode,
         DOCTOR_ALLOW_FIX: applying ? allowFix.join(',') : '',
         DOCTOR_REDEPLOY: String(applying && (props.redeploy ?? false)),
