@@ -58,8 +58,9 @@ deploy-tools: $(MOTO)
 build: deploy-tools
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR="$(CURDIR)/target" cargo lambda build --release --arm64 --bin ecs-pull-doctor-lambda
 
+# SAM's rust-cargolambda build method is still a preview feature: opted into here, not at a prompt.
 deploy: deploy-tools
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sam build -t infra/template.yaml
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 sam build -t infra/template.yaml
 	if [ -f samconfig.toml ]; then $(VENV)/bin/sam deploy; else $(VENV)/bin/sam deploy --guided --stack-name $(STACK) --capabilities CAPABILITY_IAM; fi
 
 invoke: deploy-tools

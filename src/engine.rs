@@ -77,38 +77,38 @@ pub async fn assess<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes)
 
 /// Applies the planned fixes (after reading the facts again) and starts the runbook, as the modes allow.
 pub async fn act<D: Doctor>(doctor: &D, assessment: Assessment) -> Report {
-    let mut report = assessment.report.clone();
-    if let Some(task) = &assessment.task {
-        if assessment.applies() {
-            // Read everything again: a fix applies only if the fresh facts call for it unchanged.
-            let fresh_snapshot = gather(doctor, task.clone()).await;
-            let (fresh_findings, _, _) = examine(&fresh_snapshot, &assessment.failure);
-            let fresh: Vec<PlannedFix> = fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect();
-            report.actions = fixes::apply(doctor, &assessment.fixes, &fresh).await;
-            if let Some(redeploy) = redeploy(&report.mode, task, &assessment.fixes) {
-                if report.actions.iter().any(|a| a.status == ActionStatus::Applied) {
-                    report.actions.extend(fixes::apply(doctor, std::slice::from_ref(&redeploy), std::slice::from_ref(&redeploy)).await);
-                }
-            }
+    let (applies, starts_runbook) = (assessment.applies(), assessment.starts_runbook());
+    let Assessment { mut report, task, failure, fixes: planned } = assessment;
+    let Some(task) = task else { return report };
+    if applies {
+        // Read everything again: a fix applies only if the fresh facts call for it unchanged.
+        let fresh_snapshot = gather(doctor, task.clone()).await;
+        let (fresh_findings, _, _) = examine(&fresh_snapshot, &failure);
+        let fresh: Vec<PlannedFix> = fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect();
+        report.actions = fixes::apply(doctor, &planned, &fresh).await;
+        if let Some(redeploy) = redeploy(&report.mode, &task, &planned).filter(|_| report.actions.iter().any(|a| a.status == ActionStatus::Applied)) {
+            // A redeploy has no precondition to read again: it is its own fresh plan.
+            let redeploy = std::slice::from_ref(&redeploy);
+            report.actions.extend(fixes::apply(doctor, redeploy, redeploy).await);
         }
-        if assessment.starts_runbook() {
-            report.runbook = Some(runbook::start(doctor, task, &report.mode.runbook_roles).await);
-        }
+    }
+    if starts_runbook {
+        report.runbook = Some(runbook::start(doctor, &task, &report.mode.runbook_roles).await);
     }
     report
 }
 
 /// The report without acting, saying why: for a storm of stops from the same cause.
 pub fn hold(assessment: Assessment, why: &str) -> Report {
-    let mut report = assessment.report.clone();
-    if assessment.applies() {
-        report.actions = assessment
-            .fixes
-            .iter()
-            .map(|fix| Action { fix: fix.id.clone(), status: ActionStatus::Skipped, detail: format!("Not applied: {why}"), calls: fix.calls.clone() })
+    let (applies, starts_runbook) = (assessment.applies(), assessment.starts_runbook());
+    let Assessment { mut report, fixes: planned, .. } = assessment;
+    if applies {
+        report.actions = planned
+            .into_iter()
+            .map(|fix| Action { fix: fix.id, status: ActionStatus::Skipped, detail: format!("Not applied: {why}"), calls: fix.calls })
             .collect();
     }
-    if assessment.starts_runbook() {
+    if starts_runbook {
         report.runbook = Some(RunbookOutcome { status: RunbookStatus::Skipped, execution_id: None, detail: format!("Not started: {why}") });
     }
     report
