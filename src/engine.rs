@@ -270,6 +270,8 @@ mod tests {
         task: Option<TaskFacts>,
         deny_repository: bool,
         tags: Vec<&'static str>,
+        /// A second container running the same image.
+        sidecar: bool,
     }
 
     impl FakeAws {
@@ -293,7 +295,11 @@ mod tests {
                 family: "shop-web".into(),
                 revision: 7,
                 execution_role_arn: Some(crate::facts::fixtures::ROLE.into()),
-                containers: vec![ContainerDefinition { name: "web".into(), image: IMAGE.into(), essential: true, ..Default::default() }],
+                containers: [("web", true), ("sidecar", self.sidecar)]
+                    .into_iter()
+                    .filter(|(_, present)| *present)
+                    .map(|(name, _)| ContainerDefinition { name: name.into(), image: IMAGE.into(), essential: true, ..Default::default() })
+                    .collect(),
                 ..Default::default()
             })
         }
@@ -477,6 +483,16 @@ mod tests {
         // The task's own subnet wins over the service's candidates; the groups come from the service.
         assert_eq!(report.task.subnets, vec!["subnet-task"]);
         assert_eq!(report.task.security_groups, vec!["sg-task"]);
+    }
+
+    #[tokio::test]
+    async fn containers_running_the_same_image_share_its_lookups() {
+        let aws = FakeAws { sidecar: true, tags: vec!["1.4.1"], ..Default::default() };
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::command_line_default()).await;
+        assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
+        let calls = aws.calls();
+        assert_eq!(calls.iter().filter(|c| *c == "ecr:DescribeRepositories").count(), 1, "{calls:?}");
+        assert_eq!(report.findings.iter().filter(|f| f.code == Code::EcrImageNotFound).count(), 1);
     }
 
     #[tokio::test]

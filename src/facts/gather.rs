@@ -115,10 +115,13 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
     );
 
     // The task definition names the images; when it cannot be read, the task's own record still does.
-    let images: Vec<(String, String)> = match task_definition.known() {
+    let mut images: Vec<(String, String)> = match task_definition.known() {
         Some(definition) => definition.containers.iter().map(|c| (c.name.clone(), c.image.clone())).collect(),
         None => task.containers.iter().filter_map(|c| Some((c.name.clone(), c.image.clone()?))).collect(),
     };
+    // Containers that run the same image share its lookups (the first container names it).
+    let mut seen = std::collections::HashSet::new();
+    images.retain(|(_, image)| seen.insert(image.clone()));
     let lookups = images.into_iter().filter_map(|(container, raw)| {
         let image = ImageRef::parse(&raw)?;
         let Registry::Ecr { account, region } = image.registry.clone() else { return None };

@@ -31,6 +31,18 @@ fn tag_list(tags: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
+/// A CreateVpcEndpoint call with what every endpoint the doctor creates has: its VPC, service, kind and tags.
+fn create_endpoint(
+    config: &aws_config::SdkConfig,
+    vpc_id: &str,
+    service_name: &str,
+    kind: VpcEndpointType,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> aws_sdk_ec2::operation::create_vpc_endpoint::builders::CreateVpcEndpointFluentBuilder {
+    let tagging = TagSpecification::builder().resource_type(ResourceType::VpcEndpoint).set_tags(Some(tag_list(tags))).build();
+    aws_sdk_ec2::Client::new(config).create_vpc_endpoint().vpc_id(vpc_id).service_name(service_name).vpc_endpoint_type(kind).tag_specifications(tagging)
+}
+
 fn https() -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
     aws_sdk_ec2::types::IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443)
 }
@@ -64,24 +76,13 @@ impl FixWriter for AwsReader {
                     .set_policy_document(policy_document.clone())
                     .send()
             ),
-            Call::CreateVpcEndpoint { vpc_id, service_name, vpc_endpoint_type, route_table_ids, tags } => {
-                let tagging = TagSpecification::builder()
-                    .resource_type(ResourceType::VpcEndpoint)
-                    .set_tags(Some(tag_list(tags)))
-                    .build();
-                made!(
-                    "ec2:CreateVpcEndpoint",
-                    vpc_id,
-                    aws_sdk_ec2::Client::new(&config)
-                        .create_vpc_endpoint()
-                        .vpc_id(vpc_id)
-                        .service_name(service_name)
-                        .vpc_endpoint_type(VpcEndpointType::from(vpc_endpoint_type.as_str()))
-                        .set_route_table_ids(Some(route_table_ids.clone()))
-                        .tag_specifications(tagging)
-                        .send()
-                )
-            }
+            Call::CreateVpcEndpoint { vpc_id, service_name, vpc_endpoint_type, route_table_ids, tags } => made!(
+                "ec2:CreateVpcEndpoint",
+                vpc_id,
+                create_endpoint(&config, vpc_id, service_name, VpcEndpointType::from(vpc_endpoint_type.as_str()), tags)
+                    .set_route_table_ids(Some(route_table_ids.clone()))
+                    .send()
+            ),
             Call::CreateTags { resources, tags } => made!(
                 "ec2:CreateTags",
                 &resources.join(","),
@@ -124,23 +125,15 @@ impl FixWriter for AwsReader {
                     .build();
                 made!("ec2:AuthorizeSecurityGroupEgress", group_id, aws_sdk_ec2::Client::new(&config).authorize_security_group_egress().group_id(group_id).ip_permissions(permission).send())
             }
-            Call::CreateInterfaceEndpoint { vpc_id, service_name, subnet_ids, security_group_ids, private_dns_enabled, tags } => {
-                let tagging = TagSpecification::builder().resource_type(ResourceType::VpcEndpoint).set_tags(Some(tag_list(tags))).build();
-                made!(
-                    "ec2:CreateVpcEndpoint",
-                    vpc_id,
-                    aws_sdk_ec2::Client::new(&config)
-                        .create_vpc_endpoint()
-                        .vpc_id(vpc_id)
-                        .service_name(service_name)
-                        .vpc_endpoint_type(VpcEndpointType::Interface)
-                        .set_subnet_ids(Some(subnet_ids.clone()))
-                        .set_security_group_ids(Some(security_group_ids.clone()))
-                        .private_dns_enabled(*private_dns_enabled)
-                        .tag_specifications(tagging)
-                        .send()
-                )
-            }
+            Call::CreateInterfaceEndpoint { vpc_id, service_name, subnet_ids, security_group_ids, private_dns_enabled, tags } => made!(
+                "ec2:CreateVpcEndpoint",
+                vpc_id,
+                create_endpoint(&config, vpc_id, service_name, VpcEndpointType::Interface, tags)
+                    .set_subnet_ids(Some(subnet_ids.clone()))
+                    .set_security_group_ids(Some(security_group_ids.clone()))
+                    .private_dns_enabled(*private_dns_enabled)
+                    .send()
+            ),
             Call::EnablePublicIp { cluster, service, subnets, security_groups } => {
                 use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, NetworkConfiguration};
                 let vpc = AwsVpcConfiguration::builder()
