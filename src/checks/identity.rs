@@ -115,16 +115,20 @@ fn offline_answer(identity: &[Policy], boundary: Option<&Policy>, permission: &P
     let context = Context::partial().with("aws:PrincipalArn", &role.arn).with("aws:PrincipalAccount", role.arn.split(':').nth(4).unwrap_or_default());
     let request = Request { principal: None, action: permission.action, resource: &permission.resource, context: &context };
     let from_identity = Policy::evaluate_all(identity, &request);
-    let answer = |decision: Decision, source: &'static str| match decision {
+    // `explicit` and `implicit` say, for the report, why a deny of each kind denies.
+    let answer = |decision: Decision, explicit: &'static str, implicit: &'static str| match decision {
         Decision::Allowed { .. } => Answer::Allowed,
-        Decision::ExplicitlyDenied { statement } => Answer::Denied { decision: source, statement: Some(statement), matched: vec![] },
-        Decision::ImplicitlyDenied => Answer::Denied { decision: if source == "explicit deny" { "no policy allows it" } else { source }, statement: None, matched: vec![] },
+        Decision::ExplicitlyDenied { statement } => Answer::Denied { decision: explicit, statement: Some(statement), matched: vec![] },
+        Decision::ImplicitlyDenied => Answer::Denied { decision: implicit, statement: None, matched: vec![] },
         Decision::Undecided { keys, .. } => Answer::Undecided { keys },
     };
-    match answer(from_identity, "explicit deny") {
+    match answer(from_identity, "explicit deny", "no policy allows it") {
         Answer::Allowed => match boundary {
             // A permissions boundary caps what the identity policies allow.
-            Some(boundary) => answer(boundary.evaluate(&request), "the permissions boundary does not allow it"),
+            Some(boundary) => {
+                let capped = "the permissions boundary does not allow it";
+                answer(boundary.evaluate(&request), capped, capped)
+            }
             None => Answer::Allowed,
         },
         other => other,

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{Call, EXECUTION_ROLE_POLICY, PlannedFix, tags};
 use crate::checks::{Code, Finding, Risk, Severity};
-use crate::facts::{EndpointKind, Fact, NetworkSource, Snapshot};
+use crate::facts::{EndpointKind, Fact, NetworkSource, RoleFacts, Snapshot};
 
 /// What AmazonECSTaskExecutionRolePolicy grants, on every resource.
 const MANAGED_ACTIONS: [&str; 6] = [
@@ -27,6 +27,11 @@ pub fn plan(snapshot: &Snapshot, findings: &[Finding]) -> Vec<(usize, PlannedFix
         }
     }
     planned
+}
+
+/// The execution role, when it exists and could be read.
+fn execution_role(snapshot: &Snapshot) -> Option<&RoleFacts> {
+    snapshot.execution_role.as_ref()?.role.known()?.as_ref()
 }
 
 fn has_deny(document: &Value) -> bool {
@@ -65,7 +70,7 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
             if !curable {
                 return None;
             }
-            let role = snapshot.execution_role.as_ref()?.role.known()?.as_ref()?;
+            let role = execution_role(snapshot)?;
             let id = format!("attach-execution-role-policy:{}", role.name);
             fix(
                 id.clone(),
@@ -79,7 +84,7 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
             )
         }
         Code::ExecutionRoleTrustInvalid => {
-            let role = snapshot.execution_role.as_ref()?.role.known()?.as_ref()?;
+            let role = execution_role(snapshot)?;
             let trust: Value = serde_json::from_str(&role.trust_policy).ok()?;
             if has_deny(&trust) {
                 return None; // an added Allow would not beat a Deny
