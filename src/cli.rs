@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Read, Write};
 use clap::{Parser, Subcommand};
 
 use crate::checks::Risk;
+use crate::deadline::Deadline;
 use crate::engine;
 use crate::intake::{self, ManualRequest, Payload};
 use crate::model::TaskArn;
@@ -52,6 +53,10 @@ pub struct DiagnoseArgs {
     /// After an applied fix to a service's task, force a new deployment of the service.
     #[arg(long)]
     pub redeploy: bool,
+    /// The whole diagnosis ends within this many seconds: what AWS has not answered by then is
+    /// reported as not checked, and nothing is written after it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }
 
 fn parse_region(value: &str) -> Result<String, String> {
@@ -124,11 +129,12 @@ fn read_input(path: &str) -> Result<String, CliError> {
 pub async fn run<R: crate::engine::Doctor>(
     reader: &R,
     (payload, modes): (Payload, Modes),
+    deadline: Deadline,
     format: Option<&str>,
     out: &mut impl Write,
     terminal: bool,
 ) -> Result<Report, CliError> {
-    let report = engine::diagnose(reader, payload, &modes).await;
+    let report = engine::diagnose(reader, payload, &modes, deadline).await;
     let json = match format {
         Some(format) => format == "json",
         None => !terminal,

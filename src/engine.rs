@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::checks::{self, Code, Finding, Fix, Outcome, Pass, Severity, Verdict, VerdictOutcome, could_not_check};
 use crate::classify::{Failure, StopReasons, classify};
-use crate::facts::{Fact, Readers, Snapshot, TaskFacts, gather};
+use crate::deadline::{Bounded, Deadline};
+use crate::facts::{CallFailure, EcsReader, Fact, Readers, Snapshot, TaskFacts, gather};
 use crate::fixes::{self, FixWriter, PlannedFix, RunbookStarter, runbook};
 use crate::intake::Payload;
 use crate::model::TaskArn;
@@ -27,6 +28,9 @@ pub struct Assessment {
     failure: Failure,
     /// The fixes the findings call for that the modes allow.
     fixes: Vec<PlannedFix>,
+    /// The calls that failed while diagnosing: a re-read that fails anew is not "already done".
+    unread: Vec<CallFailure>,
+    deadline: Deadline,
 }
 
 impl Assessment {
@@ -47,23 +51,25 @@ impl Assessment {
     }
 }
 
-/// Diagnoses and acts as the modes allow.
-pub async fn diagnose<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes) -> Report {
-    act(doctor, assess(doctor, payload, configured).await).await
+/// Diagnoses and acts as the modes allow, every call ending by `deadline`.
+pub async fn diagnose<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes, deadline: Deadline) -> Report {
+    act(doctor, assess(doctor, payload, configured, deadline).await).await
 }
 
-/// Reads, checks and plans. A dry-run's plan is in the report's actions.
-pub async fn assess<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes) -> Assessment {
-    match payload {
+/// Reads, checks and plans. A dry-run's plan is in the report's actions. Whatever has not answered
+/// when `deadline` passes is reported as not checked.
+pub async fn assess<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes, deadline: Deadline) -> Assessment {
+    let doctor = &Bounded::new(doctor, deadline);
+    let mut assessment = match payload {
         Payload::OtherEvent { source, detail_type } => {
             let reason = format!("The event is \"{detail_type}\" from {source}, not an ECS Task State Change.");
             not_applicable(TaskSummary::default(), Failure::unknown(), reason, configured.clone())
         }
-        Payload::TaskEvent(task) => assess_task(doctor, *task, configured.clone()).await,
+        Payload::TaskEvent(task) => assess_task(doctor, *task, configured.clone(), deadline).await,
         Payload::Manual(request) => {
             let modes = configured.narrowed(request.fix, request.runbook);
             match doctor.describe_task(&request.task).await {
-                Fact::Known(Some(task)) => assess_task(doctor, task, modes).await,
+                Fact::Known(Some(task)) => assess_task(doctor, task, modes, deadline).await,
                 Fact::Known(None) => task_not_found(&request.task, modes),
                 Fact::Failed(failure) => {
                     let finding = could_not_check(&failure, "the task: without it there is no stop reason to diagnose".into());
@@ -72,24 +78,37 @@ pub async fn assess<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes)
                 }
             }
         }
-    }
+    };
+    assessment.deadline = deadline;
+    assessment
 }
 
-/// Applies the planned fixes (after reading the facts again) and starts the runbook, as the modes allow.
+/// Applies the planned fixes (after reading the facts again) and starts the runbook, as the modes
+/// allow. Nothing is written once the assessment's deadline has passed.
 pub async fn act<D: Doctor>(doctor: &D, assessment: Assessment) -> Report {
     let (applies, starts_runbook) = (assessment.applies(), assessment.starts_runbook());
-    let Assessment { mut report, task, failure, fixes: planned } = assessment;
+    let Assessment { mut report, task, failure, fixes: planned, unread, deadline } = assessment;
+    let doctor = &Bounded::new(doctor, deadline);
     let Some(task) = task else { return report };
     if applies {
         // Read everything again: a fix applies only if the fresh facts call for it unchanged.
-        let fresh_snapshot = gather(doctor, task.clone()).await;
+        let fresh_snapshot = Box::pin(gather(doctor, task.clone(), deadline)).await;
         let (fresh_findings, _, _) = examine(&fresh_snapshot, &failure);
-        let fresh: Vec<PlannedFix> = fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect();
+        let fresh = fixes::Reread {
+            plan: fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect(),
+            // Calls that answered during the diagnosis and failed now.
+            failed: fresh_snapshot
+                .failures()
+                .into_iter()
+                .filter(|now| !unread.iter().any(|before| before.operation == now.operation && before.resource == now.resource))
+                .cloned()
+                .collect(),
+        };
         report.actions = fixes::apply(doctor, &planned, &fresh).await;
         if let Some(redeploy) = redeploy(&report.mode, &task, &planned).filter(|_| report.actions.iter().any(|a| a.status == ActionStatus::Applied)) {
             // A redeploy has no precondition to read again: it is its own fresh plan.
-            let redeploy = std::slice::from_ref(&redeploy);
-            report.actions.extend(fixes::apply(doctor, redeploy, redeploy).await);
+            let fresh = fixes::Reread { plan: vec![redeploy.clone()], failed: Vec::new() };
+            report.actions.extend(fixes::apply(doctor, std::slice::from_ref(&redeploy), &fresh).await);
         }
     }
     if starts_runbook {
@@ -115,7 +134,7 @@ pub fn hold(assessment: Assessment, why: &str) -> Report {
 }
 
 /// Assesses a task whose record is in hand. Decides applicability before any AWS call.
-async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes) -> Assessment {
+async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes, deadline: Deadline) -> Assessment {
     let container_reasons: Vec<&str> = task.containers.iter().filter_map(|c| c.reason.as_deref()).collect();
     let failure = classify(StopReasons {
         stop_code: task.stop_code.as_deref(),
@@ -132,7 +151,8 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes) -> As
         return not_applicable(TaskSummary::from_task(&task, None), failure, reason, modes);
     }
 
-    let snapshot = gather(doctor, task.clone()).await;
+    // Boxed: the gathering future is deep, and the binaries that await it need not carry its layout.
+    let snapshot = Box::pin(gather(doctor, task.clone(), deadline)).await;
     let (mut findings, passes, VerdictOutcome { verdict, root_cause, reason }) = examine(&snapshot, &failure);
     let planned = fixes::plan(&snapshot, &findings);
     for (index, fix) in &planned {
@@ -162,7 +182,8 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes) -> As
         mode: modes,
         duplicate: false,
     };
-    Assessment { report, task: Some(task), failure, fixes: allowed }
+    let unread = snapshot.failures().into_iter().cloned().collect();
+    Assessment { report, task: Some(task), failure, fixes: allowed, unread, deadline }
 }
 
 /// A new deployment of the task's service after its fixes, when the modes ask for it.
@@ -212,7 +233,7 @@ fn summary_of_arn(arn: &TaskArn) -> TaskSummary {
 
 /// A report with no task to act on.
 fn without_task(report: Report) -> Assessment {
-    Assessment { report, task: None, failure: Failure::unknown(), fixes: Vec::new() }
+    Assessment { report, task: None, failure: Failure::unknown(), fixes: Vec::new(), unread: Vec::new(), deadline: Deadline::after(std::time::Duration::ZERO) }
 }
 
 fn unexplained(task: TaskSummary, finding: Finding, reason: String, modes: Modes) -> Assessment {
@@ -262,6 +283,10 @@ mod tests {
     use crate::model::ImageSelector;
 
     const IMAGE: &str = "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.4.2";
+
+    fn later() -> Deadline {
+        Deadline::after(std::time::Duration::from_secs(30))
+    }
 
     /// Answers from fixtures and records every call, so tests can prove what the engine asked.
     #[derive(Default)]
@@ -324,7 +349,7 @@ mod tests {
             self.record("ec2:DescribeSubnets");
             Fact::Known(Some(crate::facts::Subnet { id: id.into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: None }))
         }
-        async fn describe_vpc(&self, _: &str, vpc_id: &str) -> crate::facts::VpcFacts {
+        async fn describe_vpc(&self, _: &str, vpc_id: &str, _: Deadline) -> crate::facts::VpcFacts {
             self.record(&format!("ec2:DescribeVpc({vpc_id})"));
             crate::facts::fixtures::private_vpc()
         }
@@ -442,24 +467,24 @@ mod tests {
         let mut healthy = stopped_task("Essential container in task exited");
         healthy.stop_code = Some("EssentialContainerExited".into());
         healthy.stopped_reason = Some("Essential container in task exited".into());
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(healthy)), &Modes::lambda_default()).await;
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(healthy)), &Modes::lambda_default(), later()).await;
         assert_eq!(report.verdict, Verdict::NotApplicable);
 
         let mut running = stopped_task(MISSING_TAG);
         running.last_status = Some("RUNNING".into());
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(running)), &Modes::lambda_default()).await;
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(running)), &Modes::lambda_default(), later()).await;
         assert_eq!(report.verdict, Verdict::NotApplicable);
         assert_eq!(report.verdict_reason, "The task is RUNNING, not STOPPED.");
 
         let other = Payload::OtherEvent { source: "aws.ec2".into(), detail_type: "EC2 Instance State-change Notification".into() };
-        assert_eq!(diagnose(&aws, other, &Modes::lambda_default()).await.verdict, Verdict::NotApplicable);
+        assert_eq!(diagnose(&aws, other, &Modes::lambda_default(), later()).await.verdict, Verdict::NotApplicable);
         assert_eq!(aws.calls(), Vec::<String>::new());
     }
 
     #[tokio::test]
     async fn the_event_path_reads_each_fact_once_and_never_describes_the_task() {
         let aws = FakeAws { tags: vec!["1.4.1"], ..Default::default() };
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default()).await;
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default(), later()).await;
         assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
         let mut calls = aws.calls();
         calls.sort();
@@ -488,7 +513,7 @@ mod tests {
     #[tokio::test]
     async fn containers_running_the_same_image_share_its_lookups() {
         let aws = FakeAws { sidecar: true, tags: vec!["1.4.1"], ..Default::default() };
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::command_line_default()).await;
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::command_line_default(), later()).await;
         assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
         let calls = aws.calls();
         assert_eq!(calls.iter().filter(|c| *c == "ecr:DescribeRepositories").count(), 1, "{calls:?}");
@@ -498,7 +523,7 @@ mod tests {
     #[tokio::test]
     async fn a_denied_describe_becomes_check_failed_and_the_diagnosis_goes_on() {
         let aws = FakeAws { deny_repository: true, ..Default::default() };
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default()).await;
+        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default(), later()).await;
         assert_eq!(report.verdict, Verdict::Inconclusive, "{report:#?}");
         let gap = report.findings.iter().find(|f| f.code == Code::CheckFailed).expect("CHECK_FAILED");
         assert_eq!(gap.severity, Severity::Info);
@@ -517,7 +542,7 @@ mod tests {
             fix: Some(crate::settings::FixMode::Apply),
             runbook: Some(crate::settings::RunbookMode::Never),
         };
-        let report = diagnose(&aws, Payload::Manual(request), &configured).await;
+        let report = diagnose(&aws, Payload::Manual(request), &configured, later()).await;
         assert_eq!(report.mode.fix, crate::settings::FixMode::DryRun, "asked apply, allowed dry-run");
         assert_eq!(report.mode.runbook, crate::settings::RunbookMode::Never);
         assert_eq!(aws.calls()[0], "ecs:DescribeTasks");

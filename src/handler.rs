@@ -1,11 +1,12 @@
 //! The Lambda function's handler: an EventBridge event or a manual request in, the report out.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde_json::Value;
 
+use crate::deadline::Deadline;
 use crate::engine::{self, Doctor};
 use crate::fixes::storm::{DEFAULT_WINDOW, RecentActions};
 use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
@@ -14,6 +15,24 @@ use crate::settings::{Modes, ModeError, SettingError};
 
 /// How many (task, version) deliveries a warm function remembers.
 const REMEMBERED_DELIVERIES: usize = 512;
+
+/// Kept back from the invocation's deadline to write the report and return it.
+pub const REPORT_MARGIN: Duration = Duration::from_secs(3);
+
+/// The budget when the runtime gives no deadline (a local invoke with a default context).
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
+
+/// The diagnosis's deadline: the invocation's, less the margin for the report. A function that
+/// times out returns nothing, and Lambda retries it, repeating its writes; one that reports in time
+/// does neither.
+pub fn deadline_of(context: &Context) -> Deadline {
+    if context.deadline == 0 {
+        return Deadline::after(DEFAULT_BUDGET);
+    }
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let left = Duration::from_millis(context.deadline.saturating_sub(now));
+    Deadline::after(left.saturating_sub(REPORT_MARGIN))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
@@ -62,6 +81,7 @@ impl<R: Doctor> Handler<R> {
     }
 
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Report, HandlerError> {
+        let deadline = deadline_of(&event.context);
         let payload = intake::parse_value(event.payload)?;
         let delivery = match &payload {
             Payload::TaskEvent(task) => task.version.map(|version| (task.arn.clone(), version)),
@@ -75,7 +95,7 @@ impl<R: Doctor> Handler<R> {
                 return Ok(report);
             }
         }
-        let assessment = engine::assess(&self.reader, payload, &self.modes).await;
+        let assessment = engine::assess(&self.reader, payload, &self.modes, deadline).await;
         // Act once per cause and service within the storm window; report the repeats.
         let held = assessment.acting_key().and_then(|key| {
             let mut acted = self.acted.lock().ok()?;

@@ -11,6 +11,7 @@ pub mod facts;
 pub mod fixes;
 pub mod report;
 pub mod settings;
+pub mod deadline;
 pub mod engine;
 pub mod intake;
 pub mod cli;

@@ -111,7 +111,17 @@ fn simulated_answer(decisions: &[SimulatedDecision], permission: &Permission) ->
     })
 }
 
-fn offline_answer(identity: &[Policy], boundary: Option<&Policy>, permission: &Permission, role: &RoleFacts) -> Answer {
+/// The role's policies as read for offline evaluation. `unreadable` names the documents that could
+/// not be parsed: what they might allow is unknown, so no implicit deny is concluded while any is.
+struct Offline<'p> {
+    identity: &'p [Policy],
+    boundary: Option<&'p Policy>,
+    identity_unreadable: bool,
+    boundary_unreadable: bool,
+}
+
+fn offline_answer(policies: &Offline, permission: &Permission, role: &RoleFacts) -> Answer {
+    let (identity, boundary) = (policies.identity, policies.boundary);
     let context = Context::partial().with("aws:PrincipalArn", &role.arn).with("aws:PrincipalAccount", role.arn.split(':').nth(4).unwrap_or_default());
     let request = Request { principal: None, action: permission.action, resource: &permission.resource, context: &context };
     let from_identity = Policy::evaluate_all(identity, &request);
@@ -122,20 +132,28 @@ fn offline_answer(identity: &[Policy], boundary: Option<&Policy>, permission: &P
         Decision::ImplicitlyDenied => Answer::Denied { decision: implicit, statement: None, matched: vec![] },
         Decision::Undecided { keys, .. } => Answer::Undecided { keys },
     };
+    let unreadable = |why: &str| Answer::Undecided { keys: vec![why.to_string()] };
     match answer(from_identity, "explicit deny", "no policy allows it") {
         Answer::Allowed => match boundary {
             // A permissions boundary caps what the identity policies allow.
             Some(boundary) => {
                 let capped = "the permissions boundary does not allow it";
-                answer(boundary.evaluate(&request), capped, capped)
+                match answer(boundary.evaluate(&request), capped, capped) {
+                    Answer::Denied { statement: None, .. } if policies.boundary_unreadable => unreadable("(the permissions boundary could not be read)"),
+                    other => other,
+                }
             }
+            None if policies.boundary_unreadable => unreadable("(the permissions boundary could not be read)"),
             None => Answer::Allowed,
         },
+        // An explicit deny stands whatever else the role holds; "nothing allows it" does not.
+        Answer::Denied { statement: None, .. } if policies.identity_unreadable => unreadable("(a policy of the role could not be read)"),
         other => other,
     }
 }
 
 fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Permission], out: &mut Outcome) {
+    let mut unsimulated = None;
     let (method, answers): (Value, Vec<(&Permission, Answer)>) = match permissions {
         Permissions::Simulated(decisions) => (
             json!("iam:SimulatePrincipalPolicy"),
@@ -149,21 +167,30 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
                     return;
                 }
             };
+            unsimulated = Some(could_not_check(
+                simulation,
+                format!("the permissions of {} with IAM's simulator; its policies were read and evaluated here instead, which cannot see service control policies", role.arn),
+            ));
             let mut identity = Vec::new();
             let mut boundary = None;
+            let (mut identity_unreadable, mut boundary_unreadable) = (false, false);
             for policy in policies {
                 match Policy::parse(&policy.document) {
                     Ok(parsed) if policy.kind == PolicyKind::Boundary => boundary = Some(parsed),
                     Ok(parsed) => identity.push(parsed),
-                    Err(error) => out.finding(Finding::new(Code::CheckFailed, Severity::Info, &policy.name, format!("Could not read policy {} of {}: {error}.", policy.name, role.name))),
+                    Err(error) => {
+                        *(if policy.kind == PolicyKind::Boundary { &mut boundary_unreadable } else { &mut identity_unreadable }) = true;
+                        out.finding(Finding::new(Code::CheckFailed, Severity::Info, &policy.name, format!("Could not read policy {} of {}: {error}.", policy.name, role.name)));
+                    }
                 }
             }
+            let offline = Offline { identity: &identity, boundary: boundary.as_ref(), identity_unreadable, boundary_unreadable };
             (
                 json!({
                     "offlineEvaluation": policies.iter().map(|p| json!({"policy": p.name, "kind": p.kind})).collect::<Vec<_>>(),
                     "simulationUnavailable": {"call": simulation.operation, "errorCode": simulation.error_code},
                 }),
-                required.iter().map(|p| (p, offline_answer(&identity, boundary.as_ref(), p, role))).collect(),
+                required.iter().map(|p| (p, offline_answer(&offline, p, role))).collect(),
             )
         }
     };
@@ -231,6 +258,7 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
             .remedy(remedy),
         );
     }
+    out.findings.extend(unsimulated);
 }
 
 #[cfg(test)]
@@ -241,8 +269,9 @@ mod tests {
     use crate::facts::fixtures::{self, private_vpc, snapshot};
     use crate::facts::{CallFailure, ExecutionRoleFacts, SecretFacts, SecretMeta, SecretReference};
 
+    /// The findings' codes, less the note that the simulation was unavailable (most fixtures evaluate offline).
     fn codes(outcome: &Outcome) -> Vec<(Code, Severity)> {
-        outcome.findings.iter().map(|f| (f.code, f.severity)).collect()
+        outcome.findings.iter().filter(|f| f.evidence["call"] != "iam:SimulatePrincipalPolicy").map(|f| (f.code, f.severity)).collect()
     }
 
     fn with_role(role: ExecutionRoleFacts) -> Snapshot {
@@ -372,6 +401,24 @@ mod tests {
         assert_eq!(evidence["method"], "iam:SimulatePrincipalPolicy");
         assert_eq!(evidence["denied"][0]["decision"], "explicit deny");
         assert_eq!(evidence["denied"][0]["matchedPolicies"], json!(["deny-all"]));
+    }
+
+    #[test]
+    fn an_unreadable_policy_leaves_what_it_might_allow_undecided_and_keeps_every_deny() {
+        let broken = inline("garbled", json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": {"not": "a list"}}]}));
+        let outcome = check(&with_role(fixtures::execution_role(vec![broken.clone()])));
+        // Nothing readable allows ECR or logs, but the garbled policy might: a warning, not an error.
+        assert!(codes(&outcome).iter().all(|(_, severity)| *severity != Severity::Error), "{:#?}", outcome.findings);
+        let deny = inline("no-pulls", json!({"Statement": [{"Sid": "NoPulls", "Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*"}]}));
+        let outcome = check(&with_role(fixtures::execution_role(vec![fixtures::execution_role_policy(), broken, deny])));
+        assert!(codes(&outcome).contains(&(Code::ExecutionRoleMissingEcrPermissions, Severity::Error)), "an explicit deny stands: {:#?}", outcome.findings);
+    }
+
+    #[test]
+    fn evaluating_offline_says_the_simulation_was_not_available() {
+        let outcome = check(&with_role(fixtures::execution_role(vec![fixtures::execution_role_policy()])));
+        let note = outcome.findings.iter().find(|f| f.evidence["call"] == "iam:SimulatePrincipalPolicy").expect("CHECK_FAILED for the simulation");
+        assert_eq!((note.code, note.severity), (Code::CheckFailed, Severity::Info));
     }
 
     #[test]

@@ -102,7 +102,6 @@ pub fn private_vpc() -> VpcFacts {
             },
         ]),
         nat_gateways: Fact::Known(vec![]),
-        internet_gateways: Fact::Known(vec![]),
         endpoints: Fact::Known(vec![
             interface_endpoint("ecr.api"),
             interface_endpoint("ecr.dkr"),

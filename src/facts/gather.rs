@@ -13,6 +13,7 @@ use super::{
 use super::requirements::{Permission, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
 use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
 use crate::model::arn::is_region;
+use crate::deadline::Deadline;
 
 pub trait EcsReader: Sync {
     /// `Known(None)`: ECS no longer knows the task (stopped tasks are kept for about an hour).
@@ -32,8 +33,9 @@ pub trait Ec2Reader: Sync {
     fn describe_eni_network(&self, region: &str, eni_id: &str) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
     /// `Known(None)`: no such subnet.
     fn describe_subnet(&self, region: &str, subnet_id: &str) -> impl Future<Output = Fact<Option<Subnet>>> + Send;
-    /// Everything about a VPC, each part from its own call, read concurrently.
-    fn describe_vpc(&self, region: &str, vpc_id: &str) -> impl Future<Output = VpcFacts> + Send;
+    /// Everything about a VPC, each part from its own call, read concurrently; a part still
+    /// unanswered at `deadline` is a failed fact of its own.
+    fn describe_vpc(&self, region: &str, vpc_id: &str, deadline: Deadline) -> impl Future<Output = VpcFacts> + Send;
 }
 
 pub trait EcrReader: Sync {
@@ -101,7 +103,7 @@ impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader> Readers fo
 /// and the task's subnet (for its VPC) together; then the whole VPC and every ECR lookup together,
 /// since the images come from the task definition and the VPC from the subnet. A missing tag adds
 /// one call, for the tags the repository does hold.
-pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
+pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline) -> Snapshot {
     let subnet_id = task.eni.as_ref().and_then(|e| e.subnet_id.clone());
     let (task_definition, network, subnet) = tokio::join!(
         reader.describe_task_definition(&task.region, &task.task_definition_arn),
@@ -158,7 +160,7 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts) -> Snapshot {
     });
     let vpc = async {
         match subnet? {
-            Fact::Known(Some(subnet)) => Some(Fact::Known(reader.describe_vpc(&task.region, &subnet.vpc_id).await)),
+            Fact::Known(Some(subnet)) => Some(Fact::Known(reader.describe_vpc(&task.region, &subnet.vpc_id, deadline).await)),
             Fact::Known(None) => Some(Fact::Failed(CallFailure {
                 operation: "ec2:DescribeSubnets".into(),
                 resource: subnet_id.clone().unwrap_or_default(),

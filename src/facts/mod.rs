@@ -35,6 +35,14 @@ impl<T> Fact<T> {
         }
     }
 
+    /// The failed call, when the fact could not be read.
+    pub fn failure(&self) -> Option<&CallFailure> {
+        match self {
+            Fact::Known(_) => None,
+            Fact::Failed(failure) => Some(failure),
+        }
+    }
+
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fact<U> {
         match self {
             Fact::Known(value) => Fact::Known(f(value)),

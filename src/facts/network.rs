@@ -1,6 +1,6 @@
 //! The task's VPC as EC2 describes it: subnets, routes, gateways, endpoints, firewalls and DNS.
 
-use super::Fact;
+use super::{CallFailure, Fact};
 
 /// Everything about the task's VPC, each part read by its own call.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,8 +9,6 @@ pub struct VpcFacts {
     pub subnets: Fact<Vec<Subnet>>,
     pub route_tables: Fact<Vec<RouteTable>>,
     pub nat_gateways: Fact<Vec<NatGateway>>,
-    /// Internet gateways attached to the VPC.
-    pub internet_gateways: Fact<Vec<String>>,
     pub endpoints: Fact<Vec<VpcEndpoint>>,
     pub security_groups: Fact<Vec<SecurityGroup>>,
     pub network_acls: Fact<Vec<NetworkAcl>>,
@@ -18,6 +16,40 @@ pub struct VpcFacts {
     pub dns_hostnames: Fact<bool>,
     /// The region's S3 prefix list (`com.amazonaws.REGION.s3`), with its CIDRs.
     pub s3_prefix_list: Fact<Option<PrefixList>>,
+}
+
+impl VpcFacts {
+    /// The calls whose part could not be read.
+    pub fn failures(&self) -> Vec<&CallFailure> {
+        let parts = [
+            self.subnets.failure(),
+            self.route_tables.failure(),
+            self.nat_gateways.failure(),
+            self.endpoints.failure(),
+            self.security_groups.failure(),
+            self.network_acls.failure(),
+            self.dns_support.failure(),
+            self.dns_hostnames.failure(),
+            self.s3_prefix_list.failure(),
+        ];
+        parts.into_iter().flatten().collect()
+    }
+
+    /// A VPC none of whose calls answered: each part fails with `failure(its operation)`.
+    pub fn unread(vpc_id: &str, failure: impl Fn(&str) -> CallFailure) -> Self {
+        VpcFacts {
+            vpc_id: vpc_id.to_string(),
+            subnets: Fact::Failed(failure("ec2:DescribeSubnets")),
+            route_tables: Fact::Failed(failure("ec2:DescribeRouteTables")),
+            nat_gateways: Fact::Failed(failure("ec2:DescribeNatGateways")),
+            endpoints: Fact::Failed(failure("ec2:DescribeVpcEndpoints")),
+            security_groups: Fact::Failed(failure("ec2:DescribeSecurityGroups")),
+            network_acls: Fact::Failed(failure("ec2:DescribeNetworkAcls")),
+            dns_support: Fact::Failed(failure("ec2:DescribeVpcAttribute")),
+            dns_hostnames: Fact::Failed(failure("ec2:DescribeVpcAttribute")),
+            s3_prefix_list: Fact::Failed(failure("ec2:DescribeManagedPrefixLists")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -2,7 +2,7 @@
 
 use crate::model::ImageRef;
 
-use super::{ExecutionRoleFacts, Fact, LogGroupFacts, SecretFacts, VpcFacts};
+use super::{CallFailure, ExecutionRoleFacts, Fact, LogGroupFacts, Permissions, SecretFacts, VpcFacts};
 
 /// The stopped task, from the EventBridge event or from ecs:DescribeTasks.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -167,4 +167,35 @@ pub struct Snapshot {
     pub execution_role: Option<ExecutionRoleFacts>,
     pub secrets: Vec<SecretFacts>,
     pub log_groups: Vec<LogGroupFacts>,
+}
+
+impl Snapshot {
+    /// Every call whose fact could not be read, in the snapshot's order.
+    pub fn failures(&self) -> Vec<&CallFailure> {
+        let mut out: Vec<&CallFailure> = Vec::new();
+        out.extend(self.task_definition.failure());
+        out.extend(self.network.as_ref().and_then(Fact::failure));
+        match &self.vpc {
+            Some(Fact::Failed(failure)) => out.push(failure),
+            Some(Fact::Known(vpc)) => out.extend(vpc.failures()),
+            None => {}
+        }
+        for image in &self.ecr_images {
+            out.extend(image.repository.failure());
+            out.extend(image.image_detail.failure());
+            out.extend(image.recent_tags.as_ref().and_then(Fact::failure));
+            out.extend(image.policy.as_ref().and_then(Fact::failure));
+            out.extend(image.platforms.as_ref().and_then(Fact::failure));
+        }
+        if let Some(role) = &self.execution_role {
+            out.extend(role.role.failure());
+            if let Some(Permissions::Offline { simulation, policies }) = &role.permissions {
+                out.push(simulation);
+                out.extend(policies.failure());
+            }
+        }
+        out.extend(self.secrets.iter().filter_map(|s| s.lookup.failure()));
+        out.extend(self.log_groups.iter().filter_map(|l| l.exists.failure()));
+        out
+    }
 }

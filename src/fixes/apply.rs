@@ -27,18 +27,37 @@ fn resolve(call: &Call, created: &[(String, String)]) -> Call {
     call
 }
 
-/// Applies each of `planned` that `fresh` (planned again from facts read just now) holds unchanged.
-/// One fix failing does not stop the others.
-pub async fn apply<W: FixWriter>(writer: &W, planned: &[PlannedFix], fresh: &[PlannedFix]) -> Vec<Action> {
+/// The facts read again just before applying: the fixes they call for, and the calls that failed
+/// this time though they had answered during the diagnosis.
+#[derive(Debug, Clone, Default)]
+pub struct Reread {
+    pub plan: Vec<PlannedFix>,
+    pub failed: Vec<CallFailure>,
+}
+
+/// Applies each of `planned` that the re-read plan holds unchanged. A fix the re-read does not hold
+/// is skipped when the facts were read again in full, and failed when some could not be: a failed
+/// read is no proof that the fix was already made. One fix failing does not stop the others.
+pub async fn apply<W: FixWriter>(writer: &W, planned: &[PlannedFix], fresh: &Reread) -> Vec<Action> {
     let mut actions = Vec::new();
     for fix in planned {
         let action = |status, detail: String| Action { fix: fix.id.clone(), status, detail, calls: fix.calls.clone() };
-        if !fresh.contains(fix) {
-            let why = match fresh.iter().find(|f| f.id == fix.id) {
-                Some(_) => "the resource changed since the diagnosis read it",
-                None => "the facts read again no longer call for it (already done, or no longer the cause)",
+        if !fresh.plan.contains(fix) {
+            let (status, detail) = match (fresh.plan.iter().any(|f| f.id == fix.id), fresh.failed.as_slice()) {
+                (true, _) => (ActionStatus::Skipped, "Skipped: the resource changed since the diagnosis read it.".to_string()),
+                (false, []) => (
+                    ActionStatus::Skipped,
+                    "Skipped: the facts read again no longer call for it (already done, or no longer the cause).".to_string(),
+                ),
+                (false, failed) => (
+                    ActionStatus::Failed,
+                    format!(
+                        "Not applied: the facts could not be read again to confirm it ({}).",
+                        failed.iter().map(|f| format!("{} failed with {}", f.operation, f.error_code)).collect::<Vec<_>>().join("; ")
+                    ),
+                ),
             };
-            actions.push(action(ActionStatus::Skipped, format!("Skipped: {why}.")));
+            actions.push(action(status, detail));
             continue;
         }
         let mut failure = None;
@@ -118,7 +137,8 @@ mod tests {
         let (a, b, c) = (log_group_fix("/a"), log_group_fix("/b"), log_group_fix("/c"));
         let mut c_changed = c.clone();
         c_changed.region = "eu-west-1".into();
-        let actions = apply(&writer, &[a.clone(), b, c], &[a.clone(), c_changed]).await;
+        let fresh = Reread { plan: vec![a.clone(), c_changed], failed: vec![] };
+        let actions = apply(&writer, &[a.clone(), b, c], &fresh).await;
         let statuses: Vec<&ActionStatus> = actions.iter().map(|a| &a.status).collect();
         assert_eq!(statuses, [&ActionStatus::Applied, &ActionStatus::Skipped, &ActionStatus::Skipped]);
         assert!(actions[1].detail.contains("no longer call for it"), "{}", actions[1].detail);
@@ -136,15 +156,25 @@ mod tests {
             ],
             ..log_group_fix("/unused")
         };
-        apply(&writer, std::slice::from_ref(&fix), std::slice::from_ref(&fix)).await;
+        apply(&writer, std::slice::from_ref(&fix), &Reread { plan: vec![fix.clone()], failed: vec![] }).await;
         assert_eq!(writer.made.lock().unwrap()[1], Call::AuthorizeHttpsIngress { group_id: "sg-new".into(), from_security_groups: vec!["sg-task".into()] });
+    }
+
+    #[tokio::test]
+    async fn a_fix_the_re_read_could_not_confirm_is_failed_not_already_done() {
+        let writer = Writer { made: Mutex::new(vec![]), fail_on: None };
+        let throttled = CallFailure { operation: "logs:DescribeLogGroups".into(), resource: "/a".into(), error_code: "ThrottlingException".into(), message: "slow down".into() };
+        let actions = apply(&writer, &[log_group_fix("/a")], &Reread { plan: vec![], failed: vec![throttled] }).await;
+        assert_eq!(actions[0].status, ActionStatus::Failed);
+        assert!(actions[0].detail.contains("logs:DescribeLogGroups failed with ThrottlingException"), "{}", actions[0].detail);
+        assert!(writer.made.lock().unwrap().is_empty(), "nothing written");
     }
 
     #[tokio::test]
     async fn one_failing_fix_does_not_stop_the_others() {
         let writer = Writer { made: Mutex::new(vec![]), fail_on: Some("/a") };
         let (a, b) = (log_group_fix("/a"), log_group_fix("/b"));
-        let actions = apply(&writer, &[a.clone(), b.clone()], &[a, b]).await;
+        let actions = apply(&writer, &[a.clone(), b.clone()], &Reread { plan: vec![a, b], failed: vec![] }).await;
         assert_eq!(actions[0].status, ActionStatus::Failed);
         assert!(actions[0].detail.contains("AccessDeniedException"), "{}", actions[0].detail);
         assert_eq!(actions[1].status, ActionStatus::Applied);

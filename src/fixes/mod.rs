@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use apply::{FixWriter, apply};
+pub use apply::{FixWriter, Reread, apply};
 pub use plan::plan;
 pub use runbook::{RunbookRoles, RunbookStarter};
 
@@ -89,6 +89,26 @@ pub enum Call {
     ForceNewDeployment { cluster: String, service: String },
     #[serde(rename = "ecs:TagResource", rename_all = "camelCase")]
     TagEcsResource { resource_arn: String, tags: BTreeMap<String, String> },
+}
+
+impl Call {
+    /// The IAM action this call is, as the report names it.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Call::AttachRolePolicy { .. } => "iam:AttachRolePolicy",
+            Call::UpdateAssumeRolePolicy { .. } => "iam:UpdateAssumeRolePolicy",
+            Call::TagRole { .. } => "iam:TagRole",
+            Call::ModifyVpcEndpoint { .. } => "ec2:ModifyVpcEndpoint",
+            Call::CreateVpcEndpoint { .. } | Call::CreateInterfaceEndpoint { .. } => "ec2:CreateVpcEndpoint",
+            Call::CreateTags { .. } => "ec2:CreateTags",
+            Call::CreateLogGroup { .. } => "logs:CreateLogGroup",
+            Call::CreateSecurityGroup { .. } => "ec2:CreateSecurityGroup",
+            Call::AuthorizeHttpsIngress { .. } => "ec2:AuthorizeSecurityGroupIngress",
+            Call::AuthorizeHttpsEgress { .. } => "ec2:AuthorizeSecurityGroupEgress",
+            Call::EnablePublicIp { .. } | Call::ForceNewDeployment { .. } => "ecs:UpdateService",
+            Call::TagEcsResource { .. } => "ecs:TagResource",
+        }
+    }
 }
 
 /// A fix for one finding.

@@ -1,6 +1,7 @@
 //! What most integration tests share: a broken service to diagnose, and the assertions on its report.
 
 use ecs_pull_doctor::checks::{Code, Finding, Severity, Verdict};
+use ecs_pull_doctor::deadline::Deadline;
 use ecs_pull_doctor::report::Report;
 
 use crate::support::account;
@@ -16,6 +17,11 @@ pub async fn stopped(account_id: &str, name: &str, network: NetworkSpec, definit
     let reason = reason.replace("ACCOUNT", &builder.account);
     let task = builder.fargate_task_with(name, &network, &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;
     (config, task)
+}
+
+/// A deadline no healthy emulator run comes near.
+pub fn deadline() -> Deadline {
+    Deadline::after(std::time::Duration::from_secs(60))
 }
 
 pub fn errors(report: &Report) -> Vec<Code> {

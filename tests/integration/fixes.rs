@@ -8,6 +8,7 @@ use ecs_pull_doctor::intake::{ManualRequest, Payload};
 use ecs_pull_doctor::report::{ActionStatus, Report};
 use ecs_pull_doctor::settings::{FixMode, Modes, RunbookMode};
 
+use crate::common::deadline;
 use crate::support::scenario::{DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask};
 
 async fn diagnose(config: &aws_config::SdkConfig, task: &StoppedTask, fix: FixMode) -> Report {
@@ -17,7 +18,7 @@ async fn diagnose(config: &aws_config::SdkConfig, task: &StoppedTask, fix: FixMo
 async fn diagnose_allowing(config: &aws_config::SdkConfig, task: &StoppedTask, fix: FixMode, risks: &[Risk]) -> Report {
     let modes = Modes { fix, allow_fix: risks.to_vec(), runbook: RunbookMode::Never, ..Modes::command_line_default() };
     let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
-    engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &modes).await
+    engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &modes, deadline()).await
 }
 
 /// The whole cycle for a task whose root cause is `code`, cured by one safe fix.
@@ -120,7 +121,7 @@ async fn only_allowed_risk_classes_are_acted_on() {
     let (config, task) = broken("230000000007", NetworkSpec::default(), definition, "ResourceInitializationError: failed to validate logger args: ResourceNotFoundException: The specified log group does not exist.").await;
     let modes = Modes { fix: FixMode::Apply, allow_fix: vec![Risk::Cost], runbook: RunbookMode::Never, ..Modes::command_line_default() };
     let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
-    let report = engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &modes).await;
+    let report = engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &modes, deadline()).await;
     assert!(report.findings[0].fix.is_some(), "the fix is still shown");
     assert_eq!(report.actions, vec![], "safe is not allowed here");
 }
@@ -170,8 +171,8 @@ async fn redeploys_the_service_after_an_applied_fix_when_asked() {
     let modes = |fix| Modes { fix, redeploy: true, ..Modes::command_line_default() };
     let request = || Payload::Manual(ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None });
     let reader = AwsReader::new(config.clone());
-    let planned = engine::diagnose(&reader, request(), &modes(FixMode::DryRun)).await;
-    let applied = engine::diagnose(&reader, request(), &modes(FixMode::Apply)).await;
+    let planned = engine::diagnose(&reader, request(), &modes(FixMode::DryRun), deadline()).await;
+    let applied = engine::diagnose(&reader, request(), &modes(FixMode::Apply), deadline()).await;
     let ids = |report: &Report| report.actions.iter().map(|a| (a.fix.clone(), a.calls.clone())).collect::<Vec<_>>();
     assert_eq!(ids(&planned), ids(&applied), "the plan shows the redeploy too");
     assert_eq!(applied.actions[1].fix, "redeploy:fix/web");

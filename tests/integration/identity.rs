@@ -12,7 +12,7 @@ use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::intake::{self, Payload};
 use ecs_pull_doctor::settings::Modes;
 
-use crate::common::{self, errors, root};
+use crate::common::{self, deadline, errors, root};
 use crate::registry::diagnose_by_arn;
 use crate::support::account;
 use crate::support::scenario::{Builder, DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask, event_for};
@@ -21,7 +21,7 @@ async fn stopped(account_id: &str, network: NetworkSpec, definition: DefinitionS
     common::stopped(account_id, "app", network, definition, reason).await
 }
 
-const ECR_AUTH_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: 0e5b, api error AccessDeniedException: User: arn:aws:sts::ACCOUNT:assumed-role/app-execution/1f2e is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action";
+pub const ECR_AUTH_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: 0e5b, api error AccessDeniedException: User: arn:aws:sts::ACCOUNT:assumed-role/app-execution/1f2e is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action";
 const ASSUME_ROLE: &str = "ECS was unable to assume the role 'arn:aws:iam::ACCOUNT:role/app-execution' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role.";
 
 #[tokio::test]
@@ -117,7 +117,7 @@ async fn execution_role_missing_ecr_permissions_simulated() {
     let reader = AwsReader::new(config.clone()).with_iam(iam);
     let request = intake::ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
 
-    let report = engine::diagnose(&reader, Payload::Manual(request), &Modes::command_line_default()).await;
+    let report = engine::diagnose(&reader, Payload::Manual(request), &Modes::command_line_default(), deadline()).await;
 
     let finding = root(&report, Code::ExecutionRoleMissingEcrPermissions);
     assert_eq!(finding.evidence["method"], "iam:SimulatePrincipalPolicy");
@@ -191,7 +191,7 @@ async fn ecr_cross_account_access_missing() {
     assert_eq!(facts.account, other_account);
     facts.containers[0].image = Some(image.clone());
 
-    let report = engine::diagnose(&AwsReader::new(config.clone()), Payload::TaskEvent(facts), &Modes::lambda_default()).await;
+    let report = engine::diagnose(&AwsReader::new(config.clone()), Payload::TaskEvent(facts), &Modes::lambda_default(), deadline()).await;
 
     let finding = root(&report, Code::EcrCrossAccountAccessMissing);
     assert_eq!(finding.evidence["repositoryAccount"], "220000000010");

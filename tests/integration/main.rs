@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod common;
+mod faults;
 mod fixes;
 mod identity;
 mod network;

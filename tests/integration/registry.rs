@@ -7,13 +7,13 @@ use ecs_pull_doctor::intake::{ManualRequest, Payload};
 use ecs_pull_doctor::report::Report;
 use ecs_pull_doctor::settings::Modes;
 
-use crate::common::errors;
+use crate::common::{deadline, errors};
 use crate::support::scenario::{Builder, NetworkSpec, StoppedTask};
 use crate::support::{REGION, account};
 
 pub async fn diagnose_by_arn(config: &aws_config::SdkConfig, task: &StoppedTask) -> Report {
     let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
-    engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &Modes::command_line_default()).await
+    engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &Modes::command_line_default(), deadline()).await
 }
 
 #[tokio::test]

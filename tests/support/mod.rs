@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each user of this module needs a different part of it
 
+pub mod faults;
 pub mod scenario;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};

@@ -18,7 +18,7 @@ pub use needs::{Need, Service, needs};
 use self::firewall::{Peer, acl_blocks, egress_allowing, ingress_allowing, rules_json};
 use super::policy::{Context, Decision, Policy, Principal, Request};
 use super::{Code, Finding, Outcome, Severity, could_not_check};
-use crate::facts::{EndpointKind, Fact, NatGateway, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
+use crate::facts::{CallFailure, EndpointKind, Fact, NatGateway, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
 use crate::facts::requirements::required_permissions;
 
 /// The ports a Linux task's connections come back to.
@@ -38,6 +38,8 @@ enum Internet<'a> {
     NatDown { route: &'a Route, nat: Option<&'a NatGateway> },
     NoPublicIp(&'a Route),
     None,
+    /// Whether the way out works is not known: a fact it depends on could not be read.
+    Unknown(&'a CallFailure),
 }
 
 impl Internet<'_> {
@@ -53,6 +55,8 @@ enum Via<'a> {
     S3Gateway(&'a VpcEndpoint),
     Internet,
     Nowhere,
+    /// A fact that decides the way could not be read: nothing on it is judged, and no pass is given.
+    Unknown,
 }
 
 struct Network<'a> {
@@ -61,7 +65,8 @@ struct Network<'a> {
     subnet_id: &'a str,
     region: &'a str,
     table: &'a RouteTable,
-    endpoints: &'a [VpcEndpoint],
+    /// `None`: the endpoints could not be read.
+    endpoints: Option<&'a [VpcEndpoint]>,
     internet: Internet<'a>,
 }
 
@@ -91,19 +96,29 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
     else {
         return out;
     };
-    let endpoints: &[VpcEndpoint] = match &vpc.endpoints {
-        Fact::Known(endpoints) => endpoints,
+    let endpoints = match &vpc.endpoints {
+        Fact::Known(endpoints) => Some(endpoints.as_slice()),
         Fact::Failed(failure) => {
-            out.finding(could_not_check(failure, format!("the VPC endpoints of {}", vpc.vpc_id)));
-            &[]
+            out.finding(could_not_check(failure, format!("the VPC endpoints of {}, so which way each service's traffic goes", vpc.vpc_id)));
+            None
         }
     };
-    let public_ip = snapshot.network.as_ref().and_then(Fact::known).and_then(|n| n.assign_public_ip);
-    let internet = internet_path(table, vpc.nat_gateways.known().map(Vec::as_slice), public_ip);
-    if let Fact::Failed(failure) = &vpc.nat_gateways {
-        if matches!(internet, Internet::NatDown { nat: None, .. }) {
-            out.finding(could_not_check(failure, "the state of the NAT gateway the subnet routes to".into()));
+    for (fact, what) in [
+        (vpc.subnets.failure(), "the address ranges of the VPC's subnets, where the endpoints' interfaces are"),
+        (vpc.s3_prefix_list.failure(), "the addresses of S3 (the region's prefix list), which firewall rules must let through"),
+    ] {
+        if let Some(failure) = fact {
+            out.finding(could_not_check(failure, what.to_string()));
         }
+    }
+    let public_ip = match &snapshot.network {
+        Some(Fact::Failed(failure)) => Err(failure),
+        Some(Fact::Known(network)) => Ok(network.assign_public_ip),
+        None => Ok(None),
+    };
+    let internet = internet_path(table, &vpc.nat_gateways, public_ip);
+    if let (Internet::Unknown(failure), Fact::Failed(_)) = (&internet, &vpc.nat_gateways) {
+        out.finding(could_not_check(failure, "the state of the NAT gateway the subnet routes to".into()));
     }
     let net = Network { snapshot, vpc, subnet_id, region: &snapshot.task.region, table, endpoints, internet };
 
@@ -116,22 +131,33 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
     out
 }
 
-fn internet_path<'a>(table: &'a RouteTable, nats: Option<&'a [NatGateway]>, public_ip: Option<bool>) -> Internet<'a> {
+/// The way out of `table`'s subnets. `public_ip` is the task's setting, or the failure that hid it.
+fn internet_path<'a>(
+    table: &'a RouteTable,
+    nats: &'a Fact<Vec<NatGateway>>,
+    public_ip: Result<Option<bool>, &'a CallFailure>,
+) -> Internet<'a> {
     let Some(route) = table.routes.iter().find(|r| r.destination == "0.0.0.0/0") else { return Internet::None };
     let blackhole = route.state.as_deref() == Some("blackhole");
-    if route.target.starts_with("nat-") {
-        let nat = nats.and_then(|nats| nats.iter().find(|n| n.id == route.target));
-        return match nat {
-            Some(nat) if nat.state == "available" && !blackhole => Internet::Nat(nat),
-            nat => Internet::NatDown { route, nat },
+    if route.target.starts_with("nat-") && !blackhole {
+        return match nats {
+            Fact::Failed(failure) => Internet::Unknown(failure),
+            Fact::Known(nats) => match nats.iter().find(|n| n.id == route.target) {
+                Some(nat) if nat.state == "available" => Internet::Nat(nat),
+                nat => Internet::NatDown { route, nat },
+            },
         };
     }
     if blackhole {
-        return Internet::NatDown { route, nat: None };
+        return Internet::NatDown { route, nat: nats.known().and_then(|nats| nats.iter().find(|n| n.id == route.target)) };
     }
     if route.target.starts_with("igw-") {
-        // Unknown public IP (ENI gone, no service): given the benefit of the doubt.
-        return if public_ip == Some(false) { Internet::NoPublicIp(route) } else { Internet::Gateway(route) };
+        return match public_ip {
+            Err(failure) => Internet::Unknown(failure),
+            Ok(Some(false)) => Internet::NoPublicIp(route),
+            // A public IP, or a service configuration that does not say.
+            Ok(_) => Internet::Gateway(route),
+        };
     }
     Internet::Elsewhere(route)
 }
@@ -156,17 +182,25 @@ impl<'a> Network<'a> {
     fn endpoint(&self, service: Service) -> Option<&'a VpcEndpoint> {
         let name = format!("com.amazonaws.{}.{}", self.region, service.name());
         let kind = if service == Service::S3 { EndpointKind::Gateway } else { EndpointKind::Interface };
-        self.endpoints.iter().find(|e| {
+        self.endpoints?.iter().find(|e| {
             e.service_name == name && e.kind == kind && !e.state.as_deref().is_some_and(|s| DEAD_ENDPOINT_STATES.contains(&s))
         })
     }
 
-    fn dns_on(&self) -> bool {
-        self.vpc.dns_support.known() != Some(&false) && self.vpc.dns_hostnames.known() != Some(&false)
+    /// Whether the VPC resolves endpoints' private names; `None` when that could not be read.
+    fn dns_on(&self) -> Option<bool> {
+        match (self.vpc.dns_support.known(), self.vpc.dns_hostnames.known()) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        }
     }
 
     /// Which way the traffic for `service` goes.
     fn way(&self, service: Service) -> Via<'a> {
+        if service != Service::Internet && self.endpoints.is_none() {
+            return Via::Unknown;
+        }
         match service {
             Service::Internet => {}
             Service::S3 => {
@@ -176,16 +210,26 @@ impl<'a> Network<'a> {
             }
             _ => {
                 // With private DNS the service's own name resolves to the endpoint, NAT or not.
-                if let Some(endpoint) = self.endpoint(service).filter(|e| e.private_dns && self.dns_on()) {
-                    return Via::Endpoint(endpoint);
+                if let Some(endpoint) = self.endpoint(service).filter(|e| e.private_dns) {
+                    match self.dns_on() {
+                        Some(true) => return Via::Endpoint(endpoint),
+                        None => return Via::Unknown,
+                        Some(false) => {}
+                    }
                 }
             }
         }
-        if self.internet.is_open() { Via::Internet } else { Via::Nowhere }
+        match self.internet {
+            Internet::Unknown(_) => Via::Unknown,
+            ref internet if internet.is_open() => Via::Internet,
+            _ => Via::Nowhere,
+        }
     }
 
     fn check_path(&self, ways: &[(&Need, Via)], out: &mut Outcome) {
         let stranded: Vec<&Need> = ways.iter().filter(|(_, via)| matches!(via, Via::Nowhere)).map(|(n, _)| *n).collect();
+        // A gateway that is down is the cause only for a need it strands; with no need known to be
+        // stranded it is a risk, not this failure's cause.
         let severity = if stranded.is_empty() { Severity::Warning } else { Severity::Error };
         let evidence = |extra: Value| {
             let mut evidence = json!({
@@ -229,9 +273,10 @@ impl<'a> Network<'a> {
                 .evidence(evidence(json!({"internetGateway": route.target, "assignPublicIp": false})))
                 .remedy("Turn on assignPublicIp in the service's network configuration (awsvpcConfiguration), or run the task in a private subnet with a NAT gateway."),
             ),
+            Internet::Unknown(_) => {} // CHECK_FAILED says what could not be read
             Internet::None => {
                 let public = stranded.iter().any(|n| n.service == Service::Internet);
-                if public || self.endpoints.is_empty() {
+                if public || self.endpoints.is_some_and(<[VpcEndpoint]>::is_empty) {
                     out.finding(
                         Finding::new(
                             Code::NoInternetRoute,
@@ -243,7 +288,7 @@ impl<'a> Network<'a> {
                                 format!("Subnet {} has no route to the internet and its VPC has no endpoints.", self.subnet_id)
                             },
                         )
-                        .evidence(evidence(json!({"vpcEndpoints": self.endpoints.len()})))
+                        .evidence(evidence(json!({"vpcEndpoints": self.endpoints.map_or(0, <[VpcEndpoint]>::len)})))
                         .remedy(if public {
                             format!("Add a 0.0.0.0/0 route through a NAT gateway to route table {}; or copy the image into ECR in this region (an ECR pull-through cache does that), then add the ECR endpoints.", self.table.id)
                         } else {
@@ -253,9 +298,9 @@ impl<'a> Network<'a> {
                 }
             }
         }
-        if !matches!(self.internet, Internet::None) || self.endpoints.is_empty() {
+        let Some(endpoints) = self.endpoints.filter(|e| !e.is_empty() && matches!(self.internet, Internet::None)) else {
             return;
-        }
+        };
         // No way out, and the task relies on endpoints: name the ones it lacks.
         let mut missing = Vec::new();
         for need in stranded.iter().filter(|n| n.service != Service::Internet) {
@@ -270,7 +315,7 @@ impl<'a> Network<'a> {
                     .evidence(json!({"vpcEndpointId": gateway.id, "endpointRouteTables": gateway.route_table_ids, "routeTable": route_json(self.table), "services": ["s3"], "needs": why(&[need])}))
                     .remedy(format!("Add route table {} to S3 gateway endpoint {} (ModifyVpcEndpoint AddRouteTableIds).", self.table.id, gateway.id)),
                 ),
-                (_, Some(endpoint)) if !endpoint.private_dns || !self.dns_on() => {} // reported by the DNS checks
+                (_, Some(endpoint)) if !endpoint.private_dns || self.dns_on() != Some(true) => {} // reported by the DNS checks
                 _ => missing.push(*need),
             }
         }
@@ -285,7 +330,7 @@ impl<'a> Network<'a> {
                 .evidence(json!({
                     "services": names(&missing),
                     "needs": why(&missing),
-                    "existingEndpoints": self.endpoints.iter().map(|e| json!({"id": e.id, "service": e.short_service(self.region), "type": format!("{:?}", e.kind)})).collect::<Vec<_>>(),
+                    "existingEndpoints": endpoints.iter().map(|e| json!({"id": e.id, "service": e.short_service(self.region), "type": format!("{:?}", e.kind)})).collect::<Vec<_>>(),
                     "routeTable": route_json(self.table),
                 }))
                 .remedy(format!(
@@ -295,7 +340,7 @@ impl<'a> Network<'a> {
                     self.table.id
                 )),
             );
-        } else if stranded.is_empty() {
+        } else if stranded.is_empty() && self.snapshot.task_definition.known().is_some() && !ways.iter().any(|(_, via)| matches!(via, Via::Unknown)) {
             out.pass("vpc-endpoints", &self.vpc.vpc_id, "every AWS service the task needs has a VPC endpoint");
         }
     }
@@ -361,7 +406,7 @@ impl<'a> Network<'a> {
                     self.check_endpoint_ingress(need, endpoint, out);
                 }
                 Via::S3Gateway(gateway) => self.check_layer_policy(gateway, out),
-                Via::Internet | Via::Nowhere => {}
+                Via::Internet | Via::Nowhere | Via::Unknown => {}
             }
         }
     }
@@ -521,20 +566,28 @@ impl<'a> Network<'a> {
                 let ip = s3.and_then(|l| l.cidrs.iter().find_map(|c| Ipv4Net::parse(c))).map_or(Ipv4Addr::new(52, 94, 0, 4), Ipv4Net::representative);
                 Some(Peer { ip, security_groups: vec![], prefix_list: None, label: "the internet".into() })
             }
-            Via::Nowhere => None,
+            Via::Nowhere | Via::Unknown => None,
         }
     }
 
-    fn peers(&self, ways: &[(&Need, Via<'a>)]) -> Vec<(Vec<&'static str>, Peer)> {
+    /// Where the task's packets go, with the services each destination serves, and whether that is
+    /// all of them: a way that is unknown, or whose addresses could not be read, makes it partial,
+    /// and a firewall check over a partial list reports only what it sees, never a pass.
+    fn peers(&self, ways: &[(&Need, Via<'a>)]) -> (Vec<(Vec<&'static str>, Peer)>, bool) {
         let mut peers: Vec<(Vec<&'static str>, Peer)> = Vec::new();
+        // Without the task definition, only the images' needs are known (not logs or secrets).
+        let mut complete = self.snapshot.task_definition.known().is_some();
         for (need, via) in ways {
-            let Some(peer) = self.peer(*via) else { continue };
+            let Some(peer) = self.peer(*via) else {
+                complete &= matches!(via, Via::Nowhere);
+                continue;
+            };
             match peers.iter_mut().find(|(_, p)| p.label == peer.label) {
                 Some((services, _)) => services.push(need.service.name()),
                 None => peers.push((vec![need.service.name()], peer)),
             }
         }
-        peers
+        (peers, complete)
     }
 
     fn check_security_groups(&self, ways: &[(&Need, Via<'a>)], out: &mut Outcome) {
@@ -547,8 +600,12 @@ impl<'a> Network<'a> {
         if groups.is_empty() {
             return;
         }
-        let blocked: Vec<(Vec<&'static str>, Peer)> = self.peers(ways).into_iter().filter(|(_, peer)| egress_allowing(&groups, HTTPS, peer).is_none()).collect();
+        let (peers, complete) = self.peers(ways);
+        let blocked: Vec<(Vec<&'static str>, Peer)> = peers.into_iter().filter(|(_, peer)| egress_allowing(&groups, HTTPS, peer).is_none()).collect();
         if blocked.is_empty() {
+            if !complete {
+                return;
+            }
             out.pass("security-group-egress", groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(","), "the task's security groups allow TCP 443 out to where the pull goes");
             return;
         }
@@ -592,7 +649,8 @@ impl<'a> Network<'a> {
         let Some(acl) = acls.iter().find(|a| a.subnet_ids.iter().any(|s| s == self.subnet_id)).or_else(|| acls.iter().find(|a| a.default)) else { return };
         let mut blocked = Vec::new();
         let mut services = Vec::new();
-        for (names, peer) in self.peers(ways) {
+        let (peers, complete) = self.peers(ways);
+        for (names, peer) in peers {
             let outbound = acl_blocks(acl, true, peer.ip, (HTTPS, HTTPS));
             let inbound = acl_blocks(acl, false, peer.ip, EPHEMERAL_PORTS);
             for verdict in [outbound, inbound].into_iter().flatten() {
@@ -604,6 +662,9 @@ impl<'a> Network<'a> {
         }
         services.dedup();
         if blocked.is_empty() {
+            if !complete {
+                return;
+            }
             out.pass("network-acl", &acl.id, format!("network ACL {} lets 443 out and the replies back in", acl.id));
             return;
         }

@@ -242,3 +242,81 @@ fn a_failed_describe_says_what_was_not_checked_and_the_rest_goes_on() {
     assert_eq!(outcome.findings[0].evidence["call"], "ec2:DescribeSecurityGroups");
     assert!(outcome.passes.iter().any(|p| p.check == "network-acl"), "the ACL was still checked");
 }
+
+fn denied(operation: &str) -> CallFailure {
+    CallFailure { operation: operation.into(), resource: "vpc-1".into(), error_code: "UnauthorizedOperation".into(), message: "no".into() }
+}
+
+/// The calls named by the outcome's CHECK_FAILED findings.
+fn unread(outcome: &Outcome) -> Vec<&str> {
+    outcome.findings.iter().filter(|f| f.code == Code::CheckFailed).filter_map(|f| f.evidence["call"].as_str()).collect()
+}
+
+fn errors(outcome: &Outcome) -> Vec<Code> {
+    outcome.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect()
+}
+
+#[test]
+fn an_unreadable_nat_gateway_is_not_called_unavailable() {
+    let mut vpc = nat_vpc();
+    vpc.nat_gateways = Fact::Failed(denied("ec2:DescribeNatGateways"));
+    let outcome = check(&snapshot(vpc));
+    assert_eq!(errors(&outcome), vec![], "{:#?}", outcome.findings);
+    assert_eq!(unread(&outcome), ["ec2:DescribeNatGateways"]);
+    assert!(!outcome.passes.iter().any(|p| p.check == "internet-path" || p.check == "security-group-egress" || p.check == "network-acl"), "{:#?}", outcome.passes);
+}
+
+#[test]
+fn unreadable_endpoints_are_not_taken_for_none() {
+    // No route out: with the endpoints unknown, nothing says the task is cut off from ECR.
+    let mut vpc = private_vpc();
+    vpc.endpoints = Fact::Failed(denied("ec2:DescribeVpcEndpoints"));
+    let outcome = check(&snapshot(vpc));
+    assert_eq!(errors(&outcome), vec![], "{:#?}", outcome.findings);
+    assert_eq!(unread(&outcome), ["ec2:DescribeVpcEndpoints"]);
+    assert!(outcome.passes.iter().all(|p| p.check != "vpc-endpoints" && p.check != "security-group-egress" && p.check != "network-acl"), "{:#?}", outcome.passes);
+    // A public registry needs the internet whatever endpoints exist: that stays an error.
+    let mut s = snapshot(private_vpc());
+    if let Some(Fact::Known(vpc)) = &mut s.vpc {
+        vpc.endpoints = Fact::Failed(denied("ec2:DescribeVpcEndpoints"));
+    }
+    if let Fact::Known(definition) = &mut s.task_definition {
+        definition.containers[0].image = "docker.io/library/nginx:1.27".into();
+    }
+    assert_eq!(errors(&check(&s)), vec![Code::NoInternetRoute]);
+}
+
+#[test]
+fn unreadable_addresses_withhold_the_firewall_passes_and_say_so() {
+    for broken in ["ec2:DescribeSubnets", "ec2:DescribeManagedPrefixLists"] {
+        let mut vpc = private_vpc();
+        match broken {
+            "ec2:DescribeSubnets" => vpc.subnets = Fact::Failed(denied(broken)),
+            _ => vpc.s3_prefix_list = Fact::Failed(denied(broken)),
+        }
+        let outcome = check(&snapshot(vpc));
+        assert_eq!(errors(&outcome), vec![], "{broken}: {:#?}", outcome.findings);
+        assert_eq!(unread(&outcome), [broken]);
+        assert!(outcome.passes.iter().all(|p| p.check != "security-group-egress" && p.check != "network-acl"), "{broken}: {:#?}", outcome.passes);
+    }
+}
+
+#[test]
+fn unknown_dns_or_public_ip_decides_no_way() {
+    let mut vpc = private_vpc();
+    vpc.dns_support = Fact::Failed(denied("ec2:DescribeVpcAttribute"));
+    let outcome = check(&snapshot(vpc));
+    assert_eq!(errors(&outcome), vec![], "{:#?}", outcome.findings);
+    assert!(unread(&outcome).contains(&"ec2:DescribeVpcAttribute"));
+    assert!(outcome.passes.iter().all(|p| p.check != "security-group-egress"), "{:#?}", outcome.passes);
+
+    // A subnet that routes to an internet gateway, and the task's public IP could not be read.
+    let mut vpc = private_vpc();
+    endpoints(&mut vpc).clear();
+    tables(&mut vpc)[1].routes.push(Route { destination: "0.0.0.0/0".into(), target: "igw-1".into(), state: Some("active".into()) });
+    let mut s = snapshot(vpc);
+    s.network = Some(Fact::Failed(denied("ec2:DescribeNetworkInterfaces")));
+    let outcome = check(&s);
+    assert_eq!(errors(&outcome), vec![], "{:#?}", outcome.findings);
+    assert!(!outcome.passes.iter().any(|p| p.check == "internet-path"), "no benefit of the doubt: {:#?}", outcome.passes);
+}

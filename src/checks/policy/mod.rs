@@ -123,10 +123,23 @@ struct Condition {
     values: Vec<String>,
 }
 
+/// A statement the evaluator could not read. What it would decide is unknown, so it makes any
+/// answer it might touch undecided; it never drops out silently, and a Deny elsewhere still wins.
+#[derive(Debug, Clone, PartialEq)]
+struct Malformed {
+    /// `None` when the Effect itself is unreadable: it may allow or deny.
+    effect: Option<Effect>,
+    /// The actions it names, when those could be read: a request for another action is not its concern.
+    action: Option<Match>,
+    why: String,
+    raw: Value,
+}
+
 /// A parsed policy document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     statements: Vec<Statement>,
+    malformed: Vec<Malformed>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -170,13 +183,36 @@ impl Policy {
         Policy::from_value(&value)
     }
 
+    /// A document that is not a policy at all is an error; a statement that cannot be read is kept
+    /// as malformed, so that the answers it might change stay undecided.
     pub fn from_value(value: &Value) -> Result<Policy, PolicyError> {
-        let statements = match value.get("Statement") {
-            Some(Value::Array(list)) => list.iter().map(parse_statement).collect::<Result<_, _>>()?,
-            Some(single @ Value::Object(_)) => vec![parse_statement(single)?],
+        let raw: Vec<&Value> = match value.get("Statement") {
+            Some(Value::Array(list)) => list.iter().collect(),
+            Some(single @ Value::Object(_)) => vec![single],
             _ => return Err(PolicyError("it has no Statement".into())),
         };
-        Ok(Policy { statements })
+        let mut policy = Policy { statements: Vec::new(), malformed: Vec::new() };
+        for statement in raw {
+            match parse_statement(statement) {
+                Ok(parsed) => policy.statements.push(parsed),
+                Err(PolicyError(why)) => policy.malformed.push(Malformed {
+                    effect: match statement.get("Effect").and_then(Value::as_str) {
+                        Some("Allow") => Some(Effect::Allow),
+                        Some("Deny") => Some(Effect::Deny),
+                        _ => None,
+                    },
+                    action: element(statement, "Action", "NotAction", strings).ok().filter(|a| *a != Match::Absent),
+                    why,
+                    raw: statement.clone(),
+                }),
+            }
+        }
+        Ok(policy)
+    }
+
+    /// Whether any statement could not be read.
+    pub fn has_malformed(&self) -> bool {
+        !self.malformed.is_empty()
     }
 
     pub fn evaluate(&self, request: &Request<'_>) -> Decision {
@@ -206,6 +242,19 @@ impl Policy {
                     keys.extend(unknown);
                 }
             }
+        }
+        let action = request.action.to_ascii_lowercase();
+        for malformed in policies.iter().flat_map(|p| &p.malformed) {
+            if malformed.action.as_ref().is_some_and(|a| !matches(a, |pattern| wildcard(&pattern.to_ascii_lowercase(), &action))) {
+                continue;
+            }
+            if malformed.effect != Some(Effect::Allow) {
+                maybe_deny.push(malformed.raw.clone());
+            }
+            if malformed.effect != Some(Effect::Deny) {
+                maybe_allow.push(malformed.raw.clone());
+            }
+            keys.push(format!("(a statement that could not be read: {})", malformed.why));
         }
         keys.sort();
         keys.dedup();

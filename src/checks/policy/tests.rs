@@ -176,7 +176,12 @@ fn invalid_documents_are_errors_not_panics() {
         r#"{"Statement": [{"Effect": "Allow", "Action": [1, {}]}]}"#,
         r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Principal": ["a"]}]}"#,
     ] {
-        assert!(Policy::parse(bad).is_err(), "{bad}");
+        // Not a policy at all is an error; a policy with a statement that cannot be read is kept,
+        // with that statement making every answer it might touch undecided.
+        match Policy::parse(bad) {
+            Err(_) => {}
+            Ok(policy) => assert!(policy.has_malformed(), "{bad}"),
+        }
     }
 }
 
@@ -188,4 +193,24 @@ fn wildcards() {
     assert!(wildcard("a?c", "abc"));
     assert!(!wildcard("a?c", "ac"));
     assert!(wildcard("arn:aws:s3:::b/*", "arn:aws:s3:::b/"));
+}
+
+#[test]
+fn a_statement_that_cannot_be_read_leaves_the_answers_it_might_touch_undecided() {
+    let garbled_allow = json!({"Effect": "Allow", "Action": "ecr:*", "Resource": {"not": "a list"}});
+    let policy = Policy::from_value(&json!({"Statement": [garbled_allow]})).expect("a policy with one unreadable statement");
+    assert!(policy.has_malformed());
+    assert!(matches!(identity(&policy, "ecr:BatchGetImage", "*"), Decision::Undecided { .. }), "it might allow");
+    assert!(identity(&policy, "s3:GetObject", "*").is_denied(), "it names other actions");
+
+    // A readable Deny still wins; an unreadable Effect may deny what another statement allows.
+    let policy = Policy::from_value(&json!({"Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*"},
+        {"Effect": 7, "Action": "ecr:GetDownloadUrlForLayer", "Resource": "*"},
+    ]}))
+    .unwrap();
+    assert!(matches!(identity(&policy, "ecr:BatchGetImage", "*"), Decision::ExplicitlyDenied { .. }));
+    assert!(matches!(identity(&policy, "ecr:GetDownloadUrlForLayer", "*"), Decision::Undecided { .. }));
+    assert!(identity(&policy, "logs:PutLogEvents", "*").is_allowed());
 }

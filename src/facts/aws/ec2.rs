@@ -3,6 +3,7 @@ use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::{Filter, RouteState, RuleAction, VpcAttributeName, VpcEndpointType};
 
 use super::{AwsReader, call_failure};
+use crate::deadline::Deadline;
 use crate::facts::{
     AclEntry, Ec2Reader, EndpointKind, Fact, NatGateway, NetworkAcl, NetworkConfig, NetworkSource, PrefixList, Route,
     RouteTable, SecurityGroup, SecurityGroupRule, Subnet, VpcEndpoint, VpcFacts,
@@ -12,6 +13,13 @@ impl AwsReader {
     fn ec2(&self, region: &str) -> Client {
         Client::new(&self.in_region(region))
     }
+}
+
+/// [`all_pages!`] ended by the deadline.
+macro_rules! bounded_pages {
+    ($deadline:expr, $operation:literal, $resource:expr, $($rest:tt)*) => {
+        $deadline.bound($operation, $resource, async { all_pages!($operation, $resource, $($rest)*) })
+    };
 }
 
 fn filter(name: &str, value: &str) -> Filter {
@@ -63,29 +71,25 @@ impl Ec2Reader for AwsReader {
         }
     }
 
-    async fn describe_vpc(&self, region: &str, vpc_id: &str) -> VpcFacts {
+    async fn describe_vpc(&self, region: &str, vpc_id: &str, deadline: Deadline) -> VpcFacts {
         let ec2 = self.ec2(region);
         let by_vpc = || filter("vpc-id", vpc_id);
-        let (subnets, route_tables, nat_gateways, internet_gateways, endpoints, security_groups, network_acls, dns_support, dns_hostnames, s3_prefix_list) = tokio::join!(
-            async { all_pages!("ec2:DescribeSubnets", vpc_id, ec2.describe_subnets().filters(by_vpc()), subnets, subnet) },
-            async { all_pages!("ec2:DescribeRouteTables", vpc_id, ec2.describe_route_tables().filters(by_vpc()), route_tables, route_table) },
-            async { all_pages!("ec2:DescribeNatGateways", vpc_id, ec2.describe_nat_gateways().filter(by_vpc()), nat_gateways, nat_gateway) },
-            async {
-                all_pages!("ec2:DescribeInternetGateways", vpc_id, ec2.describe_internet_gateways().filters(filter("attachment.vpc-id", vpc_id)), internet_gateways, |g| g.internet_gateway_id().unwrap_or_default().to_string())
-            },
-            async { all_pages!("ec2:DescribeVpcEndpoints", vpc_id, ec2.describe_vpc_endpoints().filters(by_vpc()), vpc_endpoints, endpoint) },
-            async { all_pages!("ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group) },
-            async { all_pages!("ec2:DescribeNetworkAcls", vpc_id, ec2.describe_network_acls().filters(by_vpc()), network_acls, network_acl) },
-            vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport),
-            vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames),
-            s3_prefix_list(&ec2, region),
+        let (subnets, route_tables, nat_gateways, endpoints, security_groups, network_acls, dns_support, dns_hostnames, s3_prefix_list) = tokio::join!(
+            bounded_pages!(deadline, "ec2:DescribeSubnets", vpc_id, ec2.describe_subnets().filters(by_vpc()), subnets, subnet),
+            bounded_pages!(deadline, "ec2:DescribeRouteTables", vpc_id, ec2.describe_route_tables().filters(by_vpc()), route_tables, route_table),
+            bounded_pages!(deadline, "ec2:DescribeNatGateways", vpc_id, ec2.describe_nat_gateways().filter(by_vpc()), nat_gateways, nat_gateway),
+            bounded_pages!(deadline, "ec2:DescribeVpcEndpoints", vpc_id, ec2.describe_vpc_endpoints().filters(by_vpc()), vpc_endpoints, endpoint),
+            bounded_pages!(deadline, "ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group),
+            bounded_pages!(deadline, "ec2:DescribeNetworkAcls", vpc_id, ec2.describe_network_acls().filters(by_vpc()), network_acls, network_acl),
+            deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport)),
+            deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames)),
+            deadline.bound("ec2:DescribeManagedPrefixLists", region, s3_prefix_list(&ec2, region)),
         );
         VpcFacts {
             vpc_id: vpc_id.to_string(),
             subnets,
             route_tables,
             nat_gateways,
-            internet_gateways,
             endpoints,
             security_groups,
             network_acls,

@@ -6,6 +6,10 @@ mod ecs;
 mod iam;
 mod secrets;
 
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
@@ -22,9 +26,55 @@ pub struct AwsReader {
     ssm: Option<aws_sdk_ssm::Client>,
 }
 
+/// How long one AWS call may take, and how it is retried: set once here for every client. A stalled
+/// endpoint costs at most `operation`, well inside a diagnosis's deadline; throttling and server
+/// errors are retried in the SDK's standard mode (exponential backoff with jitter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        CallLimits {
+            connect: Duration::from_secs(3),
+            attempt: Duration::from_secs(8),
+            operation: Duration::from_secs(20),
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl CallLimits {
+    fn applied_to(&self, config: SdkConfig) -> SdkConfig {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build();
+        let retries = RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(self.initial_backoff)
+            .with_max_backoff(self.max_backoff);
+        config.to_builder().timeout_config(timeouts).retry_config(retries).build()
+    }
+}
+
 impl AwsReader {
+    /// A reader whose every call is bounded by the default [`CallLimits`].
     pub fn new(config: SdkConfig) -> Self {
-        AwsReader { config, iam: None, ssm: None }
+        AwsReader::with_limits(config, CallLimits::default())
+    }
+
+    pub fn with_limits(config: SdkConfig, limits: CallLimits) -> Self {
+        AwsReader { config: limits.applied_to(config), iam: None, ssm: None }
     }
 
     /// The same reader with its IAM calls going to `client`.

@@ -1,0 +1,167 @@
+//! The fault suite: for broken environments of each family, every AWS operation a diagnosis makes is
+//! made to fail in every way AWS fails (throttling, AccessDenied, a server error, a body that does not
+//! parse, no answer at all), one operation at a time, while the rest answer from the emulator.
+//!
+//! Each run must give a report that names the failed call in a CHECK_FAILED finding, raise no error
+//! finding the clean run did not have, and keep the clean run's root cause or name none. A stalled
+//! call must not hold the report past the deadline. `make test` prints the counts.
+
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use ecs_pull_doctor::checks::{Code, Severity};
+use ecs_pull_doctor::deadline::Deadline;
+use ecs_pull_doctor::engine;
+use ecs_pull_doctor::facts::aws::{AwsReader, CallLimits};
+use ecs_pull_doctor::intake::{ManualRequest, Payload};
+use ecs_pull_doctor::report::Report;
+use ecs_pull_doctor::settings::Modes;
+
+use crate::common;
+use crate::support::faults::{self, Fault, Recorded};
+use crate::support::scenario::{Builder, DefinitionSpec, Internet, NetworkSpec, RoleSpec, StoppedTask};
+use crate::support::account;
+
+/// Short enough that a stalled call ends in about two seconds, long enough for a busy emulator.
+fn limits() -> CallLimits {
+    CallLimits {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_secs(1),
+        operation: Duration::from_secs(2),
+        max_attempts: 2,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+    }
+}
+
+const DEADLINE: Duration = Duration::from_secs(4);
+/// What a report may take beyond its deadline: the checks and the report itself.
+const SLACK: Duration = Duration::from_millis(1500);
+
+async fn diagnose(config: &SdkConfig, task: &StoppedTask, fault: Option<(String, Fault)>, limits: CallLimits, budget: Duration) -> (Report, Recorded, Duration) {
+    let (config, recorded) = faults::faulty(config, fault);
+    let reader = AwsReader::with_limits(config, limits);
+    let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
+    let started = Instant::now();
+    let report = engine::diagnose(&reader, Payload::Manual(request), &Modes::command_line_default(), Deadline::after(budget)).await;
+    (report, recorded, started.elapsed())
+}
+
+fn errors(report: &Report) -> Vec<(Code, String)> {
+    report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| (f.code, f.resource.clone())).collect()
+}
+
+/// What one scenario's runs came to.
+#[derive(Default)]
+struct Tally {
+    runs: usize,
+    reports: usize,
+    named: usize,
+    false_errors: usize,
+    wrong_roots: usize,
+    late: usize,
+    problems: Vec<String>,
+}
+
+async fn break_each_call(name: &str, config: SdkConfig, task: StoppedTask, expected_root: Code) {
+    let (clean, recorded, _) = diagnose(&config, &task, None, CallLimits::default(), Duration::from_secs(60)).await;
+    assert_eq!(clean.root_cause, Some(expected_root), "the clean run of {name}: {clean:#?}");
+    let clean_errors = errors(&clean);
+    let operations = recorded.distinct();
+    assert!(operations.len() >= 10, "{name} makes the diagnosis's calls: {operations:?}");
+
+    let mut tally = Tally::default();
+    for operation in &operations {
+        for fault in Fault::ALL {
+            tally.runs += 1;
+            let (report, _, took) = diagnose(&config, &task, Some((operation.clone(), fault)), limits(), DEADLINE).await;
+            tally.reports += 1; // diagnose always returns one; the counts below judge it
+            let what = format!("{operation} {fault:?}");
+            let named = report.findings.iter().any(|f| f.code == Code::CheckFailed && f.evidence["call"] == operation.as_str());
+            if named {
+                tally.named += 1;
+            } else {
+                tally.problems.push(format!("{what}: no CHECK_FAILED names the call; findings: {:?}", report.findings.iter().map(|f| (f.code, &f.evidence["call"])).collect::<Vec<_>>()));
+            }
+            let invented: Vec<(Code, String)> = errors(&report).into_iter().filter(|e| !clean_errors.contains(e)).collect();
+            if !invented.is_empty() {
+                tally.false_errors += invented.len();
+                tally.problems.push(format!("{what}: errors the clean run did not have: {invented:?}"));
+            }
+            if report.root_cause.is_some() && report.root_cause != clean.root_cause {
+                tally.wrong_roots += 1;
+                tally.problems.push(format!("{what}: root cause {:?}, clean {:?}", report.root_cause, clean.root_cause));
+            }
+            if took > DEADLINE + SLACK {
+                tally.late += 1;
+                tally.problems.push(format!("{what}: the report took {took:?}, past the {DEADLINE:?} deadline"));
+            }
+        }
+    }
+    println!(
+        "fault suite, {name}: {} operations x {} kinds = {} runs, {} reports, {} with the failed call named in CHECK_FAILED, \
+         {} false errors, {} other root causes, {} past the deadline",
+        operations.len(),
+        Fault::ALL.len(),
+        tally.runs,
+        tally.reports,
+        tally.named,
+        tally.false_errors,
+        tally.wrong_roots,
+        tally.late
+    );
+    assert!(tally.problems.is_empty(), "{name}:\n{}", tally.problems.join("\n"));
+}
+
+#[tokio::test]
+async fn faults_network_missing_endpoint() {
+    let spec = NetworkSpec { interface_endpoints: vec!["ecr.api", "logs"], ..NetworkSpec::default() };
+    let (config, task) = common::stopped("250000000001", "net", spec, DefinitionSpec::default(), crate::network::ECR_API_TIMEOUT).await;
+    break_each_call("network (VPC_ENDPOINT_MISSING)", config, task, Code::VpcEndpointMissing).await;
+}
+
+#[tokio::test]
+async fn faults_network_deleted_nat() {
+    let spec = NetworkSpec { internet: Internet::DeletedNat, ..NetworkSpec::isolated() };
+    let (config, task) = common::stopped("250000000002", "nat", spec, DefinitionSpec::default(), crate::network::ECR_API_TIMEOUT).await;
+    break_each_call("network (NAT_GATEWAY_UNAVAILABLE)", config, task, Code::NatGatewayUnavailable).await;
+}
+
+#[tokio::test]
+async fn faults_identity_missing_ecr_permissions() {
+    let logs_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#;
+    let definition = DefinitionSpec { role: RoleSpec::Inline(vec![logs_only.into()]), ..DefinitionSpec::default() };
+    let (config, task) = common::stopped("250000000003", "app", NetworkSpec::default(), definition, crate::identity::ECR_AUTH_DENIED).await;
+    break_each_call("identity (EXECUTION_ROLE_MISSING_ECR_PERMISSIONS)", config, task, Code::ExecutionRoleMissingEcrPermissions).await;
+}
+
+#[tokio::test]
+async fn faults_registry_missing_tag() {
+    let config = account("250000000004").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("shop").await;
+    break_each_call("registry (ECR_IMAGE_NOT_FOUND)", config, task, Code::EcrImageNotFound).await;
+}
+
+#[tokio::test]
+async fn faults_secrets_missing_secret() {
+    let missing = "arn:aws:secretsmanager:us-east-1:250000000005:secret:db-AbCdEf";
+    let definition = DefinitionSpec { secrets: vec![("DB".into(), missing.into())], ..DefinitionSpec::default() };
+    let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {missing} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+    let (config, task) = common::stopped("250000000005", "app", NetworkSpec::nat(), definition, &reason).await;
+    break_each_call("secrets (SECRET_NOT_FOUND)", config, task, Code::SecretNotFound).await;
+}
+
+/// With SDK timeouts longer than the whole budget, the deadline alone ends a stalled call.
+#[tokio::test]
+async fn faults_a_stall_longer_than_the_sdk_timeouts_ends_at_the_deadline() {
+    let config = account("250000000006").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("shop").await;
+    let patient = CallLimits { attempt: Duration::from_secs(60), operation: Duration::from_secs(120), ..CallLimits::default() };
+    let budget = Duration::from_secs(2);
+    for operation in ["ecs:DescribeTaskDefinition", "ec2:DescribeNetworkAcls", "ecr:DescribeImages", "iam:GetRole"] {
+        let (report, _, took) = diagnose(&config, &task, Some((operation.to_string(), Fault::Stall)), patient, budget).await;
+        assert!(took < budget + SLACK, "{operation}: {took:?}");
+        let cut = report.findings.iter().find(|f| f.evidence["call"] == operation).unwrap_or_else(|| panic!("{operation} named: {report:#?}"));
+        assert_eq!(cut.evidence["errorCode"], "Deadline", "{operation}");
+    }
+}
