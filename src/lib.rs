@@ -16,3 +16,6 @@ pub mod engine;
 pub mod intake;
 pub mod cli;
 pub mod handler;
+
+#[cfg(test)]
+mod fuzz;

@@ -233,4 +233,4 @@ fn categorize(facts: &MessageFacts) -> Category {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -4,8 +4,8 @@
 use super::*;
 
 #[derive(Default)]
-struct Case {
-    message: &'static str,
+pub(crate) struct Case {
+    pub(crate) message: &'static str,
     kind: Option<FailureKind>,
     category: Option<Category>,
     nature: Option<Nature>,
@@ -27,7 +27,7 @@ use Destination as D;
 use FailureKind as K;
 use Nature as N;
 
-fn corpus() -> Vec<Case> {
+pub(crate) fn corpus() -> Vec<Case> {
     vec![
         // 1. No route out of the subnet (Fargate 1.3 / EC2 Docker form).
         Case {

@@ -99,3 +99,41 @@ fn an_event_that_does_not_apply_needs_no_aws_at_all() {
         assert_eq!(report["findings"], serde_json::json!([]), "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_stalled_endpoint_still_gives_a_report_within_the_timeout() {
+    let endpoint = crate::support::stalled_endpoint().await;
+    let env: Vec<(String, String)> = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let started = std::time::Instant::now();
+    // The child blocks on a server in this process: run it off the runtime's threads.
+    let output = tokio::task::spawn_blocking(move || {
+        doctor(&["diagnose", "--event", "events/image-tag-not-found.json", "--format", "json", "--timeout", "2"], &env, None)
+    })
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(took < std::time::Duration::from_millis(3500), "a 2 s budget took {took:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["verdict"], "inconclusive", "{report:#}");
+    let cut: Vec<&serde_json::Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["evidence"]["errorCode"] == "Deadline").collect();
+    assert!(!cut.is_empty(), "the calls cut off are named: {report:#}");
+    assert!(cut.iter().all(|f| f["code"] == "CHECK_FAILED" && f["severity"] == "info"));
+}
+
+#[test]
+fn the_timeout_must_be_a_whole_number_of_seconds() {
+    let output = doctor(&["diagnose", "--event", "events/image-tag-not-found.json", "--timeout", "0"], &[], None);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--timeout"), "{stderr}");
+}

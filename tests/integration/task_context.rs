@@ -94,3 +94,31 @@ async fn an_event_of_a_healthy_stop_is_not_applicable() {
     assert_eq!(report.verdict, Verdict::NotApplicable);
     assert!(report.findings.is_empty() && report.passed.is_empty(), "nothing was gathered");
 }
+
+#[tokio::test]
+async fn the_lambda_handler_reports_before_the_invocation_times_out_when_aws_stalls() {
+    use aws_config::{BehaviorVersion, Region};
+    use aws_sdk_sts::config::Credentials;
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(crate::support::stalled_endpoint().await)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "stalled"))
+        .load()
+        .await;
+    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default(), STORM);
+    let event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("events/image-tag-not-found.json").unwrap()).unwrap();
+    // Five seconds left in the invocation: the diagnosis gets them less the margin for the report.
+    let mut context = Context::default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    context.deadline = u64::try_from((now + std::time::Duration::from_secs(5)).as_millis()).unwrap();
+
+    let started = std::time::Instant::now();
+    let report = handler.handle(LambdaEvent::new(event, context)).await.unwrap();
+
+    let took = started.elapsed();
+    let budget = std::time::Duration::from_secs(5) - ecs_pull_doctor::handler::REPORT_MARGIN;
+    assert!(took < budget + std::time::Duration::from_millis(1000), "{took:?} for a {budget:?} budget");
+    assert_eq!(report.verdict, Verdict::Inconclusive, "{report:#?}");
+    let cut: Vec<_> = report.findings.iter().filter(|f| f.evidence["errorCode"] == "Deadline").collect();
+    assert!(!cut.is_empty() && cut.iter().all(|f| f.code == Code::CheckFailed && f.severity == Severity::Info), "{report:#?}");
+}

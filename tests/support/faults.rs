@@ -54,7 +54,8 @@ impl Recorded {
 /// `config` with its HTTP client wrapped: `fault` (an operation and how it fails), if any, and a record.
 pub fn faulty(config: &SdkConfig, fault: Option<(String, Fault)>) -> (SdkConfig, Recorded) {
     let recorded = Recorded::default();
-    let inner = config.http_client().expect("the SDK's default HTTP client");
+    // The emulator speaks plain HTTP on loopback.
+    let inner = config.http_client().unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
     let client = FaultyClient { inner, fault, recorded: recorded.clone() };
     (config.to_builder().http_client(SharedHttpClient::new(client)).build(), recorded)
 }

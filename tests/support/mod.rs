@@ -62,3 +62,17 @@ pub async fn child_env(config: &SdkConfig) -> Vec<(String, String)> {
         ("AWS_SESSION_TOKEN".into(), credentials.session_token().unwrap_or_default().into()),
     ]
 }
+
+/// An AWS endpoint that accepts connections and never answers, on a free loopback port; it stops
+/// when the test's runtime does.
+pub async fn stalled_endpoint() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let address = listener.local_addr().expect("its address");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((connection, _)) = listener.accept().await {
+            held.push(connection); // kept open, never read or answered
+        }
+    });
+    format!("http://{address}")
+}

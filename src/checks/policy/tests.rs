@@ -193,6 +193,9 @@ fn wildcards() {
     assert!(wildcard("a?c", "abc"));
     assert!(!wildcard("a?c", "ac"));
     assert!(wildcard("arn:aws:s3:::b/*", "arn:aws:s3:::b/"));
+    // Found by fuzzing: a star in the text is a character like any other to a star in the pattern.
+    assert!(wildcard("*", "*A"));
+    assert!(wildcard("a*", "a*b*"));
 }
 
 #[test]
