@@ -18,11 +18,12 @@ CARGO_BUILD := cargo build --all-targets --locked
 DEPLOY_TOOLS := 'cargo-lambda>=1.8,<2' 'ziglang>=0.13,<0.16' 'aws-sam-cli>=1.140,<2'
 STACK ?= ecs-pull-doctor
 
-.PHONY: help demo test test-infra build deploy invoke emulator-install deploy-tools clean
+.PHONY: help demo test test-infra fuzz build deploy invoke emulator-install deploy-tools clean
 
 help:
 	@echo "make demo    build broken Fargate services in a local AWS emulator, diagnose and fix them"
 	@echo "make test    every test: template checks, CDK assertions, unit and emulator integration tests"
+	@echo "make fuzz    property tests of the parsers and the policy evaluator, FUZZ_CASES each (default 1000000)"
 	@echo "make build   the Lambda artifact: cargo lambda build --release --arm64 (fat LTO; slow)"
 	@echo "make deploy  sam build && sam deploy (guided the first time)"
 	@echo "make invoke TASK=<task ARN>   diagnose a task with the deployed function"
@@ -42,9 +43,18 @@ test-infra: $(CFN_LINT) $(CDK)/node_modules
 	$(VENV)/bin/python -m unittest discover -s tests/infra
 	cd $(CDK) && npx tsc -p . && npm test --silent
 
+# The fault suite runs after the rest, with its counts printed (cargo hides a passing test's output).
 test: test-infra $(MOTO)
 	$(CARGO_BUILD)
-	scripts/with-emulator cargo test --all-targets --locked
+	scripts/with-emulator bash -c 'cargo test --all-targets --locked -- --skip faults:: && \
+	  cargo test --locked --test integration faults:: -- --nocapture'
+
+# Property tests of everything that reads outside input, FUZZ_CASES cases each (bounded by count).
+FUZZ_CASES ?= 1000000
+fuzz:
+	$(CARGO_BUILD)
+	@echo "fuzz: $(FUZZ_CASES) cases per target"
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --locked --lib fuzz_ -- --test-threads 2
 
 demo: $(MOTO)
 	$(CARGO_BUILD)

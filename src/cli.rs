@@ -11,7 +11,7 @@ use crate::intake::{self, ManualRequest, Payload};
 use crate::model::TaskArn;
 use crate::model::arn::is_region;
 use crate::report::{Report, Style, render_text};
-use crate::settings::{FixMode, Modes, RunbookMode, parse_risk};
+use crate::settings::{FixMode, Modes, RunbookMode, parse_risks};
 
 #[derive(Debug, Parser)]
 #[command(name = "ecs-pull-doctor", version, about = "Finds why an ECS task could not pull its image, with evidence")]
@@ -45,9 +45,9 @@ pub struct DiagnoseArgs {
     pub format: Option<String>,
     #[arg(long, default_value = "off", value_parser = |v: &str| v.parse::<FixMode>().map_err(|e| e.to_string()))]
     pub fix: FixMode,
-    /// Which fix risk classes apply may use: safe, cost, exposure.
-    #[arg(long, value_name = "RISK[,RISK...]", default_value = "safe", value_delimiter = ',', value_parser = |v: &str| parse_risk(v.trim()).map_err(|e| e.to_string()))]
-    pub allow_fix: Vec<Risk>,
+    /// Which fix risk classes apply may use: safe, cost, exposure; none (or empty) for none.
+    #[arg(long, value_name = "RISK[,RISK...]", default_value = "safe", value_parser = |v: &str| parse_risks(v).map(AllowedRisks).map_err(|e| e.to_string()))]
+    pub allow_fix: AllowedRisks,
     #[arg(long, default_value = "never", value_parser = |v: &str| v.parse::<RunbookMode>().map_err(|e| e.to_string()))]
     pub runbook: RunbookMode,
     /// After an applied fix to a service's task, force a new deployment of the service.
@@ -58,6 +58,10 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 }
+
+/// The fix classes `--allow-fix` names, as one value (clap would take a bare list for several flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedRisks(pub Vec<Risk>);
 
 fn parse_region(value: &str) -> Result<String, String> {
     if is_region(value) { Ok(value.to_string()) } else { Err(format!("'{value}' is not an AWS region")) }
@@ -89,7 +93,7 @@ impl CliError {
 pub fn request(args: &DiagnoseArgs) -> Result<(Payload, Modes), CliError> {
     let modes = Modes {
         fix: args.fix,
-        allow_fix: args.allow_fix.clone(),
+        allow_fix: args.allow_fix.0.clone(),
         runbook: args.runbook,
         redeploy: args.redeploy,
         runbook_roles: crate::fixes::RunbookRoles::from_env(|name| std::env::var(name).ok()),

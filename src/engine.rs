@@ -31,6 +31,9 @@ pub struct Assessment {
     /// The calls that failed while diagnosing: a re-read that fails anew is not "already done".
     unread: Vec<CallFailure>,
     deadline: Deadline,
+    /// Whether the task record came from ecs:DescribeTasks. An event's record is a claim, which
+    /// ECS must confirm before anything is written or started.
+    confirmed: bool,
 }
 
 impl Assessment {
@@ -69,7 +72,11 @@ pub async fn assess<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes,
         Payload::Manual(request) => {
             let modes = configured.narrowed(request.fix, request.runbook);
             match doctor.describe_task(&request.task).await {
-                Fact::Known(Some(task)) => assess_task(doctor, task, modes, deadline).await,
+                Fact::Known(Some(task)) => {
+                    let mut assessment = assess_task(doctor, task, modes, deadline).await;
+                    assessment.confirmed = true;
+                    assessment
+                }
                 Fact::Known(None) => task_not_found(&request.task, modes),
                 Fact::Failed(failure) => {
                     let finding = could_not_check(&failure, "the task: without it there is no stop reason to diagnose".into());
@@ -87,15 +94,29 @@ pub async fn assess<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes,
 /// allow. Nothing is written once the assessment's deadline has passed.
 pub async fn act<D: Doctor>(doctor: &D, assessment: Assessment) -> Report {
     let (applies, starts_runbook) = (assessment.applies(), assessment.starts_runbook());
-    let Assessment { mut report, task, failure, fixes: planned, unread, deadline } = assessment;
-    let doctor = &Bounded::new(doctor, deadline);
+    let doctor = &Bounded::new(doctor, assessment.deadline);
+    if let (true, false, Some(task)) = (applies || starts_runbook, assessment.confirmed, &assessment.task) {
+        let described = match task.arn.parse::<TaskArn>() {
+            Ok(arn) => doctor.describe_task(&arn).await,
+            Err(error) => Fact::Failed(CallFailure {
+                operation: "ecs:DescribeTasks".into(),
+                resource: task.arn.clone(),
+                error_code: "InvalidTaskArn".into(),
+                message: error.to_string(),
+            }),
+        };
+        if let Err(why) = fixes::verify::confirm(task, &assessment.failure, &described) {
+            return hold(assessment, &format!("{why}, so nothing is changed for it"));
+        }
+    }
+    let Assessment { mut report, task, failure, fixes: planned, unread, deadline, .. } = assessment;
     let Some(task) = task else { return report };
     if applies {
         // Read everything again: a fix applies only if the fresh facts call for it unchanged.
         let fresh_snapshot = Box::pin(gather(doctor, task.clone(), deadline)).await;
         let (fresh_findings, _, _) = examine(&fresh_snapshot, &failure);
         let fresh = fixes::Reread {
-            plan: fixes::plan(&fresh_snapshot, &fresh_findings).into_iter().map(|(_, fix)| fix).collect(),
+            plan: plan_for_cause(&fresh_snapshot, &fresh_findings, &failure).into_iter().map(|(_, fix)| fix).collect(),
             // Calls that answered during the diagnosis and failed now.
             failed: fresh_snapshot
                 .failures()
@@ -154,7 +175,7 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes, deadl
     // Boxed: the gathering future is deep, and the binaries that await it need not carry its layout.
     let snapshot = Box::pin(gather(doctor, task.clone(), deadline)).await;
     let (mut findings, passes, VerdictOutcome { verdict, root_cause, reason }) = examine(&snapshot, &failure);
-    let planned = fixes::plan(&snapshot, &findings);
+    let planned = plan_for_cause(&snapshot, &findings, &failure);
     for (index, fix) in &planned {
         findings[*index].fix = Some(Fix { id: fix.id.clone(), risk: fix.risk, description: fix.description.clone() });
     }
@@ -183,16 +204,23 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes, deadl
         duplicate: false,
     };
     let unread = snapshot.failures().into_iter().cloned().collect();
-    Assessment { report, task: Some(task), failure, fixes: allowed, unread, deadline }
+    Assessment { report, task: Some(task), failure, fixes: allowed, unread, deadline, confirmed: false }
 }
 
-/// A new deployment of the task's service after its fixes, when the modes ask for it.
+/// The fixes for the findings that explain the failure, each with its finding's index.
+fn plan_for_cause(snapshot: &Snapshot, findings: &[Finding], failure: &Failure) -> Vec<(usize, PlannedFix)> {
+    let explaining = checks::explaining(failure, findings);
+    fixes::plan(snapshot, findings).into_iter().filter(|(index, _)| explaining.contains(index)).collect()
+}
+
+/// A new deployment of the task's service after its fixes, when the modes ask for it. It counts as
+/// the riskiest class of the fixes it follows.
 fn redeploy(modes: &Modes, task: &TaskFacts, fixes: &[PlannedFix]) -> Option<PlannedFix> {
     let service = task.service_name().filter(|_| modes.redeploy && !fixes.is_empty())?;
     Some(PlannedFix {
         id: format!("redeploy:{}/{service}", task.cluster),
         code: fixes[0].code,
-        risk: crate::checks::Risk::Safe,
+        risk: fixes.iter().map(|fix| fix.risk).max()?,
         description: format!("Force a new deployment of service {service}, so that new tasks start with the fixes."),
         region: task.region.clone(),
         calls: vec![fixes::Call::ForceNewDeployment { cluster: task.cluster.clone(), service: service.to_string() }],
@@ -233,7 +261,15 @@ fn summary_of_arn(arn: &TaskArn) -> TaskSummary {
 
 /// A report with no task to act on.
 fn without_task(report: Report) -> Assessment {
-    Assessment { report, task: None, failure: Failure::unknown(), fixes: Vec::new(), unread: Vec::new(), deadline: Deadline::after(std::time::Duration::ZERO) }
+    Assessment {
+        report,
+        task: None,
+        failure: Failure::unknown(),
+        fixes: Vec::new(),
+        unread: Vec::new(),
+        deadline: Deadline::after(std::time::Duration::ZERO),
+        confirmed: false,
+    }
 }
 
 fn unexplained(task: TaskSummary, finding: Finding, reason: String, modes: Modes) -> Assessment {

@@ -65,8 +65,12 @@ pub fn parse_risk(value: &str) -> Result<Risk, ModeError> {
 }
 
 /// A comma-separated list of fix risk classes: `safe`, `safe,cost`.
+/// Empty, or `none`, allows no fix at all.
 pub fn parse_risks(value: &str) -> Result<Vec<Risk>, ModeError> {
     let mut risks = Vec::new();
+    if value.trim().eq_ignore_ascii_case("none") {
+        return Ok(risks);
+    }
     for item in value.split(',').map(str::trim).filter(|item| !item.is_empty()) {
         let risk = parse_risk(item)?;
         if !risks.contains(&risk) {
@@ -108,8 +112,9 @@ impl Modes {
         if let Some((name, value)) = read("DOCTOR_FIX") {
             modes.fix = value.parse().map_err(wrap(name))?;
         }
-        if let Some((name, value)) = read("DOCTOR_ALLOW_FIX") {
-            modes.allow_fix = parse_risks(&value).map_err(wrap(name))?;
+        // Set but empty means no fix class, not the default: an operator who clears it wants none.
+        if let Some(value) = lookup("DOCTOR_ALLOW_FIX") {
+            modes.allow_fix = parse_risks(&value).map_err(wrap("DOCTOR_ALLOW_FIX"))?;
         }
         if let Some((name, value)) = read("DOCTOR_RUNBOOK") {
             modes.runbook = value.parse().map_err(wrap(name))?;

@@ -11,7 +11,7 @@ mod secrets;
 mod verdict;
 
 pub use finding::*;
-pub use verdict::{Verdict, VerdictOutcome, decide};
+pub use verdict::{Verdict, VerdictOutcome, decide, explaining};
 
 use serde_json::json;
 
@@ -27,6 +27,13 @@ pub fn run(snapshot: &Snapshot, failure: &Failure) -> Outcome {
         outcome.extend(check(snapshot));
     }
     outcome.extend(message::check(snapshot, failure));
+    // Every call that failed is named, even where no check leaned on what it would have said.
+    for failure in snapshot.failures() {
+        let named = outcome.findings.iter().any(|f| f.code == Code::CheckFailed && f.resource == failure.resource && f.evidence["call"] == failure.operation.as_str());
+        if !named {
+            outcome.finding(could_not_check(failure, format!("what {} would have said; no check that ran depended on it", failure.operation)));
+        }
+    }
     outcome
 }
 

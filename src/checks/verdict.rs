@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Code, Family, Finding, Severity};
-use crate::classify::{Category, Destination, Failure};
+use crate::classify::{Category, Destination, Failure, Nature};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -56,6 +56,11 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
     if !explains(failure.category, finding.code) {
         return 0;
     }
+    // A permission gap is answered with AccessDenied, never with "not found": a message saying the
+    // thing does not exist is not explained by what the role may do, even when existence is unknown.
+    if failure.facts.nature == Some(Nature::NotFound) && finding.code.family() == Family::Identity {
+        return 0;
+    }
     let facts = &failure.facts;
     // Network findings name the services they cut off; the message names where the request went.
     let service = facts.destination.map(|destination| match destination {
@@ -78,6 +83,23 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
                 || finding.resource.contains(&format!("/{repository}@"))
         });
     if names_it { 3 } else { 2 }
+}
+
+/// The findings that explain this failure, as indices into `findings` ordered by [`decide`]: the root
+/// cause, and every error whose code explains the failure's category. Only these are fixed; the
+/// other errors are reported with their remedy.
+pub fn explaining(failure: &Failure, findings: &[Finding]) -> Vec<usize> {
+    findings
+        .iter()
+        .enumerate()
+        .filter(|(index, finding)| match explanation_score(finding, failure) {
+            0 => false,
+            // An unknown failure: only the root, chosen from equals by the checks' order.
+            1 => *index == 0,
+            _ => true,
+        })
+        .map(|(index, _)| index)
+        .collect()
 }
 
 /// Decides the verdict and puts the root cause first, then errors, warnings and infos.
@@ -138,6 +160,17 @@ mod tests {
         assert_eq!(outcome.root_cause, Some(Code::EcrImageNotFound));
         assert_eq!(findings[0].resource, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2");
         assert_eq!(findings[2].severity, Severity::Info, "infos last");
+    }
+
+    #[test]
+    fn a_missing_permission_does_not_explain_a_thing_that_was_not_found() {
+        // Found by the fault suite: with the secret's existence unreadable, the role's missing
+        // permission must not become the cause of "can't find the specified secret".
+        let failure = classify_message("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+        let mut findings = vec![error(Code::ExecutionRoleMissingSecretsPermissions, "arn:aws:iam::111122223333:role/exec")];
+        assert_eq!(decide(&failure, &mut findings).root_cause, None);
+        let mut findings = vec![error(Code::ExecutionRoleMissingSecretsPermissions, "r"), error(Code::SecretNotFound, "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")];
+        assert_eq!(decide(&failure, &mut findings).root_cause, Some(Code::SecretNotFound));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod aws;
 mod plan;
 pub mod runbook;
 pub mod storm;
+pub mod verify;
 
 use std::collections::BTreeMap;
 

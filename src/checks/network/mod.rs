@@ -527,8 +527,9 @@ impl<'a> Network<'a> {
     }
 
     fn check_endpoint_ingress(&self, need: &Need, endpoint: &VpcEndpoint, out: &mut Outcome) {
-        let (Some(groups), Some(task_ip)) = (self.vpc.security_groups.known(), self.task_ip()) else { return };
-        let task_groups = self.snapshot.network.as_ref().and_then(Fact::known).map(|n| n.security_groups.clone()).unwrap_or_default();
+        // Without the task's own groups (service or ENI unreadable) nothing can be said of what admits it.
+        let (Some(groups), Some(task_ip), Some(Fact::Known(network))) = (self.vpc.security_groups.known(), self.task_ip(), &self.snapshot.network) else { return };
+        let task_groups = network.security_groups.clone();
         let endpoint_groups: Vec<&SecurityGroup> = groups.iter().filter(|g| endpoint.security_group_ids.contains(&g.id)).collect();
         let task = Peer { ip: task_ip, security_groups: task_groups, prefix_list: None, label: "the task".into() };
         if ingress_allowing(&endpoint_groups, HTTPS, &task).is_none() {

@@ -11,7 +11,8 @@ use crate::facts::{
 
 impl AwsReader {
     fn ec2(&self, region: &str) -> Client {
-        Client::new(&self.in_region(region))
+        let config = aws_sdk_ec2::config::Builder::from(&self.in_region(region)).interceptor(super::xml::WholeXmlBody).build();
+        Client::from_conf(config)
     }
 }
 

@@ -5,6 +5,7 @@ mod ecr;
 mod ecs;
 mod iam;
 mod secrets;
+mod xml;
 
 use std::time::Duration;
 
@@ -103,7 +104,9 @@ impl AwsReader {
 
     /// The IAM client: the test's replacement, or one from the shared configuration.
     pub(crate) fn iam_client(&self) -> aws_sdk_iam::Client {
-        self.iam.clone().unwrap_or_else(|| aws_sdk_iam::Client::new(&self.config))
+        self.iam.clone().unwrap_or_else(|| {
+            aws_sdk_iam::Client::from_conf(aws_sdk_iam::config::Builder::from(&self.config).interceptor(xml::WholeXmlBody).build())
+        })
     }
 
     /// The shared configuration pointed at `region`. Clients share its HTTP client and credentials cache.
