@@ -398,7 +398,7 @@ mod tests {
         }
         async fn simulate(&self, _: &str, actions: &[&str], resource: &str) -> Fact<Vec<crate::facts::SimulatedDecision>> {
             self.record("iam:SimulatePrincipalPolicy");
-            let allowed = |action: &str| crate::facts::SimulatedDecision { action: action.into(), resource: resource.into(), decision: "allowed".into(), matched: vec![] };
+            let allowed = |action: &str| crate::facts::SimulatedDecision { action: action.into(), resource: resource.into(), decision: "allowed".into(), ..Default::default() };
             Fact::Known(actions.iter().map(|a| allowed(a)).collect())
         }
         async fn role_policies(&self, _: &crate::facts::RoleFacts) -> Fact<Vec<crate::facts::RolePolicy>> {

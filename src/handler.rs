@@ -45,7 +45,8 @@ impl From<HandlerError> for Diagnostic {
         let error_type = match &error {
             HandlerError::InvalidInput(_) => "InvalidInput",
         };
-        Diagnostic { error_type: error_type.to_string(), error_message: error.to_string() }
+        // The message may quote the payload: what looks like a credential is not echoed.
+        Diagnostic { error_type: error_type.to_string(), error_message: crate::redact::redact(&error.to_string()) }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod model;
 pub mod checks;
 pub mod facts;
 pub mod fixes;
+pub mod redact;
 pub mod report;
 pub mod settings;
 pub mod deadline;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use ecs_pull_doctor::cli::{self, Command};
 use ecs_pull_doctor::deadline::Deadline;
+use ecs_pull_doctor::redact;
 use ecs_pull_doctor::facts::aws::AwsReader;
 
 #[tokio::main]
@@ -19,7 +20,8 @@ async fn main() {
     }
     .await;
     if let Err(error) = outcome {
-        eprintln!("ecs-pull-doctor: {error}");
+        let message = redact::escape_control(&redact::redact(&error.to_string()));
+        eprintln!("ecs-pull-doctor: {message}");
         std::process::exit(error.exit_code());
     }
 }

@@ -1,18 +1,41 @@
 //! The execution role: present when needed, existing, assumable by ECS, and allowed what the task
 //! needs (ECR, secrets and their keys, logs).
 
+use crate::model::arn::partition_of;
 use serde_json::{Value, json};
 
 use super::policy::{Context, Decision, Policy, Principal, Request};
 use super::{Code, Finding, Outcome, Severity, could_not_check};
-use crate::facts::requirements::{Permission, Purpose, required_permissions};
+use crate::facts::requirements::{ADMINISTRATOR_PROBE, Permission, Purpose, required_permissions};
 use crate::facts::requirements::kms_permissions;
-use crate::facts::{Fact, Permissions, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision, Snapshot};
+use crate::facts::{ExecutionRoleFacts, Fact, Permissions, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision, Snapshot};
+
+/// What denies a request: each calls for a different remedy, and only the first is cured by
+/// attaching a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Denial {
+    NoAllow,
+    ExplicitDeny,
+    Boundary,
+    Organizations,
+}
+
+impl Denial {
+    /// The evidence's `decision`, which the planner reads.
+    fn label(self) -> &'static str {
+        match self {
+            Denial::NoAllow => "no policy allows it",
+            Denial::ExplicitDeny => "explicit deny",
+            Denial::Boundary => "the permissions boundary does not allow it",
+            Denial::Organizations => "a service control policy does not allow it",
+        }
+    }
+}
 
 /// What the permission check concluded for one request.
 enum Answer {
     Allowed,
-    Denied { decision: &'static str, statement: Option<Value>, matched: Vec<String> },
+    Denied { denial: Denial, statement: Option<Value>, matched: Vec<String> },
     Undecided { keys: Vec<String> },
 }
 
@@ -63,9 +86,38 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
     out
 }
 
+/// Whether the role is allowed any administrator-level action ([`ADMINISTRATOR_PROBE`]); `None`
+/// when that is not known (its permissions could not be read, or a policy could not be parsed).
+pub fn administrator_level(role: &ExecutionRoleFacts) -> Option<bool> {
+    match role.permissions.as_ref()? {
+        Permissions::Simulated(decisions) => {
+            let probed: Vec<&SimulatedDecision> = decisions.iter().filter(|d| ADMINISTRATOR_PROBE.contains(&d.action.as_str())).collect();
+            (!probed.is_empty()).then(|| probed.iter().any(|d| d.decision == "allowed"))
+        }
+        Permissions::Offline { policies, .. } => {
+            let identity = policies
+                .known()?
+                .iter()
+                .filter(|p| p.kind != PolicyKind::Boundary)
+                .map(|p| Policy::parse(&p.document).ok().filter(|parsed| !parsed.has_malformed()))
+                .collect::<Option<Vec<Policy>>>()?;
+            let context = Context::complete();
+            let mut unknown = false;
+            for action in ADMINISTRATOR_PROBE {
+                match Policy::evaluate_all(&identity, &Request { principal: None, action, resource: "*", context: &context }) {
+                    Decision::Allowed { .. } => return Some(true),
+                    Decision::Undecided { .. } => unknown = true,
+                    _ => {}
+                }
+            }
+            (!unknown).then_some(false)
+        }
+    }
+}
+
 fn check_trust(snapshot: &Snapshot, role: &RoleFacts, out: &mut Outcome) {
     let task = &snapshot.task;
-    let cluster_arn = task.cluster_arn.clone().unwrap_or_else(|| format!("arn:aws:ecs:{}:{}:cluster/{}", task.region, task.account, task.cluster));
+    let cluster_arn = task.cluster_arn.clone().unwrap_or_else(|| format!("arn:{}:ecs:{}:{}:cluster/{}", partition_of(&task.region), task.region, task.account, task.cluster));
     let trust: Value = serde_json::from_str(&role.trust_policy).unwrap_or(Value::Null);
     let decision = match Policy::parse(&role.trust_policy) {
         Ok(policy) => {
@@ -106,8 +158,12 @@ fn simulated_answer(decisions: &[SimulatedDecision], permission: &Permission) ->
     let found = decisions.iter().find(|d| d.action.eq_ignore_ascii_case(permission.action) && (d.resource == permission.resource || d.resource == "*"))?;
     Some(match found.decision.as_str() {
         "allowed" => Answer::Allowed,
-        "explicitDeny" => Answer::Denied { decision: "explicit deny", statement: None, matched: found.matched.clone() },
-        _ => Answer::Denied { decision: "no policy allows it", statement: None, matched: found.matched.clone() },
+        _ if found.allowed_by_organizations == Some(false) => Answer::Denied { denial: Denial::Organizations, statement: None, matched: found.matched.clone() },
+        "explicitDeny" => Answer::Denied { denial: Denial::ExplicitDeny, statement: None, matched: found.matched.clone() },
+        _ if found.allowed_by_boundary == Some(false) => Answer::Denied { denial: Denial::Boundary, statement: None, matched: found.matched.clone() },
+        // A condition the simulation could not evaluate: the task's own request may be allowed.
+        _ if !found.missing_context.is_empty() => Answer::Undecided { keys: found.missing_context.clone() },
+        _ => Answer::Denied { denial: Denial::NoAllow, statement: None, matched: found.matched.clone() },
     })
 }
 
@@ -126,19 +182,18 @@ fn offline_answer(policies: &Offline, permission: &Permission, role: &RoleFacts)
     let request = Request { principal: None, action: permission.action, resource: &permission.resource, context: &context };
     let from_identity = Policy::evaluate_all(identity, &request);
     // `explicit` and `implicit` say, for the report, why a deny of each kind denies.
-    let answer = |decision: Decision, explicit: &'static str, implicit: &'static str| match decision {
+    let answer = |decision: Decision, explicit: Denial, implicit: Denial| match decision {
         Decision::Allowed { .. } => Answer::Allowed,
-        Decision::ExplicitlyDenied { statement } => Answer::Denied { decision: explicit, statement: Some(statement), matched: vec![] },
-        Decision::ImplicitlyDenied => Answer::Denied { decision: implicit, statement: None, matched: vec![] },
+        Decision::ExplicitlyDenied { statement } => Answer::Denied { denial: explicit, statement: Some(statement), matched: vec![] },
+        Decision::ImplicitlyDenied => Answer::Denied { denial: implicit, statement: None, matched: vec![] },
         Decision::Undecided { keys, .. } => Answer::Undecided { keys },
     };
     let unreadable = |why: &str| Answer::Undecided { keys: vec![why.to_string()] };
-    match answer(from_identity, "explicit deny", "no policy allows it") {
+    match answer(from_identity, Denial::ExplicitDeny, Denial::NoAllow) {
         Answer::Allowed => match boundary {
             // A permissions boundary caps what the identity policies allow.
             Some(boundary) => {
-                let capped = "the permissions boundary does not allow it";
-                match answer(boundary.evaluate(&request), capped, capped) {
+                match answer(boundary.evaluate(&request), Denial::Boundary, Denial::Boundary) {
                     Answer::Denied { statement: None, .. } if policies.boundary_unreadable => unreadable("(the permissions boundary could not be read)"),
                     other => other,
                 }
@@ -148,6 +203,11 @@ fn offline_answer(policies: &Offline, permission: &Permission, role: &RoleFacts)
         },
         // An explicit deny stands whatever else the role holds; "nothing allows it" does not.
         Answer::Denied { statement: None, .. } if policies.identity_unreadable => unreadable("(a policy of the role could not be read)"),
+        // Nothing allows it, and the boundary would not let an added Allow through either.
+        Answer::Denied { denial: Denial::NoAllow, statement, matched } => match boundary.map(|b| b.evaluate(&request)) {
+            Some(Decision::ImplicitlyDenied | Decision::ExplicitlyDenied { .. }) => Answer::Denied { denial: Denial::Boundary, statement, matched },
+            _ => Answer::Denied { denial: Denial::NoAllow, statement, matched },
+        },
         other => other,
     }
 }
@@ -202,8 +262,8 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
         let denied: Vec<Value> = relevant
             .iter()
             .filter_map(|(p, answer)| match answer {
-                Answer::Denied { decision, statement, matched } => {
-                    Some(json!({"action": p.action, "resource": p.resource, "why": p.why, "decision": decision, "statement": statement, "matchedPolicies": matched}))
+                Answer::Denied { denial, statement, matched } => {
+                    Some(json!({"action": p.action, "resource": p.resource, "why": p.why, "decision": denial.label(), "statement": statement, "matchedPolicies": matched}))
                 }
                 _ => None,
             })
@@ -229,7 +289,12 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
             (true, false) => (Severity::Warning, &undecided),
         };
         let first = &listed[0];
-        let remedy = match purpose {
+        let first_denial = relevant.iter().find_map(|(_, answer)| match answer {
+            Answer::Denied { denial, .. } => Some(*denial),
+            _ => None,
+        });
+        let action = first["action"].as_str().unwrap_or_default();
+        let grant = match purpose {
             Purpose::Ecr => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} (and remove any statement that denies these ECR actions).", role.name),
             Purpose::Secrets => format!(
                 "Give role {} an inline policy that allows {} on {}{}.",
@@ -239,6 +304,18 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
                 if listed.len() > 1 { " (and the other resources listed)" } else { "" }
             ),
             Purpose::Logs => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} for logs:CreateLogStream and logs:PutLogEvents; awslogs-create-group also needs logs:CreateLogGroup, which that policy lacks.", role.name),
+        };
+        // What denies decides what cures it: only a missing Allow is cured by granting one.
+        let remedy = match first_denial {
+            Some(Denial::Boundary) => format!("Role {}'s permissions boundary does not allow {action}: widen the boundary. Attaching a policy to the role would not help.", role.name),
+            Some(Denial::Organizations) => format!("A service control policy of the organization does not allow {action} in this account: only its administrators can allow it. Nothing on role {} can.", role.name),
+            Some(Denial::ExplicitDeny) => format!("Remove or narrow the statement that denies {action} to role {}; an added Allow never beats a Deny.", role.name),
+            Some(Denial::NoAllow) => grant,
+            None => format!(
+                "Whether role {} may {action} depends on conditions the doctor cannot evaluate ({}). Make sure the task's requests meet them, or allow the action without them: ECS asks for the registry token (ecr:GetAuthorizationToken) outside any VPC endpoint, so aws:SourceVpce and aws:SourceVpc conditions never hold for it.",
+                role.name,
+                first["conditionKeys"].as_array().map(|keys| keys.iter().filter_map(|k| k.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+            ),
         };
         out.finding(
             Finding::new(
@@ -385,7 +462,7 @@ mod tests {
     #[test]
     fn simulated_answers_are_used_as_given() {
         let mut role = fixtures::execution_role(vec![]);
-        let decision = |action: &str, resource: &str, decision: &str| SimulatedDecision { action: action.into(), resource: resource.into(), decision: decision.into(), matched: vec!["deny-all".into()] };
+        let decision = |action: &str, resource: &str, decision: &str| SimulatedDecision { action: action.into(), resource: resource.into(), decision: decision.into(), matched: vec!["deny-all".into()], ..Default::default() };
         let repository = "arn:aws:ecr:us-east-1:111122223333:repository/shop/web";
         let group = "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/shop-web:*";
         role.permissions = Some(Permissions::Simulated(vec![
@@ -419,6 +496,34 @@ mod tests {
         let outcome = check(&with_role(fixtures::execution_role(vec![fixtures::execution_role_policy()])));
         let note = outcome.findings.iter().find(|f| f.evidence["call"] == "iam:SimulatePrincipalPolicy").expect("CHECK_FAILED for the simulation");
         assert_eq!((note.code, note.severity), (Code::CheckFailed, Severity::Info));
+    }
+
+    #[test]
+    fn the_simulation_says_which_policy_denies_and_the_remedy_follows() {
+        let repository = "arn:aws:ecr:us-east-1:111122223333:repository/shop/web";
+        let group = "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/shop-web:*";
+        let simulated = |ecr: SimulatedDecision| {
+            let mut role = fixtures::execution_role(vec![]);
+            let allowed = |action: &str, resource: &str| SimulatedDecision { action: action.into(), resource: resource.into(), decision: "allowed".into(), ..Default::default() };
+            role.permissions = Some(Permissions::Simulated(vec![
+                SimulatedDecision { action: "ecr:GetAuthorizationToken".into(), resource: "*".into(), ..ecr },
+                allowed("ecr:BatchGetImage", repository),
+                allowed("ecr:GetDownloadUrlForLayer", repository),
+                allowed("logs:CreateLogStream", group),
+                allowed("logs:PutLogEvents", group),
+            ]));
+            check(&with_role(role))
+        };
+        let boundary = simulated(SimulatedDecision { decision: "implicitDeny".into(), allowed_by_boundary: Some(false), ..Default::default() });
+        let finding = boundary.findings.iter().find(|f| f.code == Code::ExecutionRoleMissingEcrPermissions).expect("denied");
+        assert_eq!((finding.severity, finding.evidence["denied"][0]["decision"].as_str()), (Severity::Error, Some("the permissions boundary does not allow it")));
+        assert!(finding.remedy.contains("widen the boundary"), "{}", finding.remedy);
+        let scp = simulated(SimulatedDecision { decision: "implicitDeny".into(), allowed_by_organizations: Some(false), ..Default::default() });
+        assert!(scp.findings[0].remedy.contains("service control policy"), "{}", scp.findings[0].remedy);
+        let condition = simulated(SimulatedDecision { decision: "implicitDeny".into(), missing_context: vec!["aws:SourceVpce".into()], ..Default::default() });
+        let finding = &condition.findings[0];
+        assert_eq!(finding.severity, Severity::Warning, "the task's own request may meet the condition");
+        assert!(finding.remedy.contains("aws:SourceVpce"), "{}", finding.remedy);
     }
 
     #[test]

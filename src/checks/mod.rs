@@ -11,6 +11,7 @@ mod secrets;
 mod verdict;
 
 pub use finding::*;
+pub use identity::administrator_level;
 pub use verdict::{Verdict, VerdictOutcome, decide, explaining};
 
 use serde_json::json;

@@ -10,7 +10,7 @@ use super::{
     RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
-use super::requirements::{Permission, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
+use super::requirements::{ADMINISTRATOR_PROBE, Permission, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
 use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
 use crate::model::arn::is_region;
 use crate::deadline::Deadline;
@@ -265,10 +265,11 @@ async fn permissions<R: Readers>(reader: &R, role: &RoleFacts, required: &[Permi
     // One simulation per resource: a call with every action and every resource would pair each
     // action with resources it never touches.
     let mut by_resource: Vec<(&str, Vec<&str>)> = Vec::new();
-    for permission in required {
-        match by_resource.iter_mut().find(|(resource, _)| *resource == permission.resource) {
-            Some((_, actions)) => actions.push(permission.action),
-            None => by_resource.push((&permission.resource, vec![permission.action])),
+    let probe = ADMINISTRATOR_PROBE.iter().map(|action| (*action, "*"));
+    for (action, resource) in required.iter().map(|p| (p.action, p.resource.as_str())).chain(probe) {
+        match by_resource.iter_mut().find(|(r, _)| *r == resource) {
+            Some((_, actions)) => actions.push(action),
+            None => by_resource.push((resource, vec![action])),
         }
     }
     let answers = join_all(by_resource.iter().map(|(resource, actions)| reader.simulate(&role.arn, actions, resource))).await;

@@ -29,8 +29,8 @@ pub struct RolePolicy {
     pub document: String,
 }
 
-/// iam:SimulatePrincipalPolicy's answer for one action on one resource.
-#[derive(Debug, Clone, PartialEq)]
+/// iam:SimulatePrincipalPolicy's answer for one action on one resource, with what decided it.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SimulatedDecision {
     pub action: String,
     pub resource: String,
@@ -38,6 +38,12 @@ pub struct SimulatedDecision {
     pub decision: String,
     /// The policies whose statements matched.
     pub matched: Vec<String>,
+    /// Condition keys the simulation had no value for: the real request may decide otherwise.
+    pub missing_context: Vec<String>,
+    /// Whether the permissions boundary allows it; `None` when the role has none.
+    pub allowed_by_boundary: Option<bool>,
+    /// Whether the organization's service control policies allow it; `None` when not reported.
+    pub allowed_by_organizations: Option<bool>,
 }
 
 /// How the role's permissions were read.

@@ -2,6 +2,7 @@
 //! Derived from facts alone, so the same list feeds the IAM simulation, the offline evaluation and
 //! the endpoint-policy checks.
 
+use crate::model::arn::partition_of;
 use serde::Serialize;
 
 use super::{SecretFacts, TaskDefinitionFacts, TaskFacts};
@@ -33,6 +34,12 @@ pub struct Permission {
     pub why: String,
 }
 
+/// Actions an execution role never needs and an administrator-level role holds. They are asked of
+/// IAM's simulator along with the task's needs (same call): the trust fix is not made for a role
+/// allowed any of them, since trusting ecs-tasks.amazonaws.com would hand that power to every task.
+pub const ADMINISTRATOR_PROBE: [&str; 6] =
+    ["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreateAccessKey", "iam:PassRole", "ec2:TerminateInstances", "s3:DeleteBucket"];
+
 /// The ARN of the secret itself: `valueFrom` may add `:json-key:version-stage:version-id`.
 pub fn secret_arn(value_from: &str) -> String {
     value_from.split(':').take(7).collect::<Vec<_>>().join(":")
@@ -43,7 +50,7 @@ pub fn parameter_arn(value_from: &str, region: &str, account: &str) -> String {
     if value_from.starts_with("arn:") {
         value_from.to_string()
     } else {
-        format!("arn:aws:ssm:{region}:{account}:parameter/{}", value_from.trim_start_matches('/'))
+        format!("arn:{}:ssm:{region}:{account}:parameter/{}", partition_of(region), value_from.trim_start_matches('/'))
     }
 }
 
@@ -62,7 +69,7 @@ pub fn is_secrets_manager(value_from: &str) -> bool {
 
 /// A log group's ARN as IAM matches it.
 pub fn log_group_arn(region: &str, account: &str, group: &str) -> String {
-    format!("arn:aws:logs:{region}:{account}:log-group:{group}:*")
+    format!("arn:{}:logs:{region}:{account}:log-group:{group}:*", partition_of(region))
 }
 
 pub fn required_permissions(task: &TaskFacts, definition: &TaskDefinitionFacts) -> Vec<Permission> {
@@ -113,7 +120,7 @@ pub fn kms_permissions(secrets: &[SecretFacts], task: &TaskFacts) -> Vec<Permiss
             let arn = if key.starts_with("arn:") && key.contains(":key/") {
                 key.to_string()
             } else if key.len() == 36 && key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
-                format!("arn:aws:kms:{}:{}:key/{key}", task.region, task.account)
+                format!("arn:{}:kms:{}:{}:key/{key}", partition_of(&task.region), task.region, task.account)
             } else {
                 return None; // an alias: reported by the check, which cannot resolve it
             };

@@ -27,6 +27,38 @@ macro_rules! made {
     }};
 }
 
+/// A rule that exists already is what the call wanted.
+fn already_there(result: Result<Option<String>, CallFailure>) -> Result<Option<String>, CallFailure> {
+    match result {
+        Err(failure) if failure.error_code == "InvalidPermission.Duplicate" => Ok(None),
+        other => other,
+    }
+}
+
+/// The group an earlier apply created: same name, same VPC, and the doctor's tag (its value names the
+/// services of that apply, which may since have changed). A group of that name without the tag is
+/// someone else's, and is not taken over.
+async fn earlier_group(
+    ec2: &aws_sdk_ec2::Client,
+    group_name: &str,
+    vpc_id: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<Option<String>, CallFailure> {
+    let filter = |name: &str, value: &str| aws_sdk_ec2::types::Filter::builder().name(name).values(value).build();
+    let found = ec2
+        .describe_security_groups()
+        .filters(filter("group-name", group_name))
+        .filters(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .map_err(|e| crate::facts::aws::call_failure("ec2:DescribeSecurityGroups", group_name, &e))?;
+    let ours = found.security_groups().iter().find(|group| tags.keys().all(|key| group.tags().iter().any(|t| t.key() == Some(key.as_str()))));
+    match ours {
+        Some(group) => Ok(group.group_id().map(str::to_string)),
+        None => Err(failure("ec2:CreateSecurityGroup", group_name, format!("a group named {group_name} exists in {vpc_id} without this fix's tag"), Some("InvalidGroup.Duplicate"))),
+    }
+}
+
 fn tag_list(tags: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
@@ -76,10 +108,11 @@ impl FixWriter for AwsReader {
                     .set_policy_document(policy_document.clone())
                     .send()
             ),
-            Call::CreateVpcEndpoint { vpc_id, service_name, vpc_endpoint_type, route_table_ids, tags } => made!(
+            Call::CreateVpcEndpoint { vpc_id, service_name, vpc_endpoint_type, route_table_ids, tags, client_token } => made!(
                 "ec2:CreateVpcEndpoint",
                 vpc_id,
                 create_endpoint(&config, vpc_id, service_name, VpcEndpointType::from(vpc_endpoint_type.as_str()), tags)
+                    .client_token(client_token)
                     .set_route_table_ids(Some(route_table_ids.clone()))
                     .send()
             ),
@@ -93,29 +126,27 @@ impl FixWriter for AwsReader {
                     .send()
             ),
             Call::CreateSecurityGroup { group_name, description, vpc_id, tags, .. } => {
+                use aws_sdk_ec2::error::ProvideErrorMetadata as _;
+                let ec2 = aws_sdk_ec2::Client::new(&config);
                 let tagging = TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tag_list(tags))).build();
-                let created = aws_sdk_ec2::Client::new(&config)
-                    .create_security_group()
-                    .group_name(group_name)
-                    .description(description)
-                    .vpc_id(vpc_id)
-                    .tag_specifications(tagging)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        use aws_sdk_ec2::error::ProvideErrorMetadata as _;
-                        let code = e.code().map(str::to_string);
-                        failure("ec2:CreateSecurityGroup", group_name, aws_sdk_ec2::error::DisplayErrorContext(&e), code.as_deref())
-                    })?;
-                Ok(created.group_id().map(str::to_string))
+                let created = ec2.create_security_group().group_name(group_name).description(description).vpc_id(vpc_id).tag_specifications(tagging).send().await;
+                match created {
+                    Ok(created) => Ok(created.group_id().map(str::to_string)),
+                    // An earlier apply of this fix made it and stopped later: carry on with it.
+                    Err(error) if error.code() == Some("InvalidGroup.Duplicate") => earlier_group(&ec2, group_name, vpc_id, tags).await,
+                    Err(error) => {
+                        let code = error.code().map(str::to_string);
+                        Err(failure("ec2:CreateSecurityGroup", group_name, aws_sdk_ec2::error::DisplayErrorContext(&error), code.as_deref()))
+                    }
+                }
             }
             Call::AuthorizeHttpsIngress { group_id, from_security_groups } => {
                 let pairs = from_security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect();
-                made!(
+                already_there(made!(
                     "ec2:AuthorizeSecurityGroupIngress",
                     group_id,
                     aws_sdk_ec2::Client::new(&config).authorize_security_group_ingress().group_id(group_id).ip_permissions(https().set_user_id_group_pairs(Some(pairs)).build()).send()
-                )
+                ))
             }
             Call::AuthorizeHttpsEgress { group_id, cidrs, security_groups, prefix_lists } => {
                 let permission = https()
@@ -123,12 +154,13 @@ impl FixWriter for AwsReader {
                     .set_user_id_group_pairs(Some(security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect()))
                     .set_prefix_list_ids(Some(prefix_lists.iter().map(|p| aws_sdk_ec2::types::PrefixListId::builder().prefix_list_id(p).build()).collect()))
                     .build();
-                made!("ec2:AuthorizeSecurityGroupEgress", group_id, aws_sdk_ec2::Client::new(&config).authorize_security_group_egress().group_id(group_id).ip_permissions(permission).send())
+                already_there(made!("ec2:AuthorizeSecurityGroupEgress", group_id, aws_sdk_ec2::Client::new(&config).authorize_security_group_egress().group_id(group_id).ip_permissions(permission).send()))
             }
-            Call::CreateInterfaceEndpoint { vpc_id, service_name, subnet_ids, security_group_ids, private_dns_enabled, tags } => made!(
+            Call::CreateInterfaceEndpoint { vpc_id, service_name, subnet_ids, security_group_ids, private_dns_enabled, tags, client_token } => made!(
                 "ec2:CreateVpcEndpoint",
                 vpc_id,
                 create_endpoint(&config, vpc_id, service_name, VpcEndpointType::Interface, tags)
+                    .client_token(client_token)
                     .set_subnet_ids(Some(subnet_ids.clone()))
                     .set_security_group_ids(Some(security_group_ids.clone()))
                     .private_dns_enabled(*private_dns_enabled)

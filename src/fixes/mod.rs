@@ -27,6 +27,11 @@ pub const TAG_KEY: &str = "ecs-pull-doctor:fix";
 
 pub const EXECUTION_ROLE_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
+/// AmazonECSTaskExecutionRolePolicy in the task's partition.
+pub fn execution_role_policy(region: &str) -> String {
+    EXECUTION_ROLE_POLICY.replacen("arn:aws:", &format!("arn:{}:", crate::model::arn::partition_of(region)), 1)
+}
+
 /// One AWS call, with its parameters as the API names them. A group id `${NAME}` stands for the
 /// group an earlier call of the same fix created under `Creates` NAME.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,6 +59,8 @@ pub enum Call {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         route_table_ids: Vec<String>,
         tags: BTreeMap<String, String>,
+        /// The same for the same fix: a repeated apply gets the endpoint the first one made.
+        client_token: String,
     },
     #[serde(rename = "ec2:CreateTags", rename_all = "PascalCase")]
     CreateTags { resources: Vec<String>, tags: BTreeMap<String, String> },
@@ -69,6 +76,7 @@ pub enum Call {
         security_group_ids: Vec<String>,
         private_dns_enabled: bool,
         tags: BTreeMap<String, String>,
+        client_token: String,
     },
     /// TCP 443 in, from security groups.
     #[serde(rename = "ec2:AuthorizeSecurityGroupIngress", rename_all = "PascalCase")]

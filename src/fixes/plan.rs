@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Call, EXECUTION_ROLE_POLICY, PlannedFix, tags};
+use super::{Call, PlannedFix, tags};
 use crate::checks::{Code, Finding, Risk, Severity};
 use crate::facts::{EndpointKind, Fact, NetworkSource, RoleFacts, Snapshot};
 
@@ -78,18 +78,31 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
                 Risk::Safe,
                 format!("Attach AmazonECSTaskExecutionRolePolicy to role {}.", role.name),
                 vec![
-                    Call::AttachRolePolicy { role_name: role.name.clone(), policy_arn: EXECUTION_ROLE_POLICY.into() },
+                    Call::AttachRolePolicy { role_name: role.name.clone(), policy_arn: super::execution_role_policy(&region) },
                     Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
                 ],
             )
         }
         Code::ExecutionRoleTrustInvalid => {
             let role = execution_role(snapshot)?;
+            // Only for a role that is an execution role in practice: one the task definition names
+            // (this one) that holds nothing an administrator holds. Trusting ECS with any other would
+            // hand it to every task in the account.
+            if crate::checks::administrator_level(snapshot.execution_role.as_ref()?) != Some(false) {
+                return None;
+            }
             let trust: Value = serde_json::from_str(&role.trust_policy).ok()?;
             if has_deny(&trust) {
                 return None; // an added Allow would not beat a Deny
             }
-            let statement = json!({"Sid": "EcsPullDoctorEcsTasks", "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"});
+            // The confused-deputy guard AWS recommends: only tasks of this account.
+            let statement = json!({
+                "Sid": "EcsPullDoctorEcsTasks",
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": snapshot.task.account}}
+            });
             let id = format!("trust-ecs-tasks:{}", role.name);
             fix(
                 id.clone(),
@@ -125,7 +138,7 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
             if has_deny(&policy) {
                 return None;
             }
-            let bucket = format!("arn:aws:s3:::prod-{}-starport-layer-bucket/*", snapshot.task.region);
+            let bucket = crate::checks::network::layer_bucket_objects(&snapshot.task.region);
             let statement = json!({"Sid": "EcsPullDoctorEcrLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": bucket});
             let id = format!("s3-endpoint-layer-bucket:{endpoint_id}");
             fix(
@@ -179,12 +192,14 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
                         security_group_ids: vec!["${endpoint-group}".into()],
                         private_dns_enabled: true,
                         tags: tags(&id_base),
+                        client_token: super::runbook::client_token(&format!("{id_base}/{service}")),
                     });
                 }
             }
             let gateway_exists = vpc.endpoints.known()?.iter().any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway);
             if services.contains(&"s3") && !gateway_exists {
-                calls.push(Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table.clone()], tags: tags(&id_base) });
+                let client_token = super::runbook::client_token(&format!("{id_base}/s3"));
+                calls.push(Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table.clone()], tags: tags(&id_base), client_token });
             }
             if calls.is_empty() {
                 return None;
@@ -226,7 +241,7 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
             let network = snapshot.network.as_ref().and_then(Fact::known).filter(|n| n.source == NetworkSource::Service)?;
             let id = format!("assign-public-ip:{}/{service}", snapshot.task.cluster);
             let task = &snapshot.task;
-            let service_arn = format!("arn:aws:ecs:{}:{}:service/{}/{service}", task.region, task.account, task.cluster);
+            let service_arn = format!("arn:{}:ecs:{}:{}:service/{}/{service}", crate::model::arn::partition_of(&task.region), task.region, task.account, task.cluster);
             fix(
                 id.clone(),
                 finding.code,
@@ -251,6 +266,7 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
 mod tests {
     use super::*;
     use crate::checks::{self};
+    use crate::fixes::EXECUTION_ROLE_POLICY;
     use crate::classify::classify_message;
     use crate::facts::fixtures::{self, private_vpc, snapshot};
     use crate::facts::{Fact, LogGroupFacts, RoleFacts};
@@ -299,6 +315,23 @@ mod tests {
     }
 
     #[test]
+    fn a_boundary_or_a_condition_is_not_cured_by_attaching_a_policy() {
+        let mut s = snapshot(private_vpc());
+        let boundary = crate::facts::RolePolicy { name: "boundary".into(), kind: crate::facts::PolicyKind::Boundary, document: r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#.into() };
+        s.execution_role = Some(fixtures::execution_role(vec![boundary]));
+        let outcome = checks::run(&s, &classify_message(TIMEOUT));
+        assert!(outcome.findings.iter().any(|f| f.code == Code::ExecutionRoleMissingEcrPermissions), "{:#?}", outcome.findings);
+        assert_eq!(planned(&s), vec![], "the boundary caps whatever is attached");
+        let conditioned = crate::facts::RolePolicy {
+            name: "vpce-only".into(),
+            kind: crate::facts::PolicyKind::Inline,
+            document: r#"{"Statement":[{"Effect":"Allow","Action":["ecr:*","logs:*"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#.into(),
+        };
+        s.execution_role = Some(fixtures::execution_role(vec![conditioned]));
+        assert_eq!(planned(&s), vec![], "the condition is the team's choice: a remedy, not a fix");
+    }
+
+    #[test]
     fn trust_gains_ecs_tasks_and_keeps_its_statements() {
         let mut s = snapshot(private_vpc());
         let mut role = fixtures::execution_role(vec![fixtures::execution_role_policy()]);
@@ -310,6 +343,24 @@ mod tests {
         let document: Value = serde_json::from_str(policy_document).unwrap();
         assert_eq!(document["Statement"][0]["Sid"], "Ec2", "kept");
         assert_eq!(document["Statement"][1]["Principal"]["Service"], "ecs-tasks.amazonaws.com", "added");
+        assert_eq!(document["Statement"][1]["Condition"]["StringEquals"]["aws:SourceAccount"], "111122223333", "only this account's tasks");
+    }
+
+    #[test]
+    fn an_administrator_role_is_never_handed_to_ecs_tasks() {
+        let mut s = snapshot(private_vpc());
+        let admin = crate::facts::RolePolicy { name: "admin".into(), kind: crate::facts::PolicyKind::Inline, document: r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into() };
+        let mut role = fixtures::execution_role(vec![admin]);
+        let ec2 = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        role.role = Fact::Known(Some(RoleFacts { arn: fixtures::ROLE.into(), name: "ecsTaskExecutionRole".into(), trust_policy: ec2.into(), permissions_boundary: None }));
+        s.execution_role = Some(role.clone());
+        let outcome = checks::run(&s, &classify_message(TIMEOUT));
+        assert!(outcome.findings.iter().any(|f| f.code == Code::ExecutionRoleTrustInvalid));
+        assert_eq!(planned(&s), vec![], "a remedy for a person, not a fix");
+        // Permissions that could not be read leave it unknown: no fix either.
+        role.permissions = None;
+        s.execution_role = Some(role);
+        assert_eq!(planned(&s), vec![]);
     }
 
     #[test]

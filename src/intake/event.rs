@@ -1,6 +1,7 @@
 //! The "ECS Task State Change" event's detail, typed. `overrides` is deliberately not read: it can
 //! carry environment values, which the doctor must never hold or log.
 
+use crate::redact::redact;
 use serde::Deserialize;
 
 use crate::facts::{ContainerState, EniAttachment, TaskFacts};
@@ -113,7 +114,7 @@ impl TaskStateChange {
             last_status: self.last_status.clone(),
             desired_status: self.desired_status.clone(),
             stop_code: self.stop_code.clone(),
-            stopped_reason: self.stopped_reason.clone(),
+            stopped_reason: self.stopped_reason.as_deref().map(redact),
             group: self.group.clone(),
             started_by: self.started_by.clone(),
             containers: self
@@ -123,7 +124,7 @@ impl TaskStateChange {
                     name: c.name.clone(),
                     image: c.image.clone(),
                     image_digest: c.image_digest.clone(),
-                    reason: c.reason.clone(),
+                    reason: c.reason.as_deref().map(redact),
                     last_status: c.last_status.clone(),
                 })
                 .collect(),

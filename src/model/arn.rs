@@ -93,6 +93,17 @@ impl fmt::Display for TaskArn {
     }
 }
 
+/// The partition of a region's ARNs: `aws`, `aws-cn` or `aws-us-gov`.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// The name in a cluster ARN (`arn:aws:ecs:R:A:cluster/NAME`), or the input when it is already a name.
 pub fn cluster_name(cluster: &str) -> &str {
     cluster.rsplit_once(":cluster/").map_or(cluster, |(_, name)| name)

@@ -115,7 +115,7 @@ impl ImageRef {
     pub fn ecr_repository_arn(&self) -> Option<String> {
         match &self.registry {
             Registry::Ecr { account, region } => {
-                let partition = if region.starts_with("cn-") { "aws-cn" } else if region.starts_with("us-gov-") { "aws-us-gov" } else { "aws" };
+                let partition = crate::model::arn::partition_of(region);
                 Some(format!("arn:{partition}:ecr:{region}:{account}:repository/{}", self.repository))
             }
             _ => None,

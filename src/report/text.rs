@@ -1,6 +1,7 @@
 //! The checklist a person reads at a glance: the verdict and root cause first, each red line followed
 //! by what to do about it, then what was checked and found healthy.
 
+use crate::redact::escape_control;
 use std::fmt::Write;
 
 use serde_json::Value;
@@ -36,6 +37,7 @@ impl Painter {
 }
 
 pub fn render_text(report: &Report, style: Style) -> String {
+    let report = &shown(report);
     let p = Painter(style);
     let mut out = String::new();
     let task = &report.task;
@@ -155,4 +157,36 @@ fn one_line(evidence: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// The report's free text with control characters escaped: a stop reason or a resource name must not
+/// drive the terminal that shows it. (The evidence is shown as JSON, which escapes them itself.)
+fn shown(report: &Report) -> Report {
+    let mut report = report.clone();
+    let escape = |text: &mut String| *text = escape_control(text);
+    escape(&mut report.failure.message);
+    escape(&mut report.verdict_reason);
+    for field in [&mut report.task.arn, &mut report.task.cluster, &mut report.task.service, &mut report.task.launch_type, &mut report.task.platform_version] {
+        if let Some(text) = field {
+            escape(text);
+        }
+    }
+    for finding in &mut report.findings {
+        escape(&mut finding.summary);
+        escape(&mut finding.remedy);
+        escape(&mut finding.resource);
+        if let Some(fix) = &mut finding.fix {
+            escape(&mut fix.description);
+        }
+    }
+    for pass in &mut report.passed {
+        escape(&mut pass.summary);
+    }
+    for action in &mut report.actions {
+        escape(&mut action.detail);
+    }
+    if let Some(runbook) = &mut report.runbook {
+        escape(&mut runbook.detail);
+    }
+    report
 }

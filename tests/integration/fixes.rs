@@ -103,7 +103,8 @@ async fn adds_ecs_tasks_to_the_trust_policy() {
 #[tokio::test]
 async fn attaches_the_execution_role_policy() {
     let definition = DefinitionSpec { role: RoleSpec::Inline(vec![r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":"*"}]}"#.into()]), ..DefinitionSpec::default() };
-    let (config, task) = broken("230000000006", NetworkSpec::default(), definition, ECR_TIMEOUT.replace("i/o timeout", "AccessDeniedException: not authorized").as_str()).await;
+    // Only a fix for what explains the failure is made: here the message is the role's denied token.
+    let (config, task) = broken("230000000006", NetworkSpec::default(), definition, &crate::identity::ECR_AUTH_DENIED.replace("ACCOUNT", "230000000006")).await;
     let report = diagnose(&config, &task, FixMode::Off).await;
     assert!(report.findings.iter().any(|f| f.code == Code::ExecutionRoleMissingEcrPermissions), "{report:#?}");
     assert_eq!(report.actions, vec![], "fix mode off plans nothing");

@@ -12,4 +12,5 @@ mod identity;
 mod network;
 mod registry;
 mod runbook;
+mod safety;
 mod task_context;

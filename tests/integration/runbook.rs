@@ -26,7 +26,8 @@ async fn transient(account_id: &str) -> (aws_config::SdkConfig, StoppedTask) {
     let config = account(account_id).await;
     let builder = Builder::new(&config).await;
     let repository = builder.repository("shop/web", &["1.0.0"]).await;
-    let task = builder.fargate_task("rb", &NetworkSpec::default(), &format!("{repository}:1.0.0"), Some("web"), "CannotPullContainerError: x").await;
+    // Stopped with the message of the event the tests send: the doctor confirms the two agree.
+    let task = builder.fargate_task("rb", &NetworkSpec::default(), &format!("{repository}:1.0.0"), Some("web"), crate::network::ECR_API_TIMEOUT).await;
     (config, task)
 }
 

@@ -103,6 +103,10 @@ pub enum RoleSpec {
     Inline(Vec<String>),
     /// Standard, plus these inline policies (JSON).
     StandardPlus(Vec<String>),
+    /// Standard, capped by a permissions boundary with this document (JSON).
+    Bounded(String),
+    /// With the managed policy, and this trust policy (JSON).
+    Trust(String),
 }
 
 /// What the task definition holds beyond its image.
@@ -307,8 +311,16 @@ impl<'a> Builder<'a> {
             RoleSpec::TrustsEc2 => "ec2.amazonaws.com",
             _ => "ecs-tasks.amazonaws.com",
         };
-        let trust = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#);
-        let role = iam.create_role().role_name(name).assume_role_policy_document(trust).send().await.expect("role");
+        let trust = match spec {
+            RoleSpec::Trust(trust) => trust.clone(),
+            _ => format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#),
+        };
+        let mut create = iam.create_role().role_name(name).assume_role_policy_document(trust);
+        if let RoleSpec::Bounded(boundary) = spec {
+            let policy = iam.create_policy().policy_name(format!("{name}-boundary")).policy_document(boundary).send().await.expect("boundary policy");
+            create = create.permissions_boundary(policy.policy().and_then(|p| p.arn()).expect("its ARN"));
+        }
+        let role = create.send().await.expect("role");
         if !matches!(spec, RoleSpec::Inline(_)) {
             iam.attach_role_policy().role_name(name).policy_arn(EXECUTION_ROLE_POLICY).send().await.expect("attach policy");
         }

@@ -21,6 +21,11 @@ use super::{Code, Finding, Outcome, Severity, could_not_check};
 use crate::facts::{CallFailure, EndpointKind, Fact, NatGateway, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
 use crate::facts::requirements::required_permissions;
 
+/// The objects of the bucket from which ECR serves a region's image layers.
+pub fn layer_bucket_objects(region: &str) -> String {
+    format!("arn:{}:s3:::prod-{region}-starport-layer-bucket/*", crate::model::arn::partition_of(region))
+}
+
 /// The ports a Linux task's connections come back to.
 const EPHEMERAL_PORTS: (i32, i32) = (32768, 60999);
 const HTTPS: i32 = 443;
@@ -477,7 +482,7 @@ impl<'a> Network<'a> {
 
     fn check_layer_policy(&self, gateway: &VpcEndpoint, out: &mut Outcome) {
         let Some(text) = gateway.policy.as_deref() else { return };
-        let bucket = format!("arn:aws:s3:::prod-{}-starport-layer-bucket/*", self.region);
+        let bucket = layer_bucket_objects(self.region);
         let object = bucket.replace('*', "layer");
         let decision = match Policy::parse(text) {
             // ECR hands the task a presigned URL: the request is allowed only by a grant any principal can use.

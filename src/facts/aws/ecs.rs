@@ -1,4 +1,5 @@
 use aws_sdk_ecs::Client;
+use crate::redact::redact;
 use aws_sdk_ecs::types::{AssignPublicIp, Task, TaskDefinition};
 
 use super::{AwsReader, call_failure};
@@ -93,7 +94,7 @@ fn task_facts(task: &Task, arn: &TaskArn) -> TaskFacts {
         last_status: task.last_status().map(str::to_string),
         desired_status: task.desired_status().map(str::to_string),
         stop_code: task.stop_code().map(|c| c.as_str().to_string()),
-        stopped_reason: task.stopped_reason().map(str::to_string),
+        stopped_reason: task.stopped_reason().map(redact),
         group: task.group().map(str::to_string),
         started_by: task.started_by().map(str::to_string),
         containers: task
@@ -103,7 +104,7 @@ fn task_facts(task: &Task, arn: &TaskArn) -> TaskFacts {
                 name: c.name().unwrap_or_default().to_string(),
                 image: c.image().map(str::to_string),
                 image_digest: c.image_digest().map(str::to_string),
-                reason: c.reason().map(str::to_string),
+                reason: c.reason().map(redact),
                 last_status: c.last_status().map(str::to_string),
             })
             .collect(),

@@ -70,6 +70,9 @@ impl IamReader for AwsReader {
                         }
                         .to_string(),
                         matched: r.matched_statements().iter().filter_map(|s| s.source_policy_id()).map(str::to_string).collect(),
+                        missing_context: r.missing_context_values().to_vec(),
+                        allowed_by_boundary: r.permissions_boundary_decision_detail().map(|d| d.allowed_by_permissions_boundary()),
+                        allowed_by_organizations: r.organizations_decision_detail().map(|d| d.allowed_by_organizations()),
                     })
                     .collect(),
             ),
