@@ -66,7 +66,39 @@ class WritePermissions(unittest.TestCase):
     def test_attach_role_policy_is_limited_to_the_execution_role_policy(self):
         for _, statement in policies():
             if "iam:AttachRolePolicy" in actions(statement):
-                self.assertEqual(statement["Condition"], {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}})
+                self.assertEqual(without_sub(statement["Condition"]), {"ArnEquals": {"iam:PolicyARN": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}})
+
+    def test_iam_writes_reach_only_the_configured_roles(self):
+        self.assertEqual(TEMPLATE["Parameters"]["FixRolePattern"]["Default"], "role/*")
+        iam_writes = {"iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:TagRole"}
+        for _, statement in policies():
+            if actions(statement) & iam_writes:
+                self.assertEqual(without_sub(statement["Resource"]), "arn:${AWS::Partition}:iam::${AWS::AccountId}:${FixRolePattern}", statement["Sid"])
+
+    def test_no_write_on_everything_but_what_the_readme_lists(self):
+        # IAM has no narrower resource for these (see the README's "Permissions" section).
+        documented = {"route53:AssociateVPCWithHostedZone", "ssm:DescribeAutomationExecutions"}
+        for condition, statement in policies():
+            if condition is not None and statement["Resource"] == "*":
+                self.assertLessEqual(actions(statement), documented, statement["Sid"])
+        readme = (ROOT / "README.md").read_text()
+        for action in documented:
+            self.assertIn(action, readme)
+
+    def test_tags_are_only_the_doctors_and_created_resources_carry_it(self):
+        for condition, statement in policies():
+            if condition is None:
+                continue
+            if actions(statement) & {"ec2:CreateTags", "iam:TagRole", "ecs:TagResource"}:
+                self.assertEqual(statement["Condition"], {"ForAllValues:StringEquals": {"aws:TagKeys": ["ecs-pull-doctor:fix"]}}, statement["Sid"])
+            created = {"ec2:CreateSecurityGroup", "ec2:CreateVpcEndpoint"} & actions(statement)
+            resources = without_sub(statement["Resource"])
+            if created and any(r.endswith((":vpc-endpoint/*",)) or (r.endswith(":security-group/*") and "ec2:CreateSecurityGroup" in created) for r in ([resources] if isinstance(resources, str) else resources)):
+                self.assertEqual(statement["Condition"]["Null"], {"aws:RequestTag/ecs-pull-doctor:fix": "false"}, statement["Sid"])
+
+    def test_the_allow_list_does_not_wait_for_apply(self):
+        allow = FUNCTION["Environment"]["Variables"]["DOCTOR_ALLOW_FIX"]["Fn::Join"][1]
+        self.assertEqual([item["Fn::If"][0] for item in allow], ["SafeAllowed", "CostAllowed", "ExposureAllowed"])
 
     def test_pass_role_is_limited_to_the_runbook_roles_and_ssm(self):
         passed = [(c, s) for c, s in policies() if "iam:PassRole" in actions(s)]

@@ -26,6 +26,11 @@ export interface EcsPullDoctorProps {
   readonly fixMode?: FixMode;
   /** The risk classes apply may use. Default: safe. */
   readonly allowFix?: Risk[];
+  /**
+   * The roles IAM fixes may change, as the part of their ARN after the account: `role/ecs/*`,
+   * `role/*-execution`. Default `role/*`, every role of the account.
+   */
+  readonly fixRolePattern?: string;
   /** After an applied fix to a service's task, force a new deployment of the service. Default false. */
   readonly redeploy?: boolean;
   /** When to start AWSSupport-TroubleshootECSTaskFailedToStart. Default inconclusive. */
@@ -52,18 +57,22 @@ interface PolicyFile {
 
 export const POLICY: PolicyFile = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'policy.json'), 'utf8'));
 
-/** Strings with ${AWS::...} become Fn::Sub, as in the SAM template. */
-function substituted(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('${') ? Fn.sub(value) : value;
-  if (Array.isArray(value)) return value.map(substituted);
+/** Strings with ${...} become Fn::Sub, as in the SAM template; `variables` stand for its parameters. */
+function substituted(value: unknown, variables: Record<string, string>): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    const used = Object.fromEntries(Object.entries(variables).filter(([name]) => value.includes(`\${${name}}`)));
+    return Object.keys(used).length ? Fn.sub(value, used) : Fn.sub(value);
+  }
+  if (Array.isArray(value)) return value.map((v) => substituted(v, variables));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituted(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituted(v, variables)]));
   }
   return value;
 }
 
-function statements(list: unknown[]): iam.PolicyStatement[] {
-  return list.map((statement) => iam.PolicyStatement.fromJson(substituted(statement)));
+function statements(list: unknown[], variables: Record<string, string>): iam.PolicyStatement[] {
+  return list.map((statement) => iam.PolicyStatement.fromJson(substituted(statement, variables)));
 }
 
 export class EcsPullDoctor extends Construct {
@@ -93,7 +102,8 @@ export class EcsPullDoctor extends Construct {
       environment: {
         RUST_LOG: props.logLevel ?? 'info',
         DOCTOR_FIX: fixMode,
-        DOCTOR_ALLOW_FIX: applying ? allowFix.join(',') : '',
+        // Empty means no fix class; dry-run plans what apply would do with these classes.
+        DOCTOR_ALLOW_FIX: allowFix.join(','),
         DOCTOR_REDEPLOY: String(applying && (props.redeploy ?? false)),
         DOCTOR_RUNBOOK: runbookMode,
         DOCTOR_RUNBOOK_ASSUME_ROLE: props.runbookAutomationRoleArn ?? '',
@@ -112,7 +122,8 @@ export class EcsPullDoctor extends Construct {
       runbook: runbookMode !== 'never',
     };
     for (const [mode, on] of Object.entries(enabled) as [keyof PolicyFile['statements'], boolean][]) {
-      if (on) statements(POLICY.statements[mode]).forEach((s) => this.function.addToRolePolicy(s));
+      const variables = { FixRolePattern: props.fixRolePattern ?? 'role/*' };
+      if (on) statements(POLICY.statements[mode], variables).forEach((s) => this.function.addToRolePolicy(s));
     }
     for (const role of [props.runbookAutomationRoleArn, props.runbookLambdaRoleArn]) {
       if (role && runbookMode !== 'never') {

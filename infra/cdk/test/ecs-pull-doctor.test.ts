@@ -90,7 +90,47 @@ test('apply grants exactly the allowed classes', () => {
 test('AttachRolePolicy is limited to AmazonECSTaskExecutionRolePolicy', () => {
   const [statement] = granted(synth({ fixMode: 'apply' })).get('iam:AttachRolePolicy')!;
   assert.deepEqual(statement.Condition, {
-    ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' },
+    ArnEquals: { 'iam:PolicyARN': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' } },
+  });
+});
+
+/** The resources of every statement granting `action`, as synthesised. */
+function resourcesOf(actions: Map<string, Record<string, unknown>[]>, action: string): unknown[] {
+  return (actions.get(action) ?? []).flatMap((s) => ([] as unknown[]).concat(s.Resource));
+}
+
+test('IAM writes reach only the roles of the configured pattern', () => {
+  const everything = granted(synth({ fixMode: 'apply', fixRolePattern: 'role/ecs/*' }));
+  for (const action of ['iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole']) {
+    assert.deepEqual(resourcesOf(everything, action), [
+      { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${AWS::AccountId}:${FixRolePattern}', { FixRolePattern: 'role/ecs/*' }] },
+    ], action);
+  }
+  const byDefault = granted(synth({ fixMode: 'apply' }));
+  assert.deepEqual(resourcesOf(byDefault, 'iam:UpdateAssumeRolePolicy'), [
+    { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${AWS::AccountId}:${FixRolePattern}', { FixRolePattern: 'role/*' }] },
+  ]);
+});
+
+test('no write is granted on * but the two IAM leaves no narrower choice for', () => {
+  const everything = granted(synth({ fixMode: 'apply', allowFix: ['safe', 'cost', 'exposure'], redeploy: true }));
+  const onEverything = [...everything.entries()]
+    .filter(([action]) => isWrite(action) || action === 'ssm:DescribeAutomationExecutions')
+    .filter(([, statements]) => statements.some((s) => s.Resource === '*'))
+    .map(([action]) => action)
+    .sort();
+  assert.deepEqual(onEverything, ['route53:AssociateVPCWithHostedZone', 'ssm:DescribeAutomationExecutions']);
+  for (const statement of everything.get('ec2:CreateTags')!) {
+    assert.deepEqual(statement.Condition, { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['ecs-pull-doctor:fix'] } }, 'only the doctor\'s tag');
+  }
+});
+
+test('the allow-list reaches the function even without apply, so a dry-run plans what apply would do', () => {
+  synth({ fixMode: 'dry-run', allowFix: ['safe', 'cost'] }).hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ DOCTOR_ALLOW_FIX: 'safe,cost' }) },
+  });
+  synth({ allowFix: [] }).hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ DOCTOR_ALLOW_FIX: '' }) },
   });
 });
 
