@@ -124,7 +124,9 @@ where
     let (error_code, message) = match error {
         SdkError::ServiceError(service) => (
             service.err().code().unwrap_or("ServiceError").to_string(),
-            service.err().message().map_or_else(|| DisplayErrorContext(error).to_string(), str::to_string),
+            // Without an AWS message (a body that is not an AWS error), the error chain alone: the
+            // raw response would fill the report with headers and HTML.
+            service.err().message().map_or_else(|| DisplayErrorContext(service.err()).to_string(), str::to_string),
         ),
         SdkError::TimeoutError(_) => ("Timeout".to_string(), DisplayErrorContext(error).to_string()),
         SdkError::DispatchFailure(_) => ("DispatchFailure".to_string(), DisplayErrorContext(error).to_string()),
