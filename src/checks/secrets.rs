@@ -12,6 +12,19 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
         let call = if secret.value_from.contains(":secretsmanager:") { "secretsmanager:DescribeSecret" } else { "ssm:DescribeParameters" };
         match &secret.lookup {
             Fact::Failed(failure) => out.finding(could_not_check(failure, format!("whether {} exists", secret.value_from))),
+            Fact::Known(Some(meta)) if meta.deletion_date.is_some() => {
+                let when = meta.deletion_date.as_deref().unwrap_or_default();
+                out.finding(
+                    Finding::new(
+                        Code::SecretNotFound,
+                        Severity::Error,
+                        &secret.value_from,
+                        format!("{} (container {}) is scheduled for deletion on {when}; until then it cannot be read.", secret.value_from, secret.container),
+                    )
+                    .evidence(json!({"container": secret.container, "name": secret.name, "valueFrom": secret.value_from, "call": call, "answer": "scheduled for deletion", "deletionDate": when}))
+                    .remedy(format!("Restore the secret (secretsmanager:RestoreSecret --secret-id {}) if the task still needs it, or point valueFrom at the secret that replaced it.", meta.arn)),
+                );
+            }
             Fact::Known(Some(meta)) => {
                 out.pass("secret-exists", &meta.arn, format!("{} exists", secret.value_from));
                 if let Some(key) = meta.kms_key_id.as_deref().filter(|k| k.starts_with("alias/") || k.contains(":alias/")) {
@@ -79,15 +92,29 @@ mod tests {
         let mut s = snapshot(private_vpc());
         s.secrets = vec![
             secret(Some("DB"), "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf", Fact::Known(None)),
-            secret(Some("KEY"), "/app/key", Fact::Known(Some(SecretMeta { arn: "arn:aws:ssm:us-east-1:111122223333:parameter/app/key".into(), kms_key_id: None }))),
+            secret(Some("KEY"), "/app/key", Fact::Known(Some(SecretMeta { arn: "arn:aws:ssm:us-east-1:111122223333:parameter/app/key".into(), kms_key_id: None, ..Default::default() }))),
             secret(None, "arn:aws:secretsmanager:us-east-1:111122223333:secret:dockerhub-Ab12Cd", Fact::Known(None)),
-            secret(Some("TOKEN"), "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy", Fact::Known(Some(SecretMeta { arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy".into(), kms_key_id: Some("alias/team".into()) }))),
+            secret(Some("TOKEN"), "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy", Fact::Known(Some(SecretMeta { arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy".into(), kms_key_id: Some("alias/team".into()), ..Default::default() }))),
         ];
         let outcome = check(&s);
         let codes: Vec<Code> = outcome.findings.iter().map(|f| f.code).collect();
         assert_eq!(codes, [Code::SecretNotFound, Code::PrivateRegistryCredentialsInvalid, Code::CheckFailed]);
         assert_eq!(outcome.findings[0].evidence["call"], "secretsmanager:DescribeSecret");
         assert!(outcome.findings[2].summary.contains("alias/team"));
+    }
+
+    #[test]
+    fn a_secret_scheduled_for_deletion_cannot_be_read() {
+        let mut s = snapshot(private_vpc());
+        let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+        let meta = |deletion_date: Option<&str>| SecretMeta { arn: arn.into(), deletion_date: deletion_date.map(str::to_string), ..Default::default() };
+        s.secrets = vec![secret(Some("DB"), arn, Fact::Known(Some(meta(Some("2026-12-09T10:00:00Z")))))];
+        let outcome = check(&s);
+        assert_eq!(outcome.findings.len(), 1);
+        assert_eq!((outcome.findings[0].code, outcome.findings[0].evidence["answer"].as_str()), (Code::SecretNotFound, Some("scheduled for deletion")));
+        assert!(outcome.findings[0].remedy.contains("RestoreSecret"));
+        s.secrets = vec![secret(Some("DB"), arn, Fact::Known(Some(meta(None))))];
+        assert!(check(&s).findings.is_empty());
     }
 
     #[test]

@@ -75,11 +75,13 @@ pub struct SecretFacts {
     pub lookup: Fact<Option<SecretMeta>>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecretMeta {
     pub arn: String,
     /// The customer-managed KMS key that encrypts it, when there is one.
     pub kms_key_id: Option<String>,
+    /// When a Secrets Manager secret is scheduled for deletion: it cannot be read meanwhile.
+    pub deletion_date: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

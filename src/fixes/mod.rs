@@ -135,3 +135,40 @@ pub struct PlannedFix {
 pub fn tags(fix_id: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(TAG_KEY.to_string(), fix_id.to_string())])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_call_names_the_operation_its_report_shows() {
+        let tags = tags("x");
+        let calls = [
+            Call::AttachRolePolicy { role_name: "r".into(), policy_arn: EXECUTION_ROLE_POLICY.into() },
+            Call::UpdateAssumeRolePolicy { role_name: "r".into(), policy_document: "{}".into() },
+            Call::TagRole { role_name: "r".into(), tags: tags.clone() },
+            Call::ModifyVpcEndpoint { vpc_endpoint_id: "vpce-1".into(), add_route_table_ids: vec![], policy_document: None },
+            Call::CreateVpcEndpoint { vpc_id: "vpc-1".into(), service_name: "s3".into(), vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![], tags: tags.clone(), client_token: "t".into() },
+            Call::CreateTags { resources: vec![], tags: tags.clone() },
+            Call::CreateLogGroup { log_group_name: "/g".into(), region: "us-east-1".into(), tags: tags.clone() },
+            Call::CreateSecurityGroup { group_name: "g".into(), description: "d".into(), vpc_id: "vpc-1".into(), tags: tags.clone(), creates: "c".into() },
+            Call::CreateInterfaceEndpoint { vpc_id: "vpc-1".into(), service_name: "ecr.api".into(), subnet_ids: vec![], security_group_ids: vec![], private_dns_enabled: true, tags: tags.clone(), client_token: "t".into() },
+            Call::AuthorizeHttpsIngress { group_id: "sg-1".into(), from_security_groups: vec![] },
+            Call::AuthorizeHttpsEgress { group_id: "sg-1".into(), cidrs: vec![], security_groups: vec![], prefix_lists: vec![] },
+            Call::EnablePublicIp { cluster: "c".into(), service: "s".into(), subnets: vec![], security_groups: vec![] },
+            Call::ForceNewDeployment { cluster: "c".into(), service: "s".into() },
+            Call::TagEcsResource { resource_arn: "arn".into(), tags },
+        ];
+        for call in calls {
+            let shown = serde_json::to_value(&call).unwrap();
+            assert_eq!(shown["operation"], call.operation(), "{call:?}");
+        }
+    }
+
+    #[test]
+    fn the_managed_policy_is_named_in_the_tasks_partition() {
+        assert_eq!(execution_role_policy("us-east-1"), EXECUTION_ROLE_POLICY);
+        assert_eq!(execution_role_policy("cn-north-1"), "arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
+        assert_eq!(execution_role_policy("us-gov-west-1"), "arn:aws-us-gov:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
+    }
+}

@@ -248,6 +248,25 @@ async fn secret_not_found() {
 }
 
 #[tokio::test]
+async fn a_secret_scheduled_for_deletion_is_secret_not_found() {
+    let config = account("220000000020").await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let secret = secrets.create_secret().name("db").secret_string("not read").send().await.unwrap();
+    let arn = secret.arn().unwrap().to_string();
+    secrets.delete_secret().secret_id(&arn).recovery_window_in_days(7).send().await.unwrap();
+    let allow = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"{arn}"}}]}}"#);
+    let definition = DefinitionSpec { role: RoleSpec::StandardPlus(vec![allow]), secrets: vec![("DB".into(), arn.clone())], ..DefinitionSpec::default() };
+    let builder = Builder::new(&config).await;
+    let repository = builder.repository("shop/web", &["1.0.0"]).await;
+    let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: InvalidRequestException: You can't perform this operation on the secret because it was marked for deletion.");
+    let task = builder.fargate_task_with("app", &NetworkSpec::nat(), &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;
+    let report = diagnose_by_arn(&config, &task).await;
+    let finding = root(&report, Code::SecretNotFound);
+    assert_eq!(finding.evidence["answer"], "scheduled for deletion");
+    assert!(finding.evidence["deletionDate"].as_str().is_some_and(|d| d.starts_with("20")), "{finding:#?}");
+}
+
+#[tokio::test]
 async fn a_missing_ssm_parameter_is_secret_not_found() {
     let definition = DefinitionSpec { secrets: vec![("KEY".into(), "/app/gemini-api-key".into())], ..DefinitionSpec::default() };
     let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: invalid ssm parameters: /app/gemini-api-key";

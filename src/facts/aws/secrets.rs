@@ -15,6 +15,9 @@ impl SecretReader for AwsReader {
             Ok(output) => Fact::Known(Some(SecretMeta {
                 arn: output.arn().unwrap_or(arn).to_string(),
                 kms_key_id: customer_key(output.kms_key_id()),
+                deletion_date: output.deleted_date().map(|date| {
+                    date.fmt(aws_sdk_secretsmanager::primitives::DateTimeFormat::DateTime).unwrap_or_else(|_| date.secs().to_string())
+                }),
             })),
             Err(error) if error.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => Fact::Known(None),
             Err(error) => Fact::Failed(call_failure("secretsmanager:DescribeSecret", arn, &error)),
@@ -39,6 +42,7 @@ impl SecretReader for AwsReader {
             Ok(output) => Fact::Known(output.parameters().iter().find(|p| p.name() == Some(name)).map(|p| SecretMeta {
                 arn: p.arn().map(str::to_string).unwrap_or_else(|| name.to_string()),
                 kms_key_id: customer_key(p.key_id()),
+                deletion_date: None,
             })),
             Err(error) => Fact::Failed(call_failure("ssm:DescribeParameters", name, &error)),
         }
