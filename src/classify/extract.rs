@@ -14,9 +14,10 @@ fn re(pattern: &str) -> Regex {
 static ERROR_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"\b[A-Z][A-Za-z]+Error\b"));
 static URL_HOST: LazyLock<Regex> = LazyLock::new(|| re(r#"https?://([A-Za-z0-9.-]+)(?::\d+)?"#));
 /// Where agents name the image they tried: "failed to resolve ref X: ...", "pull access denied for X,",
-/// "repository X not found", "manifest for X not found", "REDACTED ECR URL related to X".
+/// "repository X not found", "manifest for X not found", "REDACTED ECR URL related to X", and since
+/// 2024 "The task cannot pull ‘X’ from the Amazon ECR repository ‘Y’".
 static IMAGE_MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?:failed to resolve ref(?:erence)? "?|pull access denied for |ECR URL related to |manifest for )([A-Za-z0-9][A-Za-z0-9._/:@-]*[A-Za-z0-9_])|repository ([A-Za-z0-9][A-Za-z0-9._/:@-]*) not found"#)
+    re(r#"(?:failed to resolve ref(?:erence)? "?|pull access denied for |ECR URL related to |manifest for |cannot pull [‘'])([A-Za-z0-9][A-Za-z0-9._/:@-]*[A-Za-z0-9_])|repository ([A-Za-z0-9][A-Za-z0-9._/:@-]*) not found"#)
 });
 static ECR_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?"));
@@ -214,7 +215,8 @@ fn read_secrets(message: &str, facts: &mut MessageFacts) {
 }
 
 fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
-    let lower = message.to_ascii_lowercase();
+    // The agent's hints write "can’t" with a curly apostrophe.
+    let lower = message.to_ascii_lowercase().replace(['’', '‘'], "'");
     let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
     // Order matters: "pull access denied ..., repository does not exist" is a denial, not a not-found.
     if has(&["no space left on device"]) {
@@ -240,6 +242,10 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         "connection timed out",
         "connect: connection refused",
         "request send failed",
+        "context canceled",
+        // ECS's own words since 2024; the guide ties the containerd crash to the S3 route or groups.
+        "there is a connection issue between the task and",
+        "pull command failed: panic: runtime error",
     ]) {
         Some(Nature::Timeout)
     } else if has(&[
@@ -260,8 +266,17 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         "invalid ssm parameters",
         "does not exist",
         "can't find the specified secret",
+        "can't retrieve the secret",
+        "check whether the secret exists",
         " not found",
     ]) {
+        Some(Nature::NotFound)
+    // The technical tail said nothing (or was cut short): the agent's plain-language hint decides.
+    } else if has(&["check your network configuration", "check your task network configuration"]) {
+        Some(Nature::Timeout)
+    } else if has(&["check that the role has the permissions"]) {
+        Some(Nature::AccessDenied)
+    } else if has(&["check whether the image exists"]) {
         Some(Nature::NotFound)
     } else {
         None

@@ -362,6 +362,61 @@ pub(crate) fn corpus() -> Vec<Case> {
             repository: Some("web"), reference: Some("sha256:4f0b2c1d9e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"),
             ..Default::default()
         },
+        // ECS developer guide, "CannotPullContainer task errors" (2024 wording, curly quotes): the
+        // connection hint alone, with the image and repository quoted.
+        Case {
+            message: "CannotPullContainerError: The task cannot pull ‘111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.2.0’ from the Amazon ECR repository ‘111122223333.dkr.ecr.us-east-1.amazonaws.com/web’. There is a connection issue between the task and Amazon ECR. Check your task network configuration.",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::EcrRegistry), account: Some("111122223333"), region: Some("us-east-1"),
+            repository: Some("web"), reference: Some("1.2.0"),
+            ..Default::default()
+        },
+        // ECS developer guide, "Troubleshoot ResourceInitializationError errors": Parameter Store unreachable.
+        Case {
+            message: "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secrets from ssm: The task cannot pull secrets from AWS Systems Manager. There is a connection issue between the task and AWS Systems Manager Parameter Store. Check your task network configuration.",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::SsmParameterStore),
+            ..Default::default()
+        },
+        // The same page: Secrets Manager unreachable.
+        Case {
+            message: "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull secrets from AWS Secrets Manager. There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration.",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::SecretsManager),
+            ..Default::default()
+        },
+        // The same page: a secret that does not exist in the Region (straight and curly apostrophes).
+        Case {
+            message: "ResourceInitializationError: unable to pull secrets or registry auth: The task can't retrieve the secret with ARN 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf' from Secrets Manager. Check whether the secret exists in the specified Region.",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Secrets), nature: Some(N::NotFound),
+            destination: Some(D::SecretsManager), secret_arn: Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"),
+            ..Default::default()
+        },
+        Case {
+            message: "ResourceInitializationError: unable to pull secrets or registry auth: The task can’t retrieve the secret with ARN ‘arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf’ from Secrets Manager. Check whether the secret exists in the specified Region.",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Secrets), nature: Some(N::NotFound),
+            destination: Some(D::SecretsManager), secret_arn: Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"),
+            ..Default::default()
+        },
+        // "CannotPullContainer task errors": the containerd pull crashing, which the guide ties to the
+        // S3 gateway endpoint's route or the security group: a network failure whose destination the
+        // message does not name, left for the facts to decide.
+        Case {
+            message: "CannotPullContainerError: pull command failed: panic: runtime error: invalid memory address or nil pointer dereference",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Network), nature: Some(N::Timeout),
+            ..Default::default()
+        },
+        // The agent's hints (ecs-agent/api/errors) with a tail cut short: the hint decides.
+        Case {
+            message: "CannotPullContainerError: The task can’t pull the image. Check your network configuration. Error: failed to do request: Head",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Network), nature: Some(N::Timeout),
+            ..Default::default()
+        },
+        Case {
+            message: "CannotPullContainerError: The task can’t pull the image. Check that the role has the permissions to pull images from the registry. Error: pull",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Permissions), nature: Some(N::AccessDenied),
+            ..Default::default()
+        },
     ]
 }
 
@@ -471,3 +526,4 @@ fn unknown_and_hostile_messages_never_panic() {
     assert_eq!(failure.category, Category::Unknown);
     assert!(failure.is_applicable());
 }
+
