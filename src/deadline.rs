@@ -30,16 +30,8 @@ impl Deadline {
         Deadline(Instant::now() + budget)
     }
 
-    pub fn at(instant: Instant) -> Self {
-        Deadline(instant)
-    }
-
     pub fn passed(&self) -> bool {
         Instant::now() >= self.0
-    }
-
-    pub fn remaining(&self) -> Duration {
-        self.0.saturating_duration_since(Instant::now())
     }
 
     /// `future`'s fact, or a failed fact naming `operation` if the deadline comes first.
@@ -53,11 +45,15 @@ impl Deadline {
 
 /// The failure of a read that had no answer when the deadline passed.
 pub fn cut_off(operation: &str, resource: &str) -> CallFailure {
+    past_deadline(operation, resource, "no answer before the diagnosis's deadline")
+}
+
+fn past_deadline(operation: &str, resource: &str, message: &str) -> CallFailure {
     CallFailure {
         operation: operation.to_string(),
         resource: resource.to_string(),
         error_code: DEADLINE.to_string(),
-        message: "no answer before the diagnosis's deadline".to_string(),
+        message: message.to_string(),
     }
 }
 
@@ -167,12 +163,7 @@ impl<D> Bounded<'_, D> {
     /// A write starts only before the deadline. One that is still out when it passes may or may not
     /// have taken effect: the failure says so, and every fix is safe to apply again.
     async fn write<T>(&self, operation: &str, resource: &str, call: impl Future<Output = Result<T, CallFailure>>) -> Result<T, CallFailure> {
-        let failure = |message: &str| CallFailure {
-            operation: operation.to_string(),
-            resource: resource.to_string(),
-            error_code: DEADLINE.to_string(),
-            message: message.to_string(),
-        };
+        let failure = |message: &str| past_deadline(operation, resource, message);
         if self.deadline.passed() {
             return Err(failure("not made: the diagnosis's deadline had passed"));
         }

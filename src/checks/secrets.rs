@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Code, Finding, Outcome, Severity, could_not_check};
-use crate::facts::{Fact, Snapshot};
+use crate::facts::{Fact, SecretMeta, Snapshot};
 
 pub fn check(snapshot: &Snapshot) -> Outcome {
     let mut out = Outcome::default();
@@ -12,8 +12,7 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
         let call = if secret.value_from.contains(":secretsmanager:") { "secretsmanager:DescribeSecret" } else { "ssm:DescribeParameters" };
         match &secret.lookup {
             Fact::Failed(failure) => out.finding(could_not_check(failure, format!("whether {} exists", secret.value_from))),
-            Fact::Known(Some(meta)) if meta.deletion_date.is_some() => {
-                let when = meta.deletion_date.as_deref().unwrap_or_default();
+            Fact::Known(Some(meta @ SecretMeta { deletion_date: Some(when), .. })) => {
                 out.finding(
                     Finding::new(
                         Code::SecretNotFound,

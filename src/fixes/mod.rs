@@ -132,6 +132,15 @@ pub struct PlannedFix {
     pub calls: Vec<Call>,
 }
 
+/// A stable UUID-shaped token from `text` (FNV-1a, twice): the same task (or fix) always gives the same
+/// token, so a retried start or create is recognised as the same request.
+pub fn client_token(text: &str) -> String {
+    let fnv = |seed: u64| text.bytes().fold(seed, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3));
+    let (high, low) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x84222325_cbf29ce4));
+    let hex = format!("{high:016x}{low:016x}");
+    format!("{}-{}-5{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+}
+
 pub fn tags(fix_id: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(TAG_KEY.to_string(), fix_id.to_string())])
 }

@@ -192,13 +192,13 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
                         security_group_ids: vec!["${endpoint-group}".into()],
                         private_dns_enabled: true,
                         tags: tags(&id_base),
-                        client_token: super::runbook::client_token(&format!("{id_base}/{service}")),
+                        client_token: super::client_token(&format!("{id_base}/{service}")),
                     });
                 }
             }
             let gateway_exists = vpc.endpoints.known()?.iter().any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway);
             if services.contains(&"s3") && !gateway_exists {
-                let client_token = super::runbook::client_token(&format!("{id_base}/s3"));
+                let client_token = super::client_token(&format!("{id_base}/s3"));
                 calls.push(Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table.clone()], tags: tags(&id_base), client_token });
             }
             if calls.is_empty() {

@@ -79,7 +79,13 @@ async fn break_each_call(name: &str, config: SdkConfig, task: StoppedTask, expec
         for fault in Fault::ALL {
             tally.runs += 1;
             let (report, sent, took) = diagnose(&config, &task, Some((operation.clone(), fault)), limits(), DEADLINE).await;
-            tally.reports += 1; // diagnose always returns one; the counts below judge it
+            // A report a person or a pipeline can use: the contract's schema, and a verdict with its reason.
+            let shown = serde_json::to_value(&report).expect("reports serialise");
+            if shown["schema"] == "ecs-pull-doctor/report/v1" && shown["verdict"].is_string() && !report.verdict_reason.is_empty() {
+                tally.reports += 1;
+            } else {
+                tally.problems.push(format!("{operation} {fault:?}: not a whole report: {shown:#}"));
+            }
             let what = format!("{operation} {fault:?}");
             let gaps: Vec<&serde_json::Value> = report.findings.iter().filter(|f| f.code == Code::CheckFailed).map(|f| &f.evidence["call"]).collect();
             if gaps.iter().any(|call| *call == operation.as_str()) {

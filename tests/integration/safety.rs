@@ -69,6 +69,20 @@ async fn a_forged_event_is_diagnosed_but_nothing_is_written() {
 }
 
 #[tokio::test]
+async fn an_event_ecs_cannot_be_asked_about_is_not_acted_on() {
+    let config = account("260000000008").await;
+    let task = Builder::new(&config).await.service_with_missing_log_group("unasked").await;
+    // The event path calls ecs:DescribeTasks only to confirm the task before acting: break it.
+    let (broken, _) = faults::faulty(&config, Some(("ecs:DescribeTasks".into(), Fault::AccessDenied)));
+    let payload = intake::parse_value(event_for("logs-group-not-found", &task)).expect("an event");
+    let report = engine::diagnose(&AwsReader::new(broken), payload, &apply(&[Risk::Safe]), deadline()).await;
+    assert_eq!(report.root_cause, Some(Code::LogGroupNotFound), "{report:#?}");
+    assert_eq!(report.actions[0].status, ActionStatus::Skipped, "{:#?}", report.actions);
+    assert!(report.actions[0].detail.contains("ecs:DescribeTasks failed with AccessDeniedException"), "{}", report.actions[0].detail);
+    assert!(!log_group_exists(&config, "/ecs/unasked").await, "nothing written");
+}
+
+#[tokio::test]
 async fn only_the_cause_is_fixed_other_errors_keep_their_remedy() {
     // The tag is missing (the cause) and so is the log group (another error): only the cause's
     // finding could be fixed, and a missing tag has no fix, so nothing is planned.
