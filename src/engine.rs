@@ -383,7 +383,7 @@ mod tests {
         }
         async fn describe_subnet(&self, _: &str, id: &str) -> Fact<Option<crate::facts::Subnet>> {
             self.record("ec2:DescribeSubnets");
-            Fact::Known(Some(crate::facts::Subnet { id: id.into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: None }))
+            Fact::Known(Some(crate::facts::Subnet { id: id.into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: None, ..Default::default() }))
         }
         async fn describe_vpc(&self, _: &str, vpc_id: &str, _: Deadline) -> crate::facts::VpcFacts {
             self.record(&format!("ec2:DescribeVpc({vpc_id})"));

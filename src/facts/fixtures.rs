@@ -86,8 +86,8 @@ pub fn private_vpc() -> VpcFacts {
     VpcFacts {
         vpc_id: "vpc-1".into(),
         subnets: Fact::Known(vec![
-            Subnet { id: "subnet-task".into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: Some("us-east-1a".into()) },
-            Subnet { id: "subnet-public".into(), vpc_id: "vpc-1".into(), cidr: "10.0.9.0/24".into(), availability_zone: Some("us-east-1a".into()) },
+            Subnet { id: "subnet-task".into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: Some("us-east-1a".into()), ..Default::default() },
+            Subnet { id: "subnet-public".into(), vpc_id: "vpc-1".into(), cidr: "10.0.9.0/24".into(), availability_zone: Some("us-east-1a".into()), ..Default::default() },
         ]),
         route_tables: Fact::Known(vec![
             RouteTable { id: "rtb-main".into(), main: true, subnet_ids: vec![], routes: vec![Route { destination: "10.0.0.0/16".into(), target: "local".into(), state: Some("active".into()) }] },
@@ -129,6 +129,7 @@ pub fn private_vpc() -> VpcFacts {
         dns_support: Fact::Known(true),
         dns_hostnames: Fact::Known(true),
         s3_prefix_list: Fact::Known(Some(PrefixList { id: "pl-s3".into(), name: format!("com.amazonaws.{REGION}.s3"), cidrs: vec!["52.216.0.0/15".into()] })),
+        referenced_prefix_lists: vec![],
     }
 }
 

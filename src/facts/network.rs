@@ -16,6 +16,9 @@ pub struct VpcFacts {
     pub dns_hostnames: Fact<bool>,
     /// The region's S3 prefix list (`com.amazonaws.REGION.s3`), with its CIDRs.
     pub s3_prefix_list: Fact<Option<PrefixList>>,
+    /// The other prefix lists the VPC's security group rules name (customer-managed or shared), each
+    /// with its CIDRs or the failure that hid them.
+    pub referenced_prefix_lists: Vec<ReferencedPrefixList>,
 }
 
 impl VpcFacts {
@@ -32,7 +35,8 @@ impl VpcFacts {
             self.dns_hostnames.failure(),
             self.s3_prefix_list.failure(),
         ];
-        parts.into_iter().flatten().collect()
+        let lists = self.referenced_prefix_lists.iter().filter_map(|l| l.cidrs.failure());
+        parts.into_iter().flatten().chain(lists).collect()
     }
 
     /// A VPC none of whose calls answered: each part fails with `failure(its operation)`.
@@ -48,6 +52,7 @@ impl VpcFacts {
             dns_support: Fact::Failed(failure("ec2:DescribeVpcAttribute")),
             dns_hostnames: Fact::Failed(failure("ec2:DescribeVpcAttribute")),
             s3_prefix_list: Fact::Failed(failure("ec2:DescribeManagedPrefixLists")),
+            referenced_prefix_lists: Vec::new(),
         }
     }
 }
@@ -56,7 +61,9 @@ impl VpcFacts {
 pub struct Subnet {
     pub id: String,
     pub vpc_id: String,
+    /// Its IPv4 range; empty for an IPv6-only subnet.
     pub cidr: String,
+    pub ipv6_cidrs: Vec<String>,
     pub availability_zone: Option<String>,
 }
 
@@ -73,7 +80,7 @@ pub struct RouteTable {
 pub struct Route {
     /// A CIDR, or a prefix list ID for gateway endpoint routes.
     pub destination: String,
-    /// `local`, `igw-...`, `nat-...`, `vpce-...`, `tgw-...`, `eni-...`, `pcx-...`.
+    /// `local`, `igw-...`, `eigw-...`, `nat-...`, `vpce-...`, `tgw-...`, `eni-...`, `pcx-...`.
     pub target: String,
     /// `active` or `blackhole`.
     pub state: Option<String>,
@@ -132,6 +139,7 @@ pub struct SecurityGroupRule {
     pub protocol: String,
     pub from_port: Option<i32>,
     pub to_port: Option<i32>,
+    /// IPv4 and IPv6 ranges alike.
     pub cidrs: Vec<String>,
     pub security_groups: Vec<String>,
     pub prefix_lists: Vec<String>,
@@ -152,6 +160,7 @@ pub struct AclEntry {
     /// `-1` for every protocol, `6` for TCP.
     pub protocol: String,
     pub allow: bool,
+    /// An IPv4 or IPv6 range.
     pub cidr: Option<String>,
     pub from_port: Option<i32>,
     pub to_port: Option<i32>,
@@ -162,4 +171,11 @@ pub struct PrefixList {
     pub id: String,
     pub name: String,
     pub cidrs: Vec<String>,
+}
+
+/// A prefix list a security group rule names, read for its CIDRs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferencedPrefixList {
+    pub id: String,
+    pub cidrs: Fact<Vec<String>>,
 }

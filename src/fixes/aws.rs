@@ -150,7 +150,8 @@ impl FixWriter for AwsReader {
             }
             Call::AuthorizeHttpsEgress { group_id, cidrs, security_groups, prefix_lists } => {
                 let permission = https()
-                    .set_ip_ranges(Some(cidrs.iter().map(|c| aws_sdk_ec2::types::IpRange::builder().cidr_ip(c).build()).collect()))
+                    .set_ip_ranges(Some(cidrs.iter().filter(|c| !c.contains(':')).map(|c| aws_sdk_ec2::types::IpRange::builder().cidr_ip(c).build()).collect()))
+                    .set_ipv6_ranges(Some(cidrs.iter().filter(|c| c.contains(':')).map(|c| aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6(c).build()).collect()))
                     .set_user_id_group_pairs(Some(security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect()))
                     .set_prefix_list_ids(Some(prefix_lists.iter().map(|p| aws_sdk_ec2::types::PrefixListId::builder().prefix_list_id(p).build()).collect()))
                     .build();

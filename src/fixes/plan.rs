@@ -214,25 +214,34 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
         Code::SecurityGroupBlocksEgress => {
             let group = finding.evidence["securityGroups"].as_array()?.first()?.as_str()?.to_string();
             let (mut cidrs, mut security_groups, mut prefix_lists) = (Vec::new(), Vec::new(), Vec::new());
+            // Each blocked destination by the narrowest name it has; one with none is not opened.
             for blocked in finding.evidence["blocked"].as_array()? {
                 if let Some(list) = blocked["prefixList"].as_str() {
                     prefix_lists.push(list.to_string());
                 } else if let Some(peer) = blocked["securityGroups"].as_array().and_then(|g| g.first()).and_then(Value::as_str) {
                     security_groups.push(peer.to_string());
+                } else if let Some(cidr) = blocked["cidr"].as_str() {
+                    cidrs.push(cidr.to_string());
                 } else {
-                    cidrs.push("0.0.0.0/0".to_string());
+                    return None;
                 }
             }
             for list in [&mut cidrs, &mut security_groups, &mut prefix_lists] {
                 list.sort();
                 list.dedup();
             }
+            let destinations: Vec<String> = security_groups
+                .iter()
+                .map(|g| format!("security group {g}"))
+                .chain(prefix_lists.iter().map(|l| format!("prefix list {l}")))
+                .chain(cidrs.iter().map(|c| format!("{c} (the internet, whose AWS addresses are not fixed)")))
+                .collect();
             let id = format!("https-egress:{group}");
             fix(
                 id.clone(),
                 finding.code,
                 Risk::Exposure,
-                format!("Allow TCP 443 out from security group {group} to where the pull goes."),
+                format!("Allow TCP 443 out from security group {group} to {}.", destinations.join(", ")),
                 vec![Call::AuthorizeHttpsEgress { group_id: group.clone(), cidrs, security_groups, prefix_lists }, Call::CreateTags { resources: vec![group], tags: tags(&id) }],
             )
         }

@@ -8,17 +8,17 @@
 mod firewall;
 mod needs;
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde_json::{Value, json};
 
-pub use firewall::Ipv4Net;
+pub use firewall::IpNet;
 pub use needs::{Need, Service, needs};
 
-use self::firewall::{Peer, acl_blocks, egress_allowing, ingress_allowing, rules_json};
+use self::firewall::{Passage, Peer, acl_blocks, egress, ingress, rules_json};
 use super::policy::{Context, Decision, Policy, Principal, Request};
 use super::{Code, Finding, Outcome, Severity, could_not_check};
-use crate::facts::{CallFailure, EndpointKind, Fact, NatGateway, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
+use crate::facts::{CallFailure, EndpointKind, Fact, NatGateway, NetworkAcl, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
 use crate::facts::requirements::required_permissions;
 
 /// The objects of the bucket from which ECR serves a region's image layers.
@@ -29,6 +29,9 @@ pub fn layer_bucket_objects(region: &str) -> String {
 /// The ports a Linux task's connections come back to.
 const EPHEMERAL_PORTS: (i32, i32) = (32768, 60999);
 const HTTPS: i32 = 443;
+/// Stand-ins for "somewhere on the internet": addresses in AWS's public ranges.
+const INTERNET_V4: Ipv4Addr = Ipv4Addr::new(52, 94, 0, 4);
+const INTERNET_V6: Ipv6Addr = Ipv6Addr::new(0x2600, 0x1f18, 0, 0, 0, 0, 0, 4);
 /// States in which an endpoint carries no traffic.
 const DEAD_ENDPOINT_STATES: [&str; 5] = ["deleted", "deleting", "rejected", "failed", "expired"];
 
@@ -38,6 +41,8 @@ enum Internet<'a> {
     Nat(&'a NatGateway),
     /// An internet gateway, and the task has (or may have) a public IP.
     Gateway(&'a Route),
+    /// An IPv6-only subnet's `::/0` route to an internet or egress-only internet gateway.
+    Ipv6(&'a Route),
     /// A transit gateway, firewall or peering: not followed further.
     Elsewhere(&'a Route),
     NatDown { route: &'a Route, nat: Option<&'a NatGateway> },
@@ -49,7 +54,7 @@ enum Internet<'a> {
 
 impl Internet<'_> {
     fn is_open(&self) -> bool {
-        matches!(self, Internet::Nat(_) | Internet::Gateway(_) | Internet::Elsewhere(_))
+        matches!(self, Internet::Nat(_) | Internet::Gateway(_) | Internet::Ipv6(_) | Internet::Elsewhere(_))
     }
 }
 
@@ -73,6 +78,9 @@ struct Network<'a> {
     /// `None`: the endpoints could not be read.
     endpoints: Option<&'a [VpcEndpoint]>,
     internet: Internet<'a>,
+    /// The task's subnet has no IPv4 range, so the task's traffic is IPv6. A dual-stack task still
+    /// reaches ECR, S3 and the other services' default names over IPv4.
+    ipv6_only: bool,
 }
 
 pub fn check(snapshot: &Snapshot) -> Outcome {
@@ -121,11 +129,12 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
         Some(Fact::Known(network)) => Ok(network.assign_public_ip),
         None => Ok(None),
     };
-    let internet = internet_path(table, &vpc.nat_gateways, public_ip);
+    let ipv6_only = vpc.subnets.known().and_then(|subnets| subnets.iter().find(|s| s.id == subnet_id)).is_some_and(|s| s.cidr.is_empty() && !s.ipv6_cidrs.is_empty());
+    let internet = internet_path(table, &vpc.nat_gateways, public_ip, ipv6_only);
     if let (Internet::Unknown(failure), Fact::Failed(_)) = (&internet, &vpc.nat_gateways) {
         out.finding(could_not_check(failure, "the state of the NAT gateway the subnet routes to".into()));
     }
-    let net = Network { snapshot, vpc, subnet_id, region: &snapshot.task.region, table, endpoints, internet };
+    let net = Network { snapshot, vpc, subnet_id, region: &snapshot.task.region, table, endpoints, internet, ipv6_only };
 
     let ways: Vec<(&Need, Via)> = needs.iter().map(|need| (need, net.way(need.service))).collect();
     net.check_path(&ways, &mut out);
@@ -141,7 +150,16 @@ fn internet_path<'a>(
     table: &'a RouteTable,
     nats: &'a Fact<Vec<NatGateway>>,
     public_ip: Result<Option<bool>, &'a CallFailure>,
+    ipv6_only: bool,
 ) -> Internet<'a> {
+    if ipv6_only {
+        // IPv6 addresses are public: a route to an internet gateway, or an egress-only one, is enough.
+        return match table.routes.iter().find(|r| r.destination == "::/0") {
+            Some(route) if route.state.as_deref() != Some("blackhole") && (route.target.starts_with("igw-") || route.target.starts_with("eigw-")) => Internet::Ipv6(route),
+            Some(route) if route.state.as_deref() != Some("blackhole") => Internet::Elsewhere(route),
+            _ => Internet::None,
+        };
+    }
     let Some(route) = table.routes.iter().find(|r| r.destination == "0.0.0.0/0") else { return Internet::None };
     let blackhole = route.state.as_deref() == Some("blackhole");
     if route.target.starts_with("nat-") && !blackhole {
@@ -251,6 +269,7 @@ impl<'a> Network<'a> {
         match &self.internet {
             Internet::Nat(nat) => out.pass("internet-path", &self.table.id, format!("subnet {} routes to the internet through NAT gateway {}", self.subnet_id, nat.id)),
             Internet::Gateway(route) => out.pass("internet-path", &self.table.id, format!("subnet {} routes to internet gateway {} and the task has a public IP", self.subnet_id, route.target)),
+            Internet::Ipv6(route) => out.pass("internet-path", &self.table.id, format!("IPv6-only subnet {} routes ::/0 to {}", self.subnet_id, route.target)),
             Internet::Elsewhere(route) => out.pass("internet-path", &self.table.id, format!("subnet {} sends internet traffic to {} (not followed further)", self.subnet_id, route.target)),
             Internet::NatDown { route, nat } => {
                 let state = nat.map_or_else(|| route.state.clone().unwrap_or_else(|| "unknown".into()), |n| n.state.clone());
@@ -522,13 +541,24 @@ impl<'a> Network<'a> {
         Some(groups.iter().filter(|g| ids.contains(&g.id)).collect())
     }
 
-    fn task_ip(&self) -> Option<Ipv4Addr> {
-        let eni = self.snapshot.task.eni.as_ref()?;
-        eni.private_ip.as_deref().and_then(|ip| ip.parse().ok()).or_else(|| self.subnet_cidr(self.subnet_id).map(Ipv4Net::representative))
+    /// The CIDRs of a prefix list a rule names; `None` when they could not be read.
+    fn list_cidrs(&self, id: &str) -> Option<&'a [String]> {
+        if let Some(s3) = self.vpc.s3_prefix_list.known().and_then(Option::as_ref).filter(|l| l.id == id) {
+            return Some(&s3.cidrs);
+        }
+        self.vpc.referenced_prefix_lists.iter().find(|l| l.id == id)?.cidrs.known().map(Vec::as_slice)
     }
 
-    fn subnet_cidr(&self, subnet_id: &str) -> Option<Ipv4Net> {
-        self.vpc.subnets.known()?.iter().find(|s| s.id == subnet_id).and_then(|s| Ipv4Net::parse(&s.cidr))
+    fn task_ip(&self) -> Option<IpAddr> {
+        let eni = self.snapshot.task.eni.as_ref()?;
+        let own = eni.private_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()).filter(|ip| ip.is_ipv6() == self.ipv6_only);
+        own.or_else(|| self.subnet_net(self.subnet_id).map(IpNet::representative))
+    }
+
+    /// The range of `subnet_id` in the task's address family.
+    fn subnet_net(&self, subnet_id: &str) -> Option<IpNet> {
+        let subnet = self.vpc.subnets.known()?.iter().find(|s| s.id == subnet_id)?;
+        if self.ipv6_only { subnet.ipv6_cidrs.iter().find_map(|c| IpNet::parse(c)) } else { IpNet::parse(&subnet.cidr) }
     }
 
     fn check_endpoint_ingress(&self, need: &Need, endpoint: &VpcEndpoint, out: &mut Outcome) {
@@ -536,43 +566,53 @@ impl<'a> Network<'a> {
         let (Some(groups), Some(task_ip), Some(Fact::Known(network))) = (self.vpc.security_groups.known(), self.task_ip(), &self.snapshot.network) else { return };
         let task_groups = network.security_groups.clone();
         let endpoint_groups: Vec<&SecurityGroup> = groups.iter().filter(|g| endpoint.security_group_ids.contains(&g.id)).collect();
-        let task = Peer { ip: task_ip, security_groups: task_groups, prefix_list: None, label: "the task".into() };
-        if ingress_allowing(&endpoint_groups, HTTPS, &task).is_none() {
-            out.finding(
-                Finding::new(
-                    Code::EndpointSecurityGroupBlocksIngress,
-                    Severity::Error,
-                    &endpoint.id,
-                    format!("The security groups of endpoint {} ({}) do not let the task in on TCP 443.", endpoint.id, need.service.name()),
-                )
-                .evidence(json!({"vpcEndpointId": endpoint.id, "endpointSecurityGroups": endpoint.security_group_ids, "ingressRules": rules_json(&endpoint_groups, false), "taskAddress": task.ip.to_string(), "taskSecurityGroups": task.security_groups, "services": [need.service.name()]}))
-                .remedy(format!(
-                    "Allow TCP 443 in to {} from the task's security group{} (AuthorizeSecurityGroupIngress).",
-                    endpoint.security_group_ids.first().map_or("the endpoint's security group", String::as_str),
-                    task.security_groups.first().map(|g| format!(" {g}")).unwrap_or_default()
-                )),
-            );
+        let task = Peer { ip: task_ip, security_groups: task_groups, prefix_list: None, subnet: Some(self.subnet_id.to_string()), label: "the task".into() };
+        if ingress(&endpoint_groups, HTTPS, &task, &|id| self.list_cidrs(id)) != Passage::Blocked {
+            return;
         }
+        out.finding(
+            Finding::new(
+                Code::EndpointSecurityGroupBlocksIngress,
+                Severity::Error,
+                &endpoint.id,
+                format!("The security groups of endpoint {} ({}) do not let the task in on TCP 443.", endpoint.id, need.service.name()),
+            )
+            .evidence(json!({"vpcEndpointId": endpoint.id, "endpointSecurityGroups": endpoint.security_group_ids, "ingressRules": rules_json(&endpoint_groups, false), "taskAddress": task.ip.to_string(), "taskSecurityGroups": task.security_groups, "services": [need.service.name()]}))
+            .remedy(format!(
+                "Allow TCP 443 in to {} from the task's security group{} (AuthorizeSecurityGroupIngress).",
+                endpoint.security_group_ids.first().map_or("the endpoint's security group", String::as_str),
+                task.security_groups.first().map(|g| format!(" {g}")).unwrap_or_default()
+            )),
+        );
     }
 
-    /// Where packets for `via` go, as a firewall sees them.
-    fn peer(&self, via: Via<'a>) -> Option<Peer> {
+    /// Where packets for `service` going `via` land, as firewalls see them: one peer per address
+    /// range (an endpoint has a network interface in each of its subnets). Empty when the
+    /// addresses are unknown.
+    fn peers_of(&self, service: Service, via: Via<'a>) -> Vec<Peer> {
         let s3 = self.vpc.s3_prefix_list.known().and_then(Option::as_ref);
+        let s3_peer = || -> Option<Peer> {
+            let list = s3?;
+            let ip = list.cidrs.iter().filter_map(|c| IpNet::parse(c)).find(|n| n.address.is_ipv6() == self.ipv6_only)?.representative();
+            Some(Peer { ip, security_groups: vec![], prefix_list: Some(list.id.clone()), subnet: None, label: format!("S3 ({})", list.id) })
+        };
         match via {
-            Via::Endpoint(endpoint) => {
-                let ip = endpoint.subnet_ids.iter().find_map(|s| self.subnet_cidr(s)).map(Ipv4Net::representative)?;
-                Some(Peer { ip, security_groups: endpoint.security_group_ids.clone(), prefix_list: None, label: format!("endpoint {}", endpoint.id) })
-            }
-            Via::S3Gateway(_) => {
-                let list = s3?;
-                let ip = list.cidrs.iter().find_map(|c| Ipv4Net::parse(c)).map(Ipv4Net::representative)?;
-                Some(Peer { ip, security_groups: vec![], prefix_list: Some(list.id.clone()), label: format!("S3 ({})", list.id) })
-            }
+            Via::Endpoint(endpoint) => endpoint
+                .subnet_ids
+                .iter()
+                .filter_map(|subnet| {
+                    let ip = self.subnet_net(subnet)?.representative();
+                    let label = if endpoint.subnet_ids.len() > 1 { format!("endpoint {} in {subnet}", endpoint.id) } else { format!("endpoint {}", endpoint.id) };
+                    Some(Peer { ip, security_groups: endpoint.security_group_ids.clone(), prefix_list: None, subnet: Some(subnet.clone()), label })
+                })
+                .collect(),
+            Via::S3Gateway(_) => s3_peer().into_iter().collect(),
+            Via::Internet if service == Service::S3 => s3_peer().into_iter().collect(),
             Via::Internet => {
-                let ip = s3.and_then(|l| l.cidrs.iter().find_map(|c| Ipv4Net::parse(c))).map_or(Ipv4Addr::new(52, 94, 0, 4), Ipv4Net::representative);
-                Some(Peer { ip, security_groups: vec![], prefix_list: None, label: "the internet".into() })
+                let ip = if self.ipv6_only { IpAddr::V6(INTERNET_V6) } else { IpAddr::V4(INTERNET_V4) };
+                vec![Peer { ip, security_groups: vec![], prefix_list: None, subnet: None, label: "the internet".into() }]
             }
-            Via::Nowhere | Via::Unknown => None,
+            Via::Nowhere | Via::Unknown => vec![],
         }
     }
 
@@ -584,13 +624,15 @@ impl<'a> Network<'a> {
         // Without the task definition, only the images' needs are known (not logs or secrets).
         let mut complete = self.snapshot.task_definition.known().is_some();
         for (need, via) in ways {
-            let Some(peer) = self.peer(*via) else {
+            let found = self.peers_of(need.service, *via);
+            if found.is_empty() {
                 complete &= matches!(via, Via::Nowhere);
-                continue;
-            };
-            match peers.iter_mut().find(|(_, p)| p.label == peer.label) {
-                Some((services, _)) => services.push(need.service.name()),
-                None => peers.push((vec![need.service.name()], peer)),
+            }
+            for peer in found {
+                match peers.iter_mut().find(|(_, p)| p.label == peer.label) {
+                    Some((services, _)) => services.push(need.service.name()),
+                    None => peers.push((vec![need.service.name()], peer)),
+                }
             }
         }
         (peers, complete)
@@ -606,13 +648,19 @@ impl<'a> Network<'a> {
         if groups.is_empty() {
             return;
         }
-        let (peers, complete) = self.peers(ways);
-        let blocked: Vec<(Vec<&'static str>, Peer)> = peers.into_iter().filter(|(_, peer)| egress_allowing(&groups, HTTPS, peer).is_none()).collect();
-        if blocked.is_empty() {
-            if !complete {
-                return;
+        let (peers, mut complete) = self.peers(ways);
+        let mut blocked: Vec<(Vec<&'static str>, Peer)> = Vec::new();
+        for (services, peer) in peers {
+            match egress(&groups, HTTPS, &peer, &|id| self.list_cidrs(id)) {
+                Passage::Allowed(_) => {}
+                Passage::Blocked => blocked.push((services, peer)),
+                Passage::Unknown { .. } => complete = false, // CHECK_FAILED names the list that could not be read
             }
-            out.pass("security-group-egress", groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(","), "the task's security groups allow TCP 443 out to where the pull goes");
+        }
+        if blocked.is_empty() {
+            if complete {
+                out.pass("security-group-egress", groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(","), "the task's security groups allow TCP 443 out to where the pull goes");
+            }
             return;
         }
         let services: Vec<&str> = blocked.iter().flat_map(|(s, _)| s.iter().copied()).collect();
@@ -621,7 +669,7 @@ impl<'a> Network<'a> {
             let target = match (&peer.prefix_list, peer.security_groups.first()) {
                 (Some(list), _) => format!("prefix list {list}"),
                 (None, Some(group)) => format!("security group {group}"),
-                (None, None) => "0.0.0.0/0".to_string(),
+                (None, None) => self.any_address().to_string(),
             };
             if !targets.contains(&target) {
                 targets.push(target);
@@ -637,11 +685,29 @@ impl<'a> Network<'a> {
             .evidence(json!({
                 "securityGroups": groups.iter().map(|g| &g.id).collect::<Vec<_>>(),
                 "egressRules": rules_json(&groups, true),
-                "blocked": blocked.iter().map(|(s, p)| json!({"to": p.label, "address": p.ip.to_string(), "securityGroups": p.security_groups, "prefixList": p.prefix_list, "services": s})).collect::<Vec<_>>(),
+                "blocked": blocked.iter().map(|(s, p)| self.blocked_json(s, p)).collect::<Vec<_>>(),
                 "services": services,
             }))
             .remedy(format!("Allow TCP 443 out from security group {} to {} (AuthorizeSecurityGroupEgress).", groups[0].id, targets.join(" and "))),
         );
+    }
+
+    /// `0.0.0.0/0`, or `::/0` for an IPv6-only task.
+    fn any_address(&self) -> &'static str {
+        if self.ipv6_only { "::/0" } else { "0.0.0.0/0" }
+    }
+
+    /// A blocked destination as evidence, with the narrowest thing a rule can name to let it through:
+    /// its prefix list, its security group, or (only for the internet, whose addresses are not
+    /// fixed) every address.
+    fn blocked_json(&self, services: &[&str], peer: &Peer) -> Value {
+        let cidr = (peer.prefix_list.is_none() && peer.security_groups.is_empty() && peer.subnet.is_none()).then(|| self.any_address());
+        json!({"to": peer.label, "address": peer.ip.to_string(), "securityGroups": peer.security_groups, "prefixList": peer.prefix_list, "cidr": cidr, "services": services})
+    }
+
+    /// The network ACL a subnet is associated with (the VPC's default when none is).
+    fn acl_of<'b>(acls: &'b [NetworkAcl], subnet_id: &str) -> Option<&'b NetworkAcl> {
+        acls.iter().find(|a| a.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| acls.iter().find(|a| a.default))
     }
 
     fn check_network_acl(&self, ways: &[(&Need, Via<'a>)], out: &mut Outcome) {
@@ -652,41 +718,79 @@ impl<'a> Network<'a> {
                 return;
             }
         };
-        let Some(acl) = acls.iter().find(|a| a.subnet_ids.iter().any(|s| s == self.subnet_id)).or_else(|| acls.iter().find(|a| a.default)) else { return };
-        let mut blocked = Vec::new();
-        let mut services = Vec::new();
-        let (peers, complete) = self.peers(ways);
-        for (names, peer) in peers {
-            let outbound = acl_blocks(acl, true, peer.ip, (HTTPS, HTTPS));
-            let inbound = acl_blocks(acl, false, peer.ip, EPHEMERAL_PORTS);
-            for verdict in [outbound, inbound].into_iter().flatten() {
-                let mut verdict = verdict;
-                verdict["to"] = json!(peer.label);
-                blocked.push(verdict);
-                services.extend(names.iter().copied());
+        let Some(task_acl) = Self::acl_of(acls, self.subnet_id) else { return };
+        let (peers, mut complete) = self.peers(ways);
+        let task_ip = self.task_ip();
+        // What each ACL on the path blocks: the task subnet's on the way out, and that of an
+        // endpoint's subnet on the way in. Traffic within one subnet crosses no ACL.
+        let mut blocked: Vec<(&NetworkAcl, String, Vec<Value>, Vec<&'static str>)> = Vec::new();
+        let mut record = |acl: &'a NetworkAcl, subnet: &str, verdict: Value, label: &str, names: &[&'static str]| {
+            let mut verdict = verdict;
+            verdict["to"] = json!(label);
+            verdict["subnetId"] = json!(subnet);
+            match blocked.iter_mut().find(|(a, s, _, _)| a.id == acl.id && *s == subnet) {
+                Some((_, _, verdicts, services)) => {
+                    verdicts.push(verdict);
+                    services.extend(names.iter().copied());
+                }
+                None => blocked.push((acl, subnet.to_string(), vec![verdict], names.to_vec())),
+            }
+        };
+        let mut checked = vec![task_acl.id.as_str()];
+        for (names, peer) in &peers {
+            if peer.subnet.as_deref() == Some(self.subnet_id) {
+                continue;
+            }
+            for verdict in [acl_blocks(task_acl, true, peer.ip, (HTTPS, HTTPS)), acl_blocks(task_acl, false, peer.ip, EPHEMERAL_PORTS)].into_iter().flatten() {
+                record(task_acl, self.subnet_id, verdict, &peer.label, names);
+            }
+            let Some(subnet) = peer.subnet.as_deref() else { continue };
+            let (Some(acl), Some(task_ip)) = (Self::acl_of(acls, subnet), task_ip) else {
+                complete = false;
+                continue;
+            };
+            checked.push(acl.id.as_str());
+            for verdict in [acl_blocks(acl, false, task_ip, (HTTPS, HTTPS)), acl_blocks(acl, true, task_ip, EPHEMERAL_PORTS)].into_iter().flatten() {
+                record(acl, subnet, verdict, &format!("the task, from {}", peer.label), names);
             }
         }
-        services.dedup();
         if blocked.is_empty() {
-            if !complete {
-                return;
+            checked.dedup();
+            if complete {
+                out.pass("network-acl", checked.join(","), format!("network ACL {} lets 443 out and the replies back in", checked.join(" and ")));
             }
-            out.pass("network-acl", &acl.id, format!("network ACL {} lets 443 out and the replies back in", acl.id));
             return;
         }
-        out.finding(
-            Finding::new(
-                Code::NetworkAclBlocksTraffic,
-                Severity::Error,
-                &acl.id,
-                format!("Network ACL {} of subnet {} blocks the pull's traffic ({}).", acl.id, self.subnet_id, blocked.iter().map(|b| format!("{} {} port {}", b["direction"].as_str().unwrap_or(""), b["to"].as_str().unwrap_or(""), b["port"])).collect::<Vec<_>>().join("; ")),
-            )
-            .evidence(json!({"networkAclId": acl.id, "subnetId": self.subnet_id, "blocked": blocked, "services": services}))
-            .remedy(format!(
-                "In network ACL {}, allow TCP 443 outbound and TCP 1024-65535 inbound (the replies) for the task's destinations, numbered before any deny that matches them.",
-                acl.id
-            )),
-        );
+        for (acl, subnet, verdicts, mut services) in blocked {
+            services.dedup();
+            let endpoint_side = subnet != self.subnet_id;
+            out.finding(
+                Finding::new(
+                    Code::NetworkAclBlocksTraffic,
+                    Severity::Error,
+                    &acl.id,
+                    format!(
+                        "Network ACL {} of {}subnet {} blocks the pull's traffic ({}).",
+                        acl.id,
+                        if endpoint_side { "endpoint " } else { "" },
+                        subnet,
+                        verdicts.iter().map(|b| format!("{} {} port {}", b["direction"].as_str().unwrap_or(""), b["to"].as_str().unwrap_or(""), b["port"])).collect::<Vec<_>>().join("; ")
+                    ),
+                )
+                .evidence(json!({"networkAclId": acl.id, "subnetId": subnet, "taskSubnetId": self.subnet_id, "blocked": verdicts, "services": services}))
+                .remedy(if endpoint_side {
+                    format!(
+                        "In network ACL {}, allow TCP 443 inbound from the task's subnet {} and TCP 1024-65535 outbound to it (the replies), numbered before any deny that matches them.",
+                        acl.id, self.subnet_id
+                    )
+                } else {
+                    format!(
+                        "In network ACL {}, allow TCP 443 outbound and TCP 1024-65535 inbound (the replies) for the task's destinations, numbered before any deny that matches them.",
+                        acl.id
+                    )
+                }),
+            );
+        }
     }
 }
 

@@ -320,3 +320,169 @@ fn unknown_dns_or_public_ip_decides_no_way() {
     assert_eq!(errors(&outcome), vec![], "{:#?}", outcome.findings);
     assert!(!outcome.passes.iter().any(|p| p.check == "internet-path"), "no benefit of the doubt: {:#?}", outcome.passes);
 }
+
+/// The private VPC with its interface endpoints moved to `subnet-endpoints` (10.0.2.0/24), whose
+/// network ACL is `entries`.
+fn endpoints_in_their_own_subnet(entries: Vec<AclEntry>) -> VpcFacts {
+    let mut vpc = private_vpc();
+    if let Fact::Known(subnets) = &mut vpc.subnets {
+        subnets.push(crate::facts::Subnet { id: "subnet-endpoints".into(), vpc_id: "vpc-1".into(), cidr: "10.0.2.0/24".into(), ..Default::default() });
+    }
+    for endpoint in endpoints(&mut vpc).iter_mut().filter(|e| e.kind == EndpointKind::Interface) {
+        endpoint.subnet_ids = vec!["subnet-endpoints".into()];
+    }
+    if let Fact::Known(acls) = &mut vpc.network_acls {
+        acls.push(NetworkAcl { id: "acl-endpoints".into(), default: false, subnet_ids: vec!["subnet-endpoints".into()], entries });
+    }
+    vpc
+}
+
+#[test]
+fn the_acl_of_an_endpoints_subnet_is_on_the_path_both_ways() {
+    let healthy = check(&snapshot(endpoints_in_their_own_subnet(fixtures::open_acl_entries())));
+    assert_eq!(codes(&healthy), vec![]);
+    let pass = healthy.passes.iter().find(|p| p.check == "network-acl").expect("a pass");
+    assert_eq!(pass.resource, "acl-1,acl-endpoints", "both ACLs were checked");
+
+    // In: 443 from the task's subnet denied.
+    let mut entries = fixtures::open_acl_entries();
+    entries.push(AclEntry { rule_number: 10, egress: false, protocol: "6".into(), allow: false, cidr: Some("10.0.1.0/24".into()), from_port: Some(443), to_port: Some(443) });
+    let outcome = check(&snapshot(endpoints_in_their_own_subnet(entries)));
+    let finding = only(&outcome, Code::NetworkAclBlocksTraffic);
+    assert_eq!(finding.resource, "acl-endpoints");
+    assert_eq!(finding.evidence["subnetId"], "subnet-endpoints");
+    assert_eq!(finding.evidence["taskSubnetId"], "subnet-task");
+    assert_eq!(finding.evidence["blocked"][0]["direction"], "inbound");
+    assert_eq!(finding.evidence["blocked"][0]["port"], 443);
+    assert_eq!(finding.evidence["blocked"][0]["peer"], "10.0.1.23", "the task's own address");
+    assert_eq!(finding.evidence["services"], json!(["ecr.api", "ecr.dkr", "logs"]));
+    assert!(finding.remedy.contains("from the task's subnet subnet-task"), "{}", finding.remedy);
+
+    // Out: the replies to the task denied.
+    let replies = vec![
+        AclEntry { rule_number: 100, egress: false, protocol: "-1".into(), allow: true, cidr: Some("0.0.0.0/0".into()), ..Default::default() },
+        AclEntry { rule_number: 100, egress: true, protocol: "6".into(), allow: true, cidr: Some("0.0.0.0/0".into()), from_port: Some(443), to_port: Some(443) },
+    ];
+    let outcome = check(&snapshot(endpoints_in_their_own_subnet(replies)));
+    let finding = only(&outcome, Code::NetworkAclBlocksTraffic);
+    assert_eq!(finding.evidence["blocked"][0]["direction"], "outbound");
+    assert_eq!(finding.evidence["blocked"][0]["port"], 32768);
+}
+
+#[test]
+fn traffic_within_the_task_subnet_crosses_no_acl() {
+    // Endpoints in the task's own subnet, an ACL that denies all 443 out: only S3, outside the
+    // subnet, is blocked.
+    let mut vpc = private_vpc();
+    let mut entries = fixtures::open_acl_entries();
+    entries.push(AclEntry { rule_number: 50, egress: true, protocol: "6".into(), allow: false, cidr: Some("0.0.0.0/0".into()), from_port: Some(443), to_port: Some(443) });
+    vpc.network_acls = Fact::Known(vec![NetworkAcl { id: "acl-1".into(), default: true, subnet_ids: vec!["subnet-task".into()], entries }]);
+    let finding = only(&check(&snapshot(vpc)), Code::NetworkAclBlocksTraffic).clone();
+    assert_eq!(finding.evidence["services"], json!(["s3"]));
+}
+
+fn customer_list(id: &str, cidrs: Fact<Vec<String>>) -> crate::facts::ReferencedPrefixList {
+    crate::facts::ReferencedPrefixList { id: id.into(), cidrs }
+}
+
+fn egress_to_list(list: &str) -> Vec<SecurityGroupRule> {
+    vec![
+        SecurityGroupRule { protocol: "tcp".into(), from_port: Some(443), to_port: Some(443), prefix_lists: vec![list.into()], ..Default::default() },
+        SecurityGroupRule { protocol: "tcp".into(), from_port: Some(443), to_port: Some(443), prefix_lists: vec!["pl-s3".into()], ..Default::default() },
+    ]
+}
+
+#[test]
+fn a_customer_prefix_list_in_an_egress_rule_is_resolved() {
+    let mut vpc = private_vpc();
+    groups(&mut vpc)[0].egress = egress_to_list("pl-corp");
+    vpc.referenced_prefix_lists = vec![customer_list("pl-corp", Fact::Known(vec!["10.0.0.0/16".into()]))];
+    let outcome = check(&snapshot(vpc));
+    assert_eq!(codes(&outcome), vec![], "the list holds the VPC's range");
+    assert!(outcome.passes.iter().any(|p| p.check == "security-group-egress"));
+
+    let mut elsewhere = private_vpc();
+    groups(&mut elsewhere)[0].egress = egress_to_list("pl-corp");
+    elsewhere.referenced_prefix_lists = vec![customer_list("pl-corp", Fact::Known(vec!["192.168.0.0/16".into()]))];
+    let outcome = check(&snapshot(elsewhere));
+    let finding = only(&outcome, Code::SecurityGroupBlocksEgress);
+    assert_eq!(finding.evidence["services"], json!(["ecr.api", "ecr.dkr", "logs"]));
+    assert!(finding.remedy.ends_with("to security group sg-endpoint (AuthorizeSecurityGroupEgress)."), "{}", finding.remedy);
+}
+
+#[test]
+fn an_unreadable_prefix_list_decides_nothing() {
+    let mut vpc = private_vpc();
+    groups(&mut vpc)[0].egress = egress_to_list("pl-corp");
+    vpc.referenced_prefix_lists = vec![customer_list("pl-corp", Fact::Failed(CallFailure { operation: "ec2:GetManagedPrefixListEntries".into(), resource: "pl-corp".into(), error_code: "UnauthorizedOperation".into(), message: "no".into() }))];
+    let outcome = check(&snapshot(vpc));
+    assert_eq!(codes(&outcome), vec![], "no error from a list that could not be read");
+    assert!(!outcome.passes.iter().any(|p| p.check == "security-group-egress"), "and no pass");
+}
+
+#[test]
+fn s3_through_the_internet_is_its_prefix_list_and_only_the_rest_is_the_internet() {
+    let mut vpc = nat_vpc();
+    groups(&mut vpc)[0].egress = vec![SecurityGroupRule { protocol: "tcp".into(), from_port: Some(443), to_port: Some(443), prefix_lists: vec!["pl-s3".into()], ..Default::default() }];
+    let outcome = check(&snapshot(vpc));
+    let finding = only(&outcome, Code::SecurityGroupBlocksEgress);
+    assert_eq!(finding.evidence["blocked"], json!([{"to": "the internet", "address": "52.94.0.4", "securityGroups": [], "prefixList": null, "cidr": "0.0.0.0/0", "services": ["ecr.api", "ecr.dkr", "logs"]}]));
+}
+
+/// The task in an IPv6-only subnet with `routes` on its table.
+fn ipv6_only(routes: Vec<Route>) -> Snapshot {
+    let mut vpc = nat_vpc();
+    if let Fact::Known(subnets) = &mut vpc.subnets {
+        subnets[0].cidr = String::new();
+        subnets[0].ipv6_cidrs = vec!["2600:1f18:aa:bb01::/64".into()];
+    }
+    tables(&mut vpc)[1].routes = routes;
+    let mut s = snapshot(vpc);
+    if let Some(eni) = &mut s.task.eni {
+        eni.private_ip = None;
+    }
+    s
+}
+
+#[test]
+fn an_ipv6_only_task_goes_out_through_an_egress_only_gateway_and_ipv6_rules() {
+    let route = |destination: &str, target: &str| Route { destination: destination.into(), target: target.into(), state: Some("active".into()) };
+    let mut s = ipv6_only(vec![route("::/0", "eigw-1")]);
+    let open_v6 = vec![AclEntry { rule_number: 100, egress: true, protocol: "-1".into(), allow: true, cidr: Some("::/0".into()), ..Default::default() }, AclEntry { rule_number: 100, egress: false, protocol: "-1".into(), allow: true, cidr: Some("::/0".into()), ..Default::default() }];
+    if let Some(Fact::Known(vpc)) = &mut s.vpc {
+        groups(vpc)[0].egress = vec![fixtures::https_rule(&["::/0"], &[])];
+        vpc.network_acls = Fact::Known(vec![NetworkAcl { id: "acl-1".into(), default: true, subnet_ids: vec!["subnet-task".into()], entries: open_v6 }]);
+    }
+    let outcome = check(&s);
+    assert!(outcome.findings.iter().all(|f| f.severity != Severity::Error), "{:#?}", outcome.findings);
+    assert!(outcome.passes.iter().any(|p| p.check == "internet-path" && p.summary.contains("eigw-1")), "{:#?}", outcome.passes);
+
+    // Only an IPv4 rule: blocked, and the fix would open ::/0.
+    if let Some(Fact::Known(vpc)) = &mut s.vpc {
+        groups(vpc)[0].egress = vec![fixtures::https_rule(&["0.0.0.0/0"], &[])];
+    }
+    let outcome = check(&s);
+    let finding = outcome.findings.iter().find(|f| f.code == Code::SecurityGroupBlocksEgress).expect("blocked");
+    assert_eq!(finding.evidence["blocked"][0]["cidr"], "::/0");
+    assert_eq!(finding.evidence["blocked"][0]["address"], "2600:1f18::4");
+
+    // No IPv6 route: nowhere to go.
+    let outcome = check(&ipv6_only(vec![route("0.0.0.0/0", "nat-1")]));
+    assert!(outcome.findings.iter().any(|f| f.code == Code::NoInternetRoute), "{:#?}", outcome.findings);
+}
+
+#[test]
+fn a_dual_stack_task_reaches_aws_over_ipv4_so_an_ipv6_rule_alone_blocks_it() {
+    let mut vpc = nat_vpc();
+    if let Fact::Known(subnets) = &mut vpc.subnets {
+        subnets[0].ipv6_cidrs = vec!["2600:1f18:aa:bb01::/64".into()];
+    }
+    groups(&mut vpc)[0].egress = vec![fixtures::https_rule(&["::/0"], &[])];
+    let outcome = check(&snapshot(vpc.clone()));
+    let finding = only(&outcome, Code::SecurityGroupBlocksEgress);
+    assert_eq!(finding.evidence["egressRules"][0]["cidrs"], json!(["::/0"]), "the IPv6 rule is shown");
+    assert_eq!(finding.evidence["blocked"][0]["cidr"], "0.0.0.0/0");
+
+    groups(&mut vpc)[0].egress.push(fixtures::https_rule(&["0.0.0.0/0"], &[]));
+    assert_eq!(codes(&check(&snapshot(vpc))), vec![]);
+}

@@ -5,8 +5,8 @@ use aws_sdk_ec2::types::{Filter, RouteState, RuleAction, VpcAttributeName, VpcEn
 use super::{AwsReader, call_failure};
 use crate::deadline::Deadline;
 use crate::facts::{
-    AclEntry, Ec2Reader, EndpointKind, Fact, NatGateway, NetworkAcl, NetworkConfig, NetworkSource, PrefixList, Route,
-    RouteTable, SecurityGroup, SecurityGroupRule, Subnet, VpcEndpoint, VpcFacts,
+    AclEntry, Ec2Reader, EndpointKind, Fact, NatGateway, NetworkAcl, NetworkConfig, NetworkSource, PrefixList,
+    ReferencedPrefixList, Route, RouteTable, SecurityGroup, SecurityGroupRule, Subnet, VpcEndpoint, VpcFacts,
 };
 
 impl AwsReader {
@@ -75,12 +75,22 @@ impl Ec2Reader for AwsReader {
     async fn describe_vpc(&self, region: &str, vpc_id: &str, deadline: Deadline) -> VpcFacts {
         let ec2 = self.ec2(region);
         let by_vpc = || filter("vpc-id", vpc_id);
-        let (subnets, route_tables, nat_gateways, endpoints, security_groups, network_acls, dns_support, dns_hostnames, s3_prefix_list) = tokio::join!(
+        // The security groups and the S3 prefix list each take a second step (the entries of the
+        // lists the rules name, and of the S3 list); both run beside the other calls.
+        let groups_and_lists = async {
+            let groups = bounded_pages!(deadline, "ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group).await;
+            let referenced = match &groups {
+                Fact::Known(groups) => referenced_lists(&ec2, groups, deadline).await,
+                Fact::Failed(_) => Vec::new(),
+            };
+            (groups, referenced)
+        };
+        let (subnets, route_tables, nat_gateways, endpoints, (security_groups, referenced_prefix_lists), network_acls, dns_support, dns_hostnames, s3_prefix_list) = tokio::join!(
             bounded_pages!(deadline, "ec2:DescribeSubnets", vpc_id, ec2.describe_subnets().filters(by_vpc()), subnets, subnet),
             bounded_pages!(deadline, "ec2:DescribeRouteTables", vpc_id, ec2.describe_route_tables().filters(by_vpc()), route_tables, route_table),
             bounded_pages!(deadline, "ec2:DescribeNatGateways", vpc_id, ec2.describe_nat_gateways().filter(by_vpc()), nat_gateways, nat_gateway),
             bounded_pages!(deadline, "ec2:DescribeVpcEndpoints", vpc_id, ec2.describe_vpc_endpoints().filters(by_vpc()), vpc_endpoints, endpoint),
-            bounded_pages!(deadline, "ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group),
+            groups_and_lists,
             bounded_pages!(deadline, "ec2:DescribeNetworkAcls", vpc_id, ec2.describe_network_acls().filters(by_vpc()), network_acls, network_acl),
             deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport)),
             deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames)),
@@ -97,8 +107,48 @@ impl Ec2Reader for AwsReader {
             dns_support,
             dns_hostnames,
             s3_prefix_list,
+            referenced_prefix_lists,
         }
     }
+}
+
+/// At most this many prefix lists are read for one VPC; rules naming others are left undecided.
+const MAX_REFERENCED_LISTS: usize = 20;
+
+/// The CIDRs of every prefix list the groups' rules name, the S3 list aside (read on its own).
+async fn referenced_lists(ec2: &Client, groups: &[SecurityGroup], deadline: Deadline) -> Vec<ReferencedPrefixList> {
+    let mut ids: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| g.ingress.iter().chain(&g.egress))
+        .flat_map(|r| r.prefix_lists.iter().map(String::as_str))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let unread = ids.split_off(ids.len().min(MAX_REFERENCED_LISTS)).into_iter().map(|id| ReferencedPrefixList {
+        id: id.to_string(),
+        cidrs: Fact::Failed(crate::facts::CallFailure {
+            operation: "ec2:GetManagedPrefixListEntries".into(),
+            resource: id.into(),
+            error_code: "NotRead".into(),
+            message: format!("the VPC's security groups name more than {MAX_REFERENCED_LISTS} prefix lists; this one was not read"),
+        }),
+    });
+    let read = futures::future::join_all(ids.into_iter().map(|id| async move {
+        let cidrs = deadline.bound("ec2:GetManagedPrefixListEntries", id, async {
+            let mut pages = ec2.get_managed_prefix_list_entries().prefix_list_id(id).into_paginator().send();
+            let mut cidrs = Vec::new();
+            while let Some(page) = pages.next().await {
+                match page {
+                    Ok(page) => cidrs.extend(page.entries().iter().filter_map(|e| e.cidr()).map(str::to_string)),
+                    Err(error) => return Fact::Failed(call_failure("ec2:GetManagedPrefixListEntries", id, &error)),
+                }
+            }
+            Fact::Known(cidrs)
+        });
+        ReferencedPrefixList { id: id.to_string(), cidrs: cidrs.await }
+    }))
+    .await;
+    read.into_iter().chain(unread).collect()
 }
 
 async fn vpc_attribute(ec2: &Client, vpc_id: &str, attribute: VpcAttributeName) -> Fact<bool> {
@@ -136,6 +186,7 @@ fn subnet(s: &aws_sdk_ec2::types::Subnet) -> Subnet {
         id: s.subnet_id().unwrap_or_default().to_string(),
         vpc_id: s.vpc_id().unwrap_or_default().to_string(),
         cidr: s.cidr_block().unwrap_or_default().to_string(),
+        ipv6_cidrs: s.ipv6_cidr_block_association_set().iter().filter_map(|a| a.ipv6_cidr_block()).map(str::to_string).collect(),
         availability_zone: s.availability_zone().map(str::to_string),
     }
 }
@@ -158,6 +209,7 @@ fn route_table(t: &aws_sdk_ec2::types::RouteTable) -> RouteTable {
                 target: r
                     .nat_gateway_id()
                     .or(r.gateway_id())
+                    .or(r.egress_only_internet_gateway_id())
                     .or(r.transit_gateway_id())
                     .or(r.network_interface_id())
                     .or(r.vpc_peering_connection_id())
@@ -203,7 +255,13 @@ fn rules(permissions: &[aws_sdk_ec2::types::IpPermission]) -> Vec<SecurityGroupR
             protocol: p.ip_protocol().unwrap_or("-1").to_string(),
             from_port: p.from_port(),
             to_port: p.to_port(),
-            cidrs: p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).map(str::to_string).collect(),
+            cidrs: p
+                .ip_ranges()
+                .iter()
+                .filter_map(|r| r.cidr_ip())
+                .chain(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()))
+                .map(str::to_string)
+                .collect(),
             security_groups: p.user_id_group_pairs().iter().filter_map(|g| g.group_id()).map(str::to_string).collect(),
             prefix_lists: p.prefix_list_ids().iter().filter_map(|l| l.prefix_list_id()).map(str::to_string).collect(),
         })
@@ -232,7 +290,7 @@ fn network_acl(a: &aws_sdk_ec2::types::NetworkAcl) -> NetworkAcl {
                 egress: e.egress().unwrap_or(false),
                 protocol: e.protocol().unwrap_or("-1").to_string(),
                 allow: e.rule_action() == Some(&RuleAction::Allow),
-                cidr: e.cidr_block().map(str::to_string),
+                cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_string),
                 from_port: e.port_range().and_then(|p| p.from()),
                 to_port: e.port_range().and_then(|p| p.to()),
             })
