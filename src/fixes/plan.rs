@@ -397,4 +397,42 @@ mod tests {
         let fixes = planned(&snapshot(vpc));
         assert!(matches!(&fixes[0].calls[0], Call::CreateVpcEndpoint { vpc_endpoint_type, route_table_ids, .. } if vpc_endpoint_type == "Gateway" && route_table_ids == &["rtb-private"]), "{fixes:#?}");
     }
+
+    fn egress_fix(s: &crate::facts::Snapshot) -> PlannedFix {
+        planned(s).into_iter().find(|f| f.code == Code::SecurityGroupBlocksEgress).expect("an egress fix")
+    }
+
+    #[test]
+    fn egress_fixes_name_the_destination_and_open_everything_only_for_the_internet() {
+        // Endpoints and S3 gateway: the endpoints' group and the S3 prefix list, no CIDR.
+        let mut vpc = private_vpc();
+        if let Fact::Known(groups) = &mut vpc.security_groups {
+            groups[0].egress = vec![];
+        }
+        let fix = egress_fix(&snapshot(vpc));
+        assert_eq!(fix.calls[0], Call::AuthorizeHttpsEgress { group_id: "sg-task".into(), cidrs: vec![], security_groups: vec!["sg-endpoint".into()], prefix_lists: vec!["pl-s3".into()] });
+        assert_eq!(fix.description, "Allow TCP 443 out from security group sg-task to security group sg-endpoint, prefix list pl-s3.");
+
+        // Behind a NAT: S3 still by its prefix list; ECR and logs, whose addresses are not fixed, by 0.0.0.0/0.
+        let mut nat = fixtures::nat_vpc();
+        if let Fact::Known(groups) = &mut nat.security_groups {
+            groups[0].egress = vec![];
+        }
+        let fix = egress_fix(&snapshot(nat));
+        assert_eq!(fix.calls[0], Call::AuthorizeHttpsEgress { group_id: "sg-task".into(), cidrs: vec!["0.0.0.0/0".into()], security_groups: vec![], prefix_lists: vec!["pl-s3".into()] });
+        assert!(fix.description.contains("prefix list pl-s3, 0.0.0.0/0 (the internet"), "{}", fix.description);
+    }
+
+    #[test]
+    fn a_blocked_destination_without_a_name_is_not_opened() {
+        let mut vpc = private_vpc();
+        if let Fact::Known(groups) = &mut vpc.security_groups {
+            groups[0].egress = vec![];
+        }
+        let s = snapshot(vpc);
+        let mut outcome = checks::run(&s, &classify_message(TIMEOUT));
+        let finding = outcome.findings.iter_mut().find(|f| f.code == Code::SecurityGroupBlocksEgress).expect("blocked");
+        finding.evidence["blocked"][0]["securityGroups"] = serde_json::json!([]);
+        assert!(plan(&s, &outcome.findings).iter().all(|(_, f)| f.code != Code::SecurityGroupBlocksEgress));
+    }
 }

@@ -5,7 +5,7 @@ use ecs_pull_doctor::checks::{Code, Verdict};
 
 use crate::common::{self, errors, root};
 use crate::registry::diagnose_by_arn;
-use crate::support::scenario::{Builder, DefinitionSpec, Internet, NetworkSpec, StoppedTask};
+use crate::support::scenario::{Builder, DefinitionSpec, EndpointSubnet, Internet, NetworkSpec, StoppedTask};
 
 pub const ECR_API_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. operation error ECR: GetAuthorizationToken, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.1.9:443: i/o timeout";
 const LAYERS_TIMEOUT: &str = "CannotPullContainerError: ref pull has been retried 5 time(s): failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a1b2/c3d4?X-Amz-Security-Token=REDACTED\": dial tcp 52.216.0.1:443: i/o timeout";
@@ -154,4 +154,66 @@ async fn network_acl_blocks_traffic() {
     let finding = root(&report, Code::NetworkAclBlocksTraffic);
     assert_eq!(finding.evidence["blocked"][0]["decidedBy"]["ruleNumber"], 50);
     assert_eq!(finding.evidence["blocked"][0]["direction"], "outbound");
+}
+
+#[tokio::test]
+async fn endpoints_in_a_subnet_whose_acl_admits_the_task_have_no_error() {
+    let spec = NetworkSpec { endpoint_subnet: Some(EndpointSubnet::Open), ..NetworkSpec::default() };
+    let (config, task) = stopped("210000000015", spec, ECR_API_TIMEOUT).await;
+    let report = diagnose_by_arn(&config, &task).await;
+    assert_eq!(errors(&report), vec![], "{report:#?}");
+    let acl = report.passed.iter().find(|p| p.check == "network-acl").expect("the ACLs pass");
+    assert!(acl.resource.contains(','), "both subnets' ACLs checked: {}", acl.resource);
+}
+
+#[tokio::test]
+async fn the_acl_of_the_endpoints_subnet_blocks_the_task() {
+    let spec = NetworkSpec { endpoint_subnet: Some(EndpointSubnet::DeniesTasks), ..NetworkSpec::default() };
+    let (config, task) = stopped("210000000016", spec, ECR_API_TIMEOUT).await;
+    let report = diagnose_by_arn(&config, &task).await;
+    let finding = root(&report, Code::NetworkAclBlocksTraffic);
+    assert_ne!(finding.evidence["subnetId"], task.network.subnet_id.as_str(), "the endpoints' subnet, not the task's");
+    assert_eq!(finding.evidence["taskSubnetId"], task.network.subnet_id.as_str());
+    assert_eq!(finding.evidence["blocked"][0]["direction"], "inbound");
+    assert_eq!(finding.evidence["blocked"][0]["decidedBy"]["ruleNumber"], 10);
+    assert!(finding.evidence["services"].as_array().unwrap().contains(&serde_json::json!("ecr.api")));
+}
+
+#[tokio::test]
+async fn egress_to_a_customer_prefix_list_that_holds_the_vpc_is_enough() {
+    let spec = NetworkSpec { egress_to_customer_list: Some(vec!["10.0.0.0/16"]), ..NetworkSpec::default() };
+    let (config, task) = stopped("210000000017", spec, ECR_API_TIMEOUT).await;
+    let report = diagnose_by_arn(&config, &task).await;
+    assert_eq!(errors(&report), vec![], "{report:#?}");
+    assert!(report.passed.iter().any(|p| p.check == "security-group-egress"), "{:#?}", report.passed);
+}
+
+#[tokio::test]
+async fn egress_to_a_customer_prefix_list_elsewhere_blocks_and_the_fix_names_the_endpoints_group() {
+    let spec = NetworkSpec { egress_to_customer_list: Some(vec!["192.168.0.0/16"]), ..NetworkSpec::default() };
+    let (config, task) = stopped("210000000018", spec, ECR_API_TIMEOUT).await;
+    let report = diagnose_by_arn(&config, &task).await;
+    let finding = root(&report, Code::SecurityGroupBlocksEgress);
+    assert!(finding.evidence["egressRules"][0]["prefixLists"].as_array().unwrap().len() == 2, "{:#?}", finding.evidence);
+    let fix = finding.fix.as_ref().expect("a fix");
+    assert!(fix.description.contains(&format!("security group {}", task.network.endpoint_group_id)), "{}", fix.description);
+    assert!(!fix.description.contains("0.0.0.0/0"), "{}", fix.description);
+}
+
+#[tokio::test]
+async fn a_dual_stack_task_with_both_families_allowed_has_no_error() {
+    let spec = NetworkSpec { dual_stack_egress_v4: Some(true), ..NetworkSpec::nat() };
+    let (config, task) = stopped("210000000019", spec, ECR_API_TIMEOUT).await;
+    let report = diagnose_by_arn(&config, &task).await;
+    assert_eq!(errors(&report), vec![], "{report:#?}");
+}
+
+#[tokio::test]
+async fn a_dual_stack_task_allowed_out_over_ipv6_only_is_blocked() {
+    let spec = NetworkSpec { dual_stack_egress_v4: Some(false), ..NetworkSpec::nat() };
+    let (config, task) = stopped("210000000020", spec, ECR_API_TIMEOUT).await;
+    let report = diagnose_by_arn(&config, &task).await;
+    let finding = root(&report, Code::SecurityGroupBlocksEgress);
+    assert_eq!(finding.evidence["egressRules"][0]["cidrs"], serde_json::json!(["::/0"]), "the IPv6 rule is read and shown");
+    assert!(finding.evidence["blocked"].as_array().unwrap().iter().any(|b| b["cidr"] == "0.0.0.0/0"));
 }

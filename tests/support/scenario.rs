@@ -57,6 +57,20 @@ pub struct NetworkSpec {
     pub task_egress_443: bool,
     pub endpoint_admits_tasks: bool,
     pub acl_denies_443_out: bool,
+    /// The interface endpoints in a subnet of their own (10.0.2.0/24) with its own network ACL.
+    pub endpoint_subnet: Option<EndpointSubnet>,
+    /// The task group's only 443 egress: to a customer-managed prefix list of these CIDRs, and to S3's.
+    pub egress_to_customer_list: Option<Vec<&'static str>>,
+    /// A dual-stack VPC and subnet whose task group lets 443 out to `::/0` only (and to 0.0.0.0/0 when true).
+    pub dual_stack_egress_v4: Option<bool>,
+}
+
+/// The network ACL of the endpoints' own subnet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointSubnet {
+    Open,
+    /// Denies TCP 443 in from the VPC's other addresses, the task's among them.
+    DeniesTasks,
 }
 
 impl Default for NetworkSpec {
@@ -72,6 +86,9 @@ impl Default for NetworkSpec {
             task_egress_443: true,
             endpoint_admits_tasks: true,
             acl_denies_443_out: false,
+            endpoint_subnet: None,
+            egress_to_customer_list: None,
+            dual_stack_egress_v4: None,
         }
     }
 }
@@ -86,6 +103,12 @@ impl NetworkSpec {
     pub fn isolated() -> Self {
         NetworkSpec { interface_endpoints: vec![], s3_gateway: false, ..NetworkSpec::default() }
     }
+}
+
+/// Removes a new group's default "everything out" rule.
+async fn revoke_all_egress(ec2: &aws_sdk_ec2::Client, group: &str) {
+    let everything = IpPermission::builder().ip_protocol("-1").ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build()).build();
+    ec2.revoke_security_group_egress().group_id(group).ip_permissions(everything).send().await.expect("revoke egress");
 }
 
 /// The execution role a scenario gives its task definition.
@@ -166,7 +189,13 @@ impl<'a> Builder<'a> {
         let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
         // Endpoint names resolve only with VPC DNS on (the emulator also needs it to give task ENIs a name).
         self.set_vpc_dns(&vpc_id, true, true).await;
-        let subnet = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.0.1.0/24").availability_zone(format!("{REGION}a")).send().await.expect("subnet");
+        let mut subnet = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.0.1.0/24").availability_zone(format!("{REGION}a"));
+        if spec.dual_stack_egress_v4.is_some() {
+            let association = ec2.associate_vpc_cidr_block().vpc_id(&vpc_id).amazon_provided_ipv6_cidr_block(true).send().await.expect("ipv6 range");
+            let range = association.ipv6_cidr_block_association().and_then(|a| a.ipv6_cidr_block()).expect("the VPC's IPv6 range").to_string();
+            subnet = subnet.ipv6_cidr_block(range.replace("/56", "/64"));
+        }
+        let subnet = subnet.send().await.expect("subnet");
         let subnet_id = subnet.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string();
         let table = ec2.create_route_table().vpc_id(&vpc_id).send().await.expect("route table");
         let route_table_id = table.route_table().and_then(|t| t.route_table_id()).expect("rt id").to_string();
@@ -183,10 +212,24 @@ impl<'a> Builder<'a> {
         };
         ec2.authorize_security_group_ingress().group_id(&endpoint_group_id).ip_permissions(admit).send().await.expect("endpoint ingress");
         if !spec.task_egress_443 {
-            let everything = IpPermission::builder().ip_protocol("-1").ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build()).build();
-            ec2.revoke_security_group_egress().group_id(&security_group_id).ip_permissions(everything).send().await.expect("revoke egress");
+            revoke_all_egress(&ec2, &security_group_id).await;
             let http = IpPermission::builder().ip_protocol("tcp").from_port(80).to_port(80).ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build()).build();
             ec2.authorize_security_group_egress().group_id(&security_group_id).ip_permissions(http).send().await.expect("http egress");
+        }
+        let endpoint_subnet_id = match spec.endpoint_subnet {
+            None => subnet_id.clone(),
+            Some(acl) => self.endpoint_subnet(&vpc_id, acl).await,
+        };
+        if let Some(cidrs) = &spec.egress_to_customer_list {
+            self.egress_only_to_lists(&security_group_id, cidrs).await;
+        }
+        if let Some(v4) = spec.dual_stack_egress_v4 {
+            revoke_all_egress(&ec2, &security_group_id).await;
+            let mut https = IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443).ipv6_ranges(aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6("::/0").build());
+            if v4 {
+                https = https.ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build());
+            }
+            ec2.authorize_security_group_egress().group_id(&security_group_id).ip_permissions(https.build()).send().await.expect("https egress");
         }
         for service in &spec.interface_endpoints {
             let mut request = ec2
@@ -194,7 +237,7 @@ impl<'a> Builder<'a> {
                 .vpc_id(&vpc_id)
                 .vpc_endpoint_type(VpcEndpointType::Interface)
                 .service_name(format!("com.amazonaws.{REGION}.{service}"))
-                .subnet_ids(&subnet_id)
+                .subnet_ids(&endpoint_subnet_id)
                 .security_group_ids(&endpoint_group_id)
                 .private_dns_enabled(spec.private_dns);
             if let Some((_, policy)) = spec.interface_policy.iter().find(|(s, _)| s == service) {
@@ -266,6 +309,65 @@ impl<'a> Builder<'a> {
                 .expect("deny entry");
         }
         Network { vpc_id, subnet_id, route_table_id, security_group_id, endpoint_group_id }
+    }
+
+    /// A subnet for the interface endpoints (10.0.2.0/24) with a network ACL of its own.
+    async fn endpoint_subnet(&self, vpc_id: &str, acl: EndpointSubnet) -> String {
+        use aws_sdk_ec2::types::{Filter, PortRange, RuleAction};
+        let ec2 = aws_sdk_ec2::Client::new(self.config);
+        let subnet = ec2.create_subnet().vpc_id(vpc_id).cidr_block("10.0.2.0/24").availability_zone(format!("{REGION}a")).send().await.expect("endpoint subnet");
+        let subnet_id = subnet.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string();
+        let created = ec2.create_network_acl().vpc_id(vpc_id).send().await.expect("network acl");
+        let acl_id = created.network_acl().and_then(|a| a.network_acl_id()).expect("acl id").to_string();
+        let entry = |number: i32, egress: bool, action: RuleAction, cidr: &str| {
+            ec2.create_network_acl_entry().network_acl_id(&acl_id).rule_number(number).egress(egress).rule_action(action).cidr_block(cidr)
+        };
+        for egress in [true, false] {
+            entry(100, egress, RuleAction::Allow, "0.0.0.0/0").protocol("-1").send().await.expect("allow entry");
+        }
+        if acl == EndpointSubnet::DeniesTasks {
+            // The emulator gives a task's interface a random 10.x address, not one in its subnet.
+            entry(10, false, RuleAction::Deny, "10.0.0.0/8").protocol("6").port_range(PortRange::builder().from(443).to(443).build()).send().await.expect("deny entry");
+        }
+        let current = ec2.describe_network_acls().filters(Filter::builder().name("association.subnet-id").values(&subnet_id).build()).send().await.expect("acls");
+        let association = current
+            .network_acls()
+            .iter()
+            .flat_map(|a| a.associations())
+            .find(|a| a.subnet_id() == Some(subnet_id.as_str()))
+            .and_then(|a| a.network_acl_association_id())
+            .expect("the subnet's association")
+            .to_string();
+        ec2.replace_network_acl_association().association_id(association).network_acl_id(&acl_id).send().await.expect("associate acl");
+        subnet_id
+    }
+
+    /// Leaves `group` only TCP 443 out to a new customer-managed prefix list of `cidrs` and to S3's list.
+    async fn egress_only_to_lists(&self, group: &str, cidrs: &[&str]) {
+        use aws_sdk_ec2::types::{AddPrefixListEntry, Filter, PrefixListId};
+        let ec2 = aws_sdk_ec2::Client::new(self.config);
+        revoke_all_egress(&ec2, group).await;
+        let mut create = ec2.create_managed_prefix_list().prefix_list_name(format!("{group}-corp")).max_entries(10).address_family("IPv4");
+        for cidr in cidrs {
+            create = create.entries(AddPrefixListEntry::builder().cidr(*cidr).build());
+        }
+        let list = create.send().await.expect("prefix list");
+        let list_id = list.prefix_list().and_then(|l| l.prefix_list_id()).expect("list id").to_string();
+        let s3 = ec2
+            .describe_managed_prefix_lists()
+            .filters(Filter::builder().name("prefix-list-name").values(format!("com.amazonaws.{REGION}.s3")).build())
+            .send()
+            .await
+            .expect("s3 list");
+        let s3_id = s3.prefix_lists().first().and_then(|l| l.prefix_list_id()).expect("the S3 list").to_string();
+        let https = IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(443)
+            .to_port(443)
+            .prefix_list_ids(PrefixListId::builder().prefix_list_id(list_id).build())
+            .prefix_list_ids(PrefixListId::builder().prefix_list_id(s3_id).build())
+            .build();
+        ec2.authorize_security_group_egress().group_id(group).ip_permissions(https).send().await.expect("egress to lists");
     }
 
     async fn internet_gateway(&self, vpc_id: &str) -> String {
