@@ -141,6 +141,9 @@ impl<D: SecretReader> SecretReader for Bounded<'_, D> {
     async fn log_group_exists(&self, region: &str, group: &str) -> Fact<bool> {
         self.deadline.bound("logs:DescribeLogGroups", group, self.inner.log_group_exists(region, group)).await
     }
+    async fn key_arn(&self, region: &str, alias: &str) -> Fact<Option<String>> {
+        self.deadline.bound("kms:DescribeKey", alias, self.inner.key_arn(region, alias)).await
+    }
 }
 
 impl<D: RunbookStarter> RunbookStarter for Bounded<'_, D> {

@@ -435,6 +435,10 @@ mod tests {
             self.record("ssm:DescribeParameters");
             Fact::Known(None)
         }
+        async fn key_arn(&self, _: &str, _: &str) -> Fact<Option<String>> {
+            self.record("kms:DescribeKey");
+            Fact::Known(None)
+        }
         async fn log_group_exists(&self, _: &str, _: &str) -> Fact<bool> {
             self.record("logs:DescribeLogGroups");
             Fact::Known(true)

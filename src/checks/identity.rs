@@ -447,7 +447,7 @@ mod tests {
         if let Fact::Known(d) = &mut s.task_definition {
             d.containers[0].secrets = vec![SecretReference { name: "DB".into(), value_from: secret.into() }];
         }
-        s.secrets = vec![SecretFacts { container: "web".into(), name: Some("DB".into()), value_from: secret.into(), lookup: Fact::Known(Some(SecretMeta { arn: secret.into(), kms_key_id: Some(key.into()), ..Default::default() })) }];
+        s.secrets = vec![SecretFacts { alias_key: None, container: "web".into(), name: Some("DB".into()), value_from: secret.into(), lookup: Fact::Known(Some(SecretMeta { arn: secret.into(), kms_key_id: Some(key.into()), ..Default::default() })) }];
         let allow_secret = inline("secret", json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret}]}));
         s.execution_role = Some(fixtures::execution_role(vec![fixtures::execution_role_policy(), allow_secret.clone()]));
         let outcome = check(&s);

@@ -26,12 +26,26 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
             }
             Fact::Known(Some(meta)) => {
                 out.pass("secret-exists", &meta.arn, format!("{} exists", secret.value_from));
-                if let Some(key) = meta.kms_key_id.as_deref().filter(|k| k.starts_with("alias/") || k.contains(":alias/")) {
-                    out.finding(
-                        Finding::new(Code::CheckFailed, Severity::Info, &meta.arn, format!("Could not check kms:Decrypt for {}: its key is named by alias {key}.", secret.value_from))
-                            .evidence(json!({"secret": meta.arn, "kmsKeyId": key, "notChecked": "kms:Decrypt on the key behind the alias"}))
-                            .remedy(format!("Make sure the execution role may kms:Decrypt with the key behind {key}.")),
-                    );
+                // With the key behind an alias known, the identity check judges kms:Decrypt on it.
+                match (meta.key_alias(), &secret.alias_key) {
+                    (Some(alias), Some(Fact::Failed(failure))) => {
+                        out.finding(could_not_check(failure, format!("the key behind alias {alias}, so kms:Decrypt for {}", secret.value_from)));
+                    }
+                    (Some(alias), unresolved @ (Some(Fact::Known(None)) | None)) => out.finding(
+                        Finding::new(
+                            Code::CheckFailed,
+                            Severity::Info,
+                            &meta.arn,
+                            format!(
+                                "Could not check kms:Decrypt for {}: its key is named by alias {alias}, {}.",
+                                secret.value_from,
+                                if unresolved.is_some() { "which kms:DescribeKey does not find" } else { "and the key behind it was not read" }
+                            ),
+                        )
+                        .evidence(json!({"secret": meta.arn, "kmsKeyId": alias, "call": "kms:DescribeKey", "answer": if unresolved.is_some() { "not found" } else { "not read" }, "notChecked": "kms:Decrypt on the key behind the alias"}))
+                            .remedy(format!("Make sure the execution role may kms:Decrypt with the key that encrypts {}.", secret.value_from)),
+                    ),
+                    _ => {}
                 }
             }
             Fact::Known(None) => {
@@ -83,7 +97,7 @@ mod tests {
     use crate::facts::{LogGroupFacts, SecretFacts, SecretMeta};
 
     fn secret(name: Option<&str>, value_from: &str, lookup: Fact<Option<SecretMeta>>) -> SecretFacts {
-        SecretFacts { container: "web".into(), name: name.map(str::to_string), value_from: value_from.into(), lookup }
+        SecretFacts { alias_key: None, container: "web".into(), name: name.map(str::to_string), value_from: value_from.into(), lookup }
     }
 
     #[test]
@@ -126,5 +140,24 @@ mod tests {
         assert_eq!(outcome.findings[0].resource, "/ecs/gone");
         s.log_groups[0].create_group = true;
         assert!(check(&s).findings.is_empty(), "awslogs-create-group: the role's permission decides");
+    }
+
+    #[test]
+    fn a_key_named_by_alias_is_judged_on_the_key_behind_it_or_said_to_be_unchecked() {
+        let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy";
+        let meta = SecretMeta { arn: arn.into(), kms_key_id: Some("alias/team".into()), ..Default::default() };
+        let with = |alias_key| {
+            let mut s = snapshot(private_vpc());
+            s.secrets = vec![SecretFacts { alias_key, ..secret(Some("TOKEN"), arn, Fact::Known(Some(meta.clone()))) }];
+            check(&s)
+        };
+        let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert!(with(Some(Fact::Known(Some(key.into())))).findings.is_empty(), "resolved: the identity check judges kms:Decrypt");
+        let gone = with(Some(Fact::Known(None)));
+        assert_eq!((gone.findings[0].code, gone.findings[0].evidence["answer"].as_str()), (Code::CheckFailed, Some("not found")));
+        let failure = crate::facts::CallFailure { operation: "kms:DescribeKey".into(), resource: "alias/team".into(), error_code: "AccessDeniedException".into(), message: "no".into() };
+        let denied = with(Some(Fact::Failed(failure)));
+        assert_eq!(denied.findings[0].code, Code::CheckFailed);
+        assert!(denied.findings[0].summary.contains("kms:DescribeKey"), "{}", denied.findings[0].summary);
     }
 }

@@ -90,6 +90,8 @@ pub trait SecretReader: Sync {
     /// ssm:DescribeParameters. `Known(None)`: no such parameter.
     fn describe_parameter(&self, region: &str, name: &str) -> impl Future<Output = Fact<Option<SecretMeta>>> + Send;
     fn log_group_exists(&self, region: &str, group: &str) -> impl Future<Output = Fact<bool>> + Send;
+    /// kms:DescribeKey: the ARN of the key an alias names. `Known(None)`: no such alias.
+    fn key_arn(&self, region: &str, alias: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
 }
 
 /// How many of a repository's newest tags a missing-tag finding shows.
@@ -245,7 +247,12 @@ async fn identity<R: Readers>(
                 } else {
                     reader.describe_parameter(&region, &parameter_name(&value_from)).await
                 };
-                SecretFacts { container: container.name.clone(), name, value_from, lookup }
+                // An alias names no resource IAM can judge kms:Decrypt on: the key behind it does.
+                let alias_key = match lookup.known().and_then(Option::as_ref).and_then(SecretMeta::key_alias) {
+                    Some(alias) => Some(reader.key_arn(&region, alias).await),
+                    None => None,
+                };
+                SecretFacts { container: container.name.clone(), name, value_from, lookup, alias_key }
             })
         })),
     );

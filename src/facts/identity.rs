@@ -73,6 +73,16 @@ pub struct SecretFacts {
     pub value_from: String,
     /// `None`: it does not exist.
     pub lookup: Fact<Option<SecretMeta>>,
+    /// The key behind a KMS alias that encrypts it, read with kms:DescribeKey (`Known(None)`: no
+    /// such alias). `None` when its key is not named by an alias.
+    pub alias_key: Option<Fact<Option<String>>>,
+}
+
+impl SecretMeta {
+    /// The alias naming its customer-managed key, when an alias does (`alias/x` or an alias ARN).
+    pub fn key_alias(&self) -> Option<&str> {
+        self.kms_key_id.as_deref().filter(|k| k.starts_with("alias/") || k.contains(":alias/"))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -111,18 +111,23 @@ pub fn required_permissions(task: &TaskFacts, definition: &TaskDefinitionFacts) 
     out
 }
 
-/// kms:Decrypt for each secret encrypted with a customer-managed key named by ARN or key ID.
+/// kms:Decrypt for each secret encrypted with a customer-managed key named by ARN, key ID, or an
+/// alias whose key was read.
 pub fn kms_permissions(secrets: &[SecretFacts], task: &TaskFacts) -> Vec<Permission> {
     secrets
         .iter()
         .filter_map(|secret| {
-            let key = secret.lookup.known()?.as_ref()?.kms_key_id.as_deref()?;
+            let named = secret.lookup.known()?.as_ref()?.kms_key_id.as_deref()?;
+            let key = match &secret.alias_key {
+                Some(behind) => behind.known()?.as_deref()?,
+                None => named,
+            };
             let arn = if key.starts_with("arn:") && key.contains(":key/") {
                 key.to_string()
             } else if key.len() == 36 && key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
                 format!("arn:{}:kms:{}:{}:key/{key}", partition_of(&task.region), task.region, task.account)
             } else {
-                return None; // an alias: reported by the check, which cannot resolve it
+                return None; // an alias whose key is unknown: reported by the secrets check
             };
             Some(Permission { purpose: Purpose::Secrets, action: "kms:Decrypt", resource: arn, why: format!("the key of {}", secret.value_from) })
         })

@@ -195,6 +195,7 @@ impl Snapshot {
             }
         }
         out.extend(self.secrets.iter().filter_map(|s| s.lookup.failure()));
+        out.extend(self.secrets.iter().filter_map(|s| s.alias_key.as_ref().and_then(Fact::failure)));
         out.extend(self.log_groups.iter().filter_map(|l| l.exists.failure()));
         out
     }

@@ -294,3 +294,42 @@ async fn ephemeral_storage_exhausted() {
     let finding = root(&report, Code::EphemeralStorageExhausted);
     assert_eq!(finding.resource, task.task_definition_arn);
 }
+
+/// A secret encrypted with a customer key named by alias, a role allowed to read it and, when
+/// `decrypt`, to decrypt with the key behind the alias. Returns the key's ARN and the report.
+async fn secret_under_alias(account_id: &str, decrypt: bool) -> (String, ecs_pull_doctor::report::Report) {
+    let config = account(account_id).await;
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms.create_key().description("app secrets").send().await.unwrap();
+    let key_arn = key.key_metadata().and_then(|k| k.arn()).unwrap().to_string();
+    kms.create_alias().alias_name("alias/app-secrets").target_key_id(&key_arn).send().await.unwrap();
+    let secret = aws_sdk_secretsmanager::Client::new(&config).create_secret().name("db").kms_key_id("alias/app-secrets").secret_string("not read").send().await.unwrap();
+    let arn = secret.arn().unwrap().to_string();
+    let mut statements = vec![format!(r#"{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"{arn}"}}"#)];
+    if decrypt {
+        statements.push(format!(r#"{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"{key_arn}"}}"#));
+    }
+    let allow = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
+    let definition = DefinitionSpec { role: RoleSpec::StandardPlus(vec![allow]), secrets: vec![("DB".into(), arn.clone())], ..DefinitionSpec::default() };
+    let builder = Builder::new(&config).await;
+    let repository = builder.repository("shop/web", &["1.0.0"]).await;
+    let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: AccessDeniedException: Access to KMS is not allowed");
+    let task = builder.fargate_task_with("app", &NetworkSpec::nat(), &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;
+    (key_arn, diagnose_by_arn(&config, &task).await)
+}
+
+#[tokio::test]
+async fn kms_decrypt_is_checked_on_the_key_behind_a_secrets_alias() {
+    let (key_arn, report) = secret_under_alias("220000000021", false).await;
+    let finding = root(&report, Code::ExecutionRoleMissingSecretsPermissions);
+    assert_eq!(finding.evidence["denied"][0]["action"], "kms:Decrypt");
+    assert_eq!(finding.evidence["denied"][0]["resource"], key_arn.as_str(), "the key, not the alias");
+}
+
+#[tokio::test]
+async fn a_role_that_may_decrypt_with_the_key_behind_the_alias_has_no_error() {
+    let (_, report) = secret_under_alias("220000000022", true).await;
+    assert_eq!(errors(&report), vec![], "{report:#?}");
+    assert!(!report.findings.iter().any(|f| f.summary.contains("alias")), "the alias was resolved: {:#?}", report.findings);
+    assert!(report.passed.iter().any(|p| p.check == "execution-role-secrets"), "{:#?}", report.passed);
+}

@@ -48,6 +48,15 @@ impl SecretReader for AwsReader {
         }
     }
 
+    async fn key_arn(&self, region: &str, alias: &str) -> Fact<Option<String>> {
+        let client = aws_sdk_kms::Client::new(&self.in_region(region));
+        match client.describe_key().key_id(alias).send().await {
+            Ok(output) => Fact::Known(output.key_metadata().and_then(|k| k.arn()).map(str::to_string)),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Fact::Known(None),
+            Err(error) => Fact::Failed(call_failure("kms:DescribeKey", alias, &error)),
+        }
+    }
+
     async fn log_group_exists(&self, region: &str, group: &str) -> Fact<bool> {
         let client = aws_sdk_cloudwatchlogs::Client::new(&self.in_region(region));
         match client.describe_log_groups().log_group_name_prefix(group).send().await {
