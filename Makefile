@@ -47,6 +47,7 @@ test-infra: $(CFN_LINT) $(CDK)/node_modules
 test: test-infra $(MOTO)
 	$(CARGO_BUILD)
 	scripts/with-emulator bash -c 'cargo test --all-targets --locked -- --skip faults:: && \
+	  cargo test --locked --lib classify::tests::corpus_count -- --nocapture --exact && \
 	  cargo test --locked --test integration faults:: -- --nocapture'
 
 # Property tests of everything that reads outside input, FUZZ_CASES cases each (bounded by count).

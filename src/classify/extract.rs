@@ -33,7 +33,9 @@ static SECRET_ARN: LazyLock<Regex> =
     LazyLock::new(|| re(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]*[A-Za-z0-9_+=@-]"));
 static PARAMETER_ARN: LazyLock<Regex> =
     LazyLock::new(|| re(r"arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]*[A-Za-z0-9_-]"));
-static INVALID_PARAMETERS: LazyLock<Regex> = LazyLock::new(|| re(r"invalid ssm parameters: (.+)$"));
+/// `dial tcp 10.0.2.9:443` or `read tcp 10.0.1.5:41234->10.0.2.15:443`: where the connection went.
+static DIALED: LazyLock<Regex> = LazyLock::new(|| re(r"(?:dial tcp |->)(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d+"));
+static INVALID_PARAMETERS: LazyLock<Regex> = LazyLock::new(|| re(r"invalid (?:ssm )?parameters: (.+)$"));
 static PLATFORM: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:matching platform '([a-z0-9]+/[a-z0-9]+(?:/[a-z0-9]+)?)'|no matching manifest for ([a-z0-9]+/[a-z0-9]+(?:/[a-z0-9]+)?))"));
 static REGION_IN_ARN: LazyLock<Regex> = LazyLock::new(|| re(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):"));
@@ -42,6 +44,21 @@ static REGION_IN_ARN: LazyLock<Regex> = LazyLock::new(|| re(r"arn:aws[a-z-]*:[a-
 pub(super) fn names_an_error(message: &str) -> bool {
     ERROR_NAME.is_match(message)
 }
+
+/// How the EC2 agent's task resources (secrets, registry credentials) begin their terminal reasons:
+/// agent/taskresource/{asmsecret,ssmsecret,asmauth}, agent/asm/asm.go.
+const EC2_RESOURCE_REASONS: [&str; 10] = [
+    "fetching secret data from ssm parameter store",
+    "fetching secret data from aws secrets manager",
+    "asm secret resource:",
+    "ssm secret resource:",
+    "asm resource:",
+    "secret arn:aws",
+    "trying to retrieve secret with value",
+    "could not find a secretsmanager secretid",
+    "unable to create asm client",
+    "asm fetching secret from the service",
+];
 
 /// The agent's error name. Hints may be prepended, so the name is searched anywhere in the message.
 pub fn find_kind(message: &str) -> FailureKind {
@@ -63,6 +80,14 @@ pub fn find_kind(message: &str) -> FailureKind {
     if message.contains("was unable to assume the role") {
         return FailureKind::UnableToAssumeRole;
     }
+    if message.contains("DockerTimeoutError") && message.contains("transition to pulled") {
+        return FailureKind::DockerTimeoutError;
+    }
+    // On EC2 a task resource's terminal reason becomes the stop reason as it is, with no error name.
+    let lower = message.to_ascii_lowercase();
+    if EC2_RESOURCE_REASONS.iter().any(|start| lower.starts_with(start)) {
+        return FailureKind::ResourceInitializationError;
+    }
     FailureKind::Other
 }
 
@@ -76,6 +101,7 @@ pub fn extract_facts(message: &str) -> MessageFacts {
         .captures(message)
         .and_then(|c| c.get(1).or_else(|| c.get(2)))
         .map(|m| m.as_str().to_string());
+    facts.address = DIALED.captures(message).map(|c| c[1].trim_matches(['[', ']']).to_string());
     facts.nature = nature(message, &facts);
     if facts.region.is_none() {
         facts.region = REGION_IN_ARN.captures(message).map(|c| c[1].to_string());
@@ -227,7 +253,7 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         Some(Nature::PlatformMismatch)
     } else if has(&["was unable to assume the role"]) {
         Some(Nature::AssumeRoleFailed)
-    } else if has(&["ecr credentials: not found", "registry credentials: not found", "no basic auth credentials"]) {
+    } else if has(&["ecr credentials: not found", "registry credentials: not found", "no basic auth credentials", "unable to find execution role credentials"]) {
         Some(Nature::CredentialsMissing)
     } else if has(&["no such host", "server misbehaving"]) {
         Some(Nature::DnsFailure)
@@ -241,6 +267,8 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         "tls handshake timeout",
         "connection timed out",
         "connect: connection refused",
+        "connection reset by peer",
+        "could not transition to pulled",
         "request send failed",
         "context canceled",
         // ECS's own words since 2024; the guide ties the containerd crash to the S3 route or groups.
@@ -264,6 +292,11 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         "manifest unknown",
         "resourcenotfoundexception",
         "invalid ssm parameters",
+        "invalid parameters:",
+        // A valueFrom that names no secret, or a JSON key the secret lacks.
+        "invalid arn format for the aws secrets manager secret",
+        "could not find a secretsmanager secretid",
+        "did not contain json key",
         "does not exist",
         "can't find the specified secret",
         "can't retrieve the secret",

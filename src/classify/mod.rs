@@ -21,6 +21,8 @@ pub enum FailureKind {
     CannotStartContainerError,
     /// "ECS was unable to assume the role ..." carries no error name of its own.
     UnableToAssumeRole,
+    /// The EC2 agent gave up waiting for a pull: "Could not transition to pulled; timed out after waiting ...".
+    DockerTimeoutError,
     /// stopCode TaskFailedToStart with no message we recognise.
     TaskFailedToStart,
     /// Any other stop: not an image-pull or resource-initialization failure.
@@ -111,6 +113,10 @@ pub struct MessageFacts {
     pub endpoint_host: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_host: Option<String>,
+    /// The address the failing connection went to (`dial tcp 10.0.2.9:443`): a private one is an
+    /// interface endpoint's, a public one the service's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -20,6 +20,7 @@ pub(crate) struct Case {
     secret_arn: Option<&'static str>,
     parameter: Option<&'static str>,
     platform: Option<&'static str>,
+    address: Option<&'static str>,
 }
 
 use Category as C;
@@ -417,6 +418,151 @@ pub(crate) fn corpus() -> Vec<Case> {
             kind: Some(K::CannotPullContainerError), category: Some(C::Permissions), nature: Some(N::AccessDenied),
             ..Default::default()
         },
+        // --- The EC2 launch type: a task resource's terminal reason is the stop reason as it is, with
+        // no error name (agent/engine/task_manager.go sets it from the resource).
+        // agent/asm/asm.go resourceInitializationErrMsg, behind asmsecret's "secret %s: %s".
+        Case {
+            message: "secret arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf: ResourceNotFoundException: The task can't retrieve the secret with ARN 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf' from AWS Secrets Manager. Check whether the secret exists in the specified Region",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Secrets), nature: Some(N::NotFound),
+            destination: Some(D::SecretsManager), secret_arn: Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"), region: Some("us-east-1"),
+            ..Default::default()
+        },
+        // agent/taskresource/ssmsecret/ssmsecret.go ("fetching secret data from SSM Parameter Store in
+        // %s: %v") around agent/ssm/ssm.go ("invalid parameters: %s").
+        Case {
+            message: "fetching secret data from SSM Parameter Store in us-east-1: invalid parameters: /app/key",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Secrets), nature: Some(N::NotFound),
+            destination: Some(D::SsmParameterStore), parameter: Some("/app/key"),
+            ..Default::default()
+        },
+        // The same resource, denied (the SDK v2 error the agent wraps).
+        Case {
+            message: "fetching secret data from SSM Parameter Store in us-east-1: operation error SSM: GetParameters, https response error StatusCode: 400, RequestID: 1, api error AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/app-execution/abc is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:111122223333:parameter/app/key because no identity-based policy allows the ssm:GetParameters action",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Permissions), nature: Some(N::AccessDenied),
+            destination: Some(D::SsmParameterStore), failed_api: Some("ssm:GetParameters"), parameter: Some("arn:aws:ssm:us-east-1:111122223333:parameter/app/key"),
+            role_arn: Some("arn:aws:iam::111122223333:role/app-execution"), denial_basis: Some(DenialBasis::NoIdentityPolicy),
+            ..Default::default()
+        },
+        // agent/taskresource/asmsecret/asmsecret.go, ssmsecret.go, asmauth/asmauth.go: no execution role.
+        Case {
+            message: "ASM secret resource: unable to find execution role credentials",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Permissions), nature: Some(N::CredentialsMissing),
+            ..Default::default()
+        },
+        Case {
+            message: "ssm secret resource: unable to find execution role credentials",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Permissions), nature: Some(N::CredentialsMissing),
+            ..Default::default()
+        },
+        Case {
+            message: "asm resource: unable to find execution role credentials",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Permissions), nature: Some(N::CredentialsMissing),
+            ..Default::default()
+        },
+        // agent/taskresource/asmsecret/asmsecret.go: a valueFrom that is no secret ARN.
+        Case {
+            message: "trying to retrieve secret with value arn:aws:secretsmanager:us-east-1:111122223333:secret resulted in error: an invalid ARN format for the AWS Secrets Manager secret was specified. Specify a valid ARN and try again.",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Secrets), nature: Some(N::NotFound),
+            destination: Some(D::SecretsManager),
+            ..Default::default()
+        },
+        // agent/asm/asm.go: a JSON key in valueFrom that the secret does not hold (Fargate wording).
+        Case {
+            message: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret from Secrets Manager did not contain json key password",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Secrets), nature: Some(N::NotFound),
+            destination: Some(D::SecretsManager),
+            ..Default::default()
+        },
+        // agent/dockerclient/dockerapi/docker_client.go: DockerTimeoutError{timeout, "pulled"}.
+        Case {
+            message: "DockerTimeoutError: Could not transition to pulled; timed out after waiting 2h0m0s",
+            kind: Some(K::DockerTimeoutError), category: Some(C::Network), nature: Some(N::Timeout),
+            ..Default::default()
+        },
+        // --- The agent's hints (agent/api/errormessages/error_messages.go) in front of whole tails.
+        Case {
+            message: "CannotPullContainerError: The task can’t pull the image. Check that the role has the permissions to pull images from the registry. Error response from daemon: pull access denied for 111122223333.dkr.ecr.us-east-1.amazonaws.com/web, repository does not exist or may require 'docker login': denied: User: arn:aws:sts::111122223333:assumed-role/app-execution/abc is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:111122223333:repository/web because no identity-based policy allows the ecr:BatchGetImage action",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Permissions), nature: Some(N::AccessDenied),
+            destination: Some(D::EcrRegistry), failed_api: Some("ecr:BatchGetImage"), repository: Some("web"), denial_basis: Some(DenialBasis::NoIdentityPolicy),
+            ..Default::default()
+        },
+        Case {
+            message: "CannotPullContainerError: The task can’t pull the image. Check whether the image exists. Error response from daemon: pull access denied for 111122223333.dkr.ecr.us-east-1.amazonaws.com/web, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Registry), nature: Some(N::AccessDenied),
+            destination: Some(D::EcrRegistry), repository: Some("web"), account: Some("111122223333"),
+            ..Default::default()
+        },
+        Case {
+            message: "CannotPullContainerError: The task can’t pull the image. Check your network configuration. Error response from daemon: Get \"https://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/\": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::EcrRegistry), region: Some("us-east-1"),
+            ..Default::default()
+        },
+        // --- containerd (Fargate 1.4+) network variants; the dialed address is kept.
+        Case {
+            message: "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.0: failed to do request: Head \"https://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/web/manifests/1.0\": dial tcp 10.0.2.15:443: connect: connection refused",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::EcrRegistry), repository: Some("web"), reference: Some("1.0"), address: Some("10.0.2.15"),
+            ..Default::default()
+        },
+        Case {
+            message: "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.0: failed to do request: Head \"https://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/web/manifests/1.0\": read tcp 10.0.1.5:41234->10.0.2.15:443: read: connection reset by peer",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::EcrRegistry), address: Some("10.0.2.15"),
+            ..Default::default()
+        },
+        Case {
+            message: "CannotPullContainerError: ref pull has been retried 5 time(s): failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/abc\": net/http: TLS handshake timeout",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::EcrLayerBucket), region: Some("us-east-1"),
+            ..Default::default()
+        },
+        Case {
+            message: "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref public.ecr.aws/nginx/nginx:latest: failed to do request: Head \"https://public.ecr.aws/v2/nginx/nginx/manifests/latest\": dial tcp 99.83.145.10:443: i/o timeout",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::PublicRegistry), repository: Some("nginx/nginx"), reference: Some("latest"), address: Some("99.83.145.10"),
+            ..Default::default()
+        },
+        // containerd's 403 on the manifest (ECR repository policy or cross-account grant).
+        Case {
+            message: "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.0: unexpected status from HEAD request to https://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/web/manifests/1.0: 403 Forbidden",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Registry), nature: Some(N::AccessDenied),
+            destination: Some(D::EcrRegistry), repository: Some("web"), reference: Some("1.0"),
+            ..Default::default()
+        },
+        Case {
+            message: "CannotPullContainerError: failed to resolve reference \"111122223333.dkr.ecr.us-east-1.amazonaws.com/web:latest\": 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:latest: not found",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Image), nature: Some(N::NotFound),
+            destination: Some(D::EcrRegistry), repository: Some("web"), reference: Some("latest"),
+            ..Default::default()
+        },
+        // "Troubleshoot ResourceInitializationError errors": the SDK v1 form with the agent's network hint.
+        Case {
+            message: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 52.46.1.1:443: i/o timeout. Please check your task network configuration.",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::EcrApi), failed_api: Some("ecr:GetAuthorizationToken"), address: Some("52.46.1.1"),
+            ..Default::default()
+        },
+        Case {
+            message: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 3 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf from secrets manager: RequestCanceled: request context canceled caused by: context deadline exceeded",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::SecretsManager), secret_arn: Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"),
+            ..Default::default()
+        },
+        // The logs hint of 2024 on the log group check (guide, "failed to validate logger args").
+        Case {
+            message: "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon CloudWatch log group defined in the task definition. There is a connection issue between the task and Amazon CloudWatch. Check your network configuration. : signal: killed",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Network), nature: Some(N::Timeout),
+            destination: Some(D::CloudWatchLogs),
+            ..Default::default()
+        },
+        // A message that names no cause keeps category unknown: the facts decide.
+        Case {
+            message: "CannotPullContainerError: Error response from daemon: Get \"https://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/\": EOF",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Unknown), nature: None,
+            destination: Some(D::EcrRegistry),
+            ..Default::default()
+        },
     ]
 }
 
@@ -448,11 +594,20 @@ fn check(case: &Case) {
     expect("secret", f.secret_arns.first().map(String::as_str), case.secret_arn);
     expect("parameter", f.parameters.first().map(String::as_str), case.parameter);
     expect("platform", f.platform.as_deref(), case.platform);
+    expect("address", f.address.as_deref(), case.address);
 }
 
 #[test]
 fn corpus_has_at_least_thirty_real_messages() {
     assert!(corpus().len() >= 30, "{} messages", corpus().len());
+}
+
+/// `make test` runs this one with its output shown, so the corpus's size is in every test log.
+#[test]
+fn corpus_count() {
+    let corpus = corpus();
+    let kinds: std::collections::BTreeSet<String> = corpus.iter().map(|c| format!("{:?}", c.kind)).collect();
+    println!("classifier corpus: {} messages, {} error kinds, every one classified with its facts", corpus.len(), kinds.len());
 }
 
 #[test]
