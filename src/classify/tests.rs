@@ -363,6 +363,14 @@ pub(crate) fn corpus() -> Vec<Case> {
             repository: Some("web"), reference: Some("sha256:4f0b2c1d9e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"),
             ..Default::default()
         },
+        // A tag ECS resolved to a digest at deployment (a retired task's replacement pulls tag@digest,
+        // and the digest is gone): re:Post and blog reports since 2023. The digest is what is missing.
+        Case {
+            message: "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref 111122223333.dkr.ecr.eu-west-1.amazonaws.com/example-service:v42@sha256:4f0b2c1d9e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c: not found",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Image), nature: Some(N::NotFound),
+            repository: Some("example-service"), reference: Some("sha256:4f0b2c1d9e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"), region: Some("eu-west-1"),
+            ..Default::default()
+        },
         // ECS developer guide, "CannotPullContainer task errors" (2024 wording, curly quotes): the
         // connection hint alone, with the image and repository quoted.
         Case {
