@@ -13,7 +13,7 @@ use crate::facts::{CallFailure, EcsReader, Fact, Readers, Snapshot, TaskFacts, g
 use crate::fixes::{self, FixWriter, PlannedFix, RunbookStarter, runbook};
 use crate::intake::Payload;
 use crate::model::TaskArn;
-use crate::report::{Action, ActionStatus, FailureSummary, Report, RunbookOutcome, RunbookStatus, SCHEMA, TaskSummary};
+use crate::report::{Action, ActionStatus, FailureSummary, Report, RunbookOutcome, RunbookStatus, TaskSummary};
 use crate::settings::{FixMode, Modes};
 
 /// Everything the engine reads from and does to AWS.
@@ -174,8 +174,15 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes, deadl
 
     // Boxed: the gathering future is deep, and the binaries that await it need not carry its layout.
     let snapshot = Box::pin(gather(doctor, task.clone(), deadline)).await;
-    let (mut findings, passes, VerdictOutcome { verdict, root_cause, reason }) = examine(&snapshot, &failure);
-    let planned = plan_for_cause(&snapshot, &findings, &failure);
+    let (report, fixes) = judge(&snapshot, &failure, modes);
+    let unread = snapshot.failures().into_iter().cloned().collect();
+    Assessment { report, task: Some(task), failure, fixes, unread, deadline, confirmed: false }
+}
+
+/// The report over a snapshot, and the fixes its modes allow: checks, verdict and plan, no AWS call.
+pub fn judge(snapshot: &Snapshot, failure: &Failure, modes: Modes) -> (Report, Vec<PlannedFix>) {
+    let (mut findings, passes, VerdictOutcome { verdict, root_cause, reason }) = examine(snapshot, failure);
+    let planned = plan_for_cause(snapshot, &findings, failure);
     for (index, fix) in &planned {
         findings[*index].fix = Some(Fix { id: fix.id.clone(), risk: fix.risk, description: fix.description.clone() });
     }
@@ -183,28 +190,16 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes, deadl
     let actions = match modes.fix {
         FixMode::DryRun => allowed
             .iter()
-            .chain(redeploy(&modes, &task, &allowed).as_ref())
+            .chain(redeploy(&modes, &snapshot.task, &allowed).as_ref())
             .map(|fix| Action { fix: fix.id.clone(), status: ActionStatus::Planned, detail: fix.description.clone(), calls: fix.calls.clone() })
             .collect(),
         FixMode::Off | FixMode::Apply => Vec::new(),
     };
     let network = snapshot.network.as_ref().and_then(Fact::known);
-    let report = Report {
-        schema: SCHEMA,
-        verdict,
-        verdict_reason: reason,
-        task: TaskSummary::from_task(&snapshot.task, network),
-        failure: FailureSummary::from(&failure),
-        root_cause,
-        findings,
-        passed: passes,
-        actions,
-        runbook: None,
-        mode: modes,
-        duplicate: false,
-    };
-    let unread = snapshot.failures().into_iter().cloned().collect();
-    Assessment { report, task: Some(task), failure, fixes: allowed, unread, deadline, confirmed: false }
+    let task = TaskSummary::from_task(&snapshot.task, network);
+    let mut report = Report::new(verdict, reason, task, FailureSummary::from(failure), modes).examined(findings, passes, root_cause);
+    report.actions = actions;
+    (report, allowed)
 }
 
 /// The fixes for the findings that explain the failure, each with its finding's index.
@@ -273,37 +268,12 @@ fn without_task(report: Report) -> Assessment {
 }
 
 fn unexplained(task: TaskSummary, finding: Finding, reason: String, modes: Modes) -> Assessment {
-    without_task(Report {
-        schema: SCHEMA,
-        verdict: Verdict::Inconclusive,
-        verdict_reason: reason,
-        task,
-        failure: FailureSummary::from(&Failure::unknown()),
-        root_cause: None,
-        findings: vec![finding],
-        passed: Vec::new(),
-        actions: Vec::new(),
-        runbook: None,
-        mode: modes,
-        duplicate: false,
-    })
+    let failure = FailureSummary::from(&Failure::unknown());
+    without_task(Report::new(Verdict::Inconclusive, reason, task, failure, modes).examined(vec![finding], Vec::new(), None))
 }
 
 fn not_applicable(task: TaskSummary, failure: Failure, reason: String, modes: Modes) -> Assessment {
-    without_task(Report {
-        schema: SCHEMA,
-        verdict: Verdict::NotApplicable,
-        verdict_reason: reason,
-        task,
-        failure: FailureSummary::from(&failure),
-        root_cause: None,
-        findings: Vec::new(),
-        passed: Vec::new(),
-        actions: Vec::new(),
-        runbook: None,
-        mode: modes,
-        duplicate: false,
-    })
+    without_task(Report::new(Verdict::NotApplicable, reason, task, FailureSummary::from(&failure), modes))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The report: the JSON of CONTRACT.md for machines, and a checklist for people.
 
 mod text;
+#[cfg(test)]
+mod golden;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +35,31 @@ pub struct Report {
     /// Set when this invocation was a repeated delivery of an event already diagnosed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub duplicate: bool,
+}
+
+impl Report {
+    /// A report with its verdict and nothing found, passed or done yet.
+    pub fn new(verdict: Verdict, verdict_reason: String, task: TaskSummary, failure: FailureSummary, mode: Modes) -> Report {
+        Report {
+            schema: SCHEMA,
+            verdict,
+            verdict_reason,
+            task,
+            failure,
+            root_cause: None,
+            findings: Vec::new(),
+            passed: Vec::new(),
+            actions: Vec::new(),
+            runbook: None,
+            mode,
+            duplicate: false,
+        }
+    }
+
+    /// What the checks found and verified, with the finding that explains the failure best.
+    pub fn examined(self, findings: Vec<Finding>, passed: Vec<Pass>, root_cause: Option<Code>) -> Report {
+        Report { findings, passed, root_cause, ..self }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
