@@ -49,7 +49,7 @@ impl Assessment {
     /// [`act`] would do nothing.
     pub fn acting_key(&self) -> Option<String> {
         let task = self.task.as_ref().filter(|_| self.applies() || self.starts_runbook())?;
-        let cause = self.report.root_cause.map_or_else(|| "inconclusive".to_string(), Code::as_str);
+        let cause = self.report.root_cause.map_or("inconclusive", Code::as_str);
         Some(format!("{}/{}/{cause}", task.cluster, runbook::group(task)))
     }
 }

@@ -70,8 +70,47 @@ impl Code {
         }
     }
 
-    pub fn as_str(self) -> String {
-        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    /// Every code, in CONTRACT.md's order.
+    pub const ALL: [Code; 30] = {
+        use Code::*;
+        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, TaskNotFound, CheckFailed]
+    };
+
+    /// The code as the report writes it.
+    pub fn as_str(self) -> &'static str {
+        use Code::*;
+        match self {
+            NoInternetRoute => "NO_INTERNET_ROUTE",
+            PublicIpNotAssigned => "PUBLIC_IP_NOT_ASSIGNED",
+            NatGatewayUnavailable => "NAT_GATEWAY_UNAVAILABLE",
+            VpcEndpointMissing => "VPC_ENDPOINT_MISSING",
+            VpcEndpointPrivateDnsDisabled => "VPC_ENDPOINT_PRIVATE_DNS_DISABLED",
+            VpcDnsDisabled => "VPC_DNS_DISABLED",
+            S3GatewayRouteMissing => "S3_GATEWAY_ROUTE_MISSING",
+            S3EndpointPolicyBlocksLayers => "S3_ENDPOINT_POLICY_BLOCKS_LAYERS",
+            VpcEndpointPolicyDenies => "VPC_ENDPOINT_POLICY_DENIES",
+            SecurityGroupBlocksEgress => "SECURITY_GROUP_BLOCKS_EGRESS",
+            EndpointSecurityGroupBlocksIngress => "ENDPOINT_SECURITY_GROUP_BLOCKS_INGRESS",
+            NetworkAclBlocksTraffic => "NETWORK_ACL_BLOCKS_TRAFFIC",
+            ExecutionRoleMissing => "EXECUTION_ROLE_MISSING",
+            ExecutionRoleNotFound => "EXECUTION_ROLE_NOT_FOUND",
+            ExecutionRoleTrustInvalid => "EXECUTION_ROLE_TRUST_INVALID",
+            ExecutionRoleMissingEcrPermissions => "EXECUTION_ROLE_MISSING_ECR_PERMISSIONS",
+            ExecutionRoleMissingSecretsPermissions => "EXECUTION_ROLE_MISSING_SECRETS_PERMISSIONS",
+            ExecutionRoleMissingLogsPermissions => "EXECUTION_ROLE_MISSING_LOGS_PERMISSIONS",
+            EcrRepositoryNotFound => "ECR_REPOSITORY_NOT_FOUND",
+            EcrImageNotFound => "ECR_IMAGE_NOT_FOUND",
+            EcrRepositoryPolicyDenies => "ECR_REPOSITORY_POLICY_DENIES",
+            EcrCrossAccountAccessMissing => "ECR_CROSS_ACCOUNT_ACCESS_MISSING",
+            ImagePlatformMismatch => "IMAGE_PLATFORM_MISMATCH",
+            RegistryRateLimited => "REGISTRY_RATE_LIMITED",
+            PrivateRegistryCredentialsInvalid => "PRIVATE_REGISTRY_CREDENTIALS_INVALID",
+            SecretNotFound => "SECRET_NOT_FOUND",
+            LogGroupNotFound => "LOG_GROUP_NOT_FOUND",
+            EphemeralStorageExhausted => "EPHEMERAL_STORAGE_EXHAUSTED",
+            TaskNotFound => "TASK_NOT_FOUND",
+            CheckFailed => "CHECK_FAILED",
+        }
     }
 }
 
@@ -114,6 +153,9 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// What a person does about it, whether or not the doctor can fix it itself.
     pub remedy: String,
+    /// What the later stages read; not part of the report.
+    #[serde(skip)]
+    pub detail: super::Detail,
 }
 
 impl Finding {
@@ -126,7 +168,13 @@ impl Finding {
             evidence: Value::Object(Default::default()),
             fix: None,
             remedy: String::new(),
+            detail: super::Detail::of(code),
         }
+    }
+
+    pub fn detail(mut self, detail: super::Detail) -> Self {
+        self.detail = detail;
+        self
     }
 
     pub fn evidence(mut self, evidence: Value) -> Self {
@@ -168,5 +216,17 @@ impl Outcome {
     pub fn extend(&mut self, other: Outcome) {
         self.findings.extend(other.findings);
         self.passes.extend(other.passes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_code_is_written_as_the_report_serializes_it() {
+        for code in Code::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str(), "{code:?}");
+        }
     }
 }

@@ -5,32 +5,10 @@ use crate::model::arn::partition_of;
 use serde_json::{Value, json};
 
 use super::policy::{Context, Decision, Policy, Principal, Request};
-use super::{Code, Finding, Outcome, Severity, could_not_check};
+use super::{Code, DeniedAction, Denial, Detail, Finding, IdentityDetail, Outcome, Severity, could_not_check, unreadable_policy};
 use crate::facts::requirements::{ADMINISTRATOR_PROBE, Permission, Purpose, required_permissions};
 use crate::facts::requirements::kms_permissions;
 use crate::facts::{ExecutionRoleFacts, Fact, Permissions, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision, Snapshot};
-
-/// What denies a request: each calls for a different remedy, and only the first is cured by
-/// attaching a policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Denial {
-    NoAllow,
-    ExplicitDeny,
-    Boundary,
-    Organizations,
-}
-
-impl Denial {
-    /// The evidence's `decision`, which the planner reads.
-    fn label(self) -> &'static str {
-        match self {
-            Denial::NoAllow => "no policy allows it",
-            Denial::ExplicitDeny => "explicit deny",
-            Denial::Boundary => "the permissions boundary does not allow it",
-            Denial::Organizations => "a service control policy does not allow it",
-        }
-    }
-}
 
 /// What the permission check concluded for one request.
 enum Answer {
@@ -126,7 +104,7 @@ fn check_trust(snapshot: &Snapshot, role: &RoleFacts, out: &mut Outcome) {
             policy.evaluate(&Request { principal: Some(&ecs), action: "sts:AssumeRole", resource: &role.arn, context: &context })
         }
         Err(error) => {
-            out.finding(Finding::new(Code::CheckFailed, Severity::Info, &role.arn, format!("Could not read the trust policy of {}: {error}.", role.arn)).evidence(json!({"trustPolicy": role.trust_policy})));
+            out.finding(unreadable_policy(&role.arn, &format!("the trust policy of {}", role.arn), &error, &role.trust_policy));
             return;
         }
     };
@@ -240,7 +218,7 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
                     Ok(parsed) => identity.push(parsed),
                     Err(error) => {
                         *(if policy.kind == PolicyKind::Boundary { &mut boundary_unreadable } else { &mut identity_unreadable }) = true;
-                        out.finding(Finding::new(Code::CheckFailed, Severity::Info, &policy.name, format!("Could not read policy {} of {}: {error}.", policy.name, role.name)));
+                        out.finding(unreadable_policy(&policy.name, &format!("policy {} of {}", policy.name, role.name), &error, &policy.document));
                     }
                 }
             }
@@ -272,6 +250,13 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
             .iter()
             .filter_map(|(p, answer)| match answer {
                 Answer::Undecided { keys } => Some(json!({"action": p.action, "resource": p.resource, "conditionKeys": keys})),
+                _ => None,
+            })
+            .collect();
+        let denied_actions: Vec<DeniedAction> = relevant
+            .iter()
+            .filter_map(|(p, answer)| match answer {
+                Answer::Denied { denial, .. } => Some(DeniedAction { action: p.action.to_string(), resource: p.resource.clone(), denial: *denial }),
                 _ => None,
             })
             .collect();
@@ -332,7 +317,8 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
                 ),
             )
             .evidence(json!({"roleArn": role.arn, "method": method, "denied": denied, "undecided": undecided}))
-            .remedy(remedy),
+            .remedy(remedy)
+            .detail(Detail::Identity(IdentityDetail { denied: denied_actions })),
         );
     }
     out.findings.extend(unsimulated);

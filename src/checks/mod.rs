@@ -1,5 +1,6 @@
 //! Checks: pure rules over the snapshot. They never call AWS.
 
+mod detail;
 mod finding;
 mod gaps;
 mod identity;
@@ -10,6 +11,7 @@ mod registry;
 mod secrets;
 mod verdict;
 
+pub use detail::*;
 pub use finding::*;
 pub use identity::administrator_level;
 pub use verdict::{Verdict, VerdictOutcome, decide, explaining};
@@ -30,12 +32,20 @@ pub fn run(snapshot: &Snapshot, failure: &Failure) -> Outcome {
     outcome.extend(message::check(snapshot, failure));
     // Every call that failed is named, even where no check leaned on what it would have said.
     for failure in snapshot.failures() {
-        let named = outcome.findings.iter().any(|f| f.code == Code::CheckFailed && f.resource == failure.resource && f.evidence["call"] == failure.operation.as_str());
+        let named = outcome.findings.iter().any(|f| f.code == Code::CheckFailed && f.resource == failure.resource && f.detail.failed_call() == Some(failure.operation.as_str()));
         if !named {
             outcome.finding(could_not_check(failure, format!("what {} would have said; no check that ran depended on it", failure.operation)));
         }
     }
     outcome
+}
+
+/// CHECK_FAILED: a policy document the doctor could not parse, so nothing that hangs on it is
+/// decided. `whose` names it for people ("the policy of endpoint vpce-1").
+pub fn unreadable_policy(resource: &str, whose: &str, error: &dyn std::fmt::Display, document: &str) -> Finding {
+    Finding::new(Code::CheckFailed, Severity::Info, resource, format!("Could not read {whose}: {error}."))
+        .evidence(json!({"policy": document, "error": error.to_string(), "notChecked": format!("what {whose} allows or denies")}))
+        .remedy(format!("Check {whose}: IAM accepts documents the doctor's parser may not; the checks that depend on it were not decided."))
 }
 
 /// CHECK_FAILED: `what` could not be checked because `failure`'s call failed.
@@ -58,4 +68,5 @@ pub fn could_not_check(failure: &CallFailure, what: String) -> Finding {
         "notChecked": what,
     }))
     .remedy(remedy)
+    .detail(Detail::General(GeneralDetail { failed_call: Some(failure.operation.clone()) }))
 }

@@ -85,7 +85,7 @@ fn check_repository_policy(snapshot: &Snapshot, facts: &EcrImageFacts, outcome: 
     let parsed = match Policy::parse(text) {
         Ok(parsed) => parsed,
         Err(error) => {
-            outcome.finding(Finding::new(Code::CheckFailed, Severity::Info, &repository.arn, format!("Could not read the policy of repository {}: {error}.", repository.name)));
+            outcome.finding(super::unreadable_policy(&repository.arn, &format!("the policy of repository {}", repository.name), &error, text));
             return;
         }
     };

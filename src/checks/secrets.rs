@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Code, Finding, Outcome, Severity, could_not_check};
+use super::{Code, Detail, Finding, Outcome, Severity, StoredDetail, could_not_check};
 use crate::facts::{Fact, SecretMeta, Snapshot};
 
 pub fn check(snapshot: &Snapshot) -> Outcome {
@@ -83,7 +83,8 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
                     format!("Log group {} (container {}, {}) does not exist, and the task does not create it.", log.group, log.container, log.region),
                 )
                 .evidence(json!({"logGroup": log.group, "region": log.region, "container": log.container, "awslogs-create-group": false, "call": "logs:DescribeLogGroups"}))
-                .remedy(format!("Create log group {} in {}, or set awslogs-create-group to true (the execution role then needs logs:CreateLogGroup).", log.group, log.region)),
+                .remedy(format!("Create log group {} in {}, or set awslogs-create-group to true (the execution role then needs logs:CreateLogGroup).", log.group, log.region))
+                .detail(Detail::SecretsLogsStorage(StoredDetail { region: Some(log.region.clone()) })),
             ),
         }
     }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::network::Service;
 use super::{Code, Family, Finding, Severity};
 use crate::classify::{Category, Destination, Failure, Nature};
 
@@ -64,17 +65,15 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
     let facts = &failure.facts;
     // Network findings name the services they cut off; the message names where the request went.
     let service = facts.destination.map(|destination| match destination {
-        Destination::EcrApi => "ecr.api",
-        Destination::EcrRegistry => "ecr.dkr",
-        Destination::EcrLayerBucket => "s3",
-        Destination::PublicRegistry => "internet",
-        Destination::SecretsManager => "secretsmanager",
-        Destination::SsmParameterStore => "ssm",
-        Destination::CloudWatchLogs => "logs",
+        Destination::EcrApi => Service::EcrApi,
+        Destination::EcrRegistry => Service::EcrDkr,
+        Destination::EcrLayerBucket => Service::S3,
+        Destination::PublicRegistry => Service::Internet,
+        Destination::SecretsManager => Service::SecretsManager,
+        Destination::SsmParameterStore => Service::Ssm,
+        Destination::CloudWatchLogs => Service::Logs,
     });
-    let cuts_off_destination = service.is_some_and(|service| {
-        finding.evidence["services"].as_array().is_some_and(|services| services.iter().any(|s| s == service))
-    });
+    let cuts_off_destination = service.is_some_and(|service| finding.detail.services().contains(&service));
     let names_it = cuts_off_destination
         || !finding.resource.is_empty() && failure.message.contains(&finding.resource)
         || facts.repository.as_deref().is_some_and(|repository| {
@@ -138,6 +137,10 @@ pub fn decide(failure: &Failure, findings: &mut [Finding]) -> VerdictOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cutting_off(services: &[Service]) -> crate::checks::Detail {
+        crate::checks::Detail::Network(crate::checks::NetworkDetail { services: services.to_vec(), repair: None })
+    }
     use crate::classify::classify_message;
 
     const MISSING_TAG: &str = "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2: not found";
@@ -199,9 +202,9 @@ mod tests {
     fn the_network_finding_that_cuts_off_the_messages_destination_wins() {
         let failure = classify_message(ECR_TIMEOUT);
         let mut findings = vec![
-            error(Code::VpcEndpointPrivateDnsDisabled, "vpce-logs").evidence(serde_json::json!({"services": ["logs"]})),
-            error(Code::SecurityGroupBlocksEgress, "sg-1").evidence(serde_json::json!({"services": ["s3"]})),
-            error(Code::VpcEndpointMissing, "vpc-1").evidence(serde_json::json!({"services": ["ecr.dkr", "ecr.api"]})),
+            error(Code::VpcEndpointPrivateDnsDisabled, "vpce-logs").detail(cutting_off(&[Service::Logs])),
+            error(Code::SecurityGroupBlocksEgress, "sg-1").detail(cutting_off(&[Service::S3])),
+            error(Code::VpcEndpointMissing, "vpc-1").detail(cutting_off(&[Service::EcrDkr, Service::EcrApi])),
         ];
         let outcome = decide(&failure, &mut findings);
         assert_eq!(outcome.root_cause, Some(Code::VpcEndpointMissing));

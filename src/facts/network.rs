@@ -120,7 +120,7 @@ impl VpcEndpoint {
     /// `ecr.api` from `com.amazonaws.us-east-1.ecr.api`.
     pub fn short_service(&self, region: &str) -> &str {
         self.service_name
-            .strip_prefix(&format!("com.amazonaws.{region}."))
+            .strip_prefix(&crate::model::names::endpoint_service(region, ""))
             .unwrap_or(&self.service_name)
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod arn;
 pub mod image;
+pub mod names;
 
 pub use arn::TaskArn;
 pub use image::{ImageRef, ImageSelector, Registry};

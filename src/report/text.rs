@@ -105,8 +105,8 @@ pub fn render_text(report: &Report, style: Style) -> String {
             };
             let _ = writeln!(out, "action {} {status}: {}", action.fix, action.detail);
             for call in &action.calls {
-                let call = serde_json::to_value(call).unwrap_or(Value::Null);
-                let _ = writeln!(out, "        {} {}", call["operation"].as_str().unwrap_or_default(), p.paint(DIM, &call["parameters"].to_string()));
+                let parameters = serde_json::to_value(call).map(|mut c| c["parameters"].take()).unwrap_or(Value::Null);
+                let _ = writeln!(out, "        {} {}", call.operation(), p.paint(DIM, &parameters.to_string()));
             }
         }
         if let Some(runbook) = &report.runbook {
@@ -129,7 +129,7 @@ fn write_finding(out: &mut String, p: &Painter, finding: &Finding) {
         Severity::Warning => p.paint(YELLOW, "WARN"),
         Severity::Info => p.paint(YELLOW, "INFO"),
     };
-    let _ = writeln!(out, "  {mark}  {}  {}", p.paint(BOLD, &finding.code.as_str()), finding.summary);
+    let _ = writeln!(out, "  {mark}  {}  {}", p.paint(BOLD, finding.code.as_str()), finding.summary);
     if !finding.remedy.is_empty() {
         let _ = writeln!(out, "        fix: {}", finding.remedy);
     }

@@ -17,14 +17,12 @@ pub use needs::{Need, Service, needs};
 
 use self::firewall::{Passage, Peer, acl_blocks, egress, ingress, rules_json};
 use super::policy::{Context, Decision, Policy, Principal, Request};
-use super::{Code, Finding, Outcome, Severity, could_not_check};
+use super::{Code, Detail, Finding, NetworkDetail, NetworkRepair, Opening, Outcome, Severity, could_not_check};
 use crate::facts::{CallFailure, EndpointKind, Fact, NatGateway, NetworkAcl, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
 use crate::facts::requirements::required_permissions;
 
-/// The objects of the bucket from which ECR serves a region's image layers.
-pub fn layer_bucket_objects(region: &str) -> String {
-    format!("arn:{}:s3:::prod-{region}-starport-layer-bucket/*", crate::model::arn::partition_of(region))
-}
+pub use crate::model::names::layer_bucket_objects;
+use crate::model::names::endpoint_service;
 
 /// The ports a Linux task's connections come back to.
 const EPHEMERAL_PORTS: (i32, i32) = (32768, 60999);
@@ -193,6 +191,15 @@ fn route_json(table: &RouteTable) -> Value {
     })
 }
 
+/// A network finding's detail: the services it cuts off, and the repair a fix would make.
+fn cut_off(services: impl IntoIterator<Item = Service>, repair: Option<NetworkRepair>) -> Detail {
+    Detail::Network(NetworkDetail { services: services.into_iter().collect(), repair })
+}
+
+fn services_of(needs: &[&Need]) -> Vec<Service> {
+    needs.iter().map(|n| n.service).collect()
+}
+
 fn names(needs: &[&Need]) -> Vec<&'static str> {
     needs.iter().map(|n| n.service.name()).collect()
 }
@@ -203,7 +210,7 @@ fn why(needs: &[&Need]) -> Value {
 
 impl<'a> Network<'a> {
     fn endpoint(&self, service: Service) -> Option<&'a VpcEndpoint> {
-        let name = format!("com.amazonaws.{}.{}", self.region, service.name());
+        let name = endpoint_service(self.region, service.name());
         let kind = if service == Service::S3 { EndpointKind::Gateway } else { EndpointKind::Interface };
         self.endpoints?.iter().find(|e| {
             e.service_name == name && e.kind == kind && !e.state.as_deref().is_some_and(|s| DEAD_ENDPOINT_STATES.contains(&s))
@@ -284,7 +291,8 @@ impl<'a> Network<'a> {
                     .remedy(format!(
                         "Point route table {}'s 0.0.0.0/0 route at an available NAT gateway in a public subnet, or add VPC endpoints for what the task needs.",
                         self.table.id
-                    )),
+                    ))
+                    .detail(cut_off(services_of(&stranded), None)),
                 );
             }
             Internet::NoPublicIp(route) => out.finding(
@@ -295,7 +303,8 @@ impl<'a> Network<'a> {
                     format!("Subnet {} routes to internet gateway {}, but the task has no public IP.", self.subnet_id, route.target),
                 )
                 .evidence(evidence(json!({"internetGateway": route.target, "assignPublicIp": false})))
-                .remedy("Turn on assignPublicIp in the service's network configuration (awsvpcConfiguration), or run the task in a private subnet with a NAT gateway."),
+                .remedy("Turn on assignPublicIp in the service's network configuration (awsvpcConfiguration), or run the task in a private subnet with a NAT gateway.")
+                .detail(cut_off(services_of(&stranded), None)),
             ),
             Internet::Unknown(_) => {} // CHECK_FAILED says what could not be read
             Internet::None => {
@@ -317,7 +326,8 @@ impl<'a> Network<'a> {
                             format!("Add a 0.0.0.0/0 route through a NAT gateway to route table {}; or copy the image into ECR in this region (an ECR pull-through cache does that), then add the ECR endpoints.", self.table.id)
                         } else {
                             format!("Add a 0.0.0.0/0 route through a NAT gateway to route table {}, or create the endpoints the task needs: {}.", self.table.id, names(&stranded).join(", "))
-                        }),
+                        })
+                        .detail(cut_off(services_of(&stranded), None)),
                     );
                 }
             }
@@ -337,7 +347,8 @@ impl<'a> Network<'a> {
                         format!("S3 gateway endpoint {} is not on route table {} of subnet {}, so image layers cannot be fetched.", gateway.id, self.table.id, self.subnet_id),
                     )
                     .evidence(json!({"vpcEndpointId": gateway.id, "endpointRouteTables": gateway.route_table_ids, "routeTable": route_json(self.table), "services": ["s3"], "needs": why(&[need])}))
-                    .remedy(format!("Add route table {} to S3 gateway endpoint {} (ModifyVpcEndpoint AddRouteTableIds).", self.table.id, gateway.id)),
+                    .remedy(format!("Add route table {} to S3 gateway endpoint {} (ModifyVpcEndpoint AddRouteTableIds).", self.table.id, gateway.id))
+                    .detail(cut_off([Service::S3], Some(NetworkRepair::RouteToS3Gateway { endpoint: gateway.id.clone(), route_table: self.table.id.clone() }))),
                 ),
                 (_, Some(endpoint)) if !endpoint.private_dns || self.dns_on() != Some(true) => {} // reported by the DNS checks
                 _ => missing.push(*need),
@@ -359,10 +370,11 @@ impl<'a> Network<'a> {
                 }))
                 .remedy(format!(
                     "Create {} in VPC {} (interface endpoints in the task's subnets with private DNS on; S3 as a gateway endpoint on route table {}), or route 0.0.0.0/0 through a NAT gateway.",
-                    missing.iter().map(|n| format!("com.amazonaws.{}.{}", self.region, n.service.name())).collect::<Vec<_>>().join(", "),
+                    missing.iter().map(|n| endpoint_service(self.region, n.service.name())).collect::<Vec<_>>().join(", "),
                     self.vpc.vpc_id,
                     self.table.id
-                )),
+                ))
+                .detail(cut_off(services_of(&missing), Some(NetworkRepair::CreateEndpoints { route_table: self.table.id.clone() }))),
             );
         } else if stranded.is_empty() && self.snapshot.task_definition.known().is_some() && !ways.iter().any(|(_, via)| matches!(via, Via::Unknown)) {
             out.pass("vpc-endpoints", &self.vpc.vpc_id, "every AWS service the task needs has a VPC endpoint");
@@ -378,15 +390,15 @@ impl<'a> Network<'a> {
         let support = self.vpc.dns_support.known().copied();
         let hostnames = self.vpc.dns_hostnames.known().copied();
         // Interface endpoints with private DNS that the task would use if DNS were on.
-        let wanted: Vec<&VpcEndpoint> = ways
+        let wanted: Vec<(Service, &VpcEndpoint)> = ways
             .iter()
             .filter(|(need, via)| matches!(via, Via::Nowhere) && need.service != Service::S3)
-            .filter_map(|(need, _)| self.endpoint(need.service))
-            .filter(|e| e.private_dns)
+            .filter_map(|(need, _)| Some((need.service, self.endpoint(need.service)?)))
+            .filter(|(_, e)| e.private_dns)
             .collect();
         let broken = support == Some(false) || (hostnames == Some(false) && !wanted.is_empty());
         if broken {
-            let services: Vec<&str> = wanted.iter().map(|e| e.short_service(self.region)).collect();
+            let services: Vec<Service> = wanted.iter().map(|(service, _)| *service).collect();
             out.finding(
                 Finding::new(
                     Code::VpcDnsDisabled,
@@ -400,7 +412,8 @@ impl<'a> Network<'a> {
                     ),
                 )
                 .evidence(json!({"vpcId": self.vpc.vpc_id, "enableDnsSupport": support, "enableDnsHostnames": hostnames, "services": services}))
-                .remedy(format!("Turn on enableDnsSupport and enableDnsHostnames for VPC {} (ModifyVpcAttribute).", self.vpc.vpc_id)),
+                .remedy(format!("Turn on enableDnsSupport and enableDnsHostnames for VPC {} (ModifyVpcAttribute).", self.vpc.vpc_id))
+                .detail(cut_off(services.clone(), None)),
             );
         } else if support == Some(true) && hostnames == Some(true) {
             out.pass("vpc-dns", &self.vpc.vpc_id, "VPC DNS support and hostnames are on");
@@ -420,7 +433,8 @@ impl<'a> Network<'a> {
                             format!("Endpoint {} for {} has private DNS off, so the task's calls to {} do not reach it.", endpoint.id, need.service.name(), need.service.name()),
                         )
                         .evidence(json!({"vpcEndpointId": endpoint.id, "serviceName": endpoint.service_name, "privateDnsEnabled": false, "services": [need.service.name()], "needs": why(&[need])}))
-                        .remedy(format!("Turn on private DNS for endpoint {} (ModifyVpcEndpoint PrivateDnsEnabled).", endpoint.id)),
+                        .remedy(format!("Turn on private DNS for endpoint {} (ModifyVpcEndpoint PrivateDnsEnabled).", endpoint.id))
+                        .detail(cut_off([need.service], None)),
                     );
                 }
             }
@@ -468,7 +482,7 @@ impl<'a> Network<'a> {
         let policy = match Policy::parse(text) {
             Ok(policy) => policy,
             Err(error) => {
-                out.finding(Finding::new(Code::CheckFailed, Severity::Info, &endpoint.id, format!("Could not read the policy of endpoint {}: {error}.", endpoint.id)).evidence(json!({"policy": text})));
+                out.finding(super::unreadable_policy(&endpoint.id, &format!("the policy of endpoint {}", endpoint.id), &error, text));
                 return;
             }
         };
@@ -493,7 +507,8 @@ impl<'a> Network<'a> {
                     format!("The policy of endpoint {} ({}) {verb} {action} on {resource}.", endpoint.id, need.service.name()),
                 )
                 .evidence(json!({"vpcEndpointId": endpoint.id, "action": action, "resource": resource, "principal": self.execution_role(), "statements": statements, "services": [need.service.name()]}))
-                .remedy(format!("Allow {action} on {resource} for the execution role in endpoint {}'s policy, or remove the statement that denies it.", endpoint.id)),
+                .remedy(format!("Allow {action} on {resource} for the execution role in endpoint {}'s policy, or remove the statement that denies it.", endpoint.id))
+                .detail(cut_off([need.service], None)),
             );
             return;
         }
@@ -507,7 +522,7 @@ impl<'a> Network<'a> {
             // ECR hands the task a presigned URL: the request is allowed only by a grant any principal can use.
             Ok(policy) => policy.evaluate(&Request { principal: Some(&Principal::unnamed()), action: "s3:GetObject", resource: &object, context: &Context::partial() }),
             Err(error) => {
-                out.finding(Finding::new(Code::CheckFailed, Severity::Info, &gateway.id, format!("Could not read the policy of S3 endpoint {}: {error}.", gateway.id)));
+                out.finding(super::unreadable_policy(&gateway.id, &format!("the policy of S3 endpoint {}", gateway.id), &error, text));
                 return;
             }
         };
@@ -531,7 +546,8 @@ impl<'a> Network<'a> {
             .remedy(format!(
                 "Add this statement to endpoint {}'s policy: {{\"Sid\": \"AllowEcrLayers\", \"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"{bucket}\"}}.",
                 gateway.id
-            )),
+            ))
+            .detail(cut_off([Service::S3], Some(NetworkRepair::LayersInS3Policy { endpoint: gateway.id.clone() }))),
         );
     }
 
@@ -582,7 +598,8 @@ impl<'a> Network<'a> {
                 "Allow TCP 443 in to {} from the task's security group{} (AuthorizeSecurityGroupIngress).",
                 endpoint.security_group_ids.first().map_or("the endpoint's security group", String::as_str),
                 task.security_groups.first().map(|g| format!(" {g}")).unwrap_or_default()
-            )),
+            ))
+            .detail(cut_off([need.service], None)),
         );
     }
 
@@ -619,8 +636,8 @@ impl<'a> Network<'a> {
     /// Where the task's packets go, with the services each destination serves, and whether that is
     /// all of them: a way that is unknown, or whose addresses could not be read, makes it partial,
     /// and a firewall check over a partial list reports only what it sees, never a pass.
-    fn peers(&self, ways: &[(&Need, Via<'a>)]) -> (Vec<(Vec<&'static str>, Peer)>, bool) {
-        let mut peers: Vec<(Vec<&'static str>, Peer)> = Vec::new();
+    fn peers(&self, ways: &[(&Need, Via<'a>)]) -> (Vec<(Vec<Service>, Peer)>, bool) {
+        let mut peers: Vec<(Vec<Service>, Peer)> = Vec::new();
         // Without the task definition, only the images' needs are known (not logs or secrets).
         let mut complete = self.snapshot.task_definition.known().is_some();
         for (need, via) in ways {
@@ -630,8 +647,8 @@ impl<'a> Network<'a> {
             }
             for peer in found {
                 match peers.iter_mut().find(|(_, p)| p.label == peer.label) {
-                    Some((services, _)) => services.push(need.service.name()),
-                    None => peers.push((vec![need.service.name()], peer)),
+                    Some((services, _)) => services.push(need.service),
+                    None => peers.push((vec![need.service], peer)),
                 }
             }
         }
@@ -649,7 +666,7 @@ impl<'a> Network<'a> {
             return;
         }
         let (peers, mut complete) = self.peers(ways);
-        let mut blocked: Vec<(Vec<&'static str>, Peer)> = Vec::new();
+        let mut blocked: Vec<(Vec<Service>, Peer)> = Vec::new();
         for (services, peer) in peers {
             match egress(&groups, HTTPS, &peer, &|id| self.list_cidrs(id)) {
                 Passage::Allowed(_) => {}
@@ -663,8 +680,9 @@ impl<'a> Network<'a> {
             }
             return;
         }
-        let services: Vec<&str> = blocked.iter().flat_map(|(s, _)| s.iter().copied()).collect();
+        let services: Vec<Service> = blocked.iter().flat_map(|(s, _)| s.iter().copied()).collect();
         let mut targets: Vec<String> = Vec::new();
+        let mut openings: Vec<Opening> = Vec::new();
         for (_, peer) in &blocked {
             let target = match (&peer.prefix_list, peer.security_groups.first()) {
                 (Some(list), _) => format!("prefix list {list}"),
@@ -674,7 +692,12 @@ impl<'a> Network<'a> {
             if !targets.contains(&target) {
                 targets.push(target);
             }
+            openings.extend(self.opening(peer));
         }
+        openings.sort();
+        openings.dedup();
+        // A destination no rule can name (but by its addresses) is not planned around.
+        let nameable = blocked.iter().all(|(_, peer)| self.opening(peer).is_some());
         out.finding(
             Finding::new(
                 Code::SecurityGroupBlocksEgress,
@@ -688,7 +711,8 @@ impl<'a> Network<'a> {
                 "blocked": blocked.iter().map(|(s, p)| self.blocked_json(s, p)).collect::<Vec<_>>(),
                 "services": services,
             }))
-            .remedy(format!("Allow TCP 443 out from security group {} to {} (AuthorizeSecurityGroupEgress).", groups[0].id, targets.join(" and "))),
+            .remedy(format!("Allow TCP 443 out from security group {} to {} (AuthorizeSecurityGroupEgress).", groups[0].id, targets.join(" and ")))
+            .detail(cut_off(services, nameable.then(|| NetworkRepair::OpenHttpsEgress { group: groups[0].id.clone(), to: openings }))),
         );
     }
 
@@ -697,11 +721,24 @@ impl<'a> Network<'a> {
         if self.ipv6_only { "::/0" } else { "0.0.0.0/0" }
     }
 
-    /// A blocked destination as evidence, with the narrowest thing a rule can name to let it through:
-    /// its prefix list, its security group, or (only for the internet, whose addresses are not
-    /// fixed) every address.
-    fn blocked_json(&self, services: &[&str], peer: &Peer) -> Value {
-        let cidr = (peer.prefix_list.is_none() && peer.security_groups.is_empty() && peer.subnet.is_none()).then(|| self.any_address());
+    /// The narrowest thing a rule can name to let traffic to `peer` through: its prefix list, its
+    /// security group, or (only for the internet, whose addresses are not fixed) every address.
+    /// `None` for a peer with none of these.
+    fn opening(&self, peer: &Peer) -> Option<Opening> {
+        match (&peer.prefix_list, peer.security_groups.first(), &peer.subnet) {
+            (Some(list), _, _) => Some(Opening::PrefixList(list.clone())),
+            (None, Some(group), _) => Some(Opening::Group(group.clone())),
+            (None, None, None) => Some(Opening::Cidr(self.any_address().to_string())),
+            (None, None, Some(_)) => None,
+        }
+    }
+
+    /// A blocked destination as evidence.
+    fn blocked_json(&self, services: &[Service], peer: &Peer) -> Value {
+        let cidr = match self.opening(peer) {
+            Some(Opening::Cidr(cidr)) => Some(cidr),
+            _ => None,
+        };
         json!({"to": peer.label, "address": peer.ip.to_string(), "securityGroups": peer.security_groups, "prefixList": peer.prefix_list, "cidr": cidr, "services": services})
     }
 
@@ -723,8 +760,8 @@ impl<'a> Network<'a> {
         let task_ip = self.task_ip();
         // What each ACL on the path blocks: the task subnet's on the way out, and that of an
         // endpoint's subnet on the way in. Traffic within one subnet crosses no ACL.
-        let mut blocked: Vec<(&NetworkAcl, String, Vec<Value>, Vec<&'static str>)> = Vec::new();
-        let mut record = |acl: &'a NetworkAcl, subnet: &str, verdict: Value, label: &str, names: &[&'static str]| {
+        let mut blocked: Vec<(&NetworkAcl, String, Vec<Value>, Vec<Service>)> = Vec::new();
+        let mut record = |acl: &'a NetworkAcl, subnet: &str, verdict: Value, label: &str, names: &[Service]| {
             let mut verdict = verdict;
             verdict["to"] = json!(label);
             verdict["subnetId"] = json!(subnet);
@@ -778,6 +815,7 @@ impl<'a> Network<'a> {
                     ),
                 )
                 .evidence(json!({"networkAclId": acl.id, "subnetId": subnet, "taskSubnetId": self.subnet_id, "blocked": verdicts, "services": services}))
+                .detail(cut_off(services.clone(), None))
                 .remedy(if endpoint_side {
                     format!(
                         "In network ACL {}, allow TCP 443 inbound from the task's subnet {} and TCP 1024-65535 outbound to it (the replies), numbered before any deny that matches them.",

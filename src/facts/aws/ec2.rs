@@ -165,7 +165,7 @@ async fn vpc_attribute(ec2: &Client, vpc_id: &str, attribute: VpcAttributeName) 
 }
 
 async fn s3_prefix_list(ec2: &Client, region: &str) -> Fact<Option<PrefixList>> {
-    let name = format!("com.amazonaws.{region}.s3");
+    let name = crate::model::names::endpoint_service(region, "s3");
     let lists = match ec2.describe_managed_prefix_lists().filters(filter("prefix-list-name", &name)).send().await {
         Ok(output) => output,
         Err(error) => return Fact::Failed(call_failure("ec2:DescribeManagedPrefixLists", &name, &error)),
