@@ -99,7 +99,7 @@ impl HttpConnector for FaultyConnector {
 
 /// The service (as SigV4 signs for it) and the action of a request: JSON protocols name the action in
 /// X-Amz-Target, the query protocols (EC2, IAM, STS) in the form body.
-fn operation_of(request: &HttpRequest) -> (String, String) {
+pub fn operation_of(request: &HttpRequest) -> (String, String) {
     let service = request
         .headers()
         .get("authorization")

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each user of this module needs a different part of it
 
 pub mod faults;
+pub mod latency;
 pub mod scenario;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};

@@ -1,0 +1,99 @@
+//! `make bench`: one diagnosis per scenario family against the local emulator, every AWS call held
+//! for a fixed delay (BENCH_LATENCY_MS, default 50) as a real region's latency would hold it. For each
+//! it prints the calls made, the sequential rounds they took, and the wall time, from a task ARN and
+//! from the task's event. A measurement, not a test: nothing here passes or fails.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use ecs_pull_doctor::deadline::Deadline;
+use ecs_pull_doctor::engine;
+use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::intake::{ManualRequest, Payload, parse_value};
+use ecs_pull_doctor::settings::Modes;
+
+use support::latency::delayed;
+use support::scenario::{Builder, DefinitionSpec, Internet, NetworkSpec, RoleSpec, StoppedTask, event_for};
+use support::account;
+
+const ECR_API_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. operation error ECR: GetAuthorizationToken, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.1.9:443: i/o timeout";
+const ECR_AUTH_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: 0e5b, api error AccessDeniedException: User: arn:aws:sts::ACCOUNT:assumed-role/app-execution/1f2e is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action";
+
+/// A stopped task of service `web`, its network and definition as the specs say.
+async fn stopped(config: &aws_config::SdkConfig, name: &str, network: NetworkSpec, definition: DefinitionSpec, reason: &str) -> StoppedTask {
+    let builder = Builder::new(config).await;
+    let repository = builder.repository("shop/web", &["1.0.0"]).await;
+    let reason = reason.replace("ACCOUNT", &builder.account);
+    builder.fargate_task_with(name, &network, &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await
+}
+
+/// The task's EventBridge event, as ECS sends it when the task stops.
+fn event(task: &StoppedTask) -> Payload {
+    let mut event = event_for("network-ecr-api-timeout", task);
+    event["detail"]["stoppedReason"] = task.stopped_reason.clone().into();
+    for container in event["detail"]["containers"].as_array_mut().into_iter().flatten() {
+        container["reason"] = task.stopped_reason.clone().into();
+    }
+    parse_value(event).expect("the sample event parses")
+}
+
+#[tokio::main]
+async fn main() {
+    let latency = Duration::from_millis(std::env::var("BENCH_LATENCY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(50));
+    let mut scenarios: Vec<(&str, aws_config::SdkConfig, StoppedTask)> = Vec::new();
+    {
+        let config = account("270000000001").await;
+        let spec = NetworkSpec { interface_endpoints: vec!["ecr.api", "logs"], ..NetworkSpec::default() };
+        let task = stopped(&config, "net", spec, DefinitionSpec::default(), ECR_API_TIMEOUT).await;
+        scenarios.push(("network: VPC_ENDPOINT_MISSING", config, task));
+    }
+    {
+        let config = account("270000000002").await;
+        let spec = NetworkSpec { internet: Internet::DeletedNat, ..NetworkSpec::isolated() };
+        let task = stopped(&config, "nat", spec, DefinitionSpec::default(), ECR_API_TIMEOUT).await;
+        scenarios.push(("network: NAT_GATEWAY_UNAVAILABLE", config, task));
+    }
+    {
+        let config = account("270000000003").await;
+        let logs_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#;
+        let definition = DefinitionSpec { role: RoleSpec::Inline(vec![logs_only.into()]), ..DefinitionSpec::default() };
+        let task = stopped(&config, "app", NetworkSpec::default(), definition, ECR_AUTH_DENIED).await;
+        scenarios.push(("identity: EXECUTION_ROLE_MISSING_ECR_PERMISSIONS", config, task));
+    }
+    {
+        let config = account("270000000004").await;
+        let task = Builder::new(&config).await.service_with_missing_tag("shop").await;
+        scenarios.push(("registry: ECR_IMAGE_NOT_FOUND", config, task));
+    }
+    {
+        let config = account("270000000005").await;
+        let missing = "arn:aws:secretsmanager:us-east-1:270000000005:secret:db-AbCdEf";
+        let definition = DefinitionSpec { secrets: vec![("DB".into(), missing.into())], ..DefinitionSpec::default() };
+        let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {missing} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+        let task = stopped(&config, "app", NetworkSpec::nat(), definition, &reason).await;
+        scenarios.push(("secrets: SECRET_NOT_FOUND", config, task));
+    }
+    {
+        let config = account("270000000006").await;
+        let task = stopped(&config, "ok", NetworkSpec::nat(), DefinitionSpec::default(), ECR_API_TIMEOUT).await;
+        scenarios.push(("healthy: inconclusive", config, task));
+    }
+
+    println!("bench: {} ms added to every AWS call", latency.as_millis());
+    println!("{:<48} {:<9} {:>5} {:>6} {:>9}  {}", "scenario", "from", "calls", "rounds", "wall ms", "root cause");
+    for (name, config, task) in &scenarios {
+        let (config, timeline) = delayed(config, latency);
+        let reader = AwsReader::new(config);
+        let manual = || Payload::Manual(ManualRequest { task: task.task_arn.parse().expect("a task ARN"), fix: None, runbook: None });
+        for (from, payload) in [("task ARN", manual()), ("event", event(task))] {
+            timeline.clear();
+            let started = Instant::now();
+            let report = engine::diagnose(&reader, payload, &Modes::command_line_default(), Deadline::after(Duration::from_secs(60))).await;
+            let wall = started.elapsed();
+            let root = report.root_cause.map_or_else(|| format!("({:?})", report.verdict), |c| c.as_str().to_string());
+            println!("{name:<48} {from:<9} {:>5} {:>6} {:>9}  {root}", timeline.calls().len(), timeline.rounds(), wall.as_millis());
+        }
+    }
+}
