@@ -18,12 +18,13 @@ CARGO_BUILD := cargo build --all-targets --locked
 DEPLOY_TOOLS := 'cargo-lambda>=1.8,<2' 'ziglang>=0.13,<0.16' 'aws-sam-cli>=1.140,<2'
 STACK ?= ecs-pull-doctor
 
-.PHONY: help demo test test-infra fuzz build deploy invoke emulator-install deploy-tools clean
+.PHONY: help demo test test-infra fuzz bench build deploy invoke emulator-install deploy-tools clean
 
 help:
 	@echo "make demo    build broken Fargate services in a local AWS emulator, diagnose and fix them"
 	@echo "make test    every test: template checks, CDK assertions, unit and emulator integration tests"
 	@echo "make fuzz    property tests of the parsers and the policy evaluator, FUZZ_CASES each (default 1000000)"
+	@echo "make bench   calls, sequential rounds and wall time per scenario; the release Lambda binary's init, memory, zip"
 	@echo "make build   the Lambda artifact: cargo lambda build --release --arm64 (fat LTO; slow)"
 	@echo "make deploy  sam build && sam deploy (guided the first time)"
 	@echo "make invoke TASK=<task ARN>   diagnose a task with the deployed function"
@@ -42,6 +43,14 @@ test-infra: $(CFN_LINT) $(CDK)/node_modules
 	$(CFN_LINT) infra/template.yaml
 	$(VENV)/bin/python -m unittest discover -s tests/infra
 	cd $(CDK) && npx tsc -p . && npm test --silent
+
+# Figures, not a test: calls, sequential rounds and wall time per scenario family with BENCH_LATENCY_MS
+# (default 50) added to every AWS call, then the release Lambda binary's init time, peak memory and zip
+# size. The release build (fat LTO) takes about 20 minutes the first time.
+bench: $(MOTO)
+	cargo build --release --locked --bin ecs-pull-doctor-lambda
+	scripts/with-emulator bash -c 'cargo run --locked -q --example bench && \
+	  $(VENV)/bin/python scripts/bench-lambda target/release/ecs-pull-doctor-lambda target/bench/lambda-task.json'
 
 # The fault suite runs after the rest, with its counts printed (cargo hides a passing test's output).
 test: test-infra $(MOTO)

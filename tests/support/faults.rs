@@ -118,7 +118,7 @@ pub fn operation_of(request: &HttpRequest) -> (String, String) {
 }
 
 /// The answer AWS itself gives for `fault`, in the service's protocol.
-fn answer(service: &str, action: &str, fault: Fault) -> HttpResponse {
+pub fn answer(service: &str, action: &str, fault: Fault) -> HttpResponse {
     enum Protocol {
         Json,
         Ec2,

@@ -12,7 +12,7 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
-use super::faults::operation_of;
+use super::faults::{Fault, answer, operation_of};
 
 /// One call: its operation, and when it was sent and answered.
 #[derive(Debug, Clone)]
@@ -39,6 +39,11 @@ impl Timeline {
     /// How many calls had to wait for another's answer before they could be sent, plus one: the
     /// longest chain of calls each sent after the one before it was answered.
     pub fn rounds(&self) -> usize {
+        self.by_round().into_iter().map(|(round, _)| round).max().unwrap_or(0)
+    }
+
+    /// Each call with its round, in the order sent.
+    pub fn by_round(&self) -> Vec<(usize, String)> {
         let mut calls = self.calls();
         calls.sort_by_key(|c| c.sent);
         let mut depth: Vec<usize> = Vec::with_capacity(calls.len());
@@ -46,15 +51,17 @@ impl Timeline {
             let before = (0..i).filter(|&j| calls[j].answered.is_some_and(|a| a <= call.sent)).map(|j| depth[j]).max().unwrap_or(0);
             depth.push(before + 1);
         }
-        depth.into_iter().max().unwrap_or(0)
+        depth.into_iter().zip(calls.into_iter().map(|c| c.operation)).collect()
     }
 }
 
-/// `config` with every call held for `delay` before it is sent.
-pub fn delayed(config: &SdkConfig, delay: Duration) -> (SdkConfig, Timeline) {
+/// `config` with every call held for `delay` before it is sent; the `denied` operations (say, one
+/// the emulator lacks) are answered AccessDenied after the same delay instead.
+pub fn delayed(config: &SdkConfig, delay: Duration, denied: &[&str]) -> (SdkConfig, Timeline) {
     let timeline = Timeline::default();
     let inner = config.http_client().unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
-    let client = DelayedClient { inner, delay, timeline: timeline.clone() };
+    let denied = denied.iter().map(|d| d.to_string()).collect();
+    let client = DelayedClient { inner, delay, denied, timeline: timeline.clone() };
     (config.to_builder().http_client(SharedHttpClient::new(client)).build(), timeline)
 }
 
@@ -62,12 +69,18 @@ pub fn delayed(config: &SdkConfig, delay: Duration) -> (SdkConfig, Timeline) {
 struct DelayedClient {
     inner: SharedHttpClient,
     delay: Duration,
+    denied: Vec<String>,
     timeline: Timeline,
 }
 
 impl HttpClient for DelayedClient {
     fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        SharedHttpConnector::new(DelayedConnector { inner: self.inner.http_connector(settings, components), delay: self.delay, timeline: self.timeline.clone() })
+        SharedHttpConnector::new(DelayedConnector {
+            inner: self.inner.http_connector(settings, components),
+            delay: self.delay,
+            denied: self.denied.clone(),
+            timeline: self.timeline.clone(),
+        })
     }
 }
 
@@ -75,21 +88,24 @@ impl HttpClient for DelayedClient {
 struct DelayedConnector {
     inner: SharedHttpConnector,
     delay: Duration,
+    denied: Vec<String>,
     timeline: Timeline,
 }
 
 impl HttpConnector for DelayedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let (service, action) = operation_of(&request);
+        let operation = format!("{service}:{action}");
+        let deny = self.denied.contains(&operation);
         let index = {
             let mut calls = self.timeline.0.lock().unwrap();
-            calls.push(Call { operation: format!("{service}:{action}"), sent: Instant::now(), answered: None });
+            calls.push(Call { operation, sent: Instant::now(), answered: None });
             calls.len() - 1
         };
         let (inner, delay, timeline) = (self.inner.clone(), self.delay, self.timeline.clone());
         HttpConnectorFuture::new(async move {
             tokio::time::sleep(delay).await;
-            let answer = inner.call(request).await;
+            let answer = if deny { Ok(answer(&service, &action, Fault::AccessDenied)) } else { inner.call(request).await };
             timeline.0.lock().unwrap()[index].answered = Some(Instant::now());
             answer
         })
