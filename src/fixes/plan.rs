@@ -66,218 +66,253 @@ fn repair(finding: &Finding) -> Option<&NetworkRepair> {
     }
 }
 
+/// The fix for one finding, by its code's planner.
 fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
-    let region = snapshot.task.region.clone();
-    let fix = |id: String, code, risk, description: String, calls: Vec<Call>| Some(PlannedFix { id, code, risk, description, region: region.clone(), calls });
-    match finding.code {
-        Code::ExecutionRoleMissingEcrPermissions | Code::ExecutionRoleMissingLogsPermissions => {
-            let Detail::Identity(IdentityDetail { denied }) = &finding.detail else { return None };
-            // Only when nothing denies outright and the managed policy grants every missing action.
-            let curable = !denied.is_empty()
-                && denied.iter().all(|DeniedAction { action, denial, .. }| *denial == Denial::NoAllow && MANAGED_ACTIONS.contains(&action.as_str()));
-            if !curable {
-                return None;
-            }
-            let role = execution_role(snapshot)?;
-            let id = format!("attach-execution-role-policy:{}", role.name);
-            fix(
-                id.clone(),
-                finding.code,
-                Risk::Safe,
-                format!("Attach AmazonECSTaskExecutionRolePolicy to role {}.", role.name),
-                vec![
-                    Call::AttachRolePolicy { role_name: role.name.clone(), policy_arn: super::execution_role_policy(&region) },
-                    Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
-                ],
-            )
-        }
-        Code::ExecutionRoleTrustInvalid => {
-            let role = execution_role(snapshot)?;
-            // Only for a role that is an execution role in practice: one the task definition names
-            // (this one) that holds nothing an administrator holds. Trusting ECS with any other would
-            // hand it to every task in the account.
-            if crate::checks::administrator_level(snapshot.execution_role.as_ref()?) != Some(false) {
-                return None;
-            }
-            let trust: Value = serde_json::from_str(&role.trust_policy).ok()?;
-            if has_deny(&trust) {
-                return None; // an added Allow would not beat a Deny
-            }
-            // The confused-deputy guard AWS recommends: only tasks of this account.
-            let statement = json!({
-                "Sid": "EcsPullDoctorEcsTasks",
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": snapshot.task.account}}
-            });
-            let id = format!("trust-ecs-tasks:{}", role.name);
-            fix(
-                id.clone(),
-                finding.code,
-                Risk::Safe,
-                format!("Add ecs-tasks.amazonaws.com to role {}'s trust policy, keeping its statements.", role.name),
-                vec![
-                    Call::UpdateAssumeRolePolicy { role_name: role.name.clone(), policy_document: with_statement(&trust, statement) },
-                    Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
-                ],
-            )
-        }
-        Code::S3GatewayRouteMissing => {
-            let Some(NetworkRepair::RouteToS3Gateway { endpoint, route_table }) = repair(finding) else { return None };
-            let (endpoint, table) = (endpoint.clone(), route_table.clone());
-            let id = format!("s3-endpoint-route:{endpoint}:{table}");
-            fix(
-                id.clone(),
-                finding.code,
-                Risk::Safe,
-                format!("Add route table {table} to S3 gateway endpoint {endpoint}."),
-                vec![
-                    Call::ModifyVpcEndpoint { vpc_endpoint_id: endpoint.clone(), add_route_table_ids: vec![table], policy_document: None },
-                    Call::CreateTags { resources: vec![endpoint], tags: tags(&id) },
-                ],
-            )
-        }
-        Code::S3EndpointPolicyBlocksLayers => {
-            let Some(NetworkRepair::LayersInS3Policy { endpoint }) = repair(finding) else { return None };
-            let endpoint_id = endpoint.clone();
-            let vpc = snapshot.vpc.as_ref()?.known()?;
-            let endpoint = vpc.endpoints.known()?.iter().find(|e| e.id == endpoint_id)?;
-            let policy: Value = serde_json::from_str(endpoint.policy.as_deref()?).ok()?;
-            if has_deny(&policy) {
-                return None;
-            }
-            let bucket = crate::model::names::layer_bucket_objects(&snapshot.task.region);
-            let statement = json!({"Sid": "EcsPullDoctorEcrLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": bucket});
-            let id = format!("s3-endpoint-layer-bucket:{endpoint_id}");
-            fix(
-                id.clone(),
-                finding.code,
-                Risk::Safe,
-                format!("Add an s3:GetObject statement for {bucket} to S3 gateway endpoint {endpoint_id}'s policy, keeping its statements."),
-                vec![
-                    Call::ModifyVpcEndpoint { vpc_endpoint_id: endpoint_id.clone(), add_route_table_ids: vec![], policy_document: Some(with_statement(&policy, statement)) },
-                    Call::CreateTags { resources: vec![endpoint_id], tags: tags(&id) },
-                ],
-            )
-        }
-        Code::LogGroupNotFound => {
-            let group = finding.resource.clone();
-            let group_region = match &finding.detail {
-                Detail::SecretsLogsStorage(StoredDetail { region: Some(group_region) }) => group_region.clone(),
-                _ => region.clone(),
-            };
-            let id = format!("create-log-group:{group}");
-            let mut planned = fix(id.clone(), finding.code, Risk::Safe, format!("Create log group {group} in {group_region}."), vec![Call::CreateLogGroup { log_group_name: group, region: group_region.clone(), tags: tags(&id) }])?;
-            planned.region = group_region;
-            Some(planned)
-        }
-        Code::VpcEndpointMissing => {
-            let Some(NetworkRepair::CreateEndpoints { route_table }) = repair(finding) else { return None };
-            let services: Vec<&str> = finding.detail.services().iter().map(|s| s.name()).collect();
-            let vpc = snapshot.vpc.as_ref()?.known()?;
-            let table = route_table.clone();
-            let subnet = snapshot.task.eni.as_ref()?.subnet_id.clone()?;
-            let region = &snapshot.task.region;
-            let s3 = crate::model::names::endpoint_service(region, "s3");
-            let id_base = format!("create-vpc-endpoints:{}:{}", vpc.vpc_id, services.join("+"));
-            let mut calls = Vec::new();
-            let interface: Vec<&str> = services.iter().copied().filter(|s| *s != "s3").collect();
-            if !interface.is_empty() {
-                // Interface endpoints cost money: their own group, open to the task's groups on 443.
-                let task_groups = snapshot.network.as_ref()?.known()?.security_groups.clone();
-                if task_groups.is_empty() {
-                    return None;
-                }
-                calls.push(Call::CreateSecurityGroup {
-                    group_name: format!("ecs-pull-doctor-endpoints-{}", vpc.vpc_id),
-                    description: "HTTPS from ECS tasks to VPC endpoints (ecs-pull-doctor)".into(),
-                    vpc_id: vpc.vpc_id.clone(),
-                    tags: tags(&id_base),
-                    creates: "endpoint-group".into(),
-                });
-                calls.push(Call::AuthorizeHttpsIngress { group_id: "${endpoint-group}".into(), from_security_groups: task_groups });
-                for service in &interface {
-                    calls.push(Call::CreateInterfaceEndpoint {
-                        vpc_id: vpc.vpc_id.clone(),
-                        service_name: crate::model::names::endpoint_service(region, service),
-                        subnet_ids: vec![subnet.clone()],
-                        security_group_ids: vec!["${endpoint-group}".into()],
-                        private_dns_enabled: true,
-                        tags: tags(&id_base),
-                        client_token: super::client_token(&format!("{id_base}/{service}")),
-                    });
-                }
-            }
-            let gateway_exists = vpc.endpoints.known()?.iter().any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway);
-            if services.contains(&"s3") && !gateway_exists {
-                let client_token = super::client_token(&format!("{id_base}/s3"));
-                calls.push(Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table.clone()], tags: tags(&id_base), client_token });
-            }
-            if calls.is_empty() {
-                return None;
-            }
-            let (risk, description) = if interface.is_empty() {
-                (Risk::Safe, format!("Create an S3 gateway endpoint (free) in VPC {} on route table {table}, for ECR's image layers.", vpc.vpc_id))
-            } else {
-                (Risk::Cost, format!("Create {} in subnet {subnet} with private DNS, behind a new security group open to the task on 443 (interface endpoints are billed by the hour).", services.join(", ")))
-            };
-            fix(id_base, finding.code, risk, description, calls)
-        }
-        Code::SecurityGroupBlocksEgress => {
-            let Some(NetworkRepair::OpenHttpsEgress { group, to }) = repair(finding) else { return None };
-            let group = group.clone();
-            let (mut cidrs, mut security_groups, mut prefix_lists) = (Vec::new(), Vec::new(), Vec::new());
-            for opening in to {
-                match opening {
-                    Opening::PrefixList(list) => prefix_lists.push(list.clone()),
-                    Opening::Group(peer) => security_groups.push(peer.clone()),
-                    Opening::Cidr(cidr) => cidrs.push(cidr.clone()),
-                }
-            }
-            for list in [&mut cidrs, &mut security_groups, &mut prefix_lists] {
-                list.sort();
-                list.dedup();
-            }
-            let destinations: Vec<String> = security_groups
-                .iter()
-                .map(|g| format!("security group {g}"))
-                .chain(prefix_lists.iter().map(|l| format!("prefix list {l}")))
-                .chain(cidrs.iter().map(|c| format!("{c} (the internet, whose AWS addresses are not fixed)")))
-                .collect();
-            let id = format!("https-egress:{group}");
-            fix(
-                id.clone(),
-                finding.code,
-                Risk::Exposure,
-                format!("Allow TCP 443 out from security group {group} to {}.", destinations.join(", ")),
-                vec![Call::AuthorizeHttpsEgress { group_id: group.clone(), cidrs, security_groups, prefix_lists }, Call::CreateTags { resources: vec![group], tags: tags(&id) }],
-            )
-        }
-        Code::PublicIpNotAssigned => {
-            let service = snapshot.task.service_name()?.to_string();
-            let network = snapshot.network.as_ref().and_then(Fact::known).filter(|n| n.source == NetworkSource::Service)?;
-            let id = format!("assign-public-ip:{}/{service}", snapshot.task.cluster);
-            let task = &snapshot.task;
-            let service_arn = format!("arn:{}:ecs:{}:{}:service/{}/{service}", crate::model::arn::partition_of(&task.region), task.region, task.account, task.cluster);
-            fix(
-                id.clone(),
-                finding.code,
-                Risk::Exposure,
-                format!("Turn on assignPublicIp for service {service}, keeping its subnets and security groups; its next tasks get public IPs."),
-                vec![
-                    Call::EnablePublicIp {
-                        cluster: snapshot.task.cluster.clone(),
-                        service,
-                        subnets: network.service_subnets.clone(),
-                        security_groups: network.security_groups.clone(),
-                    },
-                    Call::TagEcsResource { resource_arn: service_arn, tags: tags(&id) },
-                ],
-            )
-        }
-        _ => None,
+    let planner: fn(&Snapshot, &Finding) -> Option<PlannedFix> = match finding.code {
+        Code::ExecutionRoleMissingEcrPermissions | Code::ExecutionRoleMissingLogsPermissions => attach_managed_policy,
+        Code::ExecutionRoleTrustInvalid => trust_ecs_tasks,
+        Code::S3GatewayRouteMissing => route_to_s3_gateway,
+        Code::S3EndpointPolicyBlocksLayers => allow_layers_in_s3_policy,
+        Code::LogGroupNotFound => create_log_group,
+        Code::VpcEndpointMissing => create_endpoints,
+        Code::SecurityGroupBlocksEgress => open_https_egress,
+        Code::PublicIpNotAssigned => enable_public_ip,
+        _ => return None,
+    };
+    planner(snapshot, finding)
+}
+
+/// A fix in the task's region.
+fn fix(snapshot: &Snapshot, id: String, code: Code, risk: Risk, description: String, calls: Vec<Call>) -> Option<PlannedFix> {
+    Some(PlannedFix { id, code, risk, description, region: snapshot.task.region.clone(), calls })
+}
+
+/// Attach AmazonECSTaskExecutionRolePolicy, when a missing Allow of what it grants is all that is wrong.
+fn attach_managed_policy(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let Detail::Identity(IdentityDetail { denied }) = &finding.detail else { return None };
+    // Only when nothing denies outright and the managed policy grants every missing action.
+    let curable = !denied.is_empty()
+        && denied.iter().all(|DeniedAction { action, denial, .. }| *denial == Denial::NoAllow && MANAGED_ACTIONS.contains(&action.as_str()));
+    if !curable {
+        return None;
     }
+    let role = execution_role(snapshot)?;
+    let id = format!("attach-execution-role-policy:{}", role.name);
+    fix(
+        snapshot,
+        id.clone(),
+        finding.code,
+        Risk::Safe,
+        format!("Attach AmazonECSTaskExecutionRolePolicy to role {}.", role.name),
+        vec![
+            Call::AttachRolePolicy { role_name: role.name.clone(), policy_arn: super::execution_role_policy(&snapshot.task.region) },
+            Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
+        ],
+    )
+}
+
+/// Let ECS tasks of this account assume the role, keeping its trust statements.
+fn trust_ecs_tasks(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let role = execution_role(snapshot)?;
+    // Only for a role that is an execution role in practice: one the task definition names
+    // (this one) that holds nothing an administrator holds. Trusting ECS with any other would
+    // hand it to every task in the account.
+    if crate::checks::administrator_level(snapshot.execution_role.as_ref()?) != Some(false) {
+        return None;
+    }
+    let trust: Value = serde_json::from_str(&role.trust_policy).ok()?;
+    if has_deny(&trust) {
+        return None; // an added Allow would not beat a Deny
+    }
+    // The confused-deputy guard AWS recommends: only tasks of this account.
+    let statement = json!({
+        "Sid": "EcsPullDoctorEcsTasks",
+        "Effect": "Allow",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": snapshot.task.account}}
+    });
+    let id = format!("trust-ecs-tasks:{}", role.name);
+    fix(
+        snapshot,
+        id.clone(),
+        finding.code,
+        Risk::Safe,
+        format!("Add ecs-tasks.amazonaws.com to role {}'s trust policy, keeping its statements.", role.name),
+        vec![
+            Call::UpdateAssumeRolePolicy { role_name: role.name.clone(), policy_document: with_statement(&trust, statement) },
+            Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
+        ],
+    )
+}
+
+/// Put the task subnet's route table on the S3 gateway endpoint.
+fn route_to_s3_gateway(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let Some(NetworkRepair::RouteToS3Gateway { endpoint, route_table }) = repair(finding) else { return None };
+    let (endpoint, table) = (endpoint.clone(), route_table.clone());
+    let id = format!("s3-endpoint-route:{endpoint}:{table}");
+    fix(
+        snapshot,
+        id.clone(),
+        finding.code,
+        Risk::Safe,
+        format!("Add route table {table} to S3 gateway endpoint {endpoint}."),
+        vec![
+            Call::ModifyVpcEndpoint { vpc_endpoint_id: endpoint.clone(), add_route_table_ids: vec![table], policy_document: None },
+            Call::CreateTags { resources: vec![endpoint], tags: tags(&id) },
+        ],
+    )
+}
+
+/// Allow the ECR layer bucket in the S3 gateway endpoint's policy, keeping its statements.
+fn allow_layers_in_s3_policy(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let Some(NetworkRepair::LayersInS3Policy { endpoint }) = repair(finding) else { return None };
+    let endpoint_id = endpoint.clone();
+    let vpc = snapshot.vpc.as_ref()?.known()?;
+    let endpoint = vpc.endpoints.known()?.iter().find(|e| e.id == endpoint_id)?;
+    let policy: Value = serde_json::from_str(endpoint.policy.as_deref()?).ok()?;
+    if has_deny(&policy) {
+        return None;
+    }
+    let bucket = crate::model::names::layer_bucket_objects(&snapshot.task.region);
+    let statement = json!({"Sid": "EcsPullDoctorEcrLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": bucket});
+    let id = format!("s3-endpoint-layer-bucket:{endpoint_id}");
+    fix(
+        snapshot,
+        id.clone(),
+        finding.code,
+        Risk::Safe,
+        format!("Add an s3:GetObject statement for {bucket} to S3 gateway endpoint {endpoint_id}'s policy, keeping its statements."),
+        vec![
+            Call::ModifyVpcEndpoint { vpc_endpoint_id: endpoint_id.clone(), add_route_table_ids: vec![], policy_document: Some(with_statement(&policy, statement)) },
+            Call::CreateTags { resources: vec![endpoint_id], tags: tags(&id) },
+        ],
+    )
+}
+
+/// Create the missing log group.
+fn create_log_group(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let group = finding.resource.clone();
+    let group_region = match &finding.detail {
+        Detail::SecretsLogsStorage(StoredDetail { region: Some(group_region) }) => group_region.clone(),
+        _ => snapshot.task.region.clone(),
+    };
+    let id = format!("create-log-group:{group}");
+    let mut planned = fix(snapshot, id.clone(), finding.code, Risk::Safe, format!("Create log group {group} in {group_region}."), vec![Call::CreateLogGroup { log_group_name: group, region: group_region.clone(), tags: tags(&id) }])?;
+    planned.region = group_region;
+    Some(planned)
+}
+
+/// Create the missing endpoints: S3 as a free gateway, the others as interface endpoints behind their own group.
+fn create_endpoints(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let Some(NetworkRepair::CreateEndpoints { route_table }) = repair(finding) else { return None };
+    let services: Vec<&str> = finding.detail.services().iter().map(|s| s.name()).collect();
+    let vpc = snapshot.vpc.as_ref()?.known()?;
+    let table = route_table.clone();
+    let subnet = snapshot.task.eni.as_ref()?.subnet_id.clone()?;
+    let region = &snapshot.task.region;
+    let s3 = crate::model::names::endpoint_service(region, "s3");
+    let id_base = format!("create-vpc-endpoints:{}:{}", vpc.vpc_id, services.join("+"));
+    let mut calls = Vec::new();
+    let interface: Vec<&str> = services.iter().copied().filter(|s| *s != "s3").collect();
+    if !interface.is_empty() {
+        // Interface endpoints cost money: their own group, open to the task's groups on 443.
+        let task_groups = snapshot.network.as_ref()?.known()?.security_groups.clone();
+        if task_groups.is_empty() {
+            return None;
+        }
+        calls.push(Call::CreateSecurityGroup {
+            group_name: format!("ecs-pull-doctor-endpoints-{}", vpc.vpc_id),
+            description: "HTTPS from ECS tasks to VPC endpoints (ecs-pull-doctor)".into(),
+            vpc_id: vpc.vpc_id.clone(),
+            tags: tags(&id_base),
+            creates: "endpoint-group".into(),
+        });
+        calls.push(Call::AuthorizeHttpsIngress { group_id: "${endpoint-group}".into(), from_security_groups: task_groups });
+        for service in &interface {
+            calls.push(Call::CreateInterfaceEndpoint {
+                vpc_id: vpc.vpc_id.clone(),
+                service_name: crate::model::names::endpoint_service(region, service),
+                subnet_ids: vec![subnet.clone()],
+                security_group_ids: vec!["${endpoint-group}".into()],
+                private_dns_enabled: true,
+                tags: tags(&id_base),
+                client_token: super::client_token(&format!("{id_base}/{service}")),
+            });
+        }
+    }
+    let gateway_exists = vpc.endpoints.known()?.iter().any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway);
+    if services.contains(&"s3") && !gateway_exists {
+        let client_token = super::client_token(&format!("{id_base}/s3"));
+        calls.push(Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table.clone()], tags: tags(&id_base), client_token });
+    }
+    if calls.is_empty() {
+        return None;
+    }
+    let (risk, description) = if interface.is_empty() {
+        (Risk::Safe, format!("Create an S3 gateway endpoint (free) in VPC {} on route table {table}, for ECR's image layers.", vpc.vpc_id))
+    } else {
+        (Risk::Cost, format!("Create {} in subnet {subnet} with private DNS, behind a new security group open to the task on 443 (interface endpoints are billed by the hour).", services.join(", ")))
+    };
+    fix(snapshot, id_base, finding.code, risk, description, calls)
+}
+
+/// Let TCP 443 out to each blocked destination, by its narrowest name.
+fn open_https_egress(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let Some(NetworkRepair::OpenHttpsEgress { group, to }) = repair(finding) else { return None };
+    let group = group.clone();
+    let (mut cidrs, mut security_groups, mut prefix_lists) = (Vec::new(), Vec::new(), Vec::new());
+    for opening in to {
+        match opening {
+            Opening::PrefixList(list) => prefix_lists.push(list.clone()),
+            Opening::Group(peer) => security_groups.push(peer.clone()),
+            Opening::Cidr(cidr) => cidrs.push(cidr.clone()),
+        }
+    }
+    for list in [&mut cidrs, &mut security_groups, &mut prefix_lists] {
+        list.sort();
+        list.dedup();
+    }
+    let destinations: Vec<String> = security_groups
+        .iter()
+        .map(|g| format!("security group {g}"))
+        .chain(prefix_lists.iter().map(|l| format!("prefix list {l}")))
+        .chain(cidrs.iter().map(|c| format!("{c} (the internet, whose AWS addresses are not fixed)")))
+        .collect();
+    let id = format!("https-egress:{group}");
+    fix(
+        snapshot,
+        id.clone(),
+        finding.code,
+        Risk::Exposure,
+        format!("Allow TCP 443 out from security group {group} to {}.", destinations.join(", ")),
+        vec![Call::AuthorizeHttpsEgress { group_id: group.clone(), cidrs, security_groups, prefix_lists }, Call::CreateTags { resources: vec![group], tags: tags(&id) }],
+    )
+}
+
+/// Turn on the service's public IP, keeping its subnets and groups.
+fn enable_public_ip(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
+    let service = snapshot.task.service_name()?.to_string();
+    let network = snapshot.network.as_ref().and_then(Fact::known).filter(|n| n.source == NetworkSource::Service)?;
+    let id = format!("assign-public-ip:{}/{service}", snapshot.task.cluster);
+    let task = &snapshot.task;
+    let service_arn = format!("arn:{}:ecs:{}:{}:service/{}/{service}", crate::model::arn::partition_of(&task.region), task.region, task.account, task.cluster);
+    fix(
+        snapshot,
+        id.clone(),
+        finding.code,
+        Risk::Exposure,
+        format!("Turn on assignPublicIp for service {service}, keeping its subnets and security groups; its next tasks get public IPs."),
+        vec![
+            Call::EnablePublicIp {
+                cluster: snapshot.task.cluster.clone(),
+                service,
+                subnets: network.service_subnets.clone(),
+                security_groups: network.security_groups.clone(),
+            },
+            Call::TagEcsResource { resource_arn: service_arn, tags: tags(&id) },
+        ],
+    )
 }
 
 #[cfg(test)]
