@@ -10,7 +10,7 @@ use super::{
     RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
-use super::requirements::{ADMINISTRATOR_PROBE, Permission, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
+use super::requirements::{ADMINISTRATOR_PROBE, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
 use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
 use crate::model::arn::is_region;
 use crate::deadline::Deadline;
@@ -101,10 +101,12 @@ const RECENT_TAGS: usize = 5;
 pub trait Readers: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader {}
 impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader> Readers for T {}
 
-/// Gathers the snapshot for a task in two rounds. First the task definition, the network settings
-/// and the task's subnet (for its VPC) together; then the whole VPC and every ECR lookup together,
-/// since the images come from the task definition and the VPC from the subnet. A missing tag adds
-/// one call, for the tags the repository does hold.
+/// Gathers the snapshot for a task. First the task definition, the network settings and the task's
+/// subnet (for its VPC) together; then the whole VPC, every ECR lookup, the role with its simulation,
+/// the secrets and the log groups together, since the images, the role and the secrets come from the
+/// task definition and the VPC from the subnet; then what needs those answers (a repository's policy
+/// and the image's manifest, the entries of prefix lists, a secret's KMS key). A missing tag adds one
+/// call, for the tags the repository does hold; a simulation IAM refuses, the role's policies.
 pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline) -> Snapshot {
     let subnet_id = task.eni.as_ref().and_then(|e| e.subnet_id.clone());
     let (task_definition, network, subnet) = tokio::join!(
@@ -220,9 +222,10 @@ async fn network_config<R: Readers>(reader: &R, task: &TaskFacts) -> Option<Fact
     })
 }
 
-/// The execution role and the secrets it must read. Secrets first (with the role), since a secret's
-/// customer-managed KMS key is one more permission to check; then the permissions, simulated by IAM
-/// or, where that is not possible, read for offline evaluation.
+/// The execution role and the secrets it must read. The role, its simulation and the secrets are
+/// asked together: the simulation needs only the role's ARN (its answer is dropped when the role
+/// turns out not to exist). A secret's customer-managed KMS key, known once the secret is described,
+/// is simulated after; where IAM cannot simulate, the role's policies are read for offline evaluation.
 async fn identity<R: Readers>(
     reader: &R,
     task: &TaskFacts,
@@ -230,10 +233,17 @@ async fn identity<R: Readers>(
 ) -> (Option<ExecutionRoleFacts>, Vec<SecretFacts>) {
     let Some(definition) = definition else { return (None, Vec::new()) };
     let role_arn = definition.execution_role_arn.as_deref();
-    let (role, secrets) = tokio::join!(
+    let required = required_permissions(task, definition);
+    let (role, simulated, secrets) = tokio::join!(
         async {
             match role_arn {
                 Some(arn) => Some(reader.role(arn).await),
+                None => None,
+            }
+        },
+        async {
+            match role_arn {
+                Some(arn) => Some(simulate(reader, arn, required.iter().map(|p| (p.action, p.resource.as_str())).chain(ADMINISTRATOR_PROBE.iter().map(|a| (*a, "*")))).await),
                 None => None,
             }
         },
@@ -256,40 +266,49 @@ async fn identity<R: Readers>(
             })
         })),
     );
-    let (Some(role_arn), Some(role)) = (role_arn, role) else { return (None, secrets) };
+    let (Some(role_arn), Some(role), Some(simulated)) = (role_arn, role, simulated) else { return (None, secrets) };
     let permissions = match &role {
         Fact::Known(Some(found)) => {
-            let mut required = required_permissions(task, definition);
-            required.extend(kms_permissions(&secrets, task));
-            Some(permissions(reader, found, &required).await)
+            let keys = kms_permissions(&secrets, task);
+            let simulated = match simulated {
+                Ok(mut decisions) if !keys.is_empty() => match simulate(reader, role_arn, keys.iter().map(|p| (p.action, p.resource.as_str()))).await {
+                    Ok(more) => {
+                        decisions.extend(more);
+                        Ok(decisions)
+                    }
+                    Err(failure) => Err(failure),
+                },
+                other => other,
+            };
+            Some(match simulated {
+                Ok(decisions) => Permissions::Simulated(decisions),
+                Err(simulation) => Permissions::Offline { simulation, policies: reader.role_policies(found).await },
+            })
         }
         _ => None,
     };
     (Some(ExecutionRoleFacts { arn: role_arn.to_string(), role, permissions }), secrets)
 }
 
-async fn permissions<R: Readers>(reader: &R, role: &RoleFacts, required: &[Permission]) -> Permissions {
-    // One simulation per resource: a call with every action and every resource would pair each
-    // action with resources it never touches.
+/// IAM's answer for each (action, resource), one simulation per resource: a call with every action
+/// and every resource would pair each action with resources it never touches. The first failure ends it.
+async fn simulate<'p, R: Readers>(reader: &R, role_arn: &str, requests: impl Iterator<Item = (&'p str, &'p str)>) -> Result<Vec<SimulatedDecision>, CallFailure> {
     let mut by_resource: Vec<(&str, Vec<&str>)> = Vec::new();
-    let probe = ADMINISTRATOR_PROBE.iter().map(|action| (*action, "*"));
-    for (action, resource) in required.iter().map(|p| (p.action, p.resource.as_str())).chain(probe) {
+    for (action, resource) in requests {
         match by_resource.iter_mut().find(|(r, _)| *r == resource) {
             Some((_, actions)) => actions.push(action),
             None => by_resource.push((resource, vec![action])),
         }
     }
-    let answers = join_all(by_resource.iter().map(|(resource, actions)| reader.simulate(&role.arn, actions, resource))).await;
+    let answers = join_all(by_resource.iter().map(|(resource, actions)| reader.simulate(role_arn, actions, resource))).await;
     let mut decisions = Vec::new();
     for answer in answers {
         match answer {
             Fact::Known(found) => decisions.extend(found),
-            Fact::Failed(simulation) => {
-                return Permissions::Offline { simulation, policies: reader.role_policies(role).await };
-            }
+            Fact::Failed(failure) => return Err(failure),
         }
     }
-    Permissions::Simulated(decisions)
+    Ok(decisions)
 }
 
 async fn log_groups<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> Vec<LogGroupFacts> {
