@@ -75,17 +75,36 @@ impl Ec2Reader for AwsReader {
     async fn describe_vpc(&self, region: &str, vpc_id: &str, deadline: Deadline) -> VpcFacts {
         let ec2 = self.ec2(region);
         let by_vpc = || filter("vpc-id", vpc_id);
-        // The security groups and the S3 prefix list each take a second step (the entries of the
-        // lists the rules name, and of the S3 list); both run beside the other calls.
+        // The security groups and the S3 prefix list each take a second step, together: the entries
+        // of the S3 list and of the other lists the rules name (each list read once), beside the
+        // other calls.
         let groups_and_lists = async {
-            let groups = bounded_pages!(deadline, "ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group).await;
-            let referenced = match &groups {
-                Fact::Known(groups) => referenced_lists(&ec2, groups, deadline).await,
-                Fact::Failed(_) => Vec::new(),
-            };
-            (groups, referenced)
+            let (groups, s3_id) = tokio::join!(
+                bounded_pages!(deadline, "ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group),
+                deadline.bound("ec2:DescribeManagedPrefixLists", region, s3_list_id(&ec2, region)),
+            );
+            let s3_id_known = s3_id.known().cloned().flatten();
+            let (s3, referenced) = tokio::join!(
+                async {
+                    match s3_id {
+                        Fact::Known(Some(id)) => match deadline.bound("ec2:GetManagedPrefixListEntries", &id, list_entries(&ec2, &id)).await {
+                            Fact::Known(cidrs) => Fact::Known(Some(PrefixList { name: crate::model::names::endpoint_service(region, "s3"), id, cidrs })),
+                            Fact::Failed(failure) => Fact::Failed(failure),
+                        },
+                        Fact::Known(None) => Fact::Known(None),
+                        Fact::Failed(failure) => Fact::Failed(failure),
+                    }
+                },
+                async {
+                    match &groups {
+                        Fact::Known(groups) => referenced_lists(&ec2, groups, s3_id_known.as_deref(), deadline).await,
+                        Fact::Failed(_) => Vec::new(),
+                    }
+                },
+            );
+            (groups, referenced, s3)
         };
-        let (subnets, route_tables, nat_gateways, endpoints, (security_groups, referenced_prefix_lists), network_acls, dns_support, dns_hostnames, s3_prefix_list) = tokio::join!(
+        let (subnets, route_tables, nat_gateways, endpoints, (security_groups, referenced_prefix_lists, s3_prefix_list), network_acls, dns_support, dns_hostnames) = tokio::join!(
             bounded_pages!(deadline, "ec2:DescribeSubnets", vpc_id, ec2.describe_subnets().filters(by_vpc()), subnets, subnet),
             bounded_pages!(deadline, "ec2:DescribeRouteTables", vpc_id, ec2.describe_route_tables().filters(by_vpc()), route_tables, route_table),
             bounded_pages!(deadline, "ec2:DescribeNatGateways", vpc_id, ec2.describe_nat_gateways().filter(by_vpc()), nat_gateways, nat_gateway),
@@ -94,7 +113,6 @@ impl Ec2Reader for AwsReader {
             bounded_pages!(deadline, "ec2:DescribeNetworkAcls", vpc_id, ec2.describe_network_acls().filters(by_vpc()), network_acls, network_acl),
             deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport)),
             deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames)),
-            deadline.bound("ec2:DescribeManagedPrefixLists", region, s3_prefix_list(&ec2, region)),
         );
         VpcFacts {
             vpc_id: vpc_id.to_string(),
@@ -115,12 +133,13 @@ impl Ec2Reader for AwsReader {
 /// At most this many prefix lists are read for one VPC; rules naming others are left undecided.
 const MAX_REFERENCED_LISTS: usize = 20;
 
-/// The CIDRs of every prefix list the groups' rules name, the S3 list aside (read on its own).
-async fn referenced_lists(ec2: &Client, groups: &[SecurityGroup], deadline: Deadline) -> Vec<ReferencedPrefixList> {
+/// The CIDRs of every prefix list the groups' rules name, `s3` aside (read on its own).
+async fn referenced_lists(ec2: &Client, groups: &[SecurityGroup], s3: Option<&str>, deadline: Deadline) -> Vec<ReferencedPrefixList> {
     let mut ids: Vec<&str> = groups
         .iter()
         .flat_map(|g| g.ingress.iter().chain(&g.egress))
         .flat_map(|r| r.prefix_lists.iter().map(String::as_str))
+        .filter(|id| Some(*id) != s3)
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -134,18 +153,8 @@ async fn referenced_lists(ec2: &Client, groups: &[SecurityGroup], deadline: Dead
         }),
     });
     let read = futures::future::join_all(ids.into_iter().map(|id| async move {
-        let cidrs = deadline.bound("ec2:GetManagedPrefixListEntries", id, async {
-            let mut pages = ec2.get_managed_prefix_list_entries().prefix_list_id(id).into_paginator().send();
-            let mut cidrs = Vec::new();
-            while let Some(page) = pages.next().await {
-                match page {
-                    Ok(page) => cidrs.extend(page.entries().iter().filter_map(|e| e.cidr()).map(str::to_string)),
-                    Err(error) => return Fact::Failed(call_failure("ec2:GetManagedPrefixListEntries", id, &error)),
-                }
-            }
-            Fact::Known(cidrs)
-        });
-        ReferencedPrefixList { id: id.to_string(), cidrs: cidrs.await }
+        let cidrs = deadline.bound("ec2:GetManagedPrefixListEntries", id, list_entries(ec2, id)).await;
+        ReferencedPrefixList { id: id.to_string(), cidrs }
     }))
     .await;
     read.into_iter().chain(unread).collect()
@@ -164,21 +173,26 @@ async fn vpc_attribute(ec2: &Client, vpc_id: &str, attribute: VpcAttributeName) 
     }
 }
 
-async fn s3_prefix_list(ec2: &Client, region: &str) -> Fact<Option<PrefixList>> {
+/// The ID of the region's S3 prefix list (`com.amazonaws.REGION.s3`); `None` where there is none.
+async fn s3_list_id(ec2: &Client, region: &str) -> Fact<Option<String>> {
     let name = crate::model::names::endpoint_service(region, "s3");
-    let lists = match ec2.describe_managed_prefix_lists().filters(filter("prefix-list-name", &name)).send().await {
-        Ok(output) => output,
-        Err(error) => return Fact::Failed(call_failure("ec2:DescribeManagedPrefixLists", &name, &error)),
-    };
-    let Some(id) = lists.prefix_lists().first().and_then(|l| l.prefix_list_id()) else { return Fact::Known(None) };
-    match ec2.get_managed_prefix_list_entries().prefix_list_id(id).send().await {
-        Ok(entries) => Fact::Known(Some(PrefixList {
-            id: id.to_string(),
-            name,
-            cidrs: entries.entries().iter().filter_map(|e| e.cidr()).map(str::to_string).collect(),
-        })),
-        Err(error) => Fact::Failed(call_failure("ec2:GetManagedPrefixListEntries", id, &error)),
+    match ec2.describe_managed_prefix_lists().filters(filter("prefix-list-name", &name)).send().await {
+        Ok(output) => Fact::Known(output.prefix_lists().first().and_then(|l| l.prefix_list_id()).map(str::to_string)),
+        Err(error) => Fact::Failed(call_failure("ec2:DescribeManagedPrefixLists", &name, &error)),
     }
+}
+
+/// Every CIDR of a prefix list, all pages.
+async fn list_entries(ec2: &Client, id: &str) -> Fact<Vec<String>> {
+    let mut pages = ec2.get_managed_prefix_list_entries().prefix_list_id(id).into_paginator().send();
+    let mut cidrs = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => cidrs.extend(page.entries().iter().filter_map(|e| e.cidr()).map(str::to_string)),
+            Err(error) => return Fact::Failed(call_failure("ec2:GetManagedPrefixListEntries", id, &error)),
+        }
+    }
+    Fact::Known(cidrs)
 }
 
 fn subnet(s: &aws_sdk_ec2::types::Subnet) -> Subnet {
