@@ -610,10 +610,16 @@ fn corpus_has_at_least_thirty_real_messages() {
     assert!(corpus().len() >= 30, "{} messages", corpus().len());
 }
 
-/// `make test` runs this one with its output shown, so the corpus's size is in every test log.
+/// `make test` runs this one with its output shown, so the corpus's size is in every test log. Each
+/// form counts once: a message listed twice would inflate it.
 #[test]
 fn corpus_count() {
     let corpus = corpus();
+    let mut seen = std::collections::HashSet::new();
+    for case in &corpus {
+        assert!(seen.insert(case.message), "listed twice: {}", case.message);
+        assert!(case.kind.is_some() && case.category.is_some(), "every form states its kind and category: {}", case.message);
+    }
     let kinds: std::collections::BTreeSet<String> = corpus.iter().map(|c| format!("{:?}", c.kind)).collect();
     println!("classifier corpus: {} messages, {} error kinds, every one classified with its facts", corpus.len(), kinds.len());
 }

@@ -169,17 +169,12 @@ async fn faults_secrets_missing_secret() {
 #[tokio::test]
 async fn faults_prefix_list_and_kms_alias() {
     let config = account("250000000007").await;
-    let kms = aws_sdk_kms::Client::new(&config);
-    let key = kms.create_key().description("app secrets").send().await.unwrap();
-    let key_arn = key.key_metadata().and_then(|k| k.arn()).unwrap().to_string();
-    kms.create_alias().alias_name("alias/app-secrets").target_key_id(&key_arn).send().await.unwrap();
-    let secret = aws_sdk_secretsmanager::Client::new(&config).create_secret().name("db").kms_key_id("alias/app-secrets").secret_string("not read").send().await.unwrap();
-    let arn = secret.arn().unwrap().to_string();
+    let builder = Builder::new(&config).await;
+    let (arn, _) = builder.secret_under_alias("db", "alias/app-secrets").await;
     let allow = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"{arn}"}}]}}"#);
     let definition = DefinitionSpec { role: RoleSpec::StandardPlus(vec![allow]), secrets: vec![("DB".into(), arn.clone())], ..DefinitionSpec::default() };
     let network = NetworkSpec { egress_to_customer_list: Some(vec!["10.0.0.0/16"]), ..NetworkSpec::default() };
     let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: AccessDeniedException: Access to KMS is not allowed");
-    let builder = Builder::new(&config).await;
     let repository = builder.repository("shop/web", &["1.0.0"]).await;
     let task = builder.fargate_task_with("app", &network, &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;
     break_each_call("secrets (kms:Decrypt behind an alias, egress by prefix list)", config, task, Code::ExecutionRoleMissingSecretsPermissions).await;

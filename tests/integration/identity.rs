@@ -299,19 +299,14 @@ async fn ephemeral_storage_exhausted() {
 /// `decrypt`, to decrypt with the key behind the alias. Returns the key's ARN and the report.
 async fn secret_under_alias(account_id: &str, decrypt: bool) -> (String, ecs_pull_doctor::report::Report) {
     let config = account(account_id).await;
-    let kms = aws_sdk_kms::Client::new(&config);
-    let key = kms.create_key().description("app secrets").send().await.unwrap();
-    let key_arn = key.key_metadata().and_then(|k| k.arn()).unwrap().to_string();
-    kms.create_alias().alias_name("alias/app-secrets").target_key_id(&key_arn).send().await.unwrap();
-    let secret = aws_sdk_secretsmanager::Client::new(&config).create_secret().name("db").kms_key_id("alias/app-secrets").secret_string("not read").send().await.unwrap();
-    let arn = secret.arn().unwrap().to_string();
+    let builder = Builder::new(&config).await;
+    let (arn, key_arn) = builder.secret_under_alias("db", "alias/app-secrets").await;
     let mut statements = vec![format!(r#"{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"{arn}"}}"#)];
     if decrypt {
         statements.push(format!(r#"{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"{key_arn}"}}"#));
     }
     let allow = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
     let definition = DefinitionSpec { role: RoleSpec::StandardPlus(vec![allow]), secrets: vec![("DB".into(), arn.clone())], ..DefinitionSpec::default() };
-    let builder = Builder::new(&config).await;
     let repository = builder.repository("shop/web", &["1.0.0"]).await;
     let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: AccessDeniedException: Access to KMS is not allowed");
     let task = builder.fargate_task_with("app", &NetworkSpec::nat(), &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;

@@ -390,6 +390,18 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Secret `name`, encrypted with a new customer-managed key named by `alias`: the secret's ARN
+    /// and the key's.
+    pub async fn secret_under_alias(&self, name: &str, alias: &str) -> (String, String) {
+        let kms = aws_sdk_kms::Client::new(self.config);
+        let key = kms.create_key().description(format!("{name}'s key")).send().await.expect("key");
+        let key_arn = key.key_metadata().and_then(|k| k.arn()).expect("key ARN").to_string();
+        kms.create_alias().alias_name(alias).target_key_id(&key_arn).send().await.expect("alias");
+        let secrets = aws_sdk_secretsmanager::Client::new(self.config);
+        let secret = secrets.create_secret().name(name).kms_key_id(alias).secret_string("not read").send().await.expect("secret");
+        (secret.arn().expect("secret ARN").to_string(), key_arn)
+    }
+
     /// A repository holding `tags`.
     pub async fn repository(&self, name: &str, tags: &[&str]) -> String {
         let ecr = aws_sdk_ecr::Client::new(self.config);

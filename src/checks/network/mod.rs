@@ -196,6 +196,15 @@ fn cut_off(services: impl IntoIterator<Item = Service>, repair: Option<NetworkRe
     Detail::Network(NetworkDetail { services: services.into_iter().collect(), repair })
 }
 
+/// Appends what `list` does not hold yet, keeping its order.
+fn add_unique<T: PartialEq + Clone>(list: &mut Vec<T>, items: &[T]) {
+    for item in items {
+        if !list.contains(item) {
+            list.push(item.clone());
+        }
+    }
+}
+
 fn services_of(needs: &[&Need]) -> Vec<Service> {
     needs.iter().map(|n| n.service).collect()
 }
@@ -604,32 +613,37 @@ impl<'a> Network<'a> {
     }
 
     /// Where packets for `service` going `via` land, as firewalls see them: one peer per address
-    /// range (an endpoint has a network interface in each of its subnets). Empty when the
-    /// addresses are unknown.
-    fn peers_of(&self, service: Service, via: Via<'a>) -> Vec<Peer> {
+    /// range (an endpoint has a network interface in each of its subnets), after whether those are
+    /// all of them (a range that could not be read leaves them partial).
+    fn peers_of(&self, service: Service, via: Via<'a>) -> (bool, Vec<Peer>) {
         let s3 = self.vpc.s3_prefix_list.known().and_then(Option::as_ref);
         let s3_peer = || -> Option<Peer> {
             let list = s3?;
             let ip = list.cidrs.iter().filter_map(|c| IpNet::parse(c)).find(|n| n.address.is_ipv6() == self.ipv6_only)?.representative();
             Some(Peer { ip, security_groups: vec![], prefix_list: Some(list.id.clone()), subnet: None, label: format!("S3 ({})", list.id) })
         };
+        let whole = |peer: Option<Peer>| (peer.is_some(), peer.into_iter().collect::<Vec<_>>());
         match via {
-            Via::Endpoint(endpoint) => endpoint
-                .subnet_ids
-                .iter()
-                .filter_map(|subnet| {
-                    let ip = self.subnet_net(subnet)?.representative();
-                    let label = if endpoint.subnet_ids.len() > 1 { format!("endpoint {} in {subnet}", endpoint.id) } else { format!("endpoint {}", endpoint.id) };
-                    Some(Peer { ip, security_groups: endpoint.security_group_ids.clone(), prefix_list: None, subnet: Some(subnet.clone()), label })
-                })
-                .collect(),
-            Via::S3Gateway(_) => s3_peer().into_iter().collect(),
-            Via::Internet if service == Service::S3 => s3_peer().into_iter().collect(),
+            Via::Endpoint(endpoint) => {
+                let peers: Vec<Peer> = endpoint
+                    .subnet_ids
+                    .iter()
+                    .filter_map(|subnet| {
+                        let ip = self.subnet_net(subnet)?.representative();
+                        let label = if endpoint.subnet_ids.len() > 1 { format!("endpoint {} in {subnet}", endpoint.id) } else { format!("endpoint {}", endpoint.id) };
+                        Some(Peer { ip, security_groups: endpoint.security_group_ids.clone(), prefix_list: None, subnet: Some(subnet.clone()), label })
+                    })
+                    .collect();
+                (peers.len() == endpoint.subnet_ids.len() && !peers.is_empty(), peers)
+            }
+            Via::S3Gateway(_) => whole(s3_peer()),
+            Via::Internet if service == Service::S3 => whole(s3_peer()),
             Via::Internet => {
                 let ip = if self.ipv6_only { IpAddr::V6(INTERNET_V6) } else { IpAddr::V4(INTERNET_V4) };
-                vec![Peer { ip, security_groups: vec![], prefix_list: None, subnet: None, label: "the internet".into() }]
+                whole(Some(Peer { ip, security_groups: vec![], prefix_list: None, subnet: None, label: "the internet".into() }))
             }
-            Via::Nowhere | Via::Unknown => vec![],
+            Via::Nowhere => (true, Vec::new()),
+            Via::Unknown => (false, Vec::new()),
         }
     }
 
@@ -641,13 +655,11 @@ impl<'a> Network<'a> {
         // Without the task definition, only the images' needs are known (not logs or secrets).
         let mut complete = self.snapshot.task_definition.known().is_some();
         for (need, via) in ways {
-            let found = self.peers_of(need.service, *via);
-            if found.is_empty() {
-                complete &= matches!(via, Via::Nowhere);
-            }
+            let (whole, found) = self.peers_of(need.service, *via);
+            complete &= whole;
             for peer in found {
                 match peers.iter_mut().find(|(_, p)| p.label == peer.label) {
-                    Some((services, _)) => services.push(need.service),
+                    Some((services, _)) => add_unique(services, &[need.service]),
                     None => peers.push((vec![need.service], peer)),
                 }
             }
@@ -680,24 +692,28 @@ impl<'a> Network<'a> {
             }
             return;
         }
-        let services: Vec<Service> = blocked.iter().flat_map(|(s, _)| s.iter().copied()).collect();
+        let mut services: Vec<Service> = Vec::new();
         let mut targets: Vec<String> = Vec::new();
         let mut openings: Vec<Opening> = Vec::new();
-        for (_, peer) in &blocked {
-            let target = match (&peer.prefix_list, peer.security_groups.first()) {
-                (Some(list), _) => format!("prefix list {list}"),
-                (None, Some(group)) => format!("security group {group}"),
-                (None, None) => self.any_address().to_string(),
+        // A destination no rule can name (but by its addresses) is not planned around.
+        let mut nameable = true;
+        for (names, peer) in &blocked {
+            add_unique(&mut services, names);
+            let opening = self.opening(peer);
+            let target = match &opening {
+                Some(Opening::PrefixList(list)) => format!("prefix list {list}"),
+                Some(Opening::Group(group)) => format!("security group {group}"),
+                Some(Opening::Cidr(cidr)) => cidr.clone(),
+                None => {
+                    nameable = false;
+                    format!("the addresses of {}", peer.label)
+                }
             };
-            if !targets.contains(&target) {
-                targets.push(target);
-            }
-            openings.extend(self.opening(peer));
+            add_unique(&mut targets, &[target]);
+            openings.extend(opening);
         }
         openings.sort();
         openings.dedup();
-        // A destination no rule can name (but by its addresses) is not planned around.
-        let nameable = blocked.iter().all(|(_, peer)| self.opening(peer).is_some());
         out.finding(
             Finding::new(
                 Code::SecurityGroupBlocksEgress,
@@ -768,7 +784,7 @@ impl<'a> Network<'a> {
             match blocked.iter_mut().find(|(a, s, _, _)| a.id == acl.id && *s == subnet) {
                 Some((_, _, verdicts, services)) => {
                     verdicts.push(verdict);
-                    services.extend(names.iter().copied());
+                    add_unique(services, names);
                 }
                 None => blocked.push((acl, subnet.to_string(), vec![verdict], names.to_vec())),
             }
@@ -786,20 +802,18 @@ impl<'a> Network<'a> {
                 complete = false;
                 continue;
             };
-            checked.push(acl.id.as_str());
+            add_unique(&mut checked, &[acl.id.as_str()]);
             for verdict in [acl_blocks(acl, false, task_ip, (HTTPS, HTTPS)), acl_blocks(acl, true, task_ip, EPHEMERAL_PORTS)].into_iter().flatten() {
                 record(acl, subnet, verdict, &format!("the task, from {}", peer.label), names);
             }
         }
         if blocked.is_empty() {
-            checked.dedup();
             if complete {
                 out.pass("network-acl", checked.join(","), format!("network ACL {} lets 443 out and the replies back in", checked.join(" and ")));
             }
             return;
         }
-        for (acl, subnet, verdicts, mut services) in blocked {
-            services.dedup();
+        for (acl, subnet, verdicts, services) in blocked {
             let endpoint_side = subnet != self.subnet_id;
             out.finding(
                 Finding::new(

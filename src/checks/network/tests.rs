@@ -487,3 +487,25 @@ fn a_dual_stack_task_reaches_aws_over_ipv4_so_an_ipv6_rule_alone_blocks_it() {
     groups(&mut vpc)[0].egress.push(fixtures::https_rule(&["0.0.0.0/0"], &[]));
     assert_eq!(codes(&check(&snapshot(vpc))), vec![]);
 }
+
+#[test]
+fn an_endpoint_subnet_whose_range_is_unknown_withholds_the_firewall_passes() {
+    let mut vpc = private_vpc();
+    for endpoint in endpoints(&mut vpc).iter_mut().filter(|e| e.kind == EndpointKind::Interface) {
+        endpoint.subnet_ids.push("subnet-gone".into());
+    }
+    let outcome = check(&snapshot(vpc));
+    assert_eq!(codes(&outcome), vec![]);
+    let passed: Vec<&str> = outcome.passes.iter().map(|p| p.check.as_str()).collect();
+    assert!(!passed.contains(&"security-group-egress") && !passed.contains(&"network-acl"), "{passed:?}");
+}
+
+#[test]
+fn a_destination_blocked_both_ways_names_each_service_once() {
+    let mut vpc = nat_vpc();
+    vpc.network_acls = Fact::Known(vec![NetworkAcl { id: "acl-1".into(), default: true, subnet_ids: vec!["subnet-task".into()], entries: vec![] }]);
+    let outcome = check(&snapshot(vpc));
+    let finding = only(&outcome, Code::NetworkAclBlocksTraffic);
+    assert_eq!(finding.evidence["blocked"].as_array().unwrap().len(), 4, "out and back, to the internet and to S3");
+    assert_eq!(finding.evidence["services"], json!(["ecr.api", "ecr.dkr", "logs", "s3"]));
+}
