@@ -14,16 +14,28 @@ use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::intake::{ManualRequest, Payload, parse_value};
 use ecs_pull_doctor::settings::Modes;
 
-use support::latency::delayed;
+use ecs_pull_doctor::facts::{Fact, IamReader};
+use support::latency::{Simulation, Simulator, delayed};
 use support::scenario::{Builder, DefinitionSpec, Internet, NetworkSpec, RoleSpec, StoppedTask, event_for};
 use support::account;
 
 const ECR_API_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. operation error ECR: GetAuthorizationToken, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.1.9:443: i/o timeout";
 const ECR_AUTH_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: 0e5b, api error AccessDeniedException: User: arn:aws:sts::ACCOUNT:assumed-role/app-execution/1f2e is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action";
 
-/// The emulator lacks it (and answers 500, which the SDK retries): the bench denies it, as AWS
-/// does for a doctor without iam:SimulatePrincipalPolicy.
-const SIMULATOR: &str = "iam:SimulatePrincipalPolicy";
+/// The emulator has no IAM policy simulator: the bench answers it from each role's policies (read
+/// before the timing starts), as AWS answers a doctor allowed iam:SimulatePrincipalPolicy.
+async fn simulator(config: &aws_config::SdkConfig) -> Simulator {
+    let iam = aws_sdk_iam::Client::new(config);
+    let reader = AwsReader::new(config.clone());
+    let roles = iam.list_roles().send().await.expect("iam:ListRoles");
+    let mut read = Vec::new();
+    for role in roles.roles() {
+        let Fact::Known(Some(facts)) = reader.role(role.arn()).await else { continue };
+        let documents = reader.role_policies(&facts).await.known().into_iter().flatten().map(|p| p.document.clone()).collect();
+        read.push((role.arn().to_string(), documents));
+    }
+    Simulator::new(read)
+}
 
 /// A stopped task of service `web`, its network and definition as the specs say.
 async fn stopped(config: &aws_config::SdkConfig, name: &str, network: NetworkSpec, definition: DefinitionSpec, reason: &str) -> StoppedTask {
@@ -47,6 +59,8 @@ fn event(task: &StoppedTask) -> Payload {
 async fn main() {
     let latency = Duration::from_millis(std::env::var("BENCH_LATENCY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(50));
     let mut scenarios: Vec<(&str, aws_config::SdkConfig, StoppedTask)> = Vec::new();
+    // The identity scenario again, the doctor not allowed to simulate: its role evaluated offline.
+    let offline: Option<(aws_config::SdkConfig, StoppedTask)>;
     {
         let config = account("270000000001").await;
         let spec = NetworkSpec { interface_endpoints: vec!["ecr.api", "logs"], ..NetworkSpec::default() };
@@ -64,6 +78,7 @@ async fn main() {
         let logs_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#;
         let definition = DefinitionSpec { role: RoleSpec::Inline(vec![logs_only.into()]), ..DefinitionSpec::default() };
         let task = stopped(&config, "app", NetworkSpec::default(), definition, ECR_AUTH_DENIED).await;
+        offline = Some((config.clone(), task.clone()));
         scenarios.push(("identity: EXECUTION_ROLE_MISSING_ECR_PERMISSIONS", config, task));
     }
     {
@@ -92,10 +107,19 @@ async fn main() {
     let lambda_task = serde_json::json!({"account": first.account, "taskArn": first.task_arn});
     std::fs::write(format!("{dir}/lambda-task.json"), lambda_task.to_string()).expect("lambda-task.json");
 
-    println!("bench: {} ms added to every AWS call; the emulator has no IAM simulator, so {SIMULATOR} answers AccessDenied and roles are evaluated offline (their policies read: more rounds than with the simulator)", latency.as_millis());
+    let mut runs = Vec::new();
+    for (name, config, task) in scenarios {
+        let simulation = Simulation::Answered(simulator(&config).await);
+        runs.push((name, config, task, simulation));
+    }
+    if let Some((config, task)) = offline {
+        runs.push(("identity, simulation denied (offline)", config, task, Simulation::Denied));
+    }
+
+    println!("bench: {} ms added to every AWS call; iam:SimulatePrincipalPolicy answered from the roles' policies (the emulator has none)", latency.as_millis());
     println!("{:<48} {:<9} {:>5} {:>6} {:>9}  {}", "scenario", "from", "calls", "rounds", "wall ms", "root cause");
-    for (name, config, task) in &scenarios {
-        let (config, timeline) = delayed(config, latency, &[SIMULATOR]);
+    for (name, config, task, simulation) in &runs {
+        let (config, timeline) = delayed(config, latency, simulation.clone());
         let reader = AwsReader::new(config);
         let manual = || Payload::Manual(ManualRequest { task: task.task_arn.parse().expect("a task ARN"), fix: None, runbook: None });
         for (from, payload) in [("task ARN", manual()), ("event", event(task))] {

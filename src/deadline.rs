@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::facts::{
-    CallFailure, Ec2Reader, EcrReader, EcsReader, Fact, IamReader, ImageDetail, NetworkConfig, RepositoryFacts, RoleFacts,
+    CallFailure, Ec2Reader, EcrReader, EcsReader, Fact, IamReader, ImageAnswer, NetworkConfig, PolicyAnswer, RoleFacts,
     RolePolicy, SecretMeta, SecretReader, SimulatedDecision, Subnet, TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
 use crate::fixes::runbook::RunbookRequest;
@@ -88,12 +88,15 @@ impl<D: Ec2Reader> Ec2Reader for Bounded<'_, D> {
     async fn describe_subnet(&self, region: &str, subnet_id: &str) -> Fact<Option<Subnet>> {
         self.deadline.bound("ec2:DescribeSubnets", subnet_id, self.inner.describe_subnet(region, subnet_id)).await
     }
-    async fn describe_vpc(&self, region: &str, vpc_id: &str, deadline: Deadline) -> VpcFacts {
+    async fn s3_prefix_list_id(&self, region: &str) -> Fact<Option<String>> {
+        self.deadline.bound("ec2:DescribeManagedPrefixLists", region, self.inner.s3_prefix_list_id(region)).await
+    }
+    async fn describe_vpc(&self, region: &str, vpc_id: &str, s3_list_id: Fact<Option<String>>, deadline: Deadline) -> VpcFacts {
         // The reader bounds each of the VPC's calls itself, so that the parts that answered are kept;
         // this bound is for a reader that does not.
         let deadline = Deadline(deadline.0.min(self.deadline.0));
         let grace = deadline.0 + Duration::from_millis(200);
-        match tokio::time::timeout_at(grace, self.inner.describe_vpc(region, vpc_id, deadline)).await {
+        match tokio::time::timeout_at(grace, self.inner.describe_vpc(region, vpc_id, s3_list_id, deadline)).await {
             Ok(vpc) => vpc,
             Err(_) => VpcFacts::unread(vpc_id, |operation| cut_off(operation, vpc_id)),
         }
@@ -101,17 +104,11 @@ impl<D: Ec2Reader> Ec2Reader for Bounded<'_, D> {
 }
 
 impl<D: EcrReader> EcrReader for Bounded<'_, D> {
-    async fn describe_repository(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<RepositoryFacts>> {
-        self.deadline.bound("ecr:DescribeRepositories", name, self.inner.describe_repository(region, registry_id, name)).await
-    }
-    async fn describe_image(&self, region: &str, registry_id: &str, name: &str, selector: &ImageSelector) -> Fact<Option<ImageDetail>> {
-        self.deadline.bound("ecr:DescribeImages", name, self.inner.describe_image(region, registry_id, name, selector)).await
-    }
-    async fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<String>> {
+    async fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<PolicyAnswer> {
         self.deadline.bound("ecr:GetRepositoryPolicy", name, self.inner.repository_policy(region, registry_id, name)).await
     }
-    async fn image_platforms(&self, region: &str, registry_id: &str, name: &str, selector: &ImageSelector) -> Fact<Option<Vec<String>>> {
-        self.deadline.bound("ecr:BatchGetImage", name, self.inner.image_platforms(region, registry_id, name, selector)).await
+    async fn image(&self, region: &str, registry_id: &str, name: &str, selector: &ImageSelector) -> Fact<ImageAnswer> {
+        self.deadline.bound("ecr:BatchGetImage", name, self.inner.image(region, registry_id, name, selector)).await
     }
     async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
         self.deadline.bound("ecr:DescribeImages", name, self.inner.recent_tags(region, registry_id, name, limit)).await

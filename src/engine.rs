@@ -282,8 +282,8 @@ mod tests {
 
     use super::*;
     use crate::facts::{
-        CallFailure, ContainerDefinition, ContainerState, Ec2Reader, EcrReader, EcsReader, EniAttachment, ImageDetail,
-        NetworkConfig, NetworkSource, RepositoryFacts, TaskDefinitionFacts,
+        CallFailure, ContainerDefinition, ContainerState, Ec2Reader, EcrReader, EcsReader, EniAttachment, ImageAnswer,
+        NetworkConfig, NetworkSource, PolicyAnswer, TaskDefinitionFacts,
     };
     use crate::intake::ManualRequest;
     use crate::model::ImageSelector;
@@ -355,7 +355,11 @@ mod tests {
             self.record("ec2:DescribeSubnets");
             Fact::Known(Some(crate::facts::Subnet { id: id.into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: None, ..Default::default() }))
         }
-        async fn describe_vpc(&self, _: &str, vpc_id: &str, _: Deadline) -> crate::facts::VpcFacts {
+        async fn s3_prefix_list_id(&self, _: &str) -> Fact<Option<String>> {
+            self.record("ec2:DescribeManagedPrefixLists");
+            Fact::Known(None)
+        }
+        async fn describe_vpc(&self, _: &str, vpc_id: &str, _: Fact<Option<String>>, _: Deadline) -> crate::facts::VpcFacts {
             self.record(&format!("ec2:DescribeVpc({vpc_id})"));
             crate::facts::fixtures::private_vpc()
         }
@@ -416,35 +420,30 @@ mod tests {
     }
 
     impl EcrReader for FakeAws {
-        async fn repository_policy(&self, _: &str, _: &str, _: &str) -> Fact<Option<String>> {
+        async fn repository_policy(&self, _: &str, registry: &str, name: &str) -> Fact<PolicyAnswer> {
             self.record("ecr:GetRepositoryPolicy");
-            Fact::Known(None)
-        }
-        async fn image_platforms(&self, _: &str, _: &str, _: &str, _: &ImageSelector) -> Fact<Option<Vec<String>>> {
-            self.record("ecr:BatchGetImage");
-            Fact::Known(None)
-        }
-        async fn describe_repository(&self, region: &str, registry: &str, name: &str) -> Fact<Option<RepositoryFacts>> {
-            self.record("ecr:DescribeRepositories");
             if self.deny_repository {
                 return Fact::Failed(CallFailure {
-                    operation: "ecr:DescribeRepositories".into(),
+                    operation: "ecr:GetRepositoryPolicy".into(),
                     resource: format!("{registry}/{name}"),
                     error_code: "AccessDeniedException".into(),
-                    message: "User is not authorized to perform: ecr:DescribeRepositories".into(),
+                    message: "User is not authorized to perform: ecr:GetRepositoryPolicy".into(),
                 });
             }
-            Fact::Known(Some(RepositoryFacts {
-                arn: format!("arn:aws:ecr:{region}:{registry}:repository/{name}"),
-                name: name.into(),
-                registry_id: registry.into(),
-                uri: format!("{registry}.dkr.ecr.{region}.amazonaws.com/{name}"),
-            }))
+            Fact::Known(PolicyAnswer::NoPolicy)
         }
-        async fn describe_image(&self, _: &str, _: &str, _: &str, selector: &ImageSelector) -> Fact<Option<ImageDetail>> {
-            self.record("ecr:DescribeImages");
-            let ImageSelector::Tag(tag) = selector else { return Fact::Known(None) };
-            Fact::Known(self.tags.contains(&tag.as_str()).then(|| ImageDetail { digest: None, tags: vec![tag.clone()] }))
+        async fn image(&self, _: &str, _: &str, _: &str, selector: &ImageSelector) -> Fact<ImageAnswer> {
+            self.record("ecr:BatchGetImage");
+            if self.deny_repository {
+                return Fact::Failed(CallFailure {
+                    operation: "ecr:BatchGetImage".into(),
+                    resource: "shop/web".into(),
+                    error_code: "AccessDeniedException".into(),
+                    message: "User is not authorized to perform: ecr:BatchGetImage".into(),
+                });
+            }
+            let found = matches!(selector, ImageSelector::Tag(tag) if self.tags.contains(&tag.as_str()));
+            Fact::Known(if found { ImageAnswer::Found { digest: None, platforms: None } } else { ImageAnswer::ImageMissing })
         }
         async fn recent_tags(&self, _: &str, _: &str, _: &str, limit: usize) -> Fact<Vec<String>> {
             self.record("ecr:DescribeImages(recent)");
@@ -501,11 +500,11 @@ mod tests {
         assert_eq!(
             calls,
             [
+                "ec2:DescribeManagedPrefixLists",
                 "ec2:DescribeSubnets",
                 "ec2:DescribeVpc(vpc-1)",
-                "ecr:DescribeImages",
+                "ecr:BatchGetImage",
                 "ecr:DescribeImages(recent)",
-                "ecr:DescribeRepositories",
                 "ecr:GetRepositoryPolicy",
                 "ecs:DescribeServices",
                 "ecs:DescribeTaskDefinition",
@@ -526,7 +525,7 @@ mod tests {
         let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::command_line_default(), later()).await;
         assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
         let calls = aws.calls();
-        assert_eq!(calls.iter().filter(|c| *c == "ecr:DescribeRepositories").count(), 1, "{calls:?}");
+        assert_eq!(calls.iter().filter(|c| *c == "ecr:BatchGetImage").count(), 1, "{calls:?}");
         assert_eq!(report.findings.iter().filter(|f| f.code == Code::EcrImageNotFound).count(), 1);
     }
 
@@ -535,11 +534,12 @@ mod tests {
         let aws = FakeAws { deny_repository: true, ..Default::default() };
         let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default(), later()).await;
         assert_eq!(report.verdict, Verdict::Inconclusive, "{report:#?}");
-        let gap = report.findings.iter().find(|f| f.code == Code::CheckFailed).expect("CHECK_FAILED");
-        assert_eq!(gap.severity, Severity::Info);
-        assert_eq!(gap.evidence["call"], "ecr:DescribeRepositories");
-        assert_eq!(gap.evidence["errorCode"], "AccessDeniedException");
-        assert!(gap.remedy.contains("Allow ecr:DescribeRepositories"), "{}", gap.remedy);
+        for call in ["ecr:GetRepositoryPolicy", "ecr:BatchGetImage"] {
+            let gap = report.findings.iter().find(|f| f.code == Code::CheckFailed && f.evidence["call"] == call).expect(call);
+            assert_eq!(gap.severity, Severity::Info);
+            assert_eq!(gap.evidence["errorCode"], "AccessDeniedException");
+            assert!(gap.remedy.contains(&format!("Allow {call}")), "{}", gap.remedy);
+        }
         assert!(report.passed.iter().any(|p| p.check == "task-definition"), "the other checks still ran");
     }
 

@@ -177,7 +177,8 @@ fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
                     "registryId": account,
                     "region": region,
                     "repositoryName": image.repository,
-                    "call": "ecr:DescribeRepositories",
+                    // The image's lookup answered it unless that lookup failed and the policy's answered.
+                    "call": if facts.image_detail.known().is_some() { "ecr:BatchGetImage" } else { "ecr:GetRepositoryPolicy" },
                     "answer": "RepositoryNotFoundException",
                 }))
                 .remedy(format!(
@@ -216,8 +217,8 @@ fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
                     "image": image.raw,
                     "repositoryArn": repository.arn,
                     what: wanted,
-                    "call": "ecr:DescribeImages",
-                    "answer": "ImageNotFoundException",
+                    "call": "ecr:BatchGetImage",
+                    "answer": "ImageNotFound",
                     "recentTags": facts.recent_tags.as_ref().and_then(Fact::known),
                 }))
                 .remedy(format!(
@@ -320,7 +321,7 @@ mod tests {
 
     #[test]
     fn an_image_that_exists_passes_twice_and_finds_nothing() {
-        let detail = ImageDetail { digest: Some("sha256:1".into()), tags: vec!["1.4.2".into()] };
+        let detail = ImageDetail { digest: Some("sha256:1".into()) };
         let outcome = check(&snapshot(vec![lookup(IMAGE, repository(), Fact::Known(Some(detail)))]));
         assert!(outcome.findings.is_empty());
         let checks: Vec<&str> = outcome.passes.iter().map(|p| p.check.as_str()).collect();

@@ -33,37 +33,50 @@ pub trait Ec2Reader: Sync {
     fn describe_eni_network(&self, region: &str, eni_id: &str) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
     /// `Known(None)`: no such subnet.
     fn describe_subnet(&self, region: &str, subnet_id: &str) -> impl Future<Output = Fact<Option<Subnet>>> + Send;
-    /// Everything about a VPC, each part from its own call, read concurrently; a part still
-    /// unanswered at `deadline` is a failed fact of its own.
-    fn describe_vpc(&self, region: &str, vpc_id: &str, deadline: Deadline) -> impl Future<Output = VpcFacts> + Send;
+    /// The ID of the region's S3 prefix list (`com.amazonaws.REGION.s3`); `Known(None)` where there is
+    /// none. It depends on no VPC, so it is asked beside the task's subnet.
+    fn s3_prefix_list_id(&self, region: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
+    /// Everything about a VPC, each part from its own call, read concurrently (with the entries of
+    /// the S3 prefix list `s3_list_id` names); a part still unanswered at `deadline` is a failed fact
+    /// of its own.
+    fn describe_vpc(
+        &self,
+        region: &str,
+        vpc_id: &str,
+        s3_list_id: Fact<Option<String>>,
+        deadline: Deadline,
+    ) -> impl Future<Output = VpcFacts> + Send;
 }
 
+/// What ecr:GetRepositoryPolicy answers of a repository.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyAnswer {
+    RepositoryMissing,
+    NoPolicy,
+    Policy(String),
+}
+
+/// What ecr:BatchGetImage answers of an image: whether it is there and, for a multi-platform image,
+/// its `os/architecture` platforms (`None` for a single manifest, whose platform is in its config blob,
+/// which the doctor does not download).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageAnswer {
+    RepositoryMissing,
+    ImageMissing,
+    Found { digest: Option<String>, platforms: Option<Vec<String>> },
+}
+
+/// ECR is asked two things at once, the repository's policy and the image's manifest; their answers
+/// also say whether the repository and the image exist, which needs no call of its own.
 pub trait EcrReader: Sync {
-    /// `Known(None)`: RepositoryNotFoundException.
-    fn describe_repository(
-        &self,
-        region: &str,
-        registry_id: &str,
-        name: &str,
-    ) -> impl Future<Output = Fact<Option<RepositoryFacts>>> + Send;
-    /// `Known(None)`: ImageNotFoundException (or the repository is missing).
-    fn describe_image(
+    fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<PolicyAnswer>> + Send;
+    fn image(
         &self,
         region: &str,
         registry_id: &str,
         name: &str,
         selector: &ImageSelector,
-    ) -> impl Future<Output = Fact<Option<ImageDetail>>> + Send;
-    /// The repository policy; `Known(None)` when it has none.
-    fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
-    /// The `os/architecture` platforms of a multi-platform image; `Known(None)` for a single manifest.
-    fn image_platforms(
-        &self,
-        region: &str,
-        registry_id: &str,
-        name: &str,
-        selector: &ImageSelector,
-    ) -> impl Future<Output = Fact<Option<Vec<String>>>> + Send;
+    ) -> impl Future<Output = Fact<ImageAnswer>> + Send;
     /// The newest tags in a repository, newest first, at most `limit`.
     fn recent_tags(
         &self,
@@ -101,88 +114,106 @@ const RECENT_TAGS: usize = 5;
 pub trait Readers: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader {}
 impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader> Readers for T {}
 
-/// Gathers the snapshot for a task. First the task definition, the network settings and the task's
-/// subnet (for its VPC) together; then the whole VPC, every ECR lookup, the role with its simulation,
-/// the secrets and the log groups together, since the images, the role and the secrets come from the
-/// task definition and the VPC from the subnet; then what needs those answers (a repository's policy
-/// and the image's manifest, the entries of prefix lists, a secret's KMS key). A missing tag adds one
-/// call, for the tags the repository does hold; a simulation IAM refuses, the role's policies.
+/// Gathers the snapshot for a task, in chains that each wait only for what they need. The task
+/// definition names the images, the role, the secrets and the log groups: every ECR, IAM, Secrets
+/// Manager and logs call follows it, together. The task's subnet names the VPC: every VPC call
+/// follows it (with the S3 prefix list's ID, asked beside the subnet). The service (or the ENI) gives
+/// the security groups. So the common case takes two rounds; a missing tag adds one call, for the
+/// tags the repository does hold; a secret under a customer key, a rule naming a customer prefix
+/// list, or a simulation IAM refuses adds a round for what those answers name.
 pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline) -> Snapshot {
-    let subnet_id = task.eni.as_ref().and_then(|e| e.subnet_id.clone());
-    let (task_definition, network, subnet) = tokio::join!(
-        reader.describe_task_definition(&task.region, &task.task_definition_arn),
-        network_config(reader, &task),
-        async {
-            match &subnet_id {
-                Some(id) => Some(reader.describe_subnet(&task.region, id).await),
-                None => None,
-            }
-        },
-    );
+    let from_definition = async {
+        let task_definition = reader.describe_task_definition(&task.region, &task.task_definition_arn).await;
+        let definition = task_definition.known();
+        let (ecr_images, (execution_role, secrets), log_groups) = tokio::join!(
+            join_all(ecr_lookups(&task, definition).map(|(container, image, region, account)| ecr_image(reader, container, image, region, account))),
+            identity(reader, &task, definition),
+            log_groups(reader, &task, definition),
+        );
+        (task_definition, ecr_images, execution_role, secrets, log_groups)
+    };
+    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups)) =
+        tokio::join!(network_config(reader, &task), vpc(reader, &task, deadline), from_definition);
+    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups }
+}
 
-    // The task definition names the images; when it cannot be read, the task's own record still does.
-    let mut images: Vec<(String, String)> = match task_definition.known() {
+/// The ECR images to look up: (container, image, region, registry), once per image (the first
+/// container names it). The task definition names them; when it cannot be read, the task's own
+/// record still does.
+fn ecr_lookups(task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> impl Iterator<Item = (String, ImageRef, String, String)> {
+    let mut images: Vec<(String, String)> = match definition {
         Some(definition) => definition.containers.iter().map(|c| (c.name.clone(), c.image.clone())).collect(),
         None => task.containers.iter().filter_map(|c| Some((c.name.clone(), c.image.clone()?))).collect(),
     };
-    // Containers that run the same image share its lookups (the first container names it).
     let mut seen = std::collections::HashSet::new();
     images.retain(|(_, image)| seen.insert(image.clone()));
-    let lookups = images.into_iter().filter_map(|(container, raw)| {
+    images.into_iter().filter_map(|(container, raw)| {
         let image = ImageRef::parse(&raw)?;
         let Registry::Ecr { account, region } = image.registry.clone() else { return None };
-        Some(async move {
-            let (repository, image_detail) = tokio::join!(
-                reader.describe_repository(&region, &account, &image.repository),
-                reader.describe_image(&region, &account, &image.repository, &image.selector),
-            );
-            let repository_found = matches!(repository, Fact::Known(Some(_)));
-            let image_found = matches!(image_detail, Fact::Known(Some(_)));
-            let (recent_tags, policy, platforms) = tokio::join!(
-                // Only when the tag is missing: what is there is the likeliest fix.
-                async {
-                    match (repository_found, &image_detail) {
-                        (true, Fact::Known(None)) => Some(reader.recent_tags(&region, &account, &image.repository, RECENT_TAGS).await),
-                        _ => None,
-                    }
-                },
-                async {
-                    match repository_found {
-                        true => Some(reader.repository_policy(&region, &account, &image.repository).await),
-                        false => None,
-                    }
-                },
-                async {
-                    match image_found {
-                        true => Some(reader.image_platforms(&region, &account, &image.repository, &image.selector).await),
-                        false => None,
-                    }
-                },
-            );
-            EcrImageFacts { container, image, repository, image_detail, recent_tags, policy, platforms }
-        })
-    });
-    let vpc = async {
-        match subnet? {
-            Fact::Known(Some(subnet)) => Some(Fact::Known(reader.describe_vpc(&task.region, &subnet.vpc_id, deadline).await)),
-            Fact::Known(None) => Some(Fact::Failed(CallFailure {
-                operation: "ec2:DescribeSubnets".into(),
-                resource: subnet_id.clone().unwrap_or_default(),
-                error_code: "InvalidSubnetID.NotFound".into(),
-                message: "the task's subnet no longer exists".into(),
-            })),
-            Fact::Failed(failure) => Some(Fact::Failed(failure)),
-        }
-    };
-    let definition = task_definition.known();
-    let (ecr_images, vpc, (execution_role, secrets), log_groups) = tokio::join!(
-        join_all(lookups),
-        vpc,
-        identity(reader, &task, definition),
-        log_groups(reader, &task, definition),
-    );
+        Some((container, image, region, account))
+    })
+}
 
-    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups }
+/// One image's repository policy and manifest, asked together; the repository's existence is read
+/// from their answers. A missing tag adds one call, for the tags the repository does hold.
+async fn ecr_image<R: Readers>(reader: &R, container: String, image: ImageRef, region: String, account: String) -> EcrImageFacts {
+    let (policy, found) = tokio::join!(
+        reader.repository_policy(&region, &account, &image.repository),
+        reader.image(&region, &account, &image.repository, &image.selector),
+    );
+    let repository = repository_of(&image, &account, &policy, &found);
+    let recent_tags = match (&repository, &found) {
+        // What is there is the likeliest fix.
+        (Fact::Known(Some(_)), Fact::Known(ImageAnswer::ImageMissing)) => Some(reader.recent_tags(&region, &account, &image.repository, RECENT_TAGS).await),
+        _ => None,
+    };
+    let (image_detail, platforms) = match found {
+        Fact::Known(ImageAnswer::Found { digest, platforms }) => (Fact::Known(Some(ImageDetail { digest })), Some(Fact::Known(platforms))),
+        Fact::Known(_) => (Fact::Known(None), None),
+        Fact::Failed(failure) => (Fact::Failed(failure), None),
+    };
+    let policy = match policy {
+        Fact::Known(PolicyAnswer::Policy(text)) => Some(Fact::Known(Some(text))),
+        Fact::Known(PolicyAnswer::NoPolicy) => Some(Fact::Known(None)),
+        Fact::Known(PolicyAnswer::RepositoryMissing) => None,
+        Fact::Failed(failure) => Some(Fact::Failed(failure)),
+    };
+    EcrImageFacts { container, image, repository, image_detail, recent_tags, policy, platforms }
+}
+
+/// The repository exists when either answer found it, and is missing when one said so and the other
+/// did not find it; when neither answered, the policy's failure says why it is unknown.
+fn repository_of(image: &ImageRef, account: &str, policy: &Fact<PolicyAnswer>, found: &Fact<ImageAnswer>) -> Fact<Option<RepositoryFacts>> {
+    let seen = matches!(policy, Fact::Known(PolicyAnswer::NoPolicy | PolicyAnswer::Policy(_)))
+        || matches!(found, Fact::Known(ImageAnswer::ImageMissing | ImageAnswer::Found { .. }));
+    let missing = matches!(policy, Fact::Known(PolicyAnswer::RepositoryMissing)) || matches!(found, Fact::Known(ImageAnswer::RepositoryMissing));
+    match (policy, found) {
+        _ if seen => Fact::Known(Some(RepositoryFacts {
+            arn: image.ecr_repository_arn().unwrap_or_default(),
+            name: image.repository.clone(),
+            registry_id: account.to_string(),
+            uri: image.repository_uri().to_string(),
+        })),
+        _ if missing => Fact::Known(None),
+        (Fact::Failed(failure), _) | (_, Fact::Failed(failure)) => Fact::Failed(failure.clone()),
+        _ => Fact::Known(None),
+    }
+}
+
+/// The task's subnet (for its VPC) and the S3 prefix list's ID together; then the whole VPC.
+async fn vpc<R: Readers>(reader: &R, task: &TaskFacts, deadline: Deadline) -> Option<Fact<VpcFacts>> {
+    let subnet_id = task.eni.as_ref()?.subnet_id.clone()?;
+    let (subnet, s3_list_id) = tokio::join!(reader.describe_subnet(&task.region, &subnet_id), reader.s3_prefix_list_id(&task.region));
+    Some(match subnet {
+        Fact::Known(Some(subnet)) => Fact::Known(reader.describe_vpc(&task.region, &subnet.vpc_id, s3_list_id, deadline).await),
+        Fact::Known(None) => Fact::Failed(CallFailure {
+            operation: "ec2:DescribeSubnets".into(),
+            resource: subnet_id,
+            error_code: "InvalidSubnetID.NotFound".into(),
+            message: "the task's subnet no longer exists".into(),
+        }),
+        Fact::Failed(failure) => Fact::Failed(failure),
+    })
 }
 
 /// The security groups and public IP setting, which the event does not carry: from the service when
@@ -322,4 +353,31 @@ async fn log_groups<R: Readers>(reader: &R, task: &TaskFacts, definition: Option
         LogGroupFacts { container, group, region, create_group, exists }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(operation: &str) -> CallFailure {
+        CallFailure { operation: operation.into(), resource: "shop/web".into(), error_code: "AccessDeniedException".into(), message: String::new() }
+    }
+
+    #[test]
+    fn the_repository_is_read_from_the_policy_and_image_answers() {
+        let image = ImageRef::parse("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1").unwrap();
+        let found = || Fact::Known(ImageAnswer::Found { digest: None, platforms: None });
+        let policy_failed = || Fact::Failed(failed("ecr:GetRepositoryPolicy"));
+        let image_failed = || Fact::Failed(failed("ecr:BatchGetImage"));
+        let exists = |fact: Fact<Option<RepositoryFacts>>| matches!(fact, Fact::Known(Some(r)) if r.arn == "arn:aws:ecr:us-east-1:111122223333:repository/shop/web" && r.uri == "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web");
+        // Either answer that found it is enough.
+        assert!(exists(repository_of(&image, "111122223333", &policy_failed(), &found())));
+        assert!(exists(repository_of(&image, "111122223333", &Fact::Known(PolicyAnswer::NoPolicy), &image_failed())));
+        assert!(exists(repository_of(&image, "111122223333", &policy_failed(), &Fact::Known(ImageAnswer::ImageMissing))));
+        // Missing by one answer, the other unknown.
+        assert_eq!(repository_of(&image, "111122223333", &policy_failed(), &Fact::Known(ImageAnswer::RepositoryMissing)), Fact::Known(None));
+        assert_eq!(repository_of(&image, "111122223333", &Fact::Known(PolicyAnswer::RepositoryMissing), &image_failed()), Fact::Known(None));
+        // Neither answered: unknown, never missing.
+        assert_eq!(repository_of(&image, "111122223333", &policy_failed(), &image_failed()), Fact::Failed(failed("ecr:GetRepositoryPolicy")));
+    }
 }

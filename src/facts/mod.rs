@@ -13,7 +13,7 @@ mod snapshot;
 #[cfg(test)]
 pub mod fixtures;
 
-pub use gather::{Ec2Reader, EcrReader, EcsReader, IamReader, Readers, SecretReader, gather};
+pub use gather::{Ec2Reader, EcrReader, EcsReader, IamReader, ImageAnswer, PolicyAnswer, Readers, SecretReader, gather};
 pub use identity::*;
 pub use network::*;
 pub use snapshot::*;

@@ -132,7 +132,6 @@ pub struct RepositoryFacts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageDetail {
     pub digest: Option<String>,
-    pub tags: Vec<String>,
 }
 
 /// What ECR says about one container's image.
@@ -140,13 +139,13 @@ pub struct ImageDetail {
 pub struct EcrImageFacts {
     pub container: String,
     pub image: ImageRef,
-    /// `None`: the repository does not exist.
+    /// `None`: the repository does not exist. Read from the answers about the policy and the image.
     pub repository: Fact<Option<RepositoryFacts>>,
     /// `None`: the tag or digest is not in the repository.
     pub image_detail: Fact<Option<ImageDetail>>,
     /// The repository's newest tags, read only when the image is missing.
     pub recent_tags: Option<Fact<Vec<String>>>,
-    /// The repository policy; `None` when it has none. Read only when the repository exists.
+    /// The repository policy; `Known(None)` when it has none; `None` when the repository is missing.
     pub policy: Option<Fact<Option<String>>>,
     /// The platforms of a multi-platform image (`os/architecture`); `None` for a single-platform
     /// manifest, whose platform is in its config blob, which the doctor does not download.

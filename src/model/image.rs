@@ -111,6 +111,13 @@ impl ImageRef {
         Some(ImageRef { raw: raw.to_string(), registry, repository, selector })
     }
 
+    /// The reference without its tag or digest: `host/repository` as the task definition wrote it.
+    pub fn repository_uri(&self) -> &str {
+        let name = self.raw.split_once('@').map_or(self.raw.as_str(), |(name, _)| name);
+        let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+        name[last_slash..].rfind(':').map_or(name, |i| &name[..last_slash + i])
+    }
+
     /// The ECR repository ARN, for an image in a private ECR registry.
     pub fn ecr_repository_arn(&self) -> Option<String> {
         match &self.registry {
@@ -138,12 +145,16 @@ mod tests {
         assert_eq!(image.repository, "team/app");
         assert_eq!(image.selector, ImageSelector::Tag("v1.2".into()));
         assert_eq!(image.ecr_repository_arn().unwrap(), "arn:aws:ecr:us-east-1:111122223333:repository/team/app");
+        assert_eq!(image.repository_uri(), "111122223333.dkr.ecr.us-east-1.amazonaws.com/team/app");
+        let pinned = ImageRef::parse("localhost:5000/team/app:v1@sha256:ab").unwrap();
+        assert_eq!(pinned.repository_uri(), "localhost:5000/team/app");
 
         let digest = "sha256:".to_string() + &"a".repeat(64);
         let image = ImageRef::parse(&format!("111122223333.dkr.ecr.eu-west-1.amazonaws.com/app@{digest}")).unwrap();
         assert_eq!(image.selector, ImageSelector::Digest(digest));
 
         let image = ImageRef::parse("111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app").unwrap();
+        assert_eq!(image.repository_uri(), "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app");
         assert_eq!(image.registry, ecr("111122223333", "cn-north-1"));
         assert_eq!(image.selector, ImageSelector::Tag("latest".into()));
         assert!(image.ecr_repository_arn().unwrap().starts_with("arn:aws-cn:ecr:"));

@@ -187,7 +187,7 @@ async fn faults_a_stall_longer_than_the_sdk_timeouts_ends_at_the_deadline() {
     let task = Builder::new(&config).await.service_with_missing_tag("shop").await;
     let patient = CallLimits { attempt: Duration::from_secs(60), operation: Duration::from_secs(120), ..CallLimits::default() };
     let budget = Duration::from_secs(2);
-    for operation in ["ecs:DescribeTaskDefinition", "ec2:DescribeNetworkAcls", "ecr:DescribeImages", "iam:GetRole"] {
+    for operation in ["ecs:DescribeTaskDefinition", "ec2:DescribeNetworkAcls", "ecr:BatchGetImage", "iam:GetRole"] {
         let (report, _, took) = diagnose(&config, &task, Some((operation.to_string(), Fault::Stall)), patient, budget).await;
         assert!(took < budget + SLACK, "{operation}: {took:?}");
         let cut = report.findings.iter().find(|f| f.evidence["call"] == operation).unwrap_or_else(|| panic!("{operation} named: {report:#?}"));

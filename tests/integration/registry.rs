@@ -29,7 +29,7 @@ async fn a_tag_that_was_never_pushed_is_the_root_cause() {
     assert_eq!(root.code, Code::EcrImageNotFound);
     assert_eq!(root.resource, task.image);
     assert_eq!(root.evidence["tag"], "1.4.2");
-    assert_eq!(root.evidence["call"], "ecr:DescribeImages");
+    assert_eq!(root.evidence["call"], "ecr:BatchGetImage");
     assert_eq!(root.evidence["repositoryArn"], format!("arn:aws:ecr:{REGION}:200000000001:repository/shop/web"));
     assert!(root.remedy.contains("Push tag 1.4.2"), "{}", root.remedy);
     // What the repository does hold, newest first (pushed in the same second here, so as a set).

@@ -13,6 +13,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use super::faults::{Fault, answer, operation_of};
+pub use super::simulator::Simulator;
 
 /// One call: its operation, and when it was sent and answered.
 #[derive(Debug, Clone)]
@@ -55,13 +56,21 @@ impl Timeline {
     }
 }
 
-/// `config` with every call held for `delay` before it is sent; the `denied` operations (say, one
-/// the emulator lacks) are answered AccessDenied after the same delay instead.
-pub fn delayed(config: &SdkConfig, delay: Duration, denied: &[&str]) -> (SdkConfig, Timeline) {
+/// How iam:SimulatePrincipalPolicy, which the emulator lacks, is answered.
+#[derive(Debug, Clone)]
+pub enum Simulation {
+    /// AccessDenied, as AWS answers a doctor not allowed to simulate: roles are evaluated offline.
+    Denied,
+    /// By the given roles' policies (see [`Simulator`]), as AWS answers a doctor allowed to.
+    Answered(Simulator),
+}
+
+/// `config` with every call held for `delay` before it is sent; iam:SimulatePrincipalPolicy is
+/// answered after the same delay as `simulation` says.
+pub fn delayed(config: &SdkConfig, delay: Duration, simulation: Simulation) -> (SdkConfig, Timeline) {
     let timeline = Timeline::default();
     let inner = config.http_client().unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
-    let denied = denied.iter().map(|d| d.to_string()).collect();
-    let client = DelayedClient { inner, delay, denied, timeline: timeline.clone() };
+    let client = DelayedClient { inner, delay, simulation, timeline: timeline.clone() };
     (config.to_builder().http_client(SharedHttpClient::new(client)).build(), timeline)
 }
 
@@ -69,7 +78,7 @@ pub fn delayed(config: &SdkConfig, delay: Duration, denied: &[&str]) -> (SdkConf
 struct DelayedClient {
     inner: SharedHttpClient,
     delay: Duration,
-    denied: Vec<String>,
+    simulation: Simulation,
     timeline: Timeline,
 }
 
@@ -78,7 +87,7 @@ impl HttpClient for DelayedClient {
         SharedHttpConnector::new(DelayedConnector {
             inner: self.inner.http_connector(settings, components),
             delay: self.delay,
-            denied: self.denied.clone(),
+            simulation: self.simulation.clone(),
             timeline: self.timeline.clone(),
         })
     }
@@ -88,7 +97,7 @@ impl HttpClient for DelayedClient {
 struct DelayedConnector {
     inner: SharedHttpConnector,
     delay: Duration,
-    denied: Vec<String>,
+    simulation: Simulation,
     timeline: Timeline,
 }
 
@@ -96,7 +105,10 @@ impl HttpConnector for DelayedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let (service, action) = operation_of(&request);
         let operation = format!("{service}:{action}");
-        let deny = self.denied.contains(&operation);
+        let simulated = (operation == "iam:SimulatePrincipalPolicy").then(|| match &self.simulation {
+            Simulation::Denied => answer(&service, &action, Fault::AccessDenied),
+            Simulation::Answered(simulator) => simulator.answer(&request),
+        });
         let index = {
             let mut calls = self.timeline.0.lock().unwrap();
             calls.push(Call { operation, sent: Instant::now(), answered: None });
@@ -105,7 +117,10 @@ impl HttpConnector for DelayedConnector {
         let (inner, delay, timeline) = (self.inner.clone(), self.delay, self.timeline.clone());
         HttpConnectorFuture::new(async move {
             tokio::time::sleep(delay).await;
-            let answer = if deny { Ok(answer(&service, &action, Fault::AccessDenied)) } else { inner.call(request).await };
+            let answer = match simulated {
+                Some(response) => Ok(response),
+                None => inner.call(request).await,
+            };
             timeline.0.lock().unwrap()[index].answered = Some(Instant::now());
             answer
         })

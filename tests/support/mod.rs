@@ -6,6 +6,7 @@
 pub mod faults;
 pub mod latency;
 pub mod scenario;
+pub mod simulator;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::Credentials;

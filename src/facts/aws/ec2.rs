@@ -72,44 +72,45 @@ impl Ec2Reader for AwsReader {
         }
     }
 
-    async fn describe_vpc(&self, region: &str, vpc_id: &str, deadline: Deadline) -> VpcFacts {
+    async fn s3_prefix_list_id(&self, region: &str) -> Fact<Option<String>> {
+        let name = crate::model::names::endpoint_service(region, "s3");
+        match self.ec2(region).describe_managed_prefix_lists().filters(filter("prefix-list-name", &name)).send().await {
+            Ok(output) => Fact::Known(output.prefix_lists().first().and_then(|l| l.prefix_list_id()).map(str::to_string)),
+            Err(error) => Fact::Failed(call_failure("ec2:DescribeManagedPrefixLists", &name, &error)),
+        }
+    }
+
+    async fn describe_vpc(&self, region: &str, vpc_id: &str, s3_list_id: Fact<Option<String>>, deadline: Deadline) -> VpcFacts {
         let ec2 = self.ec2(region);
         let by_vpc = || filter("vpc-id", vpc_id);
-        // The security groups and the S3 prefix list each take a second step, together: the entries
-        // of the S3 list and of the other lists the rules name (each list read once), beside the
-        // other calls.
+        // The S3 list's entries beside the other calls; the other lists the security group rules
+        // name once the groups are read (each list read once).
+        let s3_id_known = s3_list_id.known().cloned().flatten();
         let groups_and_lists = async {
-            let (groups, s3_id) = tokio::join!(
-                bounded_pages!(deadline, "ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group),
-                deadline.bound("ec2:DescribeManagedPrefixLists", region, s3_list_id(&ec2, region)),
-            );
-            let s3_id_known = s3_id.known().cloned().flatten();
-            let (s3, referenced) = tokio::join!(
-                async {
-                    match s3_id {
-                        Fact::Known(Some(id)) => match deadline.bound("ec2:GetManagedPrefixListEntries", &id, list_entries(&ec2, &id)).await {
-                            Fact::Known(cidrs) => Fact::Known(Some(PrefixList { name: crate::model::names::endpoint_service(region, "s3"), id, cidrs })),
-                            Fact::Failed(failure) => Fact::Failed(failure),
-                        },
-                        Fact::Known(None) => Fact::Known(None),
-                        Fact::Failed(failure) => Fact::Failed(failure),
-                    }
-                },
-                async {
-                    match &groups {
-                        Fact::Known(groups) => referenced_lists(&ec2, groups, s3_id_known.as_deref(), deadline).await,
-                        Fact::Failed(_) => Vec::new(),
-                    }
-                },
-            );
-            (groups, referenced, s3)
+            let groups = bounded_pages!(deadline, "ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group).await;
+            let referenced = match &groups {
+                Fact::Known(groups) => referenced_lists(&ec2, groups, s3_id_known.as_deref(), deadline).await,
+                Fact::Failed(_) => Vec::new(),
+            };
+            (groups, referenced)
         };
-        let (subnets, route_tables, nat_gateways, endpoints, (security_groups, referenced_prefix_lists, s3_prefix_list), network_acls, dns_support, dns_hostnames) = tokio::join!(
+        let s3_list = async {
+            match s3_list_id {
+                Fact::Known(Some(id)) => match deadline.bound("ec2:GetManagedPrefixListEntries", &id, list_entries(&ec2, &id)).await {
+                    Fact::Known(cidrs) => Fact::Known(Some(PrefixList { name: crate::model::names::endpoint_service(region, "s3"), id, cidrs })),
+                    Fact::Failed(failure) => Fact::Failed(failure),
+                },
+                Fact::Known(None) => Fact::Known(None),
+                Fact::Failed(failure) => Fact::Failed(failure),
+            }
+        };
+        let (subnets, route_tables, nat_gateways, endpoints, (security_groups, referenced_prefix_lists), s3_prefix_list, network_acls, dns_support, dns_hostnames) = tokio::join!(
             bounded_pages!(deadline, "ec2:DescribeSubnets", vpc_id, ec2.describe_subnets().filters(by_vpc()), subnets, subnet),
             bounded_pages!(deadline, "ec2:DescribeRouteTables", vpc_id, ec2.describe_route_tables().filters(by_vpc()), route_tables, route_table),
             bounded_pages!(deadline, "ec2:DescribeNatGateways", vpc_id, ec2.describe_nat_gateways().filter(by_vpc()), nat_gateways, nat_gateway),
             bounded_pages!(deadline, "ec2:DescribeVpcEndpoints", vpc_id, ec2.describe_vpc_endpoints().filters(by_vpc()), vpc_endpoints, endpoint),
             groups_and_lists,
+            s3_list,
             bounded_pages!(deadline, "ec2:DescribeNetworkAcls", vpc_id, ec2.describe_network_acls().filters(by_vpc()), network_acls, network_acl),
             deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport)),
             deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames)),
@@ -170,15 +171,6 @@ async fn vpc_attribute(ec2: &Client, vpc_id: &str, attribute: VpcAttributeName) 
             Fact::Known(value.and_then(|v| v.value()).unwrap_or(false))
         }
         Err(error) => Fact::Failed(call_failure("ec2:DescribeVpcAttribute", &format!("{vpc_id} {}", attribute.as_str()), &error)),
-    }
-}
-
-/// The ID of the region's S3 prefix list (`com.amazonaws.REGION.s3`); `None` where there is none.
-async fn s3_list_id(ec2: &Client, region: &str) -> Fact<Option<String>> {
-    let name = crate::model::names::endpoint_service(region, "s3");
-    match ec2.describe_managed_prefix_lists().filters(filter("prefix-list-name", &name)).send().await {
-        Ok(output) => Fact::Known(output.prefix_lists().first().and_then(|l| l.prefix_list_id()).map(str::to_string)),
-        Err(error) => Fact::Failed(call_failure("ec2:DescribeManagedPrefixLists", &name, &error)),
     }
 }
 

@@ -2,7 +2,7 @@ use aws_sdk_ecr::Client;
 use aws_sdk_ecr::types::{DescribeImagesFilter, ImageIdentifier, TagStatus};
 
 use super::{AwsReader, call_failure};
-use crate::facts::{EcrReader, Fact, ImageDetail, RepositoryFacts};
+use crate::facts::{CallFailure, EcrReader, Fact, ImageAnswer, PolicyAnswer};
 use crate::model::ImageSelector;
 
 /// A manifest list or OCI index first, so that a multi-platform image answers with its platforms.
@@ -40,53 +40,20 @@ impl AwsReader {
     }
 }
 
+/// BatchGetImage failure codes that mean the image is not there.
+const IMAGE_MISSING: [&str; 4] = ["ImageNotFound", "InvalidImageTag", "InvalidImageDigest", "ImageTagDoesNotMatchDigest"];
+
 impl EcrReader for AwsReader {
-    async fn describe_repository(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<RepositoryFacts>> {
-        let answer = self.ecr(region).describe_repositories().registry_id(registry_id).repository_names(name).send().await;
-        match answer {
-            Ok(output) => Fact::Known(output.repositories().first().map(|r| RepositoryFacts {
-                arn: r.repository_arn().unwrap_or_default().to_string(),
-                name: r.repository_name().unwrap_or(name).to_string(),
-                registry_id: r.registry_id().unwrap_or(registry_id).to_string(),
-                uri: r.repository_uri().unwrap_or_default().to_string(),
-            })),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()) => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("ecr:DescribeRepositories", &format!("{registry_id}/{name}"), &error)),
-        }
-    }
-
-    async fn describe_image(&self, region: &str, registry_id: &str, name: &str, selector: &ImageSelector) -> Fact<Option<ImageDetail>> {
-        let id = match selector {
-            ImageSelector::Tag(tag) => ImageIdentifier::builder().image_tag(tag).build(),
-            ImageSelector::Digest(digest) => ImageIdentifier::builder().image_digest(digest).build(),
-        };
-        let answer =
-            self.ecr(region).describe_images().registry_id(registry_id).repository_name(name).image_ids(id).send().await;
-        match answer {
-            Ok(output) => Fact::Known(output.image_details().first().map(|d| ImageDetail {
-                digest: d.image_digest().map(str::to_string),
-                tags: d.image_tags().to_vec(),
-            })),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_image_not_found_exception() || e.is_repository_not_found_exception()) =>
-            {
-                Fact::Known(None)
-            }
-            Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}{selector}"), &error)),
-        }
-    }
-
-    async fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<String>> {
+    async fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<PolicyAnswer> {
         match self.ecr(region).get_repository_policy().registry_id(registry_id).repository_name(name).send().await {
-            Ok(output) => Fact::Known(output.policy_text().map(str::to_string)),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_policy_not_found_exception()) => Fact::Known(None),
+            Ok(output) => Fact::Known(output.policy_text().map_or(PolicyAnswer::NoPolicy, |text| PolicyAnswer::Policy(text.to_string()))),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_policy_not_found_exception()) => Fact::Known(PolicyAnswer::NoPolicy),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()) => Fact::Known(PolicyAnswer::RepositoryMissing),
             Err(error) => Fact::Failed(call_failure("ecr:GetRepositoryPolicy", &format!("{registry_id}/{name}"), &error)),
         }
     }
 
-    async fn image_platforms(&self, region: &str, registry_id: &str, name: &str, selector: &ImageSelector) -> Fact<Option<Vec<String>>> {
+    async fn image(&self, region: &str, registry_id: &str, name: &str, selector: &ImageSelector) -> Fact<ImageAnswer> {
         let id = match selector {
             ImageSelector::Tag(tag) => ImageIdentifier::builder().image_tag(tag).build(),
             ImageSelector::Digest(digest) => ImageIdentifier::builder().image_digest(digest).build(),
@@ -95,12 +62,30 @@ impl EcrReader for AwsReader {
         for media_type in MANIFEST_TYPES {
             request = request.accepted_media_types(media_type);
         }
+        let resource = format!("{registry_id}/{name}{selector}");
         match request.send().await {
-            Ok(output) => {
-                let Some(manifest) = output.images().first().and_then(|i| i.image_manifest()) else { return Fact::Known(None) };
-                Fact::Known(platforms(manifest))
-            }
-            Err(error) => Fact::Failed(call_failure("ecr:BatchGetImage", &format!("{registry_id}/{name}{selector}"), &error)),
+            Ok(output) => match (output.images().first(), output.failures().first()) {
+                (Some(image), _) => Fact::Known(ImageAnswer::Found {
+                    digest: image.image_id().and_then(|id| id.image_digest()).map(str::to_string),
+                    platforms: image.image_manifest().and_then(platforms),
+                }),
+                (None, Some(failure)) => {
+                    let code = failure.failure_code().map(|c| c.as_str()).unwrap_or_default();
+                    if IMAGE_MISSING.contains(&code) {
+                        return Fact::Known(ImageAnswer::ImageMissing);
+                    }
+                    // Say, a pull-through cache whose upstream refused: ECR could not tell.
+                    Fact::Failed(CallFailure {
+                        operation: "ecr:BatchGetImage".into(),
+                        resource,
+                        error_code: code.to_string(),
+                        message: failure.failure_reason().unwrap_or_default().to_string(),
+                    })
+                }
+                (None, None) => Fact::Known(ImageAnswer::ImageMissing),
+            },
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()) => Fact::Known(ImageAnswer::RepositoryMissing),
+            Err(error) => Fact::Failed(call_failure("ecr:BatchGetImage", &resource, &error)),
         }
     }
 
