@@ -191,45 +191,26 @@ fn offline_answer(policies: &Offline, permission: &Permission, role: &RoleFacts)
 }
 
 fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Permission], out: &mut Outcome) {
-    let mut unsimulated = None;
-    let (method, answers): (Value, Vec<(&Permission, Answer)>) = match permissions {
+    let (method, answers, unsimulated) = match permissions {
         Permissions::Simulated(decisions) => (
             json!("iam:SimulatePrincipalPolicy"),
             required.iter().filter_map(|p| Some((p, simulated_answer(decisions, p)?))).collect(),
+            None,
         ),
-        Permissions::Offline { simulation, policies } => {
-            let policies: &Vec<RolePolicy> = match policies {
-                Fact::Known(policies) => policies,
-                Fact::Failed(failure) => {
-                    out.finding(could_not_check(failure, format!("the permissions of {} (iam:SimulatePrincipalPolicy failed too: {})", role.arn, simulation.error_code)));
-                    return;
-                }
-            };
-            unsimulated = Some(could_not_check(
+        Permissions::Offline { simulation, policies: Fact::Failed(failure) } => {
+            out.finding(could_not_check(failure, format!("the permissions of {} (iam:SimulatePrincipalPolicy failed too: {})", role.arn, simulation.error_code)));
+            return;
+        }
+        Permissions::Offline { simulation, policies: Fact::Known(policies) } => {
+            let unsimulated = could_not_check(
                 simulation,
                 format!("the permissions of {} with IAM's simulator; its policies were read and evaluated here instead, which cannot see service control policies", role.arn),
-            ));
-            let mut identity = Vec::new();
-            let mut boundary = None;
-            let (mut identity_unreadable, mut boundary_unreadable) = (false, false);
-            for policy in policies {
-                match Policy::parse(&policy.document) {
-                    Ok(parsed) if policy.kind == PolicyKind::Boundary => boundary = Some(parsed),
-                    Ok(parsed) => identity.push(parsed),
-                    Err(error) => {
-                        *(if policy.kind == PolicyKind::Boundary { &mut boundary_unreadable } else { &mut identity_unreadable }) = true;
-                        out.finding(unreadable_policy(&policy.name, &format!("policy {} of {}", policy.name, role.name), &error, &policy.document));
-                    }
-                }
-            }
-            let offline = Offline { identity: &identity, boundary: boundary.as_ref(), identity_unreadable, boundary_unreadable };
-            (
-                json!({
-                    "offlineEvaluation": policies.iter().map(|p| json!({"policy": p.name, "kind": p.kind})).collect::<Vec<_>>(),
-                    "simulationUnavailable": {"call": simulation.operation, "errorCode": simulation.error_code},
-                }),
-                required.iter().map(|p| (p, offline_answer(&offline, p, role))).collect(),
-            )
+            );
+            let method = json!({
+                "offlineEvaluation": policies.iter().map(|p| json!({"policy": p.name, "kind": p.kind})).collect::<Vec<_>>(),
+                "simulationUnavailable": {"call": simulation.operation, "errorCode": simulation.error_code},
+            });
+            (method, offline_answers(role, policies, required, out), Some(unsimulated))
         }
     };
     for purpose in [Purpose::Ecr, Purpose::Secrets, Purpose::Logs] {
@@ -237,91 +218,112 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
         if relevant.is_empty() {
             continue;
         }
-        let denied: Vec<Value> = relevant
-            .iter()
-            .filter_map(|(p, answer)| match answer {
-                Answer::Denied { denial, statement, matched } => {
-                    Some(json!({"action": p.action, "resource": p.resource, "why": p.why, "decision": denial.label(), "statement": statement, "matchedPolicies": matched}))
-                }
-                _ => None,
-            })
-            .collect();
-        let undecided: Vec<Value> = relevant
-            .iter()
-            .filter_map(|(p, answer)| match answer {
-                Answer::Undecided { keys } => Some(json!({"action": p.action, "resource": p.resource, "conditionKeys": keys})),
-                _ => None,
-            })
-            .collect();
-        let denied_actions: Vec<DeniedAction> = relevant
-            .iter()
-            .filter_map(|(p, answer)| match answer {
-                Answer::Denied { denial, .. } => Some(DeniedAction { action: p.action.to_string(), resource: p.resource.clone(), denial: *denial }),
-                _ => None,
-            })
-            .collect();
-        let code = match purpose {
-            Purpose::Ecr => Code::ExecutionRoleMissingEcrPermissions,
-            Purpose::Secrets => Code::ExecutionRoleMissingSecretsPermissions,
-            Purpose::Logs => Code::ExecutionRoleMissingLogsPermissions,
-        };
-        let (severity, listed) = match (denied.is_empty(), undecided.is_empty()) {
-            (true, true) => {
-                out.pass(&format!("execution-role-{}", purpose.name()), &role.arn, format!("{} is allowed what the task needs for {}", role.name, purpose.name()));
-                continue;
-            }
-            (false, _) => (Severity::Error, &denied),
-            (true, false) => (Severity::Warning, &undecided),
-        };
-        let first = &listed[0];
-        let first_denial = relevant.iter().find_map(|(_, answer)| match answer {
-            Answer::Denied { denial, .. } => Some(*denial),
-            _ => None,
-        });
-        let action = first["action"].as_str().unwrap_or_default();
-        let grant = match purpose {
-            Purpose::Ecr => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} (and remove any statement that denies these ECR actions).", role.name),
-            Purpose::Secrets => format!(
-                "Give role {} an inline policy that allows {} on {}{}.",
-                role.name,
-                first["action"].as_str().unwrap_or_default(),
-                first["resource"].as_str().unwrap_or_default(),
-                if listed.len() > 1 { " (and the other resources listed)" } else { "" }
-            ),
-            Purpose::Logs => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} for logs:CreateLogStream and logs:PutLogEvents; awslogs-create-group also needs logs:CreateLogGroup, which that policy lacks.", role.name),
-        };
-        // What denies decides what cures it: only a missing Allow is cured by granting one.
-        let remedy = match first_denial {
-            Some(Denial::Boundary) => format!("Role {}'s permissions boundary does not allow {action}: widen the boundary. Attaching a policy to the role would not help.", role.name),
-            Some(Denial::Organizations) => format!("A service control policy of the organization does not allow {action} in this account: only its administrators can allow it. Nothing on role {} can.", role.name),
-            Some(Denial::ExplicitDeny) => format!("Remove or narrow the statement that denies {action} to role {}; an added Allow never beats a Deny.", role.name),
-            Some(Denial::NoAllow) => grant,
-            None => format!(
-                "Whether role {} may {action} depends on conditions the doctor cannot evaluate ({}). Make sure the task's requests meet them, or allow the action without them: ECS asks for the registry token (ecr:GetAuthorizationToken) outside any VPC endpoint, so aws:SourceVpce and aws:SourceVpc conditions never hold for it.",
-                role.name,
-                first["conditionKeys"].as_array().map(|keys| keys.iter().filter_map(|k| k.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default()
-            ),
-        };
-        out.finding(
-            Finding::new(
-                code,
-                severity,
-                &role.arn,
-                format!(
-                    "Execution role {} {} {} on {}{}.",
-                    role.name,
-                    if severity == Severity::Error { "is not allowed" } else { "may not be allowed" },
-                    first["action"].as_str().unwrap_or_default(),
-                    first["resource"].as_str().unwrap_or_default(),
-                    if listed.len() > 1 { format!(" (and {} more)", listed.len() - 1) } else { String::new() }
-                ),
-            )
-            .evidence(json!({"roleArn": role.arn, "method": method, "denied": denied, "undecided": undecided}))
-            .remedy(remedy)
-            .detail(Detail::Identity(IdentityDetail { denied: denied_actions })),
-        );
+        match purpose_finding(role, purpose, &method, &relevant) {
+            Some(finding) => out.finding(finding),
+            None => out.pass(&format!("execution-role-{}", purpose.name()), &role.arn, format!("{} is allowed what the task needs for {}", role.name, purpose.name())),
+        }
     }
     out.findings.extend(unsimulated);
+}
+
+/// Each required permission judged on the role's own policies; a policy that cannot be parsed is
+/// reported and makes what it might have allowed undecided.
+fn offline_answers<'r>(role: &RoleFacts, policies: &[RolePolicy], required: &'r [Permission], out: &mut Outcome) -> Vec<(&'r Permission, Answer)> {
+    let mut identity = Vec::new();
+    let mut boundary = None;
+    let (mut identity_unreadable, mut boundary_unreadable) = (false, false);
+    for policy in policies {
+        match Policy::parse(&policy.document) {
+            Ok(parsed) if policy.kind == PolicyKind::Boundary => boundary = Some(parsed),
+            Ok(parsed) => identity.push(parsed),
+            Err(error) => {
+                *(if policy.kind == PolicyKind::Boundary { &mut boundary_unreadable } else { &mut identity_unreadable }) = true;
+                out.finding(unreadable_policy(&policy.name, &format!("policy {} of {}", policy.name, role.name), &error, &policy.document));
+            }
+        }
+    }
+    let offline = Offline { identity: &identity, boundary: boundary.as_ref(), identity_unreadable, boundary_unreadable };
+    required.iter().map(|p| (p, offline_answer(&offline, p, role))).collect()
+}
+
+/// The finding for one purpose (ECR, secrets, logs): an error naming the first denied permission,
+/// else a warning naming the first undecided one; `None` when all are allowed.
+fn purpose_finding(role: &RoleFacts, purpose: Purpose, method: &Value, relevant: &[&(&Permission, Answer)]) -> Option<Finding> {
+    let denied: Vec<(&Permission, Denial, &Option<Value>, &Vec<String>)> = relevant
+        .iter()
+        .filter_map(|(p, answer)| match answer {
+            Answer::Denied { denial, statement, matched } => Some((*p, *denial, statement, matched)),
+            _ => None,
+        })
+        .collect();
+    let undecided: Vec<(&Permission, &Vec<String>)> = relevant
+        .iter()
+        .filter_map(|(p, answer)| match answer {
+            Answer::Undecided { keys } => Some((*p, keys)),
+            _ => None,
+        })
+        .collect();
+    let (severity, first, listed, cause) = match (denied.first(), undecided.first()) {
+        (Some((first, denial, ..)), _) => (Severity::Error, *first, denied.len(), Cause::Denied(*denial)),
+        (None, Some((first, keys))) => (Severity::Warning, *first, undecided.len(), Cause::Conditions(keys)),
+        (None, None) => return None,
+    };
+    let code = match purpose {
+        Purpose::Ecr => Code::ExecutionRoleMissingEcrPermissions,
+        Purpose::Secrets => Code::ExecutionRoleMissingSecretsPermissions,
+        Purpose::Logs => Code::ExecutionRoleMissingLogsPermissions,
+    };
+    let summary = format!(
+        "Execution role {} {} {} on {}{}.",
+        role.name,
+        if severity == Severity::Error { "is not allowed" } else { "may not be allowed" },
+        first.action,
+        first.resource,
+        if listed > 1 { format!(" (and {} more)", listed - 1) } else { String::new() }
+    );
+    let denied_json: Vec<Value> = denied
+        .iter()
+        .map(|(p, denial, statement, matched)| json!({"action": p.action, "resource": p.resource, "why": p.why, "decision": denial.label(), "statement": statement, "matchedPolicies": matched}))
+        .collect();
+    let undecided_json: Vec<Value> = undecided.iter().map(|(p, keys)| json!({"action": p.action, "resource": p.resource, "conditionKeys": keys})).collect();
+    let denied_actions = denied.iter().map(|(p, denial, ..)| DeniedAction { action: p.action.to_string(), resource: p.resource.clone(), denial: *denial }).collect();
+    Some(
+        Finding::new(code, severity, &role.arn, summary)
+            .evidence(json!({"roleArn": role.arn, "method": method, "denied": denied_json, "undecided": undecided_json}))
+            .remedy(permission_remedy(role, purpose, first, listed, cause))
+            .detail(Detail::Identity(IdentityDetail { denied: denied_actions })),
+    )
+}
+
+/// Why the first listed permission is not (surely) allowed.
+enum Cause<'a> {
+    Denied(Denial),
+    Conditions(&'a [String]),
+}
+
+/// What denies decides what cures it: only a missing Allow is cured by granting one.
+fn permission_remedy(role: &RoleFacts, purpose: Purpose, first: &Permission, listed: usize, cause: Cause) -> String {
+    let action = first.action;
+    match cause {
+        Cause::Denied(Denial::Boundary) => format!("Role {}'s permissions boundary does not allow {action}: widen the boundary. Attaching a policy to the role would not help.", role.name),
+        Cause::Denied(Denial::Organizations) => format!("A service control policy of the organization does not allow {action} in this account: only its administrators can allow it. Nothing on role {} can.", role.name),
+        Cause::Denied(Denial::ExplicitDeny) => format!("Remove or narrow the statement that denies {action} to role {}; an added Allow never beats a Deny.", role.name),
+        Cause::Denied(Denial::NoAllow) => match purpose {
+            Purpose::Ecr => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} (and remove any statement that denies these ECR actions).", role.name),
+            Purpose::Secrets => format!(
+                "Give role {} an inline policy that allows {action} on {}{}.",
+                role.name,
+                first.resource,
+                if listed > 1 { " (and the other resources listed)" } else { "" }
+            ),
+            Purpose::Logs => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} for logs:CreateLogStream and logs:PutLogEvents; awslogs-create-group also needs logs:CreateLogGroup, which that policy lacks.", role.name),
+        },
+        Cause::Conditions(keys) => format!(
+            "Whether role {} may {action} depends on conditions the doctor cannot evaluate ({}). Make sure the task's requests meet them, or allow the action without them: ECS asks for the registry token (ecr:GetAuthorizationToken) outside any VPC endpoint, so aws:SourceVpce and aws:SourceVpc conditions never hold for it.",
+            role.name,
+            keys.join(", ")
+        ),
+    }
 }
 
 #[cfg(test)]

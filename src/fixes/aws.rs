@@ -79,6 +79,64 @@ fn https() -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
     aws_sdk_ec2::types::IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443)
 }
 
+/// Creates the doctor's security group; one an earlier apply of the same fix made is carried on with.
+async fn create_security_group(
+    config: &aws_config::SdkConfig,
+    group_name: &str,
+    description: &str,
+    vpc_id: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<Option<String>, CallFailure> {
+    use aws_sdk_ec2::error::ProvideErrorMetadata as _;
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let tagging = TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tag_list(tags))).build();
+    match ec2.create_security_group().group_name(group_name).description(description).vpc_id(vpc_id).tag_specifications(tagging).send().await {
+        Ok(created) => Ok(created.group_id().map(str::to_string)),
+        // An earlier apply of this fix made it and stopped later: carry on with it.
+        Err(error) if error.code() == Some("InvalidGroup.Duplicate") => earlier_group(&ec2, group_name, vpc_id, tags).await,
+        Err(error) => {
+            let code = error.code().map(str::to_string);
+            Err(failure("ec2:CreateSecurityGroup", group_name, aws_sdk_ec2::error::DisplayErrorContext(&error), code.as_deref()))
+        }
+    }
+}
+
+/// TCP 443 to each destination; IPv6 CIDRs go into Ipv6Ranges.
+fn https_to(cidrs: &[String], security_groups: &[String], prefix_lists: &[String]) -> aws_sdk_ec2::types::IpPermission {
+    https()
+        .set_ip_ranges(Some(cidrs.iter().filter(|c| !c.contains(':')).map(|c| aws_sdk_ec2::types::IpRange::builder().cidr_ip(c).build()).collect()))
+        .set_ipv6_ranges(Some(cidrs.iter().filter(|c| c.contains(':')).map(|c| aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6(c).build()).collect()))
+        .set_user_id_group_pairs(Some(security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect()))
+        .set_prefix_list_ids(Some(prefix_lists.iter().map(|p| aws_sdk_ec2::types::PrefixListId::builder().prefix_list_id(p).build()).collect()))
+        .build()
+}
+
+/// The service's network configuration as it is, with a public IP.
+async fn enable_public_ip(
+    config: &aws_config::SdkConfig,
+    cluster: &str,
+    service: &str,
+    subnets: &[String],
+    security_groups: &[String],
+) -> Result<Option<String>, CallFailure> {
+    use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, NetworkConfiguration};
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(subnets.to_vec()))
+        .set_security_groups(Some(security_groups.to_vec()))
+        .assign_public_ip(AssignPublicIp::Enabled)
+        .build()
+        .map_err(|e| failure("ecs:UpdateService", service, e, None))?;
+    aws_sdk_ecs::Client::new(config)
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
+        .send()
+        .await
+        .map(|_| None)
+        .map_err(|e| crate::facts::aws::call_failure("ecs:UpdateService", service, &e))
+}
+
 impl FixWriter for AwsReader {
     async fn call(&self, region: &str, call: &Call) -> Result<Option<String>, CallFailure> {
         let config = self.sdk_config().to_builder().region(aws_config::Region::new(region.to_string())).build();
@@ -125,21 +183,7 @@ impl FixWriter for AwsReader {
                     .set_tags(Some(tag_list(tags)))
                     .send()
             ),
-            Call::CreateSecurityGroup { group_name, description, vpc_id, tags, .. } => {
-                use aws_sdk_ec2::error::ProvideErrorMetadata as _;
-                let ec2 = aws_sdk_ec2::Client::new(&config);
-                let tagging = TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tag_list(tags))).build();
-                let created = ec2.create_security_group().group_name(group_name).description(description).vpc_id(vpc_id).tag_specifications(tagging).send().await;
-                match created {
-                    Ok(created) => Ok(created.group_id().map(str::to_string)),
-                    // An earlier apply of this fix made it and stopped later: carry on with it.
-                    Err(error) if error.code() == Some("InvalidGroup.Duplicate") => earlier_group(&ec2, group_name, vpc_id, tags).await,
-                    Err(error) => {
-                        let code = error.code().map(str::to_string);
-                        Err(failure("ec2:CreateSecurityGroup", group_name, aws_sdk_ec2::error::DisplayErrorContext(&error), code.as_deref()))
-                    }
-                }
-            }
+            Call::CreateSecurityGroup { group_name, description, vpc_id, tags, .. } => create_security_group(&config, group_name, description, vpc_id, tags).await,
             Call::AuthorizeHttpsIngress { group_id, from_security_groups } => {
                 let pairs = from_security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect();
                 already_there(made!(
@@ -149,12 +193,7 @@ impl FixWriter for AwsReader {
                 ))
             }
             Call::AuthorizeHttpsEgress { group_id, cidrs, security_groups, prefix_lists } => {
-                let permission = https()
-                    .set_ip_ranges(Some(cidrs.iter().filter(|c| !c.contains(':')).map(|c| aws_sdk_ec2::types::IpRange::builder().cidr_ip(c).build()).collect()))
-                    .set_ipv6_ranges(Some(cidrs.iter().filter(|c| c.contains(':')).map(|c| aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6(c).build()).collect()))
-                    .set_user_id_group_pairs(Some(security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect()))
-                    .set_prefix_list_ids(Some(prefix_lists.iter().map(|p| aws_sdk_ec2::types::PrefixListId::builder().prefix_list_id(p).build()).collect()))
-                    .build();
+                let permission = https_to(cidrs, security_groups, prefix_lists);
                 already_there(made!("ec2:AuthorizeSecurityGroupEgress", group_id, aws_sdk_ec2::Client::new(&config).authorize_security_group_egress().group_id(group_id).ip_permissions(permission).send()))
             }
             Call::CreateInterfaceEndpoint { vpc_id, service_name, subnet_ids, security_group_ids, private_dns_enabled, tags, client_token } => made!(
@@ -167,24 +206,7 @@ impl FixWriter for AwsReader {
                     .private_dns_enabled(*private_dns_enabled)
                     .send()
             ),
-            Call::EnablePublicIp { cluster, service, subnets, security_groups } => {
-                use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, NetworkConfiguration};
-                let vpc = AwsVpcConfiguration::builder()
-                    .set_subnets(Some(subnets.clone()))
-                    .set_security_groups(Some(security_groups.clone()))
-                    .assign_public_ip(AssignPublicIp::Enabled)
-                    .build()
-                    .map_err(|e| failure("ecs:UpdateService", service, e, None))?;
-                aws_sdk_ecs::Client::new(&config)
-                    .update_service()
-                    .cluster(cluster)
-                    .service(service)
-                    .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
-                    .send()
-                    .await
-                    .map(|_| None)
-                    .map_err(|e| crate::facts::aws::call_failure("ecs:UpdateService", service, &e))
-            }
+            Call::EnablePublicIp { cluster, service, subnets, security_groups } => enable_public_ip(&config, cluster, service, subnets, security_groups).await,
             Call::TagEcsResource { resource_arn, tags } => {
                 let mut request = aws_sdk_ecs::Client::new(&config).tag_resource().resource_arn(resource_arn);
                 for (key, value) in tags {

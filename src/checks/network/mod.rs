@@ -265,8 +265,15 @@ impl<'a> Network<'a> {
         }
     }
 
+    /// The way out of the subnet: to the internet, else through endpoints. `stranded`: the needs
+    /// with no way at all.
     fn check_path(&self, ways: &[(&Need, Via)], out: &mut Outcome) {
         let stranded: Vec<&Need> = ways.iter().filter(|(_, via)| matches!(via, Via::Nowhere)).map(|(n, _)| *n).collect();
+        self.check_internet_path(&stranded, out);
+        self.check_missing_endpoints(ways, &stranded, out);
+    }
+
+    fn check_internet_path(&self, stranded: &[&Need], out: &mut Outcome) {
         // A gateway that is down is the cause only for a need it strands; with no need known to be
         // stranded it is a risk, not this failure's cause.
         let severity = if stranded.is_empty() { Severity::Warning } else { Severity::Error };
@@ -341,10 +348,13 @@ impl<'a> Network<'a> {
                 }
             }
         }
+    }
+
+    /// No way out, and the task relies on endpoints: name the ones it lacks.
+    fn check_missing_endpoints(&self, ways: &[(&Need, Via)], stranded: &[&Need], out: &mut Outcome) {
         let Some(endpoints) = self.endpoints.filter(|e| !e.is_empty() && matches!(self.internet, Internet::None)) else {
             return;
         };
-        // No way out, and the task relies on endpoints: name the ones it lacks.
         let mut missing = Vec::new();
         for need in stranded.iter().filter(|n| n.service != Service::Internet) {
             match (need.service, self.endpoint(need.service)) {
