@@ -1,14 +1,18 @@
 //! Builds the demo's broken Fargate services in the local emulator, in private subnets with VPC
 //! endpoints: `shop`, whose task definition names an image tag that was never pushed, and
-//! `payments`, whose log group does not exist. Writes the EventBridge event that the shop task's stop
-//! would have sent to target/demo/event.json and prints both tasks' ARNs, one a line.
+//! `payments`, whose log group does not exist, and `files`, whose EFS volume has no mount target in the
+//! task's zone. Writes the EventBridge event that the shop task's stop would have sent to
+//! target/demo/event.json and prints the three tasks' ARNs, one a line.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use aws_config::BehaviorVersion;
 
-use support::scenario::{Builder, event_for};
+use support::REGION;
+use support::scenario::{Builder, DefinitionSpec, EfsSpec, NetworkSpec, event_for};
+
+const EFS_UNRESOLVED: &str = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123456789abcdef0.efs.us-east-1.amazonaws.com\" - check that your file system ID is correct, and ensure that the VPC has an EFS mount target for this file system ID.";
 
 #[tokio::main]
 async fn main() {
@@ -16,6 +20,10 @@ async fn main() {
     let builder = Builder::new(&config).await;
     let shop = builder.service_with_missing_tag("shop").await;
     let payments = builder.service_with_missing_log_group("payments").await;
+    // A third service mounts an EFS file system whose only mount target is in another zone.
+    let repository = builder.repository("files/app", &["2.0.0"]).await;
+    let definition = DefinitionSpec { efs: Some(EfsSpec::ElsewhereOnly), ..DefinitionSpec::default() };
+    let files = builder.fargate_task_with("files", &NetworkSpec::default(), &definition, &format!("{repository}:2.0.0"), Some("files"), EFS_UNRESOLVED).await;
     let event = event_for("image-tag-not-found", &shop);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/demo");
     std::fs::create_dir_all(dir).expect("target/demo");
@@ -26,5 +34,7 @@ async fn main() {
     );
     eprintln!("demo: service api in cluster {} logs to /ecs/payments, which does not exist", payments.cluster);
     println!("{}", shop.task_arn);
+    eprintln!("demo: service files in cluster {} mounts an EFS file system whose only mount target is in {REGION}b; the task runs in {REGION}a", files.cluster);
     println!("{}", payments.task_arn);
+    println!("{}", files.task_arn);
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::facts::{
+    AccessPoint, EfsReader, FileSystem, MountTarget,
     CallFailure, Ec2Reader, EcrReader, EcsReader, Fact, IamReader, ImageAnswer, NetworkConfig, PolicyAnswer, RoleFacts,
     RolePolicy, SecretMeta, SecretReader, SimulatedDecision, Subnet, TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
@@ -125,6 +126,18 @@ impl<D: IamReader> IamReader for Bounded<'_, D> {
     async fn role_policies(&self, role: &RoleFacts) -> Fact<Vec<RolePolicy>> {
         // Several calls (List*, GetRolePolicy, GetPolicy, GetPolicyVersion); the listing names them.
         self.deadline.bound("iam:ListRolePolicies", &role.arn, self.inner.role_policies(role)).await
+    }
+}
+
+impl<D: EfsReader> EfsReader for Bounded<'_, D> {
+    async fn file_system(&self, region: &str, id: &str) -> Fact<Option<FileSystem>> {
+        self.deadline.bound("elasticfilesystem:DescribeFileSystems", id, self.inner.file_system(region, id)).await
+    }
+    async fn access_point(&self, region: &str, id: &str) -> Fact<Option<AccessPoint>> {
+        self.deadline.bound("elasticfilesystem:DescribeAccessPoints", id, self.inner.access_point(region, id)).await
+    }
+    async fn mount_targets(&self, region: &str, file_system_id: &str) -> Fact<Vec<MountTarget>> {
+        self.deadline.bound("elasticfilesystem:DescribeMountTargets", file_system_id, self.inner.mount_targets(region, file_system_id)).await
     }
 }
 

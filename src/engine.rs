@@ -419,6 +419,21 @@ mod tests {
         }
     }
 
+    impl crate::facts::EfsReader for FakeAws {
+        async fn file_system(&self, _: &str, _: &str) -> Fact<Option<crate::facts::FileSystem>> {
+            self.record("elasticfilesystem:DescribeFileSystems");
+            Fact::Known(None)
+        }
+        async fn access_point(&self, _: &str, _: &str) -> Fact<Option<crate::facts::AccessPoint>> {
+            self.record("elasticfilesystem:DescribeAccessPoints");
+            Fact::Known(None)
+        }
+        async fn mount_targets(&self, _: &str, _: &str) -> Fact<Vec<crate::facts::MountTarget>> {
+            self.record("elasticfilesystem:DescribeMountTargets");
+            Fact::Known(Vec::new())
+        }
+    }
+
     impl EcrReader for FakeAws {
         async fn repository_policy(&self, _: &str, registry: &str, name: &str) -> Fact<PolicyAnswer> {
             self.record("ecr:GetRepositoryPolicy");

@@ -14,6 +14,8 @@ pub enum Detail {
     #[default]
     Registry,
     SecretsLogsStorage(StoredDetail),
+    /// Volume findings: nothing a later stage needs beyond the code and the resource.
+    Volumes,
     General(GeneralDetail),
 }
 
@@ -25,6 +27,7 @@ impl Detail {
             Family::Identity => Detail::Identity(IdentityDetail::default()),
             Family::Registry => Detail::Registry,
             Family::SecretsLogsStorage => Detail::SecretsLogsStorage(StoredDetail::default()),
+            Family::VolumesFilesCache => Detail::Volumes,
             Family::General => Detail::General(GeneralDetail::default()),
         }
     }

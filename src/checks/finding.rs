@@ -39,6 +39,10 @@ pub enum Code {
     SecretNotFound,
     LogGroupNotFound,
     EphemeralStorageExhausted,
+    // Volumes, environment files, pull-through cache
+    EfsFileSystemNotFound,
+    EfsMountTargetMissing,
+    EfsSecurityGroupBlocksNfs,
     // General
     TaskNotFound,
     CheckFailed,
@@ -51,6 +55,7 @@ pub enum Family {
     Identity,
     Registry,
     SecretsLogsStorage,
+    VolumesFilesCache,
     General,
 }
 
@@ -66,14 +71,15 @@ impl Code {
             EcrRepositoryNotFound | EcrImageNotFound | EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing
             | ImagePlatformMismatch | RegistryRateLimited | PrivateRegistryCredentialsInvalid => Family::Registry,
             SecretNotFound | LogGroupNotFound | EphemeralStorageExhausted => Family::SecretsLogsStorage,
+            EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs => Family::VolumesFilesCache,
             TaskNotFound | CheckFailed => Family::General,
         }
     }
 
     /// Every code, in CONTRACT.md's order.
-    pub const ALL: [Code; 30] = {
+    pub const ALL: [Code; 33] = {
         use Code::*;
-        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, TaskNotFound, CheckFailed]
+        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, TaskNotFound, CheckFailed]
     };
 
     /// The code as the report writes it.
@@ -108,6 +114,9 @@ impl Code {
             SecretNotFound => "SECRET_NOT_FOUND",
             LogGroupNotFound => "LOG_GROUP_NOT_FOUND",
             EphemeralStorageExhausted => "EPHEMERAL_STORAGE_EXHAUSTED",
+            EfsFileSystemNotFound => "EFS_FILE_SYSTEM_NOT_FOUND",
+            EfsMountTargetMissing => "EFS_MOUNT_TARGET_MISSING",
+            EfsSecurityGroupBlocksNfs => "EFS_SECURITY_GROUP_BLOCKS_NFS",
             TaskNotFound => "TASK_NOT_FOUND",
             CheckFailed => "CHECK_FAILED",
         }

@@ -10,6 +10,7 @@ pub mod policy;
 mod registry;
 mod secrets;
 mod verdict;
+mod volumes;
 
 pub use detail::*;
 pub use finding::*;
@@ -26,7 +27,7 @@ pub fn run(snapshot: &Snapshot, failure: &Failure) -> Outcome {
     let mut outcome = Outcome::default();
     // Among findings that explain a failure equally well the earlier one is the root: the path
     // first, then whether things exist (registry, secrets, logs), then who may use them.
-    for check in [gaps::check, network::check, registry::check, secrets::check, identity::check] {
+    for check in [gaps::check, network::check, registry::check, secrets::check, volumes::check, identity::check] {
         outcome.extend(check(snapshot));
     }
     outcome.extend(message::check(snapshot, failure));

@@ -262,6 +262,7 @@ mod tests {
             execution_role: None,
             secrets: vec![],
             log_groups: vec![],
+            efs: vec![],
         }
     }
 

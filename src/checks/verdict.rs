@@ -41,6 +41,7 @@ fn explains(category: Category, code: Code) -> bool {
         Category::Secrets => matches!(code, SecretNotFound | ExecutionRoleMissingSecretsPermissions | PrivateRegistryCredentialsInvalid),
         Category::Logs => matches!(code, LogGroupNotFound | ExecutionRoleMissingLogsPermissions),
         Category::Storage => code == EphemeralStorageExhausted,
+        Category::Volumes => code.family() == Family::VolumesFilesCache,
         Category::Unknown => false,
     }
 }
@@ -64,14 +65,16 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
     }
     let facts = &failure.facts;
     // Network findings name the services they cut off; the message names where the request went.
-    let service = facts.destination.map(|destination| match destination {
-        Destination::EcrApi => Service::EcrApi,
-        Destination::EcrRegistry => Service::EcrDkr,
-        Destination::EcrLayerBucket => Service::S3,
-        Destination::PublicRegistry => Service::Internet,
-        Destination::SecretsManager => Service::SecretsManager,
-        Destination::SsmParameterStore => Service::Ssm,
-        Destination::CloudWatchLogs => Service::Logs,
+    // (A mount target is no service a network finding cuts off: the volume checks judge its way.)
+    let service = facts.destination.and_then(|destination| match destination {
+        Destination::EcrApi => Some(Service::EcrApi),
+        Destination::EcrRegistry => Some(Service::EcrDkr),
+        Destination::EcrLayerBucket => Some(Service::S3),
+        Destination::PublicRegistry => Some(Service::Internet),
+        Destination::SecretsManager => Some(Service::SecretsManager),
+        Destination::SsmParameterStore => Some(Service::Ssm),
+        Destination::CloudWatchLogs => Some(Service::Logs),
+        Destination::Efs => None,
     });
     let cuts_off_destination = service.is_some_and(|service| finding.detail.services().contains(&service));
     let names_it = cuts_off_destination

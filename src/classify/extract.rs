@@ -22,6 +22,8 @@ static IMAGE_MENTION: LazyLock<Regex> = LazyLock::new(|| {
 static ECR_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?"));
 static ECR_API_HOST: LazyLock<Regex> = LazyLock::new(|| re(r"\bapi\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com"));
+/// `fs-0123.efs.REGION.amazonaws.com`: a file system's mount name.
+static EFS_HOST: LazyLock<Regex> = LazyLock::new(|| re(r"\bfs-[0-9a-f]+\.efs\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com"));
 static LAYER_BUCKET: LazyLock<Regex> = LazyLock::new(|| re(r"\bprod-([a-z]{2}(?:-[a-z]+)+-\d)-starport-layer-bucket\b"));
 static OPERATION_ERROR: LazyLock<Regex> = LazyLock::new(|| re(r"operation error ([A-Za-z ]+?): ([A-Za-z]+)"));
 static NOT_AUTHORIZED: LazyLock<Regex> =
@@ -113,7 +115,10 @@ fn read_destination(message: &str, facts: &mut MessageFacts) {
     let lower = message.to_ascii_lowercase();
     let host = URL_HOST.captures(message).map(|c| c[1].to_ascii_lowercase());
     facts.endpoint_host = host.clone();
-    let destination = if let Some(c) = LAYER_BUCKET.captures(message) {
+    let destination = if lower.contains("efs utils") || lower.contains("efs volume") || lower.contains("mount.nfs4") || EFS_HOST.is_match(message) {
+        facts.region = EFS_HOST.captures(message).map(|c| c[1].to_string());
+        Some(Destination::Efs)
+    } else if let Some(c) = LAYER_BUCKET.captures(message) {
         facts.region = Some(c[1].to_string());
         Some(Destination::EcrLayerBucket)
     } else if let Some(c) = ECR_API_HOST.captures(message) {
@@ -255,7 +260,7 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         Some(Nature::AssumeRoleFailed)
     } else if has(&["ecr credentials: not found", "registry credentials: not found", "no basic auth credentials", "unable to find execution role credentials"]) {
         Some(Nature::CredentialsMissing)
-    } else if has(&["no such host", "server misbehaving"]) {
+    } else if has(&["no such host", "server misbehaving", "failed to resolve \"fs-"]) {
         Some(Nature::DnsFailure)
     } else if has(&[
         "i/o timeout",
@@ -271,6 +276,8 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         "could not transition to pulled",
         "request send failed",
         "context canceled",
+        // EFS utils giving up on the mount target.
+        "failed due to timeout",
         // ECS's own words since 2024; the guide ties the containerd crash to the S3 route or groups.
         "there is a connection issue between the task and",
         "pull command failed: panic: runtime error",
@@ -301,6 +308,8 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         "can't find the specified secret",
         "can't retrieve the secret",
         "check whether the secret exists",
+        // An EFS root directory the file system lacks.
+        "no such file or directory",
         " not found",
     ]) {
         Some(Nature::NotFound)

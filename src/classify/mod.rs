@@ -48,6 +48,8 @@ pub enum Category {
     Secrets,
     Logs,
     Storage,
+    /// A volume the task mounts (EFS) could not be set up.
+    Volumes,
     Unknown,
 }
 
@@ -84,6 +86,8 @@ pub enum Destination {
     SecretsManager,
     SsmParameterStore,
     CloudWatchLogs,
+    /// An EFS file system's mount target (NFS, TCP 2049), through the agent's EFS utils.
+    Efs,
 }
 
 /// Who refused, when the message says.
@@ -213,6 +217,10 @@ pub fn classify_message(message: &str) -> Failure {
 
 fn categorize(facts: &MessageFacts) -> Category {
     use Destination as D;
+    // Whatever went wrong with a mount, it is the volume's: its network, its policy, its existence.
+    if facts.destination == Some(D::Efs) {
+        return Category::Volumes;
+    }
     let Some(nature) = facts.nature else { return Category::Unknown };
     match nature {
         Nature::Timeout | Nature::DnsFailure => Category::Network,

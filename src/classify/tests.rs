@@ -571,6 +571,44 @@ pub(crate) fn corpus() -> Vec<Case> {
             destination: Some(D::EcrRegistry),
             ..Default::default()
         },
+        // EFS: the mount name did not resolve (no mount target reachable, or no such file system).
+        // Source: shared/domain.md (the ECS guide's EFS troubleshooting).
+        Case {
+            message: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123456789abcdef0.efs.us-east-1.amazonaws.com\" - check that your file system ID is correct, and ensure that the VPC has an EFS mount target for this file system ID.",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Volumes), nature: Some(N::DnsFailure),
+            destination: Some(D::Efs), region: Some("us-east-1"),
+            ..Default::default()
+        },
+        // EFS: a security group or network ACL dropping NFS. Source: shared/domain.md.
+        Case {
+            message: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: Connection reset by peer' : unsuccessful EFS utils command execution; code: 32",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Volumes), nature: Some(N::Timeout),
+            destination: Some(D::Efs),
+            ..Default::default()
+        },
+        // EFS with TLS: the mount helper's own timeout. Source: shared/domain.md.
+        Case {
+            message: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Mount attempt 1/3 failed due to timeout after 15 sec",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Volumes), nature: Some(N::Timeout),
+            destination: Some(D::Efs),
+            ..Default::default()
+        },
+        // EFS: the file system policy or IAM authorization refused the mount.
+        // Source: aws-samples/aws-cdk-examples issue 920.
+        Case {
+            message: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: access denied by server while mounting fs-065b374f6a1a6b4c8.efs.us-east-1.amazonaws.com:/' : unsuccessful EFS utils command execution; code: 32",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Volumes), nature: Some(N::AccessDenied),
+            destination: Some(D::Efs), region: Some("us-east-1"),
+            ..Default::default()
+        },
+        // EFS: the root directory is not on the file system (no access point creates it).
+        // Source: acp-io/terraform-grafana issue 4.
+        Case {
+            message: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: mounting fs-0a1b2c3d4e5f60718.efs.eu-west-1.amazonaws.com:/grafana failed, reason given by server: No such file or directory' : unsuccessful EFS utils command execution; code: 32",
+            kind: Some(K::ResourceInitializationError), category: Some(C::Volumes), nature: Some(N::NotFound),
+            destination: Some(D::Efs), region: Some("eu-west-1"),
+            ..Default::default()
+        },
     ]
 }
 

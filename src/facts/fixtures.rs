@@ -162,6 +162,7 @@ pub fn snapshot(vpc: VpcFacts) -> Snapshot {
         ecr_images: vec![],
         execution_role: Some(execution_role(vec![execution_role_policy()])),
         secrets: vec![],
+        efs: vec![],
         log_groups: vec![LogGroupFacts { container: "web".into(), group: "/ecs/shop-web".into(), region: REGION.into(), create_group: false, exists: Fact::Known(true) }],
     }
 }

@@ -6,7 +6,7 @@ use std::future::Future;
 use futures::future::join_all;
 
 use super::{
-    CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
+    AccessPoint, EfsFacts, EfsVolume, FileSystem, MountTarget, CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
     RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
@@ -96,6 +96,17 @@ pub trait IamReader: Sync {
     fn role_policies(&self, role: &RoleFacts) -> impl Future<Output = Fact<Vec<RolePolicy>>> + Send;
 }
 
+/// EFS: the file systems, access points and mount targets a task's volumes name.
+pub trait EfsReader: Sync {
+    /// elasticfilesystem:DescribeFileSystems. `Known(None)`: no such file system.
+    fn file_system(&self, region: &str, id: &str) -> impl Future<Output = Fact<Option<FileSystem>>> + Send;
+    /// elasticfilesystem:DescribeAccessPoints. `Known(None)`: no such access point.
+    fn access_point(&self, region: &str, id: &str) -> impl Future<Output = Fact<Option<AccessPoint>>> + Send;
+    /// elasticfilesystem:DescribeMountTargets, then each one's security groups together
+    /// (DescribeMountTargetSecurityGroups). Empty for a file system that does not exist.
+    fn mount_targets(&self, region: &str, file_system_id: &str) -> impl Future<Output = Fact<Vec<MountTarget>>> + Send;
+}
+
 /// Secrets, parameters and log groups: whether they exist, never their values.
 pub trait SecretReader: Sync {
     /// secretsmanager:DescribeSecret. `Known(None)`: no such secret.
@@ -111,8 +122,8 @@ pub trait SecretReader: Sync {
 const RECENT_TAGS: usize = 5;
 
 /// Everything the engine reads from AWS.
-pub trait Readers: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader {}
-impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader> Readers for T {}
+pub trait Readers: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader {}
+impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader> Readers for T {}
 
 /// Gathers the snapshot for a task, in chains that each wait only for what they need. The task
 /// definition names the images, the role, the secrets and the log groups: every ECR, IAM, Secrets
@@ -125,16 +136,17 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline)
     let from_definition = async {
         let task_definition = reader.describe_task_definition(&task.region, &task.task_definition_arn).await;
         let definition = task_definition.known();
-        let (ecr_images, (execution_role, secrets), log_groups) = tokio::join!(
+        let (ecr_images, (execution_role, secrets), log_groups, efs) = tokio::join!(
             join_all(ecr_lookups(&task, definition).map(|(container, image, region, account)| ecr_image(reader, container, image, region, account))),
             identity(reader, &task, definition),
             log_groups(reader, &task, definition),
+            join_all(definition.into_iter().flat_map(|d| &d.efs_volumes).map(|volume| efs_volume(reader, &task.region, volume))),
         );
-        (task_definition, ecr_images, execution_role, secrets, log_groups)
+        (task_definition, ecr_images, execution_role, secrets, log_groups, efs)
     };
-    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups)) =
+    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups, efs)) =
         tokio::join!(network_config(reader, &task), vpc(reader, &task, deadline), from_definition);
-    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups }
+    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups, efs }
 }
 
 /// The ECR images to look up: (container, image, region, registry), once per image (the first
@@ -198,6 +210,21 @@ fn repository_of(image: &ImageRef, account: &str, policy: &Fact<PolicyAnswer>, f
         (Fact::Failed(failure), _) | (_, Fact::Failed(failure)) => Fact::Failed(failure.clone()),
         _ => Fact::Known(None),
     }
+}
+
+/// One EFS volume: its file system, access point and mount targets, asked together.
+async fn efs_volume<R: Readers>(reader: &R, region: &str, volume: &EfsVolume) -> EfsFacts {
+    let (file_system, access_point, mount_targets) = tokio::join!(
+        reader.file_system(region, &volume.file_system_id),
+        async {
+            match &volume.access_point_id {
+                Some(id) => Some(reader.access_point(region, id).await),
+                None => None,
+            }
+        },
+        reader.mount_targets(region, &volume.file_system_id),
+    );
+    EfsFacts { volume: volume.clone(), file_system, access_point, mount_targets }
 }
 
 /// The task's subnet (for its VPC) and the S3 prefix list's ID together; then the whole VPC.

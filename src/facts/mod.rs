@@ -9,14 +9,16 @@ mod identity;
 mod network;
 pub mod requirements;
 mod snapshot;
+mod volumes;
 
 #[cfg(test)]
 pub mod fixtures;
 
-pub use gather::{Ec2Reader, EcrReader, EcsReader, IamReader, ImageAnswer, PolicyAnswer, Readers, SecretReader, gather};
+pub use gather::{Ec2Reader, EcrReader, EcsReader, EfsReader, IamReader, ImageAnswer, PolicyAnswer, Readers, SecretReader, gather};
 pub use identity::*;
 pub use network::*;
 pub use snapshot::*;
+pub use volumes::*;
 
 use serde::Serialize;
 

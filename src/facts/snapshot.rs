@@ -71,6 +71,8 @@ pub struct TaskDefinitionFacts {
     pub os_family: Option<String>,
     pub ephemeral_storage_gib: Option<i32>,
     pub containers: Vec<ContainerDefinition>,
+    /// The volumes backed by EFS (other volume kinds need nothing from AWS to start).
+    pub efs_volumes: Vec<super::EfsVolume>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -166,6 +168,8 @@ pub struct Snapshot {
     pub execution_role: Option<ExecutionRoleFacts>,
     pub secrets: Vec<SecretFacts>,
     pub log_groups: Vec<LogGroupFacts>,
+    /// The task definition's EFS volumes, each with what EFS says of it.
+    pub efs: Vec<super::EfsFacts>,
 }
 
 impl Snapshot {
@@ -196,6 +200,7 @@ impl Snapshot {
         out.extend(self.secrets.iter().filter_map(|s| s.lookup.failure()));
         out.extend(self.secrets.iter().filter_map(|s| s.alias_key.as_ref().and_then(Fact::failure)));
         out.extend(self.log_groups.iter().filter_map(|l| l.exists.failure()));
+        out.extend(self.efs.iter().flat_map(super::EfsFacts::failures));
         out
     }
 }

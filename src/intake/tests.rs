@@ -43,6 +43,7 @@ fn every_failure_event_reads_and_classifies_into_its_family() {
         ("secrets-ssm-access-denied", Category::Permissions),
         ("logs-group-not-found", Category::Logs),
         ("storage-no-space", Category::Storage),
+        ("volumes-efs-unresolved", Category::Volumes),
     ] {
         let task = task_event(name);
         assert!(task.is_stopped(), "{name}");

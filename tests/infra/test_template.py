@@ -209,7 +209,7 @@ def operations_in_code():
     sources = [*(ROOT / "src" / "facts" / "aws").glob("*.rs"), ROOT / "src" / "fixes" / "aws.rs", ROOT / "src" / "fixes" / "mod.rs"]
     found = set()
     for source in sources:
-        found.update(re.findall(r'"((?:ecs|ecr|ec2|iam|ssm|secretsmanager|logs|kms):[A-Z][A-Za-z]+)"', source.read_text()))
+        found.update(re.findall(r'"((?:ecs|ecr|ec2|iam|ssm|secretsmanager|logs|kms|elasticfilesystem):[A-Z][A-Za-z]+)"', source.read_text()))
     return found
 
 

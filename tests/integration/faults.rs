@@ -19,7 +19,7 @@ use ecs_pull_doctor::settings::Modes;
 
 use crate::common;
 use crate::support::faults::{self, Fault, Recorded};
-use crate::support::scenario::{Builder, DefinitionSpec, Internet, NetworkSpec, RoleSpec, StoppedTask};
+use crate::support::scenario::{Builder, DefinitionSpec, EfsSpec, Internet, NetworkSpec, RoleSpec, StoppedTask};
 use crate::support::account;
 
 /// Short enough that a stalled call ends in about two seconds, long enough for a busy emulator (a
@@ -178,6 +178,15 @@ async fn faults_prefix_list_and_kms_alias() {
     let repository = builder.repository("shop/web", &["1.0.0"]).await;
     let task = builder.fargate_task_with("app", &network, &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;
     break_each_call("secrets (kms:Decrypt behind an alias, egress by prefix list)", config, task, Code::ExecutionRoleMissingSecretsPermissions).await;
+}
+
+/// The EFS calls: a volume whose mount target's security group does not admit NFS from the task.
+#[tokio::test]
+async fn faults_efs_volume() {
+    let definition = DefinitionSpec { efs: Some(EfsSpec::Served { admit: false }), ..DefinitionSpec::default() };
+    let reason = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: Connection reset by peer' : unsuccessful EFS utils command execution; code: 32";
+    let (config, task) = common::stopped("250000000008", "vol", NetworkSpec::default(), definition, reason).await;
+    break_each_call("volumes (EFS_SECURITY_GROUP_BLOCKS_NFS)", config, task, Code::EfsSecurityGroupBlocksNfs).await;
 }
 
 /// With SDK timeouts longer than the whole budget, the deadline alone ends a stalled call.

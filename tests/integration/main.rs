@@ -14,3 +14,4 @@ mod registry;
 mod runbook;
 mod safety;
 mod task_context;
+mod volumes;

@@ -109,12 +109,30 @@ pub fn operation_of(request: &HttpRequest) -> (String, String) {
         .to_string();
     let action = match request.headers().get("x-amz-target") {
         Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
+        // EFS speaks REST: the path names the operation.
+        None if service == "elasticfilesystem" => efs_operation(request.uri()).to_string(),
         None => {
             let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
             body.split('&').find_map(|pair| pair.strip_prefix("Action=")).unwrap_or("unknown").to_string()
         }
     };
     (service, action)
+}
+
+/// The EFS read operation a request's path names.
+fn efs_operation(uri: &str) -> &'static str {
+    let path = uri.split('?').next().unwrap_or(uri);
+    if path.ends_with("/security-groups") {
+        "DescribeMountTargetSecurityGroups"
+    } else if path.contains("/mount-targets") {
+        "DescribeMountTargets"
+    } else if path.contains("/access-points") {
+        "DescribeAccessPoints"
+    } else if path.contains("/file-systems") {
+        "DescribeFileSystems"
+    } else {
+        "unknown"
+    }
 }
 
 /// The answer AWS itself gives for `fault`, in the service's protocol.

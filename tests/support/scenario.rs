@@ -140,12 +140,26 @@ pub struct DefinitionSpec {
     pub secrets: Vec<(String, String)>,
     pub repository_credentials: Option<String>,
     pub create_log_group: bool,
+    /// An EFS volume named `data`, mounted by the container, and what backs it.
+    pub efs: Option<EfsSpec>,
 }
 
 impl Default for DefinitionSpec {
     fn default() -> Self {
-        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true }
+        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true, efs: None }
     }
+}
+
+/// The file system behind a task's EFS volume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EfsSpec {
+    /// A file system with a mount target in the task's subnet, whose security group admits TCP 2049
+    /// from the task's group (or, with `admit: false`, from no one).
+    Served { admit: bool },
+    /// A file system whose only mount target is in another zone.
+    ElsewhereOnly,
+    /// A file system ID that does not exist.
+    Missing,
 }
 
 /// What a scenario built, for the test to aim at.
@@ -476,7 +490,47 @@ impl<'a> Builder<'a> {
         self.task_definition(family, image, Some(execution_role), log_group, &DefinitionSpec::default()).await
     }
 
+    /// The file system `spec` asks for in `network`; its ID.
+    pub async fn efs(&self, name: &str, network: &Network, spec: EfsSpec) -> String {
+        if spec == EfsSpec::Missing {
+            return "fs-0000000000000000d".into();
+        }
+        let efs = aws_sdk_efs::Client::new(self.config);
+        let created = efs.create_file_system().creation_token(name).send().await.expect("file system");
+        let id = created.file_system_id().to_string();
+        let ec2 = aws_sdk_ec2::Client::new(self.config);
+        let group = ec2.create_security_group().vpc_id(&network.vpc_id).group_name(format!("{name}-efs")).description("mount targets").send().await.expect("efs group");
+        let group = group.group_id().expect("sg id").to_string();
+        let subnet = match spec {
+            EfsSpec::Served { admit } => {
+                if admit {
+                    let nfs = IpPermission::builder().ip_protocol("tcp").from_port(2049).to_port(2049).user_id_group_pairs(UserIdGroupPair::builder().group_id(&network.security_group_id).build()).build();
+                    ec2.authorize_security_group_ingress().group_id(&group).ip_permissions(nfs).send().await.expect("nfs ingress");
+                }
+                network.subnet_id.clone()
+            }
+            _ => {
+                let other = ec2.create_subnet().vpc_id(&network.vpc_id).cidr_block("10.0.7.0/24").availability_zone(format!("{REGION}b")).send().await.expect("subnet b");
+                other.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string()
+            }
+        };
+        efs.create_mount_target().file_system_id(&id).subnet_id(subnet).security_groups(group).send().await.expect("mount target");
+        id
+    }
+
     pub async fn task_definition(&self, family: &str, image: &str, execution_role: Option<&str>, log_group: &str, spec: &DefinitionSpec) -> String {
+        self.task_definition_with_volume(family, image, execution_role, log_group, spec, None).await
+    }
+
+    pub async fn task_definition_with_volume(
+        &self,
+        family: &str,
+        image: &str,
+        execution_role: Option<&str>,
+        log_group: &str,
+        spec: &DefinitionSpec,
+        file_system: Option<&str>,
+    ) -> String {
         let log = LogConfiguration::builder()
             .log_driver(LogDriver::Awslogs)
             .options("awslogs-group", log_group)
@@ -496,8 +550,15 @@ impl<'a> Builder<'a> {
         if let Some(credentials) = &spec.repository_credentials {
             container = container.repository_credentials(aws_sdk_ecs::types::RepositoryCredentials::builder().credentials_parameter(credentials).build().expect("credentials"));
         }
+        let mut volumes = Vec::new();
+        if let Some(id) = file_system {
+            container = container.mount_points(aws_sdk_ecs::types::MountPoint::builder().source_volume("data").container_path("/data").build());
+            let efs = aws_sdk_ecs::types::EfsVolumeConfiguration::builder().file_system_id(id).build().expect("efs volume");
+            volumes.push(aws_sdk_ecs::types::Volume::builder().name("data").efs_volume_configuration(efs).build());
+        }
         let registered = aws_sdk_ecs::Client::new(self.config)
             .register_task_definition()
+            .set_volumes(Some(volumes).filter(|v| !v.is_empty()))
             .family(family)
             .network_mode(NetworkMode::Awsvpc)
             .requires_compatibilities(Compatibility::Fargate)
@@ -628,7 +689,11 @@ impl<'a> Builder<'a> {
         if definition.create_log_group {
             self.log_group(&log_group).await;
         }
-        let arn = self.task_definition(name, image, role.as_deref(), &log_group, definition).await;
+        let file_system = match definition.efs {
+            Some(spec) => Some(self.efs(name, &network, spec).await),
+            None => None,
+        };
+        let arn = self.task_definition_with_volume(name, image, role.as_deref(), &log_group, definition, file_system.as_deref()).await;
         self.stopped_service_task(name, service, &arn, image, &network, reason).await
     }
 }

@@ -5,7 +5,7 @@
 //! private DNS, the S3 gateway endpoint on the subnet's route table, or the internet), then whether
 //! anything on that way blocks it. A way that works produces no error.
 
-mod firewall;
+pub mod firewall;
 mod needs;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -79,6 +79,14 @@ struct Network<'a> {
     /// The task's subnet has no IPv4 range, so the task's traffic is IPv6. A dual-stack task still
     /// reaches ECR, S3 and the other services' default names over IPv4.
     ipv6_only: bool,
+}
+
+/// The CIDRs of a prefix list a security group rule names, as far as they were read.
+pub fn prefix_list_cidrs<'a>(vpc: &'a VpcFacts, id: &str) -> Option<&'a [String]> {
+    if let Some(s3) = vpc.s3_prefix_list.known().and_then(Option::as_ref).filter(|l| l.id == id) {
+        return Some(&s3.cidrs);
+    }
+    vpc.referenced_prefix_lists.iter().find(|l| l.id == id)?.cidrs.known().map(Vec::as_slice)
 }
 
 pub fn check(snapshot: &Snapshot) -> Outcome {
@@ -578,10 +586,7 @@ impl<'a> Network<'a> {
 
     /// The CIDRs of a prefix list a rule names; `None` when they could not be read.
     fn list_cidrs(&self, id: &str) -> Option<&'a [String]> {
-        if let Some(s3) = self.vpc.s3_prefix_list.known().and_then(Option::as_ref).filter(|l| l.id == id) {
-            return Some(&s3.cidrs);
-        }
-        self.vpc.referenced_prefix_lists.iter().find(|l| l.id == id)?.cidrs.known().map(Vec::as_slice)
+        prefix_list_cidrs(self.vpc, id)
     }
 
     fn task_ip(&self) -> Option<IpAddr> {

@@ -4,6 +4,7 @@ use aws_sdk_ecs::types::{AssignPublicIp, Task, TaskDefinition};
 
 use super::{AwsReader, call_failure};
 use crate::facts::{
+    EfsVolume,
     ContainerDefinition, ContainerState, EcsReader, EniAttachment, Fact, LogConfiguration, NetworkConfig, NetworkSource,
     SecretReference, TaskDefinitionFacts, TaskFacts,
 };
@@ -131,6 +132,22 @@ fn task_definition_facts(definition: &TaskDefinition) -> TaskDefinitionFacts {
         cpu_architecture: definition.runtime_platform().and_then(|p| p.cpu_architecture()).map(|a| a.as_str().to_string()),
         os_family: definition.runtime_platform().and_then(|p| p.operating_system_family()).map(|o| o.as_str().to_string()),
         ephemeral_storage_gib: definition.ephemeral_storage().map(|e| e.size_in_gib()),
+        efs_volumes: definition
+            .volumes()
+            .iter()
+            .filter_map(|volume| {
+                let efs = volume.efs_volume_configuration()?;
+                let authorization = efs.authorization_config();
+                Some(EfsVolume {
+                    name: volume.name().unwrap_or_default().to_string(),
+                    file_system_id: efs.file_system_id().to_string(),
+                    root_directory: efs.root_directory().map(str::to_string),
+                    transit_encryption: efs.transit_encryption().is_some_and(|t| t.as_str() == "ENABLED"),
+                    access_point_id: authorization.and_then(|a| a.access_point_id()).map(str::to_string),
+                    iam: authorization.and_then(|a| a.iam()).is_some_and(|i| i.as_str() == "ENABLED"),
+                })
+            })
+            .collect(),
         containers: definition
             .container_definitions()
             .iter()

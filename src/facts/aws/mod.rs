@@ -3,6 +3,7 @@
 mod ec2;
 mod ecr;
 mod ecs;
+mod efs;
 mod iam;
 mod secrets;
 mod xml;

@@ -1,0 +1,343 @@
+//! EFS volumes: the file system and access point exist, a mount target serves the task's zone, and
+//! NFS (TCP 2049) passes the security groups both ways.
+
+use std::net::IpAddr;
+
+use serde_json::json;
+
+use super::network::firewall::{Passage, Peer, egress, ingress, rules_json};
+use super::network::prefix_list_cidrs;
+use super::{Code, Finding, Outcome, Severity, could_not_check};
+use crate::facts::{EfsFacts, Fact, FileSystem, MountTarget, SecurityGroup, Snapshot};
+
+const NFS: i32 = 2049;
+
+pub fn check(snapshot: &Snapshot) -> Outcome {
+    let mut out = Outcome::default();
+    for efs in &snapshot.efs {
+        check_volume(snapshot, efs, &mut out);
+    }
+    out
+}
+
+fn check_volume(snapshot: &Snapshot, efs: &EfsFacts, out: &mut Outcome) {
+    let volume = &efs.volume;
+    let file_system = match &efs.file_system {
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, format!("whether EFS file system {} of volume {} exists", volume.file_system_id, volume.name)));
+            return;
+        }
+        Fact::Known(None) => {
+            out.finding(not_found(snapshot, efs, &volume.file_system_id, "file system", "elasticfilesystem:DescribeFileSystems", "FileSystemNotFound"));
+            return;
+        }
+        Fact::Known(Some(file_system)) => file_system,
+    };
+    out.pass("efs-file-system", &file_system.id, format!("file system {} of volume {} exists", file_system.id, volume.name));
+    match &efs.access_point {
+        None => {}
+        Some(Fact::Failed(failure)) => out.finding(could_not_check(failure, format!("whether access point {} of volume {} exists", volume.access_point_id.as_deref().unwrap_or_default(), volume.name))),
+        Some(Fact::Known(None)) => {
+            let id = volume.access_point_id.as_deref().unwrap_or_default();
+            out.finding(not_found(snapshot, efs, id, "access point", "elasticfilesystem:DescribeAccessPoints", "AccessPointNotFound"));
+            return;
+        }
+        Some(Fact::Known(Some(point))) if point.file_system_id != file_system.id => {
+            let summary = format!("Volume {} mounts access point {} of file system {}, not of {}.", volume.name, point.id, point.file_system_id, file_system.id);
+            out.finding(
+                Finding::new(Code::EfsFileSystemNotFound, Severity::Error, &point.id, summary)
+                    .evidence(json!({"volume": volume.name, "fileSystemId": file_system.id, "accessPointId": point.id, "accessPointFileSystemId": point.file_system_id}))
+                    .remedy(format!("Set the volume's fileSystemId to {}, or name an access point of {}.", point.file_system_id, file_system.id)),
+            );
+            return;
+        }
+        Some(Fact::Known(Some(point))) => out.pass("efs-access-point", &point.id, format!("access point {} of {} exists", point.id, file_system.id)),
+    }
+    let targets = match &efs.mount_targets {
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, format!("the mount targets of file system {}", file_system.id)));
+            return;
+        }
+        Fact::Known(targets) => targets,
+    };
+    // Without the task's zone, which mount target it would use is unknown: nothing is concluded.
+    let Some(zone) = task_zone(snapshot) else { return };
+    match serving(snapshot, file_system, targets, zone) {
+        Ok(target) => {
+            out.pass("efs-mount-target", &target.id, format!("mount target {} serves {zone} for {}", target.id, file_system.id));
+            check_nfs(snapshot, efs, target, out);
+        }
+        Err(summary) => out.finding(mount_target_missing(snapshot, efs, file_system, targets, zone, summary)),
+    }
+}
+
+/// The task's Availability Zone: from the task, else from its subnet.
+fn task_zone(snapshot: &Snapshot) -> Option<&str> {
+    if let Some(zone) = snapshot.task.availability_zone.as_deref() {
+        return Some(zone);
+    }
+    let subnet = snapshot.task.eni.as_ref()?.subnet_id.as_deref()?;
+    let vpc = snapshot.vpc.as_ref()?.known()?;
+    vpc.subnets.known()?.iter().find(|s| s.id == subnet)?.availability_zone.as_deref()
+}
+
+/// The available mount target in the task's zone and VPC, or why there is none.
+fn serving<'t>(snapshot: &Snapshot, file_system: &FileSystem, targets: &'t [MountTarget], zone: &str) -> Result<&'t MountTarget, String> {
+    if let Some(only) = file_system.availability_zone.as_deref().filter(|only| *only != zone) {
+        return Err(format!("File system {} is One Zone, in {only}; the task runs in {zone}.", file_system.id));
+    }
+    let vpc_subnets = snapshot.vpc.as_ref().and_then(Fact::known).and_then(|v| v.subnets.known());
+    let in_vpc = |target: &MountTarget| vpc_subnets.is_none_or(|subnets| subnets.iter().any(|s| s.id == target.subnet_id));
+    let in_zone: Vec<&MountTarget> = targets.iter().filter(|t| t.availability_zone.as_deref() == Some(zone)).collect();
+    match in_zone.iter().find(|t| t.is_available() && in_vpc(t)) {
+        Some(target) => Ok(target),
+        None if in_zone.is_empty() => Err(format!("File system {} has no mount target in {zone}, where the task runs.", file_system.id)),
+        None if in_zone.iter().any(|t| t.is_available()) => Err(format!("File system {}'s mount target in {zone} is in another VPC than the task.", file_system.id)),
+        None => Err(format!("File system {}'s mount target in {zone} is not available ({}).", file_system.id, in_zone[0].state)),
+    }
+}
+
+fn not_found(snapshot: &Snapshot, efs: &EfsFacts, id: &str, what: &str, call: &str, answer: &str) -> Finding {
+    let volume = &efs.volume;
+    let region = &snapshot.task.region;
+    Finding::new(
+        Code::EfsFileSystemNotFound,
+        Severity::Error,
+        id,
+        format!("Volume {} names EFS {what} {id}, which does not exist in {region}.", volume.name),
+    )
+    .evidence(json!({"volume": volume.name, "fileSystemId": volume.file_system_id, "accessPointId": volume.access_point_id, "region": region, "call": call, "answer": answer}))
+    .remedy(format!(
+        "Point volume {} of the task definition at an EFS {what} that exists in {region} (their IDs are per region), or create it there with mount targets in the task's zones.",
+        volume.name
+    ))
+}
+
+fn mount_target_missing(snapshot: &Snapshot, efs: &EfsFacts, file_system: &FileSystem, targets: &[MountTarget], zone: &str, summary: String) -> Finding {
+    let subnet = snapshot.task.eni.as_ref().and_then(|e| e.subnet_id.as_deref()).unwrap_or("the task's subnet");
+    let remedy = match file_system.availability_zone.as_deref() {
+        Some(only) if only != zone => format!("A One Zone file system serves only {only}: run the task in a subnet of {only}, or move the data to a Regional file system."),
+        _ => format!(
+            "Create a mount target for {} in {subnet} (or another subnet of {zone} in the task's VPC) with a security group that admits TCP 2049 from the task, or run the task only in zones that have one.",
+            file_system.id
+        ),
+    };
+    Finding::new(Code::EfsMountTargetMissing, Severity::Error, &file_system.id, summary)
+        .evidence(json!({
+            "volume": efs.volume.name,
+            "fileSystemId": file_system.id,
+            "availabilityZone": zone,
+            "oneZone": file_system.availability_zone,
+            "mountTargets": targets.iter().map(|t| json!({"id": t.id, "availabilityZone": t.availability_zone, "subnetId": t.subnet_id, "state": t.state})).collect::<Vec<_>>(),
+        }))
+        .remedy(remedy)
+}
+
+/// NFS out of the task's groups to the mount target, and into the mount target's groups from the task.
+fn check_nfs(snapshot: &Snapshot, efs: &EfsFacts, target: &MountTarget, out: &mut Outcome) {
+    let target_groups = match &target.security_groups {
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, format!("whether mount target {}'s security groups admit NFS from the task", target.id)));
+            return;
+        }
+        Fact::Known(groups) => groups,
+    };
+    // The task's groups, the VPC's rules and both addresses are all needed to judge; CHECK_FAILED
+    // already names whichever could not be read.
+    let Some(Fact::Known(vpc)) = &snapshot.vpc else { return };
+    let (Some(groups), Some(Fact::Known(network))) = (vpc.security_groups.known(), &snapshot.network) else { return };
+    let Some(target_ip) = target.ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()) else { return };
+    let task_subnet = snapshot.task.eni.as_ref().and_then(|e| e.subnet_id.clone());
+    let task_ip = snapshot.task.eni.as_ref().and_then(|e| e.private_ip.as_deref()).and_then(|ip| ip.parse::<IpAddr>().ok()).or_else(|| {
+        let subnet = vpc.subnets.known()?.iter().find(|s| Some(&s.id) == task_subnet.as_ref())?;
+        Some(super::network::firewall::IpNet::parse(&subnet.cidr)?.representative())
+    });
+    let Some(task_ip) = task_ip else { return };
+    let pick = |ids: &[String]| -> Option<Vec<&SecurityGroup>> { ids.iter().map(|id| groups.iter().find(|g| &g.id == id)).collect() };
+    // A group the VPC's listing lacks is in another VPC or unreadable: its rules are unknown.
+    let (Some(task_groups), Some(mount_groups)) = (pick(&network.security_groups), pick(target_groups)) else { return };
+    let lists = |id: &str| prefix_list_cidrs(vpc, id);
+    let mount = Peer { ip: target_ip, security_groups: target_groups.clone(), prefix_list: None, subnet: Some(target.subnet_id.clone()), label: format!("mount target {}", target.id) };
+    let task = Peer { ip: task_ip, security_groups: network.security_groups.clone(), prefix_list: None, subnet: task_subnet, label: "the task".into() };
+    let leaving = egress(&task_groups, NFS, &mount, &lists);
+    let arriving = ingress(&mount_groups, NFS, &task, &lists);
+    if leaving == Passage::Blocked {
+        out.finding(nfs_blocked(efs, target, &task, &task_groups, true));
+    }
+    if arriving == Passage::Blocked {
+        out.finding(nfs_blocked(efs, target, &task, &mount_groups, false));
+    }
+    if matches!((&leaving, &arriving), (Passage::Allowed(_), Passage::Allowed(_))) {
+        out.pass("efs-nfs", &target.id, format!("TCP 2049 passes from the task to mount target {}", target.id));
+    }
+}
+
+fn nfs_blocked(efs: &EfsFacts, target: &MountTarget, task: &Peer, groups: &[&SecurityGroup], leaving: bool) -> Finding {
+    let first = groups.first().map_or("", |g| g.id.as_str());
+    let (summary, remedy) = if leaving {
+        (
+            format!("The task's security groups do not let TCP 2049 out to mount target {} of {}.", target.id, efs.volume.file_system_id),
+            format!("Allow TCP 2049 out from security group {first} to the mount target's security group (AuthorizeSecurityGroupEgress)."),
+        )
+    } else {
+        (
+            format!("The security groups of mount target {} ({}) do not let the task in on TCP 2049.", target.id, efs.volume.file_system_id),
+            format!(
+                "Allow TCP 2049 in to security group {first} from the task's security group{} (AuthorizeSecurityGroupIngress).",
+                task.security_groups.first().map(|g| format!(" {g}")).unwrap_or_default()
+            ),
+        )
+    };
+    Finding::new(Code::EfsSecurityGroupBlocksNfs, Severity::Error, first, summary)
+        .evidence(json!({
+            "volume": efs.volume.name,
+            "fileSystemId": efs.volume.file_system_id,
+            "mountTargetId": target.id,
+            "mountTargetAddress": target.ip,
+            "direction": if leaving { "egress" } else { "ingress" },
+            "securityGroups": groups.iter().map(|g| &g.id).collect::<Vec<_>>(),
+            "rules": rules_json(groups, leaving),
+            "taskAddress": task.ip.to_string(),
+            "taskSecurityGroups": task.security_groups,
+            "port": NFS,
+        }))
+        .remedy(remedy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::fixtures::{private_vpc, snapshot};
+    use crate::facts::{AccessPoint, CallFailure, EfsVolume, SecurityGroupRule};
+
+    fn nfs_in_from(group: &str) -> SecurityGroupRule {
+        SecurityGroupRule { protocol: "tcp".into(), from_port: Some(2049), to_port: Some(2049), security_groups: vec![group.into()], ..Default::default() }
+    }
+
+    fn target(zone: &str, subnet: &str, state: &str) -> MountTarget {
+        MountTarget {
+            id: format!("fsmt-{zone}"),
+            subnet_id: subnet.into(),
+            availability_zone: Some(zone.into()),
+            ip: Some("10.0.1.200".into()),
+            state: state.into(),
+            security_groups: Fact::Known(vec!["sg-efs".into()]),
+        }
+    }
+
+    /// The fixture task (us-east-1a, sg-task with all egress) with one EFS volume whose mount
+    /// target in us-east-1a admits NFS from sg-task.
+    fn with_volume() -> (Snapshot, EfsFacts) {
+        let mut vpc = private_vpc();
+        if let Fact::Known(groups) = &mut vpc.security_groups {
+            groups.push(SecurityGroup { id: "sg-efs".into(), name: "efs".into(), ingress: vec![nfs_in_from("sg-task")], egress: vec![] });
+        }
+        let efs = EfsFacts {
+            volume: EfsVolume { name: "data".into(), file_system_id: "fs-1".into(), access_point_id: Some("fsap-1".into()), ..Default::default() },
+            file_system: Fact::Known(Some(FileSystem { id: "fs-1".into(), availability_zone: None })),
+            access_point: Some(Fact::Known(Some(AccessPoint { id: "fsap-1".into(), file_system_id: "fs-1".into() }))),
+            mount_targets: Fact::Known(vec![target("us-east-1a", "subnet-task", "available")]),
+        };
+        (snapshot(vpc), efs)
+    }
+
+    fn findings(snapshot: &Snapshot, efs: EfsFacts) -> Vec<(Code, Severity)> {
+        let mut snapshot = snapshot.clone();
+        snapshot.efs = vec![efs];
+        check(&snapshot).findings.iter().map(|f| (f.code, f.severity)).collect()
+    }
+
+    #[test]
+    fn a_reachable_mount_target_in_the_task_zone_passes() {
+        let (snapshot, efs) = with_volume();
+        let mut with = snapshot.clone();
+        with.efs = vec![efs];
+        let outcome = check(&with);
+        assert_eq!(outcome.findings.len(), 0, "{:#?}", outcome.findings);
+        let passed: Vec<&str> = outcome.passes.iter().map(|p| p.check.as_str()).collect();
+        assert_eq!(passed, ["efs-file-system", "efs-access-point", "efs-mount-target", "efs-nfs"]);
+    }
+
+    #[test]
+    fn a_missing_file_system_or_access_point_is_not_found() {
+        let (snapshot, mut efs) = with_volume();
+        efs.file_system = Fact::Known(None);
+        assert_eq!(findings(&snapshot, efs), [(Code::EfsFileSystemNotFound, Severity::Error)]);
+        let (snapshot, mut efs) = with_volume();
+        efs.access_point = Some(Fact::Known(None));
+        assert_eq!(findings(&snapshot, efs), [(Code::EfsFileSystemNotFound, Severity::Error)]);
+        let (snapshot, mut efs) = with_volume();
+        efs.access_point = Some(Fact::Known(Some(AccessPoint { id: "fsap-1".into(), file_system_id: "fs-other".into() })));
+        assert_eq!(findings(&snapshot, efs), [(Code::EfsFileSystemNotFound, Severity::Error)]);
+    }
+
+    #[test]
+    fn no_available_target_in_the_zone_or_a_one_zone_file_system_elsewhere_is_missing() {
+        for targets in [vec![target("us-east-1b", "subnet-b", "available")], vec![target("us-east-1a", "subnet-task", "deleting")], vec![]] {
+            let (snapshot, mut efs) = with_volume();
+            efs.mount_targets = Fact::Known(targets);
+            assert_eq!(findings(&snapshot, efs), [(Code::EfsMountTargetMissing, Severity::Error)]);
+        }
+        let (snapshot, mut efs) = with_volume();
+        efs.file_system = Fact::Known(Some(FileSystem { id: "fs-1".into(), availability_zone: Some("us-east-1b".into()) }));
+        assert_eq!(findings(&snapshot, efs), [(Code::EfsMountTargetMissing, Severity::Error)]);
+        // A target in the zone but in a subnet the task's VPC does not have: another VPC.
+        let (snapshot, mut efs) = with_volume();
+        efs.mount_targets = Fact::Known(vec![target("us-east-1a", "subnet-elsewhere", "available")]);
+        assert_eq!(findings(&snapshot, efs), [(Code::EfsMountTargetMissing, Severity::Error)]);
+    }
+
+    #[test]
+    fn nfs_blocked_either_way_names_the_direction() {
+        let (mut snapshot, efs) = with_volume();
+        if let Some(Fact::Known(vpc)) = &mut snapshot.vpc
+            && let Fact::Known(groups) = &mut vpc.security_groups
+        {
+            groups[0].egress = vec![crate::facts::fixtures::https_rule(&["0.0.0.0/0"], &[])];
+        }
+        let mut with = snapshot.clone();
+        with.efs = vec![efs.clone()];
+        let outcome = check(&with);
+        assert_eq!(outcome.findings.len(), 1, "{:#?}", outcome.findings);
+        assert_eq!((outcome.findings[0].code, outcome.findings[0].evidence["direction"].as_str()), (Code::EfsSecurityGroupBlocksNfs, Some("egress")));
+        assert_eq!(outcome.findings[0].resource, "sg-task");
+
+        let (mut snapshot, efs) = with_volume();
+        if let Some(Fact::Known(vpc)) = &mut snapshot.vpc
+            && let Fact::Known(groups) = &mut vpc.security_groups
+        {
+            groups.last_mut().unwrap().ingress = vec![nfs_in_from("sg-someone-else")];
+        }
+        let mut with = snapshot.clone();
+        with.efs = vec![efs];
+        let outcome = check(&with);
+        assert_eq!((outcome.findings[0].code, outcome.findings[0].evidence["direction"].as_str()), (Code::EfsSecurityGroupBlocksNfs, Some("ingress")));
+        assert_eq!(outcome.findings[0].resource, "sg-efs");
+    }
+
+    #[test]
+    fn what_could_not_be_read_decides_nothing() {
+        fn failed<T>(operation: &str) -> Fact<T> {
+            Fact::Failed(CallFailure { operation: operation.into(), resource: "fs-1".into(), error_code: "AccessDeniedException".into(), message: String::new() })
+        }
+        let (snapshot, mut efs) = with_volume();
+        efs.file_system = failed("elasticfilesystem:DescribeFileSystems");
+        assert_eq!(findings(&snapshot, efs), [(Code::CheckFailed, Severity::Info)]);
+        let (snapshot, mut efs) = with_volume();
+        efs.mount_targets = failed("elasticfilesystem:DescribeMountTargets");
+        assert_eq!(findings(&snapshot, efs), [(Code::CheckFailed, Severity::Info)]);
+        let (snapshot, mut efs) = with_volume();
+        efs.mount_targets = Fact::Known(vec![MountTarget { security_groups: failed("elasticfilesystem:DescribeMountTargetSecurityGroups"), ..target("us-east-1a", "subnet-task", "available") }]);
+        assert_eq!(findings(&snapshot, efs), [(Code::CheckFailed, Severity::Info)]);
+        // The task's zone unknown: which target it would use is unknown, so neither missing nor passed.
+        let (mut snapshot, efs) = with_volume();
+        snapshot.task.availability_zone = None;
+        if let Some(Fact::Known(vpc)) = &mut snapshot.vpc {
+            vpc.subnets = failed("ec2:DescribeSubnets");
+        }
+        let mut with = snapshot.clone();
+        with.efs = vec![efs];
+        let outcome = check(&with);
+        assert!(outcome.findings.is_empty() && !outcome.passes.iter().any(|p| p.check == "efs-mount-target"));
+    }
+}

@@ -1,0 +1,69 @@
+//! EFS volumes: what the task definition asks to mount, and what EFS says of it.
+
+use super::{CallFailure, Fact};
+
+/// An EFS volume as the task definition configures it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EfsVolume {
+    pub name: String,
+    pub file_system_id: String,
+    pub root_directory: Option<String>,
+    pub transit_encryption: bool,
+    pub access_point_id: Option<String>,
+    /// authorizationConfig.iam ENABLED: the task role must be allowed to mount.
+    pub iam: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileSystem {
+    pub id: String,
+    /// The zone of a One Zone file system; `None` for a regional one.
+    pub availability_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccessPoint {
+    pub id: String,
+    pub file_system_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MountTarget {
+    pub id: String,
+    pub subnet_id: String,
+    pub availability_zone: Option<String>,
+    pub ip: Option<String>,
+    /// `available`, `creating`, `deleting`, ...
+    pub state: String,
+    pub security_groups: Fact<Vec<String>>,
+}
+
+impl MountTarget {
+    pub fn is_available(&self) -> bool {
+        self.state == "available"
+    }
+}
+
+/// What EFS says of one volume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EfsFacts {
+    pub volume: EfsVolume,
+    /// `None`: no such file system.
+    pub file_system: Fact<Option<FileSystem>>,
+    /// `None` inside: no such access point. Read only when the volume names one.
+    pub access_point: Option<Fact<Option<AccessPoint>>>,
+    pub mount_targets: Fact<Vec<MountTarget>>,
+}
+
+impl EfsFacts {
+    pub fn failures(&self) -> Vec<&CallFailure> {
+        let mut out: Vec<&CallFailure> = Vec::new();
+        out.extend(self.file_system.failure());
+        out.extend(self.access_point.as_ref().and_then(Fact::failure));
+        out.extend(self.mount_targets.failure());
+        if let Fact::Known(targets) = &self.mount_targets {
+            out.extend(targets.iter().filter_map(|t| t.security_groups.failure()));
+        }
+        out
+    }
+}
