@@ -139,6 +139,9 @@ impl<D: EfsReader> EfsReader for Bounded<'_, D> {
     async fn mount_targets(&self, region: &str, file_system_id: &str) -> Fact<Vec<MountTarget>> {
         self.deadline.bound("elasticfilesystem:DescribeMountTargets", file_system_id, self.inner.mount_targets(region, file_system_id)).await
     }
+    async fn file_system_policy(&self, region: &str, file_system_id: &str) -> Fact<Option<String>> {
+        self.deadline.bound("elasticfilesystem:DescribeFileSystemPolicy", file_system_id, self.inner.file_system_policy(region, file_system_id)).await
+    }
 }
 
 impl<D: SecretReader> SecretReader for Bounded<'_, D> {

@@ -432,6 +432,10 @@ mod tests {
             self.record("elasticfilesystem:DescribeMountTargets");
             Fact::Known(Vec::new())
         }
+        async fn file_system_policy(&self, _: &str, _: &str) -> Fact<Option<String>> {
+            self.record("elasticfilesystem:DescribeFileSystemPolicy");
+            Fact::Known(None)
+        }
     }
 
     impl EcrReader for FakeAws {

@@ -43,6 +43,7 @@ pub enum Code {
     EfsFileSystemNotFound,
     EfsMountTargetMissing,
     EfsSecurityGroupBlocksNfs,
+    EfsAccessDenied,
     // General
     TaskNotFound,
     CheckFailed,
@@ -71,15 +72,15 @@ impl Code {
             EcrRepositoryNotFound | EcrImageNotFound | EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing
             | ImagePlatformMismatch | RegistryRateLimited | PrivateRegistryCredentialsInvalid => Family::Registry,
             SecretNotFound | LogGroupNotFound | EphemeralStorageExhausted => Family::SecretsLogsStorage,
-            EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs => Family::VolumesFilesCache,
+            EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs | EfsAccessDenied => Family::VolumesFilesCache,
             TaskNotFound | CheckFailed => Family::General,
         }
     }
 
     /// Every code, in CONTRACT.md's order.
-    pub const ALL: [Code; 33] = {
+    pub const ALL: [Code; 34] = {
         use Code::*;
-        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, TaskNotFound, CheckFailed]
+        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, EfsAccessDenied, TaskNotFound, CheckFailed]
     };
 
     /// The code as the report writes it.
@@ -117,6 +118,7 @@ impl Code {
             EfsFileSystemNotFound => "EFS_FILE_SYSTEM_NOT_FOUND",
             EfsMountTargetMissing => "EFS_MOUNT_TARGET_MISSING",
             EfsSecurityGroupBlocksNfs => "EFS_SECURITY_GROUP_BLOCKS_NFS",
+            EfsAccessDenied => "EFS_ACCESS_DENIED",
             TaskNotFound => "TASK_NOT_FOUND",
             CheckFailed => "CHECK_FAILED",
         }

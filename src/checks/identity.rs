@@ -11,7 +11,7 @@ use crate::facts::requirements::kms_permissions;
 use crate::facts::{ExecutionRoleFacts, Fact, Permissions, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision, Snapshot};
 
 /// What the permission check concluded for one request.
-enum Answer {
+pub(super) enum Answer {
     Allowed,
     Denied { denial: Denial, statement: Option<Value>, matched: Vec<String> },
     Undecided { keys: Vec<String> },
@@ -190,16 +190,22 @@ fn offline_answer(policies: &Offline, permission: &Permission, role: &RoleFacts)
     }
 }
 
-fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Permission], out: &mut Outcome) {
-    let (method, answers, unsimulated) = match permissions {
-        Permissions::Simulated(decisions) => (
+/// How the answers were reached (for the evidence), each required permission's answer, and, when
+/// IAM could not simulate, the CHECK_FAILED saying so. `None` when neither the simulation nor the
+/// role's policies could be read (reported in `out`).
+pub(super) type Judged<'r> = (Value, Vec<(&'r Permission, Answer)>, Option<Finding>);
+
+/// Each required permission judged: by IAM's simulation, else by the role's own policies here.
+pub(super) fn judge<'r>(role: &RoleFacts, permissions: &Permissions, required: &'r [Permission], out: &mut Outcome) -> Option<Judged<'r>> {
+    match permissions {
+        Permissions::Simulated(decisions) => Some((
             json!("iam:SimulatePrincipalPolicy"),
             required.iter().filter_map(|p| Some((p, simulated_answer(decisions, p)?))).collect(),
             None,
-        ),
+        )),
         Permissions::Offline { simulation, policies: Fact::Failed(failure) } => {
             out.finding(could_not_check(failure, format!("the permissions of {} (iam:SimulatePrincipalPolicy failed too: {})", role.arn, simulation.error_code)));
-            return;
+            None
         }
         Permissions::Offline { simulation, policies: Fact::Known(policies) } => {
             let unsimulated = could_not_check(
@@ -210,9 +216,13 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
                 "offlineEvaluation": policies.iter().map(|p| json!({"policy": p.name, "kind": p.kind})).collect::<Vec<_>>(),
                 "simulationUnavailable": {"call": simulation.operation, "errorCode": simulation.error_code},
             });
-            (method, offline_answers(role, policies, required, out), Some(unsimulated))
+            Some((method, offline_answers(role, policies, required, out), Some(unsimulated)))
         }
-    };
+    }
+}
+
+fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Permission], out: &mut Outcome) {
+    let Some((method, answers, unsimulated)) = judge(role, permissions, required, out) else { return };
     for purpose in [Purpose::Ecr, Purpose::Secrets, Purpose::Logs] {
         let relevant: Vec<&(&Permission, Answer)> = answers.iter().filter(|(p, _)| p.purpose == purpose).collect();
         if relevant.is_empty() {
@@ -248,7 +258,7 @@ fn offline_answers<'r>(role: &RoleFacts, policies: &[RolePolicy], required: &'r 
 
 /// The finding for one purpose (ECR, secrets, logs): an error naming the first denied permission,
 /// else a warning naming the first undecided one; `None` when all are allowed.
-fn purpose_finding(role: &RoleFacts, purpose: Purpose, method: &Value, relevant: &[&(&Permission, Answer)]) -> Option<Finding> {
+pub(super) fn purpose_finding(role: &RoleFacts, purpose: Purpose, method: &Value, relevant: &[&(&Permission, Answer)]) -> Option<Finding> {
     let denied: Vec<(&Permission, Denial, &Option<Value>, &Vec<String>)> = relevant
         .iter()
         .filter_map(|(p, answer)| match answer {
@@ -272,9 +282,11 @@ fn purpose_finding(role: &RoleFacts, purpose: Purpose, method: &Value, relevant:
         Purpose::Ecr => Code::ExecutionRoleMissingEcrPermissions,
         Purpose::Secrets => Code::ExecutionRoleMissingSecretsPermissions,
         Purpose::Logs => Code::ExecutionRoleMissingLogsPermissions,
+        Purpose::Volumes => Code::EfsAccessDenied,
     };
     let summary = format!(
-        "Execution role {} {} {} on {}{}.",
+        "{} {} {} {} on {}{}.",
+        if purpose == Purpose::Volumes { "Task role" } else { "Execution role" },
         role.name,
         if severity == Severity::Error { "is not allowed" } else { "may not be allowed" },
         first.action,
@@ -317,6 +329,12 @@ fn permission_remedy(role: &RoleFacts, purpose: Purpose, first: &Permission, lis
                 if listed > 1 { " (and the other resources listed)" } else { "" }
             ),
             Purpose::Logs => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} for logs:CreateLogStream and logs:PutLogEvents; awslogs-create-group also needs logs:CreateLogGroup, which that policy lacks.", role.name),
+            Purpose::Volumes => format!(
+                "Give task role {} an inline policy that allows {action}{} on {} (the task role mounts the volume, not the execution role).",
+                role.name,
+                if listed > 1 { " and the other actions listed" } else { "" },
+                first.resource
+            ),
         },
         Cause::Conditions(keys) => format!(
             "Whether role {} may {action} depends on conditions the doctor cannot evaluate ({}). Make sure the task's requests meet them, or allow the action without them: ECS asks for the registry token (ecr:GetAuthorizationToken) outside any VPC endpoint, so aws:SourceVpce and aws:SourceVpc conditions never hold for it.",

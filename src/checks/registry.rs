@@ -263,6 +263,7 @@ mod tests {
             secrets: vec![],
             log_groups: vec![],
             efs: vec![],
+            task_role: None,
         }
     }
 

@@ -64,6 +64,15 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
         return 0;
     }
     let facts = &failure.facts;
+    // A mount the server refused is a question of access; one that never connected, of the way there.
+    if facts.destination == Some(Destination::Efs) {
+        let access = finding.code == Code::EfsAccessDenied;
+        match facts.nature {
+            Some(Nature::AccessDenied) if !access => return 0,
+            Some(Nature::Timeout | Nature::DnsFailure) if access => return 0,
+            _ => {}
+        }
+    }
     // Network findings name the services they cut off; the message names where the request went.
     // (A mount target is no service a network finding cuts off: the volume checks judge its way.)
     let service = facts.destination.and_then(|destination| match destination {

@@ -5,9 +5,12 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
+use super::identity::{judge, purpose_finding};
 use super::network::firewall::{Passage, Peer, egress, ingress, rules_json};
 use super::network::prefix_list_cidrs;
-use super::{Code, Finding, Outcome, Severity, could_not_check};
+use super::policy::{Context, Decision, Policy, Principal, Request};
+use super::{Code, Finding, Outcome, Severity, could_not_check, unreadable_policy};
+use crate::facts::requirements::{Purpose, efs_permissions, file_system_arn, writable};
 use crate::facts::{EfsFacts, Fact, FileSystem, MountTarget, SecurityGroup, Snapshot};
 
 const NFS: i32 = 2049;
@@ -53,6 +56,11 @@ fn check_volume(snapshot: &Snapshot, efs: &EfsFacts, out: &mut Outcome) {
         }
         Some(Fact::Known(Some(point))) => out.pass("efs-access-point", &point.id, format!("access point {} of {} exists", point.id, file_system.id)),
     }
+    check_mount_target(snapshot, efs, file_system, out);
+    check_access(snapshot, efs, file_system, out);
+}
+
+fn check_mount_target(snapshot: &Snapshot, efs: &EfsFacts, file_system: &FileSystem, out: &mut Outcome) {
     let targets = match &efs.mount_targets {
         Fact::Failed(failure) => {
             out.finding(could_not_check(failure, format!("the mount targets of file system {}", file_system.id)));
@@ -69,6 +77,125 @@ fn check_volume(snapshot: &Snapshot, efs: &EfsFacts, out: &mut Outcome) {
         }
         Err(summary) => out.finding(mount_target_missing(snapshot, efs, file_system, targets, zone, summary)),
     }
+}
+
+/// Who may mount: with IAM authorization, the task role (by its own policies or the file system's);
+/// without, any client the file system policy lets in, so an anonymous one.
+fn check_access(snapshot: &Snapshot, efs: &EfsFacts, file_system: &FileSystem, out: &mut Outcome) {
+    let Some(definition) = snapshot.task_definition.known() else { return };
+    let volume = &efs.volume;
+    let role_arn = definition.task_role_arn.as_deref();
+    if volume.iam {
+        check_task_role(snapshot, efs, role_arn, out);
+    }
+    let text = match &efs.policy {
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, format!("the file system policy of {}", file_system.id)));
+            return;
+        }
+        Fact::Known(None) => return, // no policy: EFS lets every client that reaches a mount target in
+        Fact::Known(Some(text)) => text,
+    };
+    let arn = file_system_arn(&snapshot.task.region, &snapshot.task.account, &file_system.id);
+    let policy = match Policy::parse(text) {
+        Ok(policy) => policy,
+        Err(error) => {
+            out.finding(unreadable_policy(&arn, &format!("the file system policy of {}", file_system.id), &error, text));
+            return;
+        }
+    };
+    let principal = match role_arn.filter(|_| volume.iam) {
+        Some(role) => Principal::aws(role),
+        None => Principal::unnamed(),
+    };
+    let mut context = Context::partial()
+        .with("elasticfilesystem:AccessedViaMountTarget", "true")
+        .with("aws:SecureTransport", if volume.transit_encryption { "true" } else { "false" });
+    if let Some(point) = &volume.access_point_id {
+        context = context.with("elasticfilesystem:AccessPointArn", &format!("{}:access-point/{point}", arn.rsplit_once(":file-system/").map_or(arn.as_str(), |(head, _)| head)));
+    }
+    let actions = if writable(definition, &volume.name) { &["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"][..] } else { &["elasticfilesystem:ClientMount"][..] };
+    let document: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    for action in actions {
+        let denied = |why: &str, severity: Severity, remedy: String| {
+            Finding::new(Code::EfsAccessDenied, severity, &file_system.id, format!("The file system policy of {} {why} {action} for volume {}.", file_system.id, volume.name))
+                .remedy(remedy)
+        };
+        match policy.evaluate(&Request { principal: Some(&principal), action, resource: &arn, context: &context }) {
+            Decision::Allowed { .. } => {}
+            Decision::ExplicitlyDenied { statement } => {
+                out.finding(
+                    denied("denies", Severity::Error, format!("Remove or narrow the statement of {}'s policy that denies {action}.", file_system.id))
+                        .evidence(json!({"volume": volume.name, "fileSystemId": file_system.id, "action": action, "principal": principal_label(&principal), "iamAuthorization": volume.iam, "statement": statement, "policy": document})),
+                );
+                return;
+            }
+            // With IAM authorization the task role's own policies may allow it in its account.
+            Decision::ImplicitlyDenied if volume.iam => {}
+            Decision::ImplicitlyDenied => {
+                out.finding(
+                    denied("does not allow", Severity::Error, format!("Mount with IAM authorization (authorizationConfig.iam ENABLED, and a task role allowed {action}), or allow {action} in {}'s policy to the clients that mount it.", file_system.id))
+                        .evidence(json!({"volume": volume.name, "fileSystemId": file_system.id, "action": action, "principal": principal_label(&principal), "iamAuthorization": false, "policy": document})),
+                );
+                return;
+            }
+            Decision::Undecided { keys, .. } => {
+                out.finding(
+                    denied("may not allow", Severity::Warning, format!("Check that the task's mount meets the conditions of {}'s policy ({}).", file_system.id, keys.join(", ")))
+                        .evidence(json!({"volume": volume.name, "fileSystemId": file_system.id, "action": action, "conditionKeys": keys, "policy": document})),
+                );
+                return;
+            }
+        }
+    }
+    out.pass("efs-policy", &file_system.id, format!("the file system policy of {} lets the volume mount", file_system.id));
+}
+
+fn principal_label(principal: &Principal) -> String {
+    match principal {
+        Principal::Aws { arn, .. } if !arn.is_empty() => arn.clone(),
+        _ => "an anonymous NFS client (no IAM authorization)".into(),
+    }
+}
+
+/// With IAM authorization the task role mounts: it must exist and be allowed ClientMount (and
+/// ClientWrite for a writable volume) on the file system.
+fn check_task_role(snapshot: &Snapshot, efs: &EfsFacts, role_arn: Option<&str>, out: &mut Outcome) {
+    let volume = &efs.volume;
+    let Some(definition) = snapshot.task_definition.known() else { return };
+    let Some(role_arn) = role_arn else {
+        out.finding(
+            Finding::new(Code::EfsAccessDenied, Severity::Error, &definition.arn, format!("Volume {} mounts {} with IAM authorization, but the task definition has no task role.", volume.name, volume.file_system_id))
+                .evidence(json!({"volume": volume.name, "fileSystemId": volume.file_system_id, "iamAuthorization": true, "taskRoleArn": null}))
+                .remedy("Set taskRoleArn in the task definition to a role allowed elasticfilesystem:ClientMount (and ClientWrite) on the file system, or turn IAM authorization off for the volume."),
+        );
+        return;
+    };
+    let Some(role) = &snapshot.task_role else { return };
+    let found = match &role.role {
+        Fact::Failed(failure) => {
+            out.finding(could_not_check(failure, format!("the task role {role_arn}, which mounts volume {}", volume.name)));
+            return;
+        }
+        Fact::Known(None) => {
+            out.finding(
+                Finding::new(Code::EfsAccessDenied, Severity::Error, role_arn, format!("Volume {} mounts with IAM authorization as task role {role_arn}, which does not exist.", volume.name))
+                    .evidence(json!({"volume": volume.name, "fileSystemId": volume.file_system_id, "taskRoleArn": role_arn, "call": "iam:GetRole", "answer": "NoSuchEntity"}))
+                    .remedy(format!("Create role {role_arn} (trusting ecs-tasks.amazonaws.com, allowed elasticfilesystem:ClientMount on the file system), or point taskRoleArn at a role that exists.")),
+            );
+            return;
+        }
+        Fact::Known(Some(found)) => found,
+    };
+    let Some(permissions) = &role.permissions else { return };
+    let required: Vec<_> = efs_permissions(&snapshot.task, definition).into_iter().filter(|p| p.resource.ends_with(&format!("/{}", volume.file_system_id))).collect();
+    let Some((method, answers, unsimulated)) = judge(found, permissions, &required, out) else { return };
+    let relevant: Vec<_> = answers.iter().collect();
+    match purpose_finding(found, Purpose::Volumes, &method, &relevant) {
+        Some(finding) => out.finding(finding),
+        None => out.pass("efs-task-role", &found.arn, format!("task role {} may mount {}", found.name, volume.file_system_id)),
+    }
+    out.findings.extend(unsimulated);
 }
 
 /// The task's Availability Zone: from the task, else from its subnet.
@@ -237,6 +364,7 @@ mod tests {
             file_system: Fact::Known(Some(FileSystem { id: "fs-1".into(), availability_zone: None })),
             access_point: Some(Fact::Known(Some(AccessPoint { id: "fsap-1".into(), file_system_id: "fs-1".into() }))),
             mount_targets: Fact::Known(vec![target("us-east-1a", "subnet-task", "available")]),
+            policy: Fact::Known(None),
         };
         (snapshot(vpc), efs)
     }
@@ -340,4 +468,80 @@ mod tests {
         let outcome = check(&with);
         assert!(outcome.findings.is_empty() && !outcome.passes.iter().any(|p| p.check == "efs-mount-target"));
     }
+
+    const CONSOLE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["elasticfilesystem:ClientMount","elasticfilesystem:ClientWrite"],"Condition":{"Bool":{"elasticfilesystem:AccessedViaMountTarget":"true"}}}]}"#;
+    const TASK_ROLE: &str = "arn:aws:iam::111122223333:role/app-task";
+
+    fn access_codes(snapshot: &Snapshot, efs: EfsFacts) -> Vec<(Code, Severity)> {
+        findings(snapshot, efs).into_iter().filter(|(code, _)| *code == Code::EfsAccessDenied).collect()
+    }
+
+    fn iam_volume(snapshot: &mut Snapshot, efs: &mut EfsFacts, decision: Option<&str>) {
+        efs.volume.iam = true;
+        if let Fact::Known(definition) = &mut snapshot.task_definition {
+            definition.efs_volumes = vec![efs.volume.clone()];
+            definition.task_role_arn = decision.map(|_| TASK_ROLE.to_string());
+        }
+        snapshot.task_role = decision.map(|decision| crate::facts::ExecutionRoleFacts {
+            arn: TASK_ROLE.into(),
+            role: Fact::Known(Some(crate::facts::RoleFacts { arn: TASK_ROLE.into(), name: "app-task".into(), trust_policy: String::new(), permissions_boundary: None })),
+            permissions: Some(crate::facts::Permissions::Simulated(
+                ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+                    .iter()
+                    .map(|action| crate::facts::SimulatedDecision {
+                        action: action.to_string(),
+                        resource: "arn:aws:elasticfilesystem:us-east-1:111122223333:file-system/fs-1".into(),
+                        decision: decision.into(),
+                        ..Default::default()
+                    })
+                    .collect(),
+            )),
+        });
+    }
+
+    #[test]
+    fn with_iam_authorization_the_task_role_must_exist_and_be_allowed_to_mount() {
+        let (mut snapshot, mut efs) = with_volume();
+        iam_volume(&mut snapshot, &mut efs, None);
+        assert_eq!(access_codes(&snapshot, efs), [(Code::EfsAccessDenied, Severity::Error)], "no task role");
+        let (mut snapshot, mut efs) = with_volume();
+        iam_volume(&mut snapshot, &mut efs, Some("implicitDeny"));
+        let mut with = snapshot.clone();
+        with.efs = vec![efs.clone()];
+        let outcome = check(&with);
+        let denied = outcome.findings.iter().find(|f| f.code == Code::EfsAccessDenied).expect("EFS_ACCESS_DENIED");
+        assert!(denied.summary.starts_with("Task role app-task is not allowed elasticfilesystem:ClientMount"), "{}", denied.summary);
+        assert!(denied.remedy.contains("task role app-task"), "{}", denied.remedy);
+        let (mut snapshot, mut efs) = with_volume();
+        iam_volume(&mut snapshot, &mut efs, Some("allowed"));
+        assert_eq!(access_codes(&snapshot, efs), []);
+    }
+
+    #[test]
+    fn the_file_system_policy_must_let_the_mount_in() {
+        // The console's default policy lets any client that comes through a mount target in.
+        let (snapshot, mut efs) = with_volume();
+        efs.policy = Fact::Known(Some(CONSOLE_POLICY.into()));
+        assert_eq!(access_codes(&snapshot, efs), []);
+        // A policy that allows only a role: an anonymous mount (no IAM authorization) is refused.
+        let only_role = format!(r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{TASK_ROLE}"}},"Action":"elasticfilesystem:ClientMount"}}]}}"#);
+        let (snapshot, mut efs) = with_volume();
+        efs.policy = Fact::Known(Some(only_role.clone()));
+        assert_eq!(access_codes(&snapshot, efs), [(Code::EfsAccessDenied, Severity::Error)]);
+        // With IAM authorization an implicit deny is not the end: the role's own policy may allow it.
+        let (mut snapshot, mut efs) = with_volume();
+        iam_volume(&mut snapshot, &mut efs, Some("allowed"));
+        efs.policy = Fact::Known(Some(only_role));
+        assert_eq!(access_codes(&snapshot, efs), []);
+        // An explicit deny of unencrypted transport refuses a mount without transit encryption.
+        let tls_only = r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+        let (snapshot, mut efs) = with_volume();
+        efs.policy = Fact::Known(Some(tls_only.into()));
+        assert_eq!(access_codes(&snapshot, efs.clone()), [(Code::EfsAccessDenied, Severity::Error)]);
+        efs.volume.transit_encryption = true;
+        let tls_and_console = r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["elasticfilesystem:ClientMount","elasticfilesystem:ClientWrite"],"Condition":{"Bool":{"elasticfilesystem:AccessedViaMountTarget":"true"}}}]}"#;
+        efs.policy = Fact::Known(Some(tls_and_console.into()));
+        assert_eq!(access_codes(&snapshot, efs), []);
+    }
+
 }

@@ -163,6 +163,7 @@ pub fn snapshot(vpc: VpcFacts) -> Snapshot {
         execution_role: Some(execution_role(vec![execution_role_policy()])),
         secrets: vec![],
         efs: vec![],
+        task_role: None,
         log_groups: vec![LogGroupFacts { container: "web".into(), group: "/ecs/shop-web".into(), region: REGION.into(), create_group: false, exists: Fact::Known(true) }],
     }
 }

@@ -10,7 +10,7 @@ use super::{
     RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
-use super::requirements::{ADMINISTRATOR_PROBE, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
+use super::requirements::{ADMINISTRATOR_PROBE, efs_permissions, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
 use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
 use crate::model::arn::is_region;
 use crate::deadline::Deadline;
@@ -105,6 +105,8 @@ pub trait EfsReader: Sync {
     /// elasticfilesystem:DescribeMountTargets, then each one's security groups together
     /// (DescribeMountTargetSecurityGroups). Empty for a file system that does not exist.
     fn mount_targets(&self, region: &str, file_system_id: &str) -> impl Future<Output = Fact<Vec<MountTarget>>> + Send;
+    /// elasticfilesystem:DescribeFileSystemPolicy. `Known(None)`: the file system has no policy.
+    fn file_system_policy(&self, region: &str, file_system_id: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
 }
 
 /// Secrets, parameters and log groups: whether they exist, never their values.
@@ -136,17 +138,18 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline)
     let from_definition = async {
         let task_definition = reader.describe_task_definition(&task.region, &task.task_definition_arn).await;
         let definition = task_definition.known();
-        let (ecr_images, (execution_role, secrets), log_groups, efs) = tokio::join!(
+        let (ecr_images, (execution_role, secrets), log_groups, efs, task_role) = tokio::join!(
             join_all(ecr_lookups(&task, definition).map(|(container, image, region, account)| ecr_image(reader, container, image, region, account))),
             identity(reader, &task, definition),
             log_groups(reader, &task, definition),
             join_all(definition.into_iter().flat_map(|d| &d.efs_volumes).map(|volume| efs_volume(reader, &task.region, volume))),
+            task_role(reader, &task, definition),
         );
-        (task_definition, ecr_images, execution_role, secrets, log_groups, efs)
+        (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role)
     };
-    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups, efs)) =
+    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role)) =
         tokio::join!(network_config(reader, &task), vpc(reader, &task, deadline), from_definition);
-    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups, efs }
+    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups, efs, task_role }
 }
 
 /// The ECR images to look up: (container, image, region, registry), once per image (the first
@@ -214,7 +217,7 @@ fn repository_of(image: &ImageRef, account: &str, policy: &Fact<PolicyAnswer>, f
 
 /// One EFS volume: its file system, access point and mount targets, asked together.
 async fn efs_volume<R: Readers>(reader: &R, region: &str, volume: &EfsVolume) -> EfsFacts {
-    let (file_system, access_point, mount_targets) = tokio::join!(
+    let (file_system, access_point, mount_targets, policy) = tokio::join!(
         reader.file_system(region, &volume.file_system_id),
         async {
             match &volume.access_point_id {
@@ -223,8 +226,26 @@ async fn efs_volume<R: Readers>(reader: &R, region: &str, volume: &EfsVolume) ->
             }
         },
         reader.mount_targets(region, &volume.file_system_id),
+        reader.file_system_policy(region, &volume.file_system_id),
     );
-    EfsFacts { volume: volume.clone(), file_system, access_point, mount_targets }
+    EfsFacts { volume: volume.clone(), file_system, access_point, mount_targets, policy }
+}
+
+/// The task role, when an EFS volume is mounted with IAM authorization: the role and its
+/// simulation together, its policies read for offline evaluation where IAM cannot simulate.
+async fn task_role<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> Option<ExecutionRoleFacts> {
+    let definition = definition?;
+    let required = efs_permissions(task, definition);
+    let arn = definition.task_role_arn.as_deref().filter(|_| !required.is_empty())?;
+    let (role, simulated) = tokio::join!(reader.role(arn), simulate(reader, arn, required.iter().map(|p| (p.action, p.resource.as_str()))));
+    let permissions = match &role {
+        Fact::Known(Some(found)) => Some(match simulated {
+            Ok(decisions) => Permissions::Simulated(decisions),
+            Err(simulation) => Permissions::Offline { simulation, policies: reader.role_policies(found).await },
+        }),
+        _ => None,
+    };
+    Some(ExecutionRoleFacts { arn: arn.to_string(), role, permissions })
 }
 
 /// The task's subnet (for its VPC) and the S3 prefix list's ID together; then the whole VPC.

@@ -14,6 +14,8 @@ pub enum Purpose {
     Ecr,
     Secrets,
     Logs,
+    /// What the task role needs to mount an EFS volume with IAM authorization.
+    Volumes,
 }
 
 impl Purpose {
@@ -22,6 +24,7 @@ impl Purpose {
             Purpose::Ecr => "ecr",
             Purpose::Secrets => "secrets",
             Purpose::Logs => "logs",
+            Purpose::Volumes => "volumes",
         }
     }
 }
@@ -70,6 +73,34 @@ pub fn is_secrets_manager(value_from: &str) -> bool {
 /// A log group's ARN as IAM matches it.
 pub fn log_group_arn(region: &str, account: &str, group: &str) -> String {
     format!("arn:{}:logs:{region}:{account}:log-group:{group}:*", partition_of(region))
+}
+
+/// An EFS file system's ARN.
+pub fn file_system_arn(region: &str, account: &str, id: &str) -> String {
+    format!("arn:{}:elasticfilesystem:{region}:{account}:file-system/{id}", partition_of(region))
+}
+
+/// Whether some container mounts the volume writable (or none mounts it: ECS then mounts nothing,
+/// and the question does not arise, so it is taken as writable).
+pub fn writable(definition: &TaskDefinitionFacts, volume: &str) -> bool {
+    let mut mounts = definition.containers.iter().flat_map(|c| &c.mount_points).filter(|m| m.source_volume == volume).peekable();
+    mounts.peek().is_none() || mounts.any(|m| !m.read_only)
+}
+
+/// What the TASK role (not the execution role) needs for the EFS volumes mounted with IAM
+/// authorization: elasticfilesystem:ClientMount, and ClientWrite unless every mount of the volume is
+/// read-only.
+pub fn efs_permissions(task: &TaskFacts, definition: &TaskDefinitionFacts) -> Vec<Permission> {
+    let mut out = Vec::new();
+    for volume in definition.efs_volumes.iter().filter(|v| v.iam) {
+        let resource = file_system_arn(&task.region, &task.account, &volume.file_system_id);
+        let why = format!("volume {} mounts {} with IAM authorization", volume.name, volume.file_system_id);
+        out.push(Permission { purpose: Purpose::Volumes, action: "elasticfilesystem:ClientMount", resource: resource.clone(), why: why.clone() });
+        if writable(definition, &volume.name) {
+            out.push(Permission { purpose: Purpose::Volumes, action: "elasticfilesystem:ClientWrite", resource, why: format!("{why}, writable") });
+        }
+    }
+    out
 }
 
 pub fn required_permissions(task: &TaskFacts, definition: &TaskDefinitionFacts) -> Vec<Permission> {

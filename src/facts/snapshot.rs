@@ -84,6 +84,14 @@ pub struct ContainerDefinition {
     /// The Secrets Manager ARN of a private registry's credentials.
     pub repository_credentials: Option<String>,
     pub log: Option<LogConfiguration>,
+    pub mount_points: Vec<MountPoint>,
+}
+
+/// A container's mount of one of the task's volumes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MountPoint {
+    pub source_volume: String,
+    pub read_only: bool,
 }
 
 /// A secret's name and where ECS reads it (a Secrets Manager ARN or an SSM parameter), never its value.
@@ -170,6 +178,8 @@ pub struct Snapshot {
     pub log_groups: Vec<LogGroupFacts>,
     /// The task definition's EFS volumes, each with what EFS says of it.
     pub efs: Vec<super::EfsFacts>,
+    /// The task role, read only when an EFS volume is mounted with IAM authorization.
+    pub task_role: Option<ExecutionRoleFacts>,
 }
 
 impl Snapshot {
@@ -190,7 +200,7 @@ impl Snapshot {
             out.extend(image.policy.as_ref().and_then(Fact::failure));
             out.extend(image.platforms.as_ref().and_then(Fact::failure));
         }
-        if let Some(role) = &self.execution_role {
+        for role in self.execution_role.iter().chain(&self.task_role) {
             out.extend(role.role.failure());
             if let Some(Permissions::Offline { simulation, policies }) = &role.permissions {
                 out.push(simulation);

@@ -53,6 +53,8 @@ pub struct EfsFacts {
     /// `None` inside: no such access point. Read only when the volume names one.
     pub access_point: Option<Fact<Option<AccessPoint>>>,
     pub mount_targets: Fact<Vec<MountTarget>>,
+    /// The file system policy; `None` inside when it has none.
+    pub policy: Fact<Option<String>>,
 }
 
 impl EfsFacts {
@@ -61,6 +63,7 @@ impl EfsFacts {
         out.extend(self.file_system.failure());
         out.extend(self.access_point.as_ref().and_then(Fact::failure));
         out.extend(self.mount_targets.failure());
+        out.extend(self.policy.failure());
         if let Fact::Known(targets) = &self.mount_targets {
             out.extend(targets.iter().filter_map(|t| t.security_groups.failure()));
         }

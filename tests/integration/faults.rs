@@ -183,7 +183,7 @@ async fn faults_prefix_list_and_kms_alias() {
 /// The EFS calls: a volume whose mount target's security group does not admit NFS from the task.
 #[tokio::test]
 async fn faults_efs_volume() {
-    let definition = DefinitionSpec { efs: Some(EfsSpec::Served { admit: false }), ..DefinitionSpec::default() };
+    let definition = DefinitionSpec { efs: Some(EfsSpec::Served { admit: false, policy: None }), ..DefinitionSpec::default() };
     let reason = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: Connection reset by peer' : unsuccessful EFS utils command execution; code: 32";
     let (config, task) = common::stopped("250000000008", "vol", NetworkSpec::default(), definition, reason).await;
     break_each_call("volumes (EFS_SECURITY_GROUP_BLOCKS_NFS)", config, task, Code::EfsSecurityGroupBlocksNfs).await;

@@ -122,7 +122,9 @@ pub fn operation_of(request: &HttpRequest) -> (String, String) {
 /// The EFS read operation a request's path names.
 fn efs_operation(uri: &str) -> &'static str {
     let path = uri.split('?').next().unwrap_or(uri);
-    if path.ends_with("/security-groups") {
+    if path.ends_with("/policy") {
+        "DescribeFileSystemPolicy"
+    } else if path.ends_with("/security-groups") {
         "DescribeMountTargetSecurityGroups"
     } else if path.contains("/mount-targets") {
         "DescribeMountTargets"

@@ -142,11 +142,13 @@ pub struct DefinitionSpec {
     pub create_log_group: bool,
     /// An EFS volume named `data`, mounted by the container, and what backs it.
     pub efs: Option<EfsSpec>,
+    /// A task role: with it the EFS volume is mounted with IAM authorization (and TLS, which that needs).
+    pub task_role: Option<RoleSpec>,
 }
 
 impl Default for DefinitionSpec {
     fn default() -> Self {
-        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true, efs: None }
+        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true, efs: None, task_role: None }
     }
 }
 
@@ -154,8 +156,8 @@ impl Default for DefinitionSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EfsSpec {
     /// A file system with a mount target in the task's subnet, whose security group admits TCP 2049
-    /// from the task's group (or, with `admit: false`, from no one).
-    Served { admit: bool },
+    /// from the task's group (or, with `admit: false`, from no one), and the file system policy given.
+    Served { admit: bool, policy: Option<&'static str> },
     /// A file system whose only mount target is in another zone.
     ElsewhereOnly,
     /// A file system ID that does not exist.
@@ -502,7 +504,10 @@ impl<'a> Builder<'a> {
         let group = ec2.create_security_group().vpc_id(&network.vpc_id).group_name(format!("{name}-efs")).description("mount targets").send().await.expect("efs group");
         let group = group.group_id().expect("sg id").to_string();
         let subnet = match spec {
-            EfsSpec::Served { admit } => {
+            EfsSpec::Served { admit, policy } => {
+                if let Some(policy) = policy {
+                    efs.put_file_system_policy().file_system_id(&id).policy(policy).send().await.expect("file system policy");
+                }
                 if admit {
                     let nfs = IpPermission::builder().ip_protocol("tcp").from_port(2049).to_port(2049).user_id_group_pairs(UserIdGroupPair::builder().group_id(&network.security_group_id).build()).build();
                     ec2.authorize_security_group_ingress().group_id(&group).ip_permissions(nfs).send().await.expect("nfs ingress");
@@ -531,6 +536,20 @@ impl<'a> Builder<'a> {
         spec: &DefinitionSpec,
         file_system: Option<&str>,
     ) -> String {
+        self.task_definition_with_roles(family, image, execution_role, None, log_group, spec, file_system).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn task_definition_with_roles(
+        &self,
+        family: &str,
+        image: &str,
+        execution_role: Option<&str>,
+        task_role: Option<&str>,
+        log_group: &str,
+        spec: &DefinitionSpec,
+        file_system: Option<&str>,
+    ) -> String {
         let log = LogConfiguration::builder()
             .log_driver(LogDriver::Awslogs)
             .options("awslogs-group", log_group)
@@ -553,7 +572,14 @@ impl<'a> Builder<'a> {
         let mut volumes = Vec::new();
         if let Some(id) = file_system {
             container = container.mount_points(aws_sdk_ecs::types::MountPoint::builder().source_volume("data").container_path("/data").build());
-            let efs = aws_sdk_ecs::types::EfsVolumeConfiguration::builder().file_system_id(id).build().expect("efs volume");
+            let mut efs = aws_sdk_ecs::types::EfsVolumeConfiguration::builder().file_system_id(id);
+            if task_role.is_some() {
+                use aws_sdk_ecs::types::{EfsAuthorizationConfig, EfsAuthorizationConfigIam, EfsTransitEncryption};
+                efs = efs
+                    .transit_encryption(EfsTransitEncryption::Enabled)
+                    .authorization_config(EfsAuthorizationConfig::builder().iam(EfsAuthorizationConfigIam::Enabled).build());
+            }
+            let efs = efs.build().expect("efs volume");
             volumes.push(aws_sdk_ecs::types::Volume::builder().name("data").efs_volume_configuration(efs).build());
         }
         let registered = aws_sdk_ecs::Client::new(self.config)
@@ -565,6 +591,7 @@ impl<'a> Builder<'a> {
             .cpu("256")
             .memory("512")
             .set_execution_role_arn(execution_role.map(str::to_string))
+            .set_task_role_arn(task_role.map(str::to_string))
             .container_definitions(container.build())
             .send()
             .await
@@ -693,7 +720,11 @@ impl<'a> Builder<'a> {
             Some(spec) => Some(self.efs(name, &network, spec).await),
             None => None,
         };
-        let arn = self.task_definition_with_volume(name, image, role.as_deref(), &log_group, definition, file_system.as_deref()).await;
+        let task_role = match &definition.task_role {
+            Some(spec) => self.role(&format!("{name}-task"), spec).await,
+            None => None,
+        };
+        let arn = self.task_definition_with_roles(name, image, role.as_deref(), task_role.as_deref(), &log_group, definition, file_system.as_deref()).await;
         self.stopped_service_task(name, service, &arn, image, &network, reason).await
     }
 }

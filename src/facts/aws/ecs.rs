@@ -4,7 +4,7 @@ use aws_sdk_ecs::types::{AssignPublicIp, Task, TaskDefinition};
 
 use super::{AwsReader, call_failure};
 use crate::facts::{
-    EfsVolume,
+    EfsVolume, MountPoint,
     ContainerDefinition, ContainerState, EcsReader, EniAttachment, Fact, LogConfiguration, NetworkConfig, NetworkSource,
     SecretReference, TaskDefinitionFacts, TaskFacts,
 };
@@ -161,6 +161,11 @@ fn task_definition_facts(definition: &TaskDefinition) -> TaskDefinitionFacts {
                     .map(|s| SecretReference { name: s.name().to_string(), value_from: s.value_from().to_string() })
                     .collect(),
                 repository_credentials: c.repository_credentials().map(|r| r.credentials_parameter().to_string()),
+                mount_points: c
+                    .mount_points()
+                    .iter()
+                    .map(|m| MountPoint { source_volume: m.source_volume().unwrap_or_default().to_string(), read_only: m.read_only().unwrap_or(false) })
+                    .collect(),
                 log: c.log_configuration().map(|l| {
                     let option = |key: &str| l.options().and_then(|o| o.get(key)).cloned();
                     LogConfiguration {

@@ -60,4 +60,12 @@ impl EfsReader for AwsReader {
             .await,
         )
     }
+
+    async fn file_system_policy(&self, region: &str, file_system_id: &str) -> Fact<Option<String>> {
+        match self.efs(region).describe_file_system_policy().file_system_id(file_system_id).send().await {
+            Ok(output) => Fact::Known(output.policy().map(str::to_string)),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_policy_not_found() || e.is_file_system_not_found()) => Fact::Known(None),
+            Err(error) => Fact::Failed(call_failure("elasticfilesystem:DescribeFileSystemPolicy", file_system_id, &error)),
+        }
+    }
 }
