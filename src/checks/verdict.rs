@@ -41,7 +41,8 @@ fn explains(category: Category, code: Code) -> bool {
         Category::Secrets => matches!(code, SecretNotFound | ExecutionRoleMissingSecretsPermissions | PrivateRegistryCredentialsInvalid),
         Category::Logs => matches!(code, LogGroupNotFound | ExecutionRoleMissingLogsPermissions),
         Category::Storage => code == EphemeralStorageExhausted,
-        Category::Volumes => code.family() == Family::VolumesFilesCache,
+        // A network ACL on the way to a mount target (its detail names EFS: see explanation_score).
+        Category::Volumes => code.family() == Family::VolumesFilesCache || code == NetworkAclBlocksTraffic,
         Category::Unknown => false,
     }
 }
@@ -63,6 +64,17 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
     if failure.facts.nature == Some(Nature::NotFound) && finding.code.family() == Family::Identity {
         return 0;
     }
+    // A network finding explains a mount failure only on the way to the mount target, and a pull's
+    // failure only on the way somewhere else.
+    if finding.code.family() == Family::Network {
+        let services = finding.detail.services();
+        let to_efs = services.contains(&Service::Efs);
+        let elsewhere = services.is_empty() || services.iter().any(|s| *s != Service::Efs);
+        let explains = if failure.category == Category::Volumes { to_efs } else { elsewhere };
+        if !explains {
+            return 0;
+        }
+    }
     let facts = &failure.facts;
     // A mount the server refused is a question of access; one that never connected, of the way there.
     if facts.destination == Some(Destination::Efs) {
@@ -74,7 +86,6 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
         }
     }
     // Network findings name the services they cut off; the message names where the request went.
-    // (A mount target is no service a network finding cuts off: the volume checks judge its way.)
     let service = facts.destination.and_then(|destination| match destination {
         Destination::EcrApi => Some(Service::EcrApi),
         Destination::EcrRegistry => Some(Service::EcrDkr),
@@ -83,7 +94,7 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
         Destination::SecretsManager => Some(Service::SecretsManager),
         Destination::SsmParameterStore => Some(Service::Ssm),
         Destination::CloudWatchLogs => Some(Service::Logs),
-        Destination::Efs => None,
+        Destination::Efs => Some(Service::Efs),
     });
     let cuts_off_destination = service.is_some_and(|service| finding.detail.services().contains(&service));
     let names_it = cuts_off_destination

@@ -6,12 +6,12 @@ use std::net::IpAddr;
 use serde_json::json;
 
 use super::identity::{judge, purpose_finding};
-use super::network::firewall::{Passage, Peer, egress, ingress, rules_json};
-use super::network::prefix_list_cidrs;
+use super::network::firewall::{Passage, Peer, acl_blocks, egress, ingress, rules_json};
+use super::network::{EPHEMERAL_PORTS, Service, acl_of, prefix_list_cidrs};
 use super::policy::{Context, Decision, Policy, Principal, Request};
-use super::{Code, Finding, Outcome, Severity, could_not_check, unreadable_policy};
+use super::{Code, Detail, Finding, NetworkDetail, Outcome, Severity, could_not_check, unreadable_policy};
 use crate::facts::requirements::{Purpose, efs_permissions, file_system_arn, writable};
-use crate::facts::{EfsFacts, Fact, FileSystem, MountTarget, SecurityGroup, Snapshot};
+use crate::facts::{EfsFacts, Fact, FileSystem, MountTarget, SecurityGroup, Snapshot, VpcFacts};
 
 const NFS: i32 = 2049;
 
@@ -297,6 +297,53 @@ fn check_nfs(snapshot: &Snapshot, efs: &EfsFacts, target: &MountTarget, out: &mu
     if matches!((&leaving, &arriving), (Passage::Allowed(_), Passage::Allowed(_))) {
         out.pass("efs-nfs", &target.id, format!("TCP 2049 passes from the task to mount target {}", target.id));
     }
+    if let Some(subnet) = task.subnet.as_deref() {
+        check_nfs_acls(vpc, efs, target, (subnet, task.ip), target_ip, out);
+    }
+}
+
+/// NFS through the network ACLs: out of the task's subnet and into the mount target's, and the
+/// replies back. Traffic within one subnet crosses no ACL.
+fn check_nfs_acls(vpc: &VpcFacts, efs: &EfsFacts, target: &MountTarget, (task_subnet, task_ip): (&str, IpAddr), target_ip: IpAddr, out: &mut Outcome) {
+    // An unreadable ACL listing is named by the network check.
+    let (Fact::Known(acls), false) = (&vpc.network_acls, task_subnet == target.subnet_id) else { return };
+    let sides = [
+        (task_subnet, [(true, target_ip, (NFS, NFS)), (false, target_ip, EPHEMERAL_PORTS)]),
+        (target.subnet_id.as_str(), [(false, task_ip, (NFS, NFS)), (true, task_ip, EPHEMERAL_PORTS)]),
+    ];
+    let mut checked = Vec::new();
+    let mut any_blocked = false;
+    for (subnet, tries) in sides {
+        let Some(acl) = acl_of(acls, subnet) else { continue };
+        checked.push(acl.id.as_str());
+        let blocked: Vec<serde_json::Value> = tries.iter().filter_map(|(egress, ip, ports)| acl_blocks(acl, *egress, *ip, *ports)).collect();
+        if blocked.is_empty() {
+            continue;
+        }
+        let (towards, back) = if subnet == task_subnet { ("outbound to", "inbound") } else { ("inbound from", "outbound") };
+        out.finding(
+            Finding::new(
+                Code::NetworkAclBlocksTraffic,
+                Severity::Error,
+                &acl.id,
+                format!("Network ACL {} of subnet {subnet} blocks NFS between the task and mount target {} of {}.", acl.id, target.id, efs.volume.file_system_id),
+            )
+            .evidence(json!({"networkAclId": acl.id, "subnetId": subnet, "taskSubnetId": task_subnet, "mountTargetId": target.id, "blocked": blocked, "services": [Service::Efs.name()]}))
+            .remedy(format!(
+                "In network ACL {}, allow TCP 2049 {towards} the {} and TCP {}-{} {back} (the replies), numbered before any deny that matches them.",
+                acl.id,
+                if subnet == task_subnet { "mount target's subnet" } else { "task's subnet" },
+                EPHEMERAL_PORTS.0,
+                EPHEMERAL_PORTS.1
+            ))
+            .detail(Detail::Network(NetworkDetail { services: vec![Service::Efs], repair: None })),
+        );
+        any_blocked = true;
+    }
+    if any_blocked {
+        return;
+    }
+    out.pass("efs-network-acl", checked.join(","), format!("network ACL {} lets NFS through", checked.join(" and ")));
 }
 
 fn nfs_blocked(efs: &EfsFacts, target: &MountTarget, task: &Peer, groups: &[&SecurityGroup], leaving: bool) -> Finding {
@@ -542,6 +589,41 @@ mod tests {
         let tls_and_console = r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["elasticfilesystem:ClientMount","elasticfilesystem:ClientWrite"],"Condition":{"Bool":{"elasticfilesystem:AccessedViaMountTarget":"true"}}}]}"#;
         efs.policy = Fact::Known(Some(tls_and_console.into()));
         assert_eq!(access_codes(&snapshot, efs), []);
+    }
+
+
+    #[test]
+    fn a_network_acl_between_the_task_and_a_mount_target_in_another_subnet() {
+        let (mut snapshot, mut efs) = with_volume();
+        efs.mount_targets = Fact::Known(vec![MountTarget { ip: Some("10.0.9.10".into()), ..target("us-east-1a", "subnet-public", "available") }]);
+        let mut entries = crate::facts::fixtures::open_acl_entries();
+        entries.retain(|e| e.egress); // nothing may come in: not NFS from the task
+        if let Some(Fact::Known(vpc)) = &mut snapshot.vpc
+            && let Fact::Known(acls) = &mut vpc.network_acls
+        {
+            acls.push(crate::facts::NetworkAcl { id: "acl-efs".into(), default: false, subnet_ids: vec!["subnet-public".into()], entries });
+        }
+        let mut with = snapshot.clone();
+        with.efs = vec![efs.clone()];
+        let outcome = check(&with);
+        assert_eq!(outcome.findings.len(), 1, "{:#?}", outcome.findings);
+        let finding = &outcome.findings[0];
+        assert_eq!((finding.code, finding.resource.as_str()), (Code::NetworkAclBlocksTraffic, "acl-efs"));
+        assert_eq!(finding.evidence["blocked"][0]["port"], 2049);
+        assert_eq!(finding.detail.services(), [Service::Efs]);
+        // It explains a mount that never connected, not a pull.
+        let mount = crate::classify::classify_message("ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Mount attempt 1/3 failed due to timeout after 15 sec");
+        let pull = crate::classify::classify_message("CannotPullContainerError: Error response from daemon: Get https://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/: net/http: request canceled while waiting for connection");
+        assert!(super::super::verdict::explanation_score(finding, &mount) > 0);
+        assert_eq!(super::super::verdict::explanation_score(finding, &pull), 0);
+        // Open both ways, it passes.
+        let (snapshot, mut efs) = with_volume();
+        efs.mount_targets = Fact::Known(vec![MountTarget { ip: Some("10.0.9.10".into()), ..target("us-east-1a", "subnet-public", "available") }]);
+        let mut with = snapshot.clone();
+        with.efs = vec![efs];
+        let outcome = check(&with);
+        assert!(outcome.findings.is_empty(), "{:#?}", outcome.findings);
+        assert!(outcome.passes.iter().any(|p| p.check == "efs-network-acl"));
     }
 
 }

@@ -25,7 +25,8 @@ pub use crate::model::names::layer_bucket_objects;
 use crate::model::names::endpoint_service;
 
 /// The ports a Linux task's connections come back to.
-const EPHEMERAL_PORTS: (i32, i32) = (32768, 60999);
+/// The ports the task's side of a connection uses, where replies come back to.
+pub const EPHEMERAL_PORTS: (i32, i32) = (32768, 60999);
 const HTTPS: i32 = 443;
 /// Stand-ins for "somewhere on the internet": addresses in AWS's public ranges.
 const INTERNET_V4: Ipv4Addr = Ipv4Addr::new(52, 94, 0, 4);
@@ -79,6 +80,11 @@ struct Network<'a> {
     /// The task's subnet has no IPv4 range, so the task's traffic is IPv6. A dual-stack task still
     /// reaches ECR, S3 and the other services' default names over IPv4.
     ipv6_only: bool,
+}
+
+/// The network ACL of a subnet: the one associated with it, else the VPC's default.
+pub fn acl_of<'b>(acls: &'b [NetworkAcl], subnet_id: &str) -> Option<&'b NetworkAcl> {
+    acls.iter().find(|a| a.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| acls.iter().find(|a| a.default))
 }
 
 /// The CIDRs of a prefix list a security group rule names, as far as they were read.
@@ -423,9 +429,14 @@ impl<'a> Network<'a> {
             .filter_map(|(need, _)| Some((need.service, self.endpoint(need.service)?)))
             .filter(|(_, e)| e.private_dns)
             .collect();
-        let broken = support == Some(false) || (hostnames == Some(false) && !wanted.is_empty());
+        // An EFS volume is mounted by its DNS name, which needs both attributes.
+        let efs = !self.snapshot.efs.is_empty();
+        let broken = support == Some(false) || (hostnames == Some(false) && (!wanted.is_empty() || efs));
         if broken {
-            let services: Vec<Service> = wanted.iter().map(|(service, _)| *service).collect();
+            let mut services: Vec<Service> = wanted.iter().map(|(service, _)| *service).collect();
+            if efs {
+                services.push(Service::Efs);
+            }
             out.finding(
                 Finding::new(
                     Code::VpcDnsDisabled,
@@ -435,7 +446,11 @@ impl<'a> Network<'a> {
                         "VPC {} has {} off, so {}.",
                         self.vpc.vpc_id,
                         [(support, "enableDnsSupport"), (hostnames, "enableDnsHostnames")].iter().filter(|(v, _)| *v == Some(false)).map(|(_, n)| *n).collect::<Vec<_>>().join(" and "),
-                        if support == Some(false) { "the Amazon DNS server does not answer and no AWS name resolves" } else { "the endpoints' private DNS names do not resolve" }
+                        match (support, wanted.is_empty()) {
+                            (Some(false), _) => "the Amazon DNS server does not answer and no AWS name resolves",
+                            (_, true) => "the EFS file system's DNS name does not resolve",
+                            (_, false) => "the endpoints' private DNS names do not resolve",
+                        }
                     ),
                 )
                 .evidence(json!({"vpcId": self.vpc.vpc_id, "enableDnsSupport": support, "enableDnsHostnames": hostnames, "services": services}))
@@ -775,7 +790,7 @@ impl<'a> Network<'a> {
 
     /// The network ACL a subnet is associated with (the VPC's default when none is).
     fn acl_of<'b>(acls: &'b [NetworkAcl], subnet_id: &str) -> Option<&'b NetworkAcl> {
-        acls.iter().find(|a| a.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| acls.iter().find(|a| a.default))
+        acl_of(acls, subnet_id)
     }
 
     fn check_network_acl(&self, ways: &[(&Need, Via<'a>)], out: &mut Outcome) {

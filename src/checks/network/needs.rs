@@ -23,6 +23,9 @@ pub enum Service {
     /// A public registry, or an AWS service in another region: no VPC endpoint serves it.
     #[serde(rename = "internet")]
     Internet,
+    /// An EFS file system's mount target (NFS). No VPC endpoint serves it: the volume checks judge it.
+    #[serde(rename = "efs")]
+    Efs,
 }
 
 impl Service {
@@ -35,6 +38,7 @@ impl Service {
             Service::SecretsManager => "secretsmanager",
             Service::Ssm => "ssm",
             Service::Internet => "internet",
+            Service::Efs => "efs",
         }
     }
 }

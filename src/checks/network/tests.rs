@@ -141,6 +141,24 @@ fn vpc_dns_off() {
 }
 
 #[test]
+fn dns_hostnames_off_breaks_an_efs_mount_even_behind_a_nat() {
+    let mut vpc = nat_vpc();
+    vpc.dns_hostnames = Fact::Known(false);
+    assert!(check(&snapshot(vpc.clone())).findings.iter().all(|f| f.code != Code::VpcDnsDisabled), "no endpoint, no EFS: nothing needs hostnames");
+    let mut with_volume = snapshot(vpc);
+    with_volume.efs = vec![crate::facts::EfsFacts {
+        volume: crate::facts::EfsVolume { name: "data".into(), file_system_id: "fs-1".into(), ..Default::default() },
+        file_system: Fact::Known(None),
+        access_point: None,
+        mount_targets: Fact::Known(vec![]),
+        policy: Fact::Known(None),
+    }];
+    let finding = only(&check(&with_volume), Code::VpcDnsDisabled).clone();
+    assert_eq!(finding.evidence["services"], json!(["efs"]));
+    assert!(finding.summary.contains("file system's DNS name"), "{}", finding.summary);
+}
+
+#[test]
 fn an_s3_gateway_endpoint_off_the_subnets_route_table() {
     let mut vpc = private_vpc();
     endpoints(&mut vpc)[3].route_table_ids = vec!["rtb-main".into()];
