@@ -16,11 +16,13 @@ use ecs_pull_doctor::settings::Modes;
 
 use ecs_pull_doctor::facts::{Fact, IamReader};
 use support::latency::{Simulation, Simulator, delayed};
-use support::scenario::{Builder, DefinitionSpec, Internet, NetworkSpec, RoleSpec, StoppedTask, event_for};
+use support::scenario::{Builder, DefinitionSpec, EfsSpec, Internet, NetworkSpec, RoleSpec, StoppedTask, event_for};
 use support::account;
 
 const ECR_API_TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR. Check your task network configuration. operation error ECR: GetAuthorizationToken, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send failed, Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.1.9:443: i/o timeout";
 const ECR_AUTH_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: 0e5b, api error AccessDeniedException: User: arn:aws:sts::ACCOUNT:assumed-role/app-execution/1f2e is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action";
+
+const EFS_UNRESOLVED: &str = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123456789abcdef0.efs.us-east-1.amazonaws.com\" - check that your file system ID is correct, and ensure that the VPC has an EFS mount target for this file system ID.";
 
 /// The emulator has no IAM policy simulator: the bench answers it from each role's policies (read
 /// before the timing starts), as AWS answers a doctor allowed iam:SimulatePrincipalPolicy.
@@ -93,6 +95,12 @@ async fn main() {
         let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {missing} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.");
         let task = stopped(&config, "app", NetworkSpec::nat(), definition, &reason).await;
         scenarios.push(("secrets: SECRET_NOT_FOUND", config, task));
+    }
+    {
+        let config = account("270000000007").await;
+        let definition = DefinitionSpec { efs: Some(EfsSpec::ElsewhereOnly), ..DefinitionSpec::default() };
+        let task = stopped(&config, "vol", NetworkSpec::default(), definition, EFS_UNRESOLVED).await;
+        scenarios.push(("volumes: EFS_MOUNT_TARGET_MISSING", config, task));
     }
     {
         let config = account("270000000006").await;
