@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::facts::{
-    AccessPoint, EfsReader, FileSystem, MountTarget,
+    AccessPoint, EfsReader, FileSystem, MountTarget, S3Reader,
     CallFailure, Ec2Reader, EcrReader, EcsReader, Fact, IamReader, ImageAnswer, NetworkConfig, PolicyAnswer, RoleFacts,
     RolePolicy, SecretMeta, SecretReader, SimulatedDecision, Subnet, TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
@@ -141,6 +141,18 @@ impl<D: EfsReader> EfsReader for Bounded<'_, D> {
     }
     async fn file_system_policy(&self, region: &str, file_system_id: &str) -> Fact<Option<String>> {
         self.deadline.bound("elasticfilesystem:DescribeFileSystemPolicy", file_system_id, self.inner.file_system_policy(region, file_system_id)).await
+    }
+}
+
+impl<D: S3Reader> S3Reader for Bounded<'_, D> {
+    async fn bucket_region(&self, region: &str, bucket: &str) -> Fact<Option<String>> {
+        self.deadline.bound("s3:GetBucketLocation", bucket, self.inner.bucket_region(region, bucket)).await
+    }
+    async fn object_exists(&self, region: &str, bucket: &str, key: &str) -> Fact<bool> {
+        self.deadline.bound("s3:ListBucket", &format!("{bucket}/{key}"), self.inner.object_exists(region, bucket, key)).await
+    }
+    async fn bucket_policy(&self, region: &str, bucket: &str) -> Fact<Option<String>> {
+        self.deadline.bound("s3:GetBucketPolicy", bucket, self.inner.bucket_policy(region, bucket)).await
     }
 }
 

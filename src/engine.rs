@@ -438,6 +438,21 @@ mod tests {
         }
     }
 
+    impl crate::facts::S3Reader for FakeAws {
+        async fn bucket_region(&self, _: &str, _: &str) -> Fact<Option<String>> {
+            self.record("s3:GetBucketLocation");
+            Fact::Known(None)
+        }
+        async fn object_exists(&self, _: &str, _: &str, _: &str) -> Fact<bool> {
+            self.record("s3:ListBucket");
+            Fact::Known(false)
+        }
+        async fn bucket_policy(&self, _: &str, _: &str) -> Fact<Option<String>> {
+            self.record("s3:GetBucketPolicy");
+            Fact::Known(None)
+        }
+    }
+
     impl EcrReader for FakeAws {
         async fn repository_policy(&self, _: &str, registry: &str, name: &str) -> Fact<PolicyAnswer> {
             self.record("ecr:GetRepositoryPolicy");

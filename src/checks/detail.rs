@@ -14,8 +14,9 @@ pub enum Detail {
     #[default]
     Registry,
     SecretsLogsStorage(StoredDetail),
-    /// Volume findings: nothing a later stage needs beyond the code and the resource.
-    Volumes,
+    /// Volume, environment-file and pull-through cache findings: nothing a later stage needs beyond
+    /// the code and the resource.
+    VolumesFilesCache,
     General(GeneralDetail),
 }
 
@@ -27,7 +28,7 @@ impl Detail {
             Family::Identity => Detail::Identity(IdentityDetail::default()),
             Family::Registry => Detail::Registry,
             Family::SecretsLogsStorage => Detail::SecretsLogsStorage(StoredDetail::default()),
-            Family::VolumesFilesCache => Detail::Volumes,
+            Family::VolumesFilesCache => Detail::VolumesFilesCache,
             Family::General => Detail::General(GeneralDetail::default()),
         }
     }

@@ -44,6 +44,8 @@ pub enum Code {
     EfsMountTargetMissing,
     EfsSecurityGroupBlocksNfs,
     EfsAccessDenied,
+    EnvFileNotFound,
+    EnvFileAccessDenied,
     // General
     TaskNotFound,
     CheckFailed,
@@ -72,15 +74,16 @@ impl Code {
             EcrRepositoryNotFound | EcrImageNotFound | EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing
             | ImagePlatformMismatch | RegistryRateLimited | PrivateRegistryCredentialsInvalid => Family::Registry,
             SecretNotFound | LogGroupNotFound | EphemeralStorageExhausted => Family::SecretsLogsStorage,
-            EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs | EfsAccessDenied => Family::VolumesFilesCache,
+            EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs | EfsAccessDenied | EnvFileNotFound
+            | EnvFileAccessDenied => Family::VolumesFilesCache,
             TaskNotFound | CheckFailed => Family::General,
         }
     }
 
     /// Every code, in CONTRACT.md's order.
-    pub const ALL: [Code; 34] = {
+    pub const ALL: [Code; 36] = {
         use Code::*;
-        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, EfsAccessDenied, TaskNotFound, CheckFailed]
+        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, EfsAccessDenied, EnvFileNotFound, EnvFileAccessDenied, TaskNotFound, CheckFailed]
     };
 
     /// The code as the report writes it.
@@ -119,6 +122,8 @@ impl Code {
             EfsMountTargetMissing => "EFS_MOUNT_TARGET_MISSING",
             EfsSecurityGroupBlocksNfs => "EFS_SECURITY_GROUP_BLOCKS_NFS",
             EfsAccessDenied => "EFS_ACCESS_DENIED",
+            EnvFileNotFound => "ENV_FILE_NOT_FOUND",
+            EnvFileAccessDenied => "ENV_FILE_ACCESS_DENIED",
             TaskNotFound => "TASK_NOT_FOUND",
             CheckFailed => "CHECK_FAILED",
         }

@@ -223,7 +223,7 @@ pub(super) fn judge<'r>(role: &RoleFacts, permissions: &Permissions, required: &
 
 fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Permission], out: &mut Outcome) {
     let Some((method, answers, unsimulated)) = judge(role, permissions, required, out) else { return };
-    for purpose in [Purpose::Ecr, Purpose::Secrets, Purpose::Logs] {
+    for purpose in [Purpose::Ecr, Purpose::Secrets, Purpose::Logs, Purpose::EnvFiles] {
         let relevant: Vec<&(&Permission, Answer)> = answers.iter().filter(|(p, _)| p.purpose == purpose).collect();
         if relevant.is_empty() {
             continue;
@@ -283,6 +283,7 @@ pub(super) fn purpose_finding(role: &RoleFacts, purpose: Purpose, method: &Value
         Purpose::Secrets => Code::ExecutionRoleMissingSecretsPermissions,
         Purpose::Logs => Code::ExecutionRoleMissingLogsPermissions,
         Purpose::Volumes => Code::EfsAccessDenied,
+        Purpose::EnvFiles => Code::EnvFileAccessDenied,
     };
     let summary = format!(
         "{} {} {} {} on {}{}.",
@@ -329,6 +330,10 @@ fn permission_remedy(role: &RoleFacts, purpose: Purpose, first: &Permission, lis
                 if listed > 1 { " (and the other resources listed)" } else { "" }
             ),
             Purpose::Logs => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} for logs:CreateLogStream and logs:PutLogEvents; awslogs-create-group also needs logs:CreateLogGroup, which that policy lacks.", role.name),
+            Purpose::EnvFiles => format!(
+                "Give role {} an inline policy that allows s3:GetObject on each environment file and s3:GetBucketLocation on its bucket (here {action} on {}).",
+                role.name, first.resource
+            ),
             Purpose::Volumes => format!(
                 "Give task role {} an inline policy that allows {action}{} on {} (the task role mounts the volume, not the execution role).",
                 role.name,

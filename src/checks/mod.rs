@@ -1,6 +1,7 @@
 //! Checks: pure rules over the snapshot. They never call AWS.
 
 mod detail;
+mod env_files;
 mod finding;
 mod gaps;
 mod identity;
@@ -27,7 +28,7 @@ pub fn run(snapshot: &Snapshot, failure: &Failure) -> Outcome {
     let mut outcome = Outcome::default();
     // Among findings that explain a failure equally well the earlier one is the root: the path
     // first, then whether things exist (registry, secrets, logs), then who may use them.
-    for check in [gaps::check, network::check, registry::check, secrets::check, volumes::check, identity::check] {
+    for check in [gaps::check, network::check, registry::check, secrets::check, volumes::check, env_files::check, identity::check] {
         outcome.extend(check(snapshot));
     }
     outcome.extend(message::check(snapshot, failure));

@@ -264,6 +264,7 @@ mod tests {
             log_groups: vec![],
             efs: vec![],
             task_role: None,
+            env_files: vec![],
         }
     }
 

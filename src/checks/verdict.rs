@@ -42,7 +42,9 @@ fn explains(category: Category, code: Code) -> bool {
         Category::Logs => matches!(code, LogGroupNotFound | ExecutionRoleMissingLogsPermissions),
         Category::Storage => code == EphemeralStorageExhausted,
         // A network ACL on the way to a mount target (its detail names EFS: see explanation_score).
-        Category::Volumes => code.family() == Family::VolumesFilesCache || code == NetworkAclBlocksTraffic,
+        Category::Volumes => matches!(code, EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs | EfsAccessDenied | NetworkAclBlocksTraffic | VpcDnsDisabled),
+        // The way to S3 too: without one the download never starts.
+        Category::EnvFiles => matches!(code, EnvFileNotFound | EnvFileAccessDenied) || code.family() == Family::Network,
         Category::Unknown => false,
     }
 }
@@ -76,6 +78,14 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
         }
     }
     let facts = &failure.facts;
+    // An environment file S3 refused is a question of access, one it does not have of existence.
+    if facts.destination == Some(Destination::EnvFileBucket) {
+        match (facts.nature, finding.code) {
+            (Some(Nature::AccessDenied), Code::EnvFileNotFound) | (Some(Nature::NotFound), Code::EnvFileAccessDenied) => return 0,
+            (Some(Nature::NotFound), code) if code.family() == Family::Network => return 0,
+            _ => {}
+        }
+    }
     // A mount the server refused is a question of access; one that never connected, of the way there.
     if facts.destination == Some(Destination::Efs) {
         let access = finding.code == Code::EfsAccessDenied;
@@ -95,6 +105,7 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
         Destination::SsmParameterStore => Some(Service::Ssm),
         Destination::CloudWatchLogs => Some(Service::Logs),
         Destination::Efs => Some(Service::Efs),
+        Destination::EnvFileBucket => Some(Service::S3),
     });
     let cuts_off_destination = service.is_some_and(|service| finding.detail.services().contains(&service));
     let names_it = cuts_off_destination

@@ -118,6 +118,8 @@ fn read_destination(message: &str, facts: &mut MessageFacts) {
     let destination = if lower.contains("efs utils") || lower.contains("efs volume") || lower.contains("mount.nfs4") || EFS_HOST.is_match(message) {
         facts.region = EFS_HOST.captures(message).map(|c| c[1].to_string());
         Some(Destination::Efs)
+    } else if lower.contains("env files") || lower.contains("environment file") {
+        Some(Destination::EnvFileBucket)
     } else if let Some(c) = LAYER_BUCKET.captures(message) {
         facts.region = Some(c[1].to_string());
         Some(Destination::EcrLayerBucket)
@@ -305,6 +307,9 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         "could not find a secretsmanager secretid",
         "did not contain json key",
         "does not exist",
+        // S3's answers for an environment file.
+        "nosuchkey",
+        "nosuchbucket",
         "can't find the specified secret",
         "can't retrieve the secret",
         "check whether the secret exists",

@@ -50,6 +50,8 @@ pub enum Category {
     Storage,
     /// A volume the task mounts (EFS) could not be set up.
     Volumes,
+    /// An environment file (environmentFiles, on S3) could not be downloaded.
+    EnvFiles,
     Unknown,
 }
 
@@ -88,6 +90,8 @@ pub enum Destination {
     CloudWatchLogs,
     /// An EFS file system's mount target (NFS, TCP 2049), through the agent's EFS utils.
     Efs,
+    /// An environment file's S3 bucket.
+    EnvFileBucket,
 }
 
 /// Who refused, when the message says.
@@ -220,6 +224,10 @@ fn categorize(facts: &MessageFacts) -> Category {
     // Whatever went wrong with a mount, it is the volume's: its network, its policy, its existence.
     if facts.destination == Some(D::Efs) {
         return Category::Volumes;
+    }
+    // Likewise a download of environment files: the object, its bucket, who may read it, the way to S3.
+    if facts.destination == Some(D::EnvFileBucket) {
+        return Category::EnvFiles;
     }
     let Some(nature) = facts.nature else { return Category::Unknown };
     match nature {

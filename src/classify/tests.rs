@@ -609,6 +609,21 @@ pub(crate) fn corpus() -> Vec<Case> {
             destination: Some(D::Efs), region: Some("eu-west-1"),
             ..Default::default()
         },
+        // Environment files the execution role may not read. Source: shared/domain.md.
+        Case {
+            message: "ResourceInitializationError: failed to download env files: file download command: non empty error stream: service call has been retried 5 time(s): AccessDenied: Access Denied status code: 403",
+            kind: Some(K::ResourceInitializationError), category: Some(C::EnvFiles), nature: Some(N::AccessDenied),
+            destination: Some(D::EnvFileBucket),
+            ..Default::default()
+        },
+        // The same download of an object that is not there: S3's NoSuchKey in the SDK v1 error form the
+        // agent prints (as in the form above).
+        Case {
+            message: "ResourceInitializationError: failed to download env files: file download command: non empty error stream: NoSuchKey: The specified key does not exist. status code: 404",
+            kind: Some(K::ResourceInitializationError), category: Some(C::EnvFiles), nature: Some(N::NotFound),
+            destination: Some(D::EnvFileBucket),
+            ..Default::default()
+        },
     ]
 }
 

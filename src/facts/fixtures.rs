@@ -164,6 +164,7 @@ pub fn snapshot(vpc: VpcFacts) -> Snapshot {
         secrets: vec![],
         efs: vec![],
         task_role: None,
+        env_files: vec![],
         log_groups: vec![LogGroupFacts { container: "web".into(), group: "/ecs/shop-web".into(), region: REGION.into(), create_group: false, exists: Fact::Known(true) }],
     }
 }

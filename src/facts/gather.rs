@@ -6,7 +6,7 @@ use std::future::Future;
 use futures::future::join_all;
 
 use super::{
-    AccessPoint, EfsFacts, EfsVolume, FileSystem, MountTarget, CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
+    AccessPoint, EfsFacts, EnvFileFacts, s3_object, EfsVolume, FileSystem, MountTarget, CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
     RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
@@ -109,6 +109,16 @@ pub trait EfsReader: Sync {
     fn file_system_policy(&self, region: &str, file_system_id: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
 }
 
+/// Environment files on S3: metadata only, never an object's content.
+pub trait S3Reader: Sync {
+    /// s3:GetBucketLocation. `Known(None)`: no such bucket.
+    fn bucket_region(&self, region: &str, bucket: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
+    /// s3:ListBucket under the key's name: whether the object exists (its name only).
+    fn object_exists(&self, region: &str, bucket: &str, key: &str) -> impl Future<Output = Fact<bool>> + Send;
+    /// s3:GetBucketPolicy. `Known(None)`: no policy, or no bucket.
+    fn bucket_policy(&self, region: &str, bucket: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
+}
+
 /// Secrets, parameters and log groups: whether they exist, never their values.
 pub trait SecretReader: Sync {
     /// secretsmanager:DescribeSecret. `Known(None)`: no such secret.
@@ -124,8 +134,8 @@ pub trait SecretReader: Sync {
 const RECENT_TAGS: usize = 5;
 
 /// Everything the engine reads from AWS.
-pub trait Readers: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader {}
-impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader> Readers for T {}
+pub trait Readers: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader + S3Reader {}
+impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader + S3Reader> Readers for T {}
 
 /// Gathers the snapshot for a task, in chains that each wait only for what they need. The task
 /// definition names the images, the role, the secrets and the log groups: every ECR, IAM, Secrets
@@ -138,18 +148,24 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline)
     let from_definition = async {
         let task_definition = reader.describe_task_definition(&task.region, &task.task_definition_arn).await;
         let definition = task_definition.known();
-        let (ecr_images, (execution_role, secrets), log_groups, efs, task_role) = tokio::join!(
+        let (ecr_images, (execution_role, secrets), log_groups, efs, task_role, env_files) = tokio::join!(
             join_all(ecr_lookups(&task, definition).map(|(container, image, region, account)| ecr_image(reader, container, image, region, account))),
-            identity(reader, &task, definition),
+            Box::pin(identity(reader, &task, definition)),
             log_groups(reader, &task, definition),
             join_all(definition.into_iter().flat_map(|d| &d.efs_volumes).map(|volume| efs_volume(reader, &task.region, volume))),
-            task_role(reader, &task, definition),
+            Box::pin(task_role(reader, &task, definition)),
+            join_all(definition.into_iter().flat_map(|d| &d.containers).flat_map(|c| c.environment_files.iter().map(move |arn| (c, arn))).filter_map(|(container, arn)| {
+                let (bucket, key) = s3_object(arn)?;
+                Some(env_file(reader, &task.region, &container.name, arn, bucket, key))
+            })),
         );
-        (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role)
+        (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files)
     };
-    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role)) =
-        tokio::join!(network_config(reader, &task), vpc(reader, &task, deadline), from_definition);
-    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups, efs, task_role }
+    // Each chain on the heap: inline, their states would make one future too large for a thread's
+    // stack in an unoptimised build.
+    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files)) =
+        tokio::join!(Box::pin(network_config(reader, &task)), Box::pin(vpc(reader, &task, deadline)), Box::pin(from_definition));
+    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files }
 }
 
 /// The ECR images to look up: (container, image, region, registry), once per image (the first
@@ -229,6 +245,13 @@ async fn efs_volume<R: Readers>(reader: &R, region: &str, volume: &EfsVolume) ->
         reader.file_system_policy(region, &volume.file_system_id),
     );
     EfsFacts { volume: volume.clone(), file_system, access_point, mount_targets, policy }
+}
+
+/// One environment file: its bucket's region, the object's metadata and the bucket policy, together.
+async fn env_file<R: Readers>(reader: &R, region: &str, container: &str, arn: &str, bucket: &str, key: &str) -> EnvFileFacts {
+    let (bucket_region, object, bucket_policy) =
+        tokio::join!(reader.bucket_region(region, bucket), reader.object_exists(region, bucket, key), reader.bucket_policy(region, bucket));
+    EnvFileFacts { container: container.into(), arn: arn.into(), bucket: bucket.into(), key: key.into(), bucket_region, object, bucket_policy }
 }
 
 /// The task role, when an EFS volume is mounted with IAM authorization: the role and its

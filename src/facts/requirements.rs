@@ -16,6 +16,8 @@ pub enum Purpose {
     Logs,
     /// What the task role needs to mount an EFS volume with IAM authorization.
     Volumes,
+    /// What the execution role needs to download environment files.
+    EnvFiles,
 }
 
 impl Purpose {
@@ -25,6 +27,7 @@ impl Purpose {
             Purpose::Secrets => "secrets",
             Purpose::Logs => "logs",
             Purpose::Volumes => "volumes",
+            Purpose::EnvFiles => "env-files",
         }
     }
 }
@@ -136,9 +139,18 @@ pub fn required_permissions(task: &TaskFacts, definition: &TaskDefinitionFacts) 
             }
         }
     }
+    for container in &definition.containers {
+        for arn in &container.environment_files {
+            let Some((bucket, _)) = super::s3_object(arn) else { continue };
+            let partition = arn.split(':').nth(1).unwrap_or("aws");
+            out.push(Permission { purpose: Purpose::EnvFiles, action: "s3:GetObject", resource: arn.clone(), why: format!("environment file of container {}", container.name) });
+            out.push(Permission { purpose: Purpose::EnvFiles, action: "s3:GetBucketLocation", resource: format!("arn:{partition}:s3:::{bucket}"), why: format!("the bucket of an environment file of container {}", container.name) });
+        }
+    }
     // One entry per action and resource, in a stable order, keeping the first reason.
     out.sort();
     out.dedup_by(|a, b| a.action == b.action && a.resource == b.resource);
+
     out
 }
 

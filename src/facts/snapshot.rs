@@ -85,6 +85,8 @@ pub struct ContainerDefinition {
     pub repository_credentials: Option<String>,
     pub log: Option<LogConfiguration>,
     pub mount_points: Vec<MountPoint>,
+    /// The S3 object ARNs of its environmentFiles.
+    pub environment_files: Vec<String>,
 }
 
 /// A container's mount of one of the task's volumes.
@@ -180,6 +182,8 @@ pub struct Snapshot {
     pub efs: Vec<super::EfsFacts>,
     /// The task role, read only when an EFS volume is mounted with IAM authorization.
     pub task_role: Option<ExecutionRoleFacts>,
+    /// The containers' environment files: whether each exists (never its content).
+    pub env_files: Vec<super::EnvFileFacts>,
 }
 
 impl Snapshot {
@@ -211,6 +215,9 @@ impl Snapshot {
         out.extend(self.secrets.iter().filter_map(|s| s.alias_key.as_ref().and_then(Fact::failure)));
         out.extend(self.log_groups.iter().filter_map(|l| l.exists.failure()));
         out.extend(self.efs.iter().flat_map(super::EfsFacts::failures));
+        for file in &self.env_files {
+            out.extend([file.bucket_region.failure(), file.object.failure(), file.bucket_policy.failure()].into_iter().flatten());
+        }
         out
     }
 }

@@ -1,4 +1,5 @@
-//! EFS volumes: what the task definition asks to mount, and what EFS says of it.
+//! EFS volumes (what the task definition asks to mount, and what EFS says of it) and environment
+//! files (whether each S3 object exists, never its content).
 
 use super::{CallFailure, Fact};
 
@@ -69,4 +70,26 @@ impl EfsFacts {
         }
         out
     }
+}
+
+/// One environment file: `arn:aws:s3:::BUCKET/KEY`, and what S3 says of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvFileFacts {
+    pub container: String,
+    pub arn: String,
+    pub bucket: String,
+    pub key: String,
+    /// s3:GetBucketLocation: the bucket's region; `None` inside: no such bucket.
+    pub bucket_region: Fact<Option<String>>,
+    /// s3:ListBucket (names only): whether the object exists.
+    pub object: Fact<bool>,
+    /// The bucket policy; `None` inside when it has none (or there is no bucket).
+    pub bucket_policy: Fact<Option<String>>,
+}
+
+/// `arn:PARTITION:s3:::BUCKET/KEY` -> (bucket, key).
+pub fn s3_object(arn: &str) -> Option<(&str, &str)> {
+    let path = arn.strip_prefix("arn:")?.split_once(":s3:::")?.1;
+    let (bucket, key) = path.split_once('/')?;
+    (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
 }

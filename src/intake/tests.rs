@@ -44,6 +44,7 @@ fn every_failure_event_reads_and_classifies_into_its_family() {
         ("logs-group-not-found", Category::Logs),
         ("storage-no-space", Category::Storage),
         ("volumes-efs-unresolved", Category::Volumes),
+        ("env-files-access-denied", Category::EnvFiles),
     ] {
         let task = task_event(name);
         assert!(task.is_stopped(), "{name}");

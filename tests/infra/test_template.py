@@ -49,6 +49,11 @@ class WritePermissions(unittest.TestCase):
                 for action in actions(statement):
                     self.assertTrue(action.split(":")[1].startswith(READ_PREFIXES), action)
 
+    def test_no_statement_reads_a_secret_value_or_a_file_content(self):
+        granted = {a for _, statement in policies() for a in actions(statement)}
+        for content in ["s3:GetObject", "s3:*", "secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "kms:Decrypt"]:
+            self.assertNotIn(content, granted)
+
     def test_each_write_exists_only_under_its_mode(self):
         granted = {}
         for condition, statement in policies():
@@ -209,7 +214,7 @@ def operations_in_code():
     sources = [*(ROOT / "src" / "facts" / "aws").glob("*.rs"), ROOT / "src" / "fixes" / "aws.rs", ROOT / "src" / "fixes" / "mod.rs"]
     found = set()
     for source in sources:
-        found.update(re.findall(r'"((?:ecs|ecr|ec2|iam|ssm|secretsmanager|logs|kms|elasticfilesystem):[A-Z][A-Za-z]+)"', source.read_text()))
+        found.update(re.findall(r'"((?:ecs|ecr|ec2|iam|ssm|secretsmanager|logs|kms|elasticfilesystem|s3):[A-Z][A-Za-z]+)"', source.read_text()))
     return found
 
 

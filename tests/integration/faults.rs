@@ -19,7 +19,7 @@ use ecs_pull_doctor::settings::Modes;
 
 use crate::common;
 use crate::support::faults::{self, Fault, Recorded};
-use crate::support::scenario::{Builder, DefinitionSpec, EfsSpec, Internet, NetworkSpec, RoleSpec, StoppedTask};
+use crate::support::scenario::{Builder, DefinitionSpec, EfsSpec, EnvFileSpec, Internet, NetworkSpec, RoleSpec, StoppedTask};
 use crate::support::account;
 
 /// Short enough that a stalled call ends in about two seconds, long enough for a busy emulator (a
@@ -187,6 +187,15 @@ async fn faults_efs_volume() {
     let reason = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: Connection reset by peer' : unsuccessful EFS utils command execution; code: 32";
     let (config, task) = common::stopped("250000000008", "vol", NetworkSpec::default(), definition, reason).await;
     break_each_call("volumes (EFS_SECURITY_GROUP_BLOCKS_NFS)", config, task, Code::EfsSecurityGroupBlocksNfs).await;
+}
+
+/// The S3 calls: an environment file the execution role may not read.
+#[tokio::test]
+async fn faults_env_file() {
+    let definition = DefinitionSpec { env_file: Some(EnvFileSpec::Present { bucket_policy: None }), ..DefinitionSpec::default() };
+    let reason = "ResourceInitializationError: failed to download env files: file download command: non empty error stream: service call has been retried 5 time(s): AccessDenied: Access Denied status code: 403";
+    let (config, task) = common::stopped("250000000009", "env", NetworkSpec::default(), definition, reason).await;
+    break_each_call("env files (ENV_FILE_ACCESS_DENIED)", config, task, Code::EnvFileAccessDenied).await;
 }
 
 /// With SDK timeouts longer than the whole budget, the deadline alone ends a stalled call.

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod env_files;
 mod common;
 mod faults;
 mod fixes;

@@ -111,12 +111,28 @@ pub fn operation_of(request: &HttpRequest) -> (String, String) {
         Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
         // EFS speaks REST: the path names the operation.
         None if service == "elasticfilesystem" => efs_operation(request.uri()).to_string(),
+        None if service == "s3" => s3_operation(request.uri()).to_string(),
         None => {
             let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
             body.split('&').find_map(|pair| pair.strip_prefix("Action=")).unwrap_or("unknown").to_string()
         }
     };
     (service, action)
+}
+
+/// The S3 read a request's query names, as IAM names it (the listing is s3:ListBucket).
+fn s3_operation(uri: &str) -> &'static str {
+    let query = uri.split_once('?').map_or("", |(_, query)| query);
+    let has = |name: &str| query.split('&').any(|pair| pair == name || pair.starts_with(&format!("{name}=")));
+    if has("location") {
+        "GetBucketLocation"
+    } else if has("policy") {
+        "GetBucketPolicy"
+    } else if has("list-type") {
+        "ListBucket"
+    } else {
+        "unknown"
+    }
 }
 
 /// The EFS read operation a request's path names.
@@ -146,7 +162,7 @@ pub fn answer(service: &str, action: &str, fault: Fault) -> HttpResponse {
     }
     let protocol = match service {
         "ec2" => Protocol::Ec2,
-        "iam" | "sts" => Protocol::Query,
+        "iam" | "sts" | "s3" => Protocol::Query,
         _ => Protocol::Json,
     };
     let (status, code, message) = match (fault, &protocol) {

@@ -144,11 +144,24 @@ pub struct DefinitionSpec {
     pub efs: Option<EfsSpec>,
     /// A task role: with it the EFS volume is mounted with IAM authorization (and TLS, which that needs).
     pub task_role: Option<RoleSpec>,
+    /// An environment file of the container, and what S3 holds of it.
+    pub env_file: Option<EnvFileSpec>,
+}
+
+/// An environment file `s3://NAME-env/app.env` and its bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvFileSpec {
+    /// Bucket and object exist; the bucket policy given, if any.
+    Present { bucket_policy: Option<&'static str> },
+    /// The bucket exists without the object.
+    ObjectMissing,
+    /// No such bucket.
+    BucketMissing,
 }
 
 impl Default for DefinitionSpec {
     fn default() -> Self {
-        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true, efs: None, task_role: None }
+        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true, efs: None, task_role: None, env_file: None }
     }
 }
 
@@ -492,6 +505,24 @@ impl<'a> Builder<'a> {
         self.task_definition(family, image, Some(execution_role), log_group, &DefinitionSpec::default()).await
     }
 
+    /// The environment file `spec` asks for; its ARN.
+    pub async fn env_file(&self, name: &str, spec: EnvFileSpec) -> String {
+        let bucket = format!("{name}-env-{}", self.account);
+        let arn = format!("arn:aws:s3:::{bucket}/app.env");
+        if spec == EnvFileSpec::BucketMissing {
+            return arn;
+        }
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(self.config).force_path_style(true).build());
+        s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
+        if let EnvFileSpec::Present { bucket_policy } = spec {
+            s3.put_object().bucket(&bucket).key("app.env").body(b"MODE=production\n".to_vec().into()).send().await.expect("object");
+            if let Some(policy) = bucket_policy {
+                s3.put_bucket_policy().bucket(&bucket).policy(policy.replace("BUCKET", &bucket)).send().await.expect("bucket policy");
+            }
+        }
+        arn
+    }
+
     /// The file system `spec` asks for in `network`; its ID.
     pub async fn efs(&self, name: &str, network: &Network, spec: EfsSpec) -> String {
         if spec == EfsSpec::Missing {
@@ -536,7 +567,7 @@ impl<'a> Builder<'a> {
         spec: &DefinitionSpec,
         file_system: Option<&str>,
     ) -> String {
-        self.task_definition_with_roles(family, image, execution_role, None, log_group, spec, file_system).await
+        self.task_definition_with_roles(family, image, execution_role, None, log_group, spec, file_system, None).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -549,6 +580,7 @@ impl<'a> Builder<'a> {
         log_group: &str,
         spec: &DefinitionSpec,
         file_system: Option<&str>,
+        env_file: Option<&str>,
     ) -> String {
         let log = LogConfiguration::builder()
             .log_driver(LogDriver::Awslogs)
@@ -568,6 +600,9 @@ impl<'a> Builder<'a> {
         }
         if let Some(credentials) = &spec.repository_credentials {
             container = container.repository_credentials(aws_sdk_ecs::types::RepositoryCredentials::builder().credentials_parameter(credentials).build().expect("credentials"));
+        }
+        if let Some(file) = env_file {
+            container = container.environment_files(aws_sdk_ecs::types::EnvironmentFile::builder().value(file).r#type(aws_sdk_ecs::types::EnvironmentFileType::S3).build().expect("environment file"));
         }
         let mut volumes = Vec::new();
         if let Some(id) = file_system {
@@ -724,7 +759,13 @@ impl<'a> Builder<'a> {
             Some(spec) => self.role(&format!("{name}-task"), spec).await,
             None => None,
         };
-        let arn = self.task_definition_with_roles(name, image, role.as_deref(), task_role.as_deref(), &log_group, definition, file_system.as_deref()).await;
+        let env_file = match definition.env_file {
+            Some(spec) => Some(self.env_file(name, spec).await),
+            None => None,
+        };
+        let arn = self
+            .task_definition_with_roles(name, image, role.as_deref(), task_role.as_deref(), &log_group, definition, file_system.as_deref(), env_file.as_deref())
+            .await;
         self.stopped_service_task(name, service, &arn, image, &network, reason).await
     }
 }

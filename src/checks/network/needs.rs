@@ -95,6 +95,9 @@ pub fn needs(snapshot: &Snapshot) -> Vec<Need> {
                     _ => found.push((service, format!("{what} ({value_from})"))),
                 }
             }
+            for file in container.environment_files.iter().filter(|f| crate::facts::s3_object(f).is_some()) {
+                found.push((Service::S3, format!("environment file {file}")));
+            }
         }
     }
     found.sort_by_key(|(service, _)| *service);

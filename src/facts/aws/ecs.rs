@@ -161,6 +161,7 @@ fn task_definition_facts(definition: &TaskDefinition) -> TaskDefinitionFacts {
                     .map(|s| SecretReference { name: s.name().to_string(), value_from: s.value_from().to_string() })
                     .collect(),
                 repository_credentials: c.repository_credentials().map(|r| r.credentials_parameter().to_string()),
+                environment_files: c.environment_files().iter().filter(|f| f.r#type().as_str() == "s3").map(|f| f.value().to_string()).collect(),
                 mount_points: c
                     .mount_points()
                     .iter()

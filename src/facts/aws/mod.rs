@@ -4,6 +4,7 @@ mod ec2;
 mod ecr;
 mod ecs;
 mod efs;
+mod s3;
 mod iam;
 mod secrets;
 mod xml;
