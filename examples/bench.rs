@@ -33,7 +33,7 @@ async fn simulator(config: &aws_config::SdkConfig) -> Simulator {
     let mut read = Vec::new();
     for role in roles.roles() {
         let Fact::Known(Some(facts)) = reader.role(role.arn()).await else { continue };
-        let documents = reader.role_policies(&facts).await.known().into_iter().flatten().map(|p| p.document.clone()).collect();
+        let documents = reader.role_policies(&facts, ecs_pull_doctor::deadline::Deadline::after(std::time::Duration::from_secs(30))).await.known().into_iter().flatten().map(|p| p.document.clone()).collect();
         read.push((role.arn().to_string(), documents));
     }
     Simulator::new(read)

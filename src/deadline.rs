@@ -123,9 +123,14 @@ impl<D: IamReader> IamReader for Bounded<'_, D> {
     async fn simulate(&self, role_arn: &str, actions: &[&str], resource: &str) -> Fact<Vec<SimulatedDecision>> {
         self.deadline.bound("iam:SimulatePrincipalPolicy", role_arn, self.inner.simulate(role_arn, actions, resource)).await
     }
-    async fn role_policies(&self, role: &RoleFacts) -> Fact<Vec<RolePolicy>> {
+    async fn role_policies(&self, role: &RoleFacts, deadline: Deadline) -> Fact<Vec<RolePolicy>> {
         // Several calls (List*, GetRolePolicy, GetPolicy, GetPolicyVersion); the listing names them.
-        self.deadline.bound("iam:ListRolePolicies", &role.arn, self.inner.role_policies(role)).await
+        let deadline = Deadline(deadline.0.min(self.deadline.0));
+        let grace = deadline.0 + Duration::from_millis(200);
+        match tokio::time::timeout_at(grace, self.inner.role_policies(role, deadline)).await {
+            Ok(policies) => policies,
+            Err(_) => Fact::Failed(cut_off("iam:ListRolePolicies", &role.arn)),
+        }
     }
 }
 

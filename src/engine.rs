@@ -375,7 +375,7 @@ mod tests {
             let allowed = |action: &str| crate::facts::SimulatedDecision { action: action.into(), resource: resource.into(), decision: "allowed".into(), ..Default::default() };
             Fact::Known(actions.iter().map(|a| allowed(a)).collect())
         }
-        async fn role_policies(&self, _: &crate::facts::RoleFacts) -> Fact<Vec<crate::facts::RolePolicy>> {
+        async fn role_policies(&self, _: &crate::facts::RoleFacts, _: Deadline) -> Fact<Vec<crate::facts::RolePolicy>> {
             self.record("iam:role policies");
             Fact::Known(vec![crate::facts::fixtures::execution_role_policy()])
         }

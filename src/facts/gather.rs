@@ -92,8 +92,9 @@ pub trait IamReader: Sync {
     fn role(&self, arn: &str) -> impl Future<Output = Fact<Option<RoleFacts>>> + Send;
     /// iam:SimulatePrincipalPolicy for `actions` on one `resource`.
     fn simulate(&self, role_arn: &str, actions: &[&str], resource: &str) -> impl Future<Output = Fact<Vec<SimulatedDecision>>> + Send;
-    /// The role's inline and attached policies and its permissions boundary.
-    fn role_policies(&self, role: &RoleFacts) -> impl Future<Output = Fact<Vec<RolePolicy>>> + Send;
+    /// The role's inline and attached policies and its permissions boundary: several calls, each
+    /// bounded by `deadline` under its own name, so that the one cut off is the one named.
+    fn role_policies(&self, role: &RoleFacts, deadline: Deadline) -> impl Future<Output = Fact<Vec<RolePolicy>>> + Send;
 }
 
 /// EFS: the file systems, access points and mount targets a task's volumes name.
@@ -150,10 +151,10 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline)
         let definition = task_definition.known();
         let (ecr_images, (execution_role, secrets), log_groups, efs, task_role, env_files) = tokio::join!(
             join_all(ecr_lookups(&task, definition).map(|(container, image, region, account)| ecr_image(reader, container, image, region, account))),
-            Box::pin(identity(reader, &task, definition)),
+            Box::pin(identity(reader, &task, definition, deadline)),
             log_groups(reader, &task, definition),
             join_all(definition.into_iter().flat_map(|d| &d.efs_volumes).map(|volume| efs_volume(reader, &task.region, volume))),
-            Box::pin(task_role(reader, &task, definition)),
+            Box::pin(task_role(reader, &task, definition, deadline)),
             join_all(definition.into_iter().flat_map(|d| &d.containers).flat_map(|c| c.environment_files.iter().map(move |arn| (c, arn))).filter_map(|(container, arn)| {
                 let (bucket, key) = s3_object(arn)?;
                 Some(env_file(reader, &task.region, &container.name, arn, bucket, key))
@@ -256,7 +257,7 @@ async fn env_file<R: Readers>(reader: &R, region: &str, container: &str, arn: &s
 
 /// The task role, when an EFS volume is mounted with IAM authorization: the role and its
 /// simulation together, its policies read for offline evaluation where IAM cannot simulate.
-async fn task_role<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> Option<ExecutionRoleFacts> {
+async fn task_role<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>, deadline: Deadline) -> Option<ExecutionRoleFacts> {
     let definition = definition?;
     let required = efs_permissions(task, definition);
     let arn = definition.task_role_arn.as_deref().filter(|_| !required.is_empty())?;
@@ -264,7 +265,7 @@ async fn task_role<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<
     let permissions = match &role {
         Fact::Known(Some(found)) => Some(match simulated {
             Ok(decisions) => Permissions::Simulated(decisions),
-            Err(simulation) => Permissions::Offline { simulation, policies: reader.role_policies(found).await },
+            Err(simulation) => Permissions::Offline { simulation, policies: reader.role_policies(found, deadline).await },
         }),
         _ => None,
     };
@@ -332,6 +333,7 @@ async fn identity<R: Readers>(
     reader: &R,
     task: &TaskFacts,
     definition: Option<&TaskDefinitionFacts>,
+    deadline: Deadline,
 ) -> (Option<ExecutionRoleFacts>, Vec<SecretFacts>) {
     let Some(definition) = definition else { return (None, Vec::new()) };
     let role_arn = definition.execution_role_arn.as_deref();
@@ -384,7 +386,7 @@ async fn identity<R: Readers>(
             };
             Some(match simulated {
                 Ok(decisions) => Permissions::Simulated(decisions),
-                Err(simulation) => Permissions::Offline { simulation, policies: reader.role_policies(found).await },
+                Err(simulation) => Permissions::Offline { simulation, policies: reader.role_policies(found, deadline).await },
             })
         }
         _ => None,

@@ -3,7 +3,8 @@ use aws_sdk_iam::types::PolicyEvaluationDecisionType;
 use futures::future::join_all;
 
 use super::{AwsReader, call_failure};
-use crate::facts::{CallFailure, Fact, IamReader, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision};
+use crate::deadline::Deadline;
+use crate::facts::{Fact, IamReader, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision};
 
 /// IAM returns policy documents URL-encoded.
 fn decode(document: &str) -> String {
@@ -20,19 +21,31 @@ impl AwsReader {
         self.iam_client()
     }
 
-    /// A managed policy's default version.
-    async fn managed_policy(&self, iam: &Client, arn: &str, kind: PolicyKind) -> Result<RolePolicy, CallFailure> {
-        let policy = iam.get_policy().policy_arn(arn).send().await.map_err(|e| call_failure("iam:GetPolicy", arn, &e))?;
-        let version = policy.policy().and_then(|p| p.default_version_id()).unwrap_or("v1");
-        let document = iam
-            .get_policy_version()
-            .policy_arn(arn)
-            .version_id(version)
-            .send()
+    /// A managed policy's default version: GetPolicy, then GetPolicyVersion, each bounded under its name.
+    async fn managed_policy(&self, iam: &Client, arn: &str, kind: PolicyKind, deadline: Deadline) -> Fact<RolePolicy> {
+        let version = deadline
+            .bound("iam:GetPolicy", arn, async {
+                match iam.get_policy().policy_arn(arn).send().await {
+                    Ok(policy) => Fact::Known(policy.policy().and_then(|p| p.default_version_id()).unwrap_or("v1").to_string()),
+                    Err(error) => Fact::Failed(call_failure("iam:GetPolicy", arn, &error)),
+                }
+            })
+            .await;
+        let version = match version {
+            Fact::Known(version) => version,
+            Fact::Failed(failure) => return Fact::Failed(failure),
+        };
+        deadline
+            .bound("iam:GetPolicyVersion", arn, async {
+                match iam.get_policy_version().policy_arn(arn).version_id(&version).send().await {
+                    Ok(document) => {
+                        let text = document.policy_version().and_then(|v| v.document()).map(decode).unwrap_or_default();
+                        Fact::Known(RolePolicy { name: arn.to_string(), kind, document: text })
+                    }
+                    Err(error) => Fact::Failed(call_failure("iam:GetPolicyVersion", arn, &error)),
+                }
+            })
             .await
-            .map_err(|e| call_failure("iam:GetPolicyVersion", arn, &e))?;
-        let text = document.policy_version().and_then(|v| v.document()).map(decode).unwrap_or_default();
-        Ok(RolePolicy { name: arn.to_string(), kind, document: text })
     }
 }
 
@@ -80,38 +93,50 @@ impl IamReader for AwsReader {
         }
     }
 
-    async fn role_policies(&self, role: &RoleFacts) -> Fact<Vec<RolePolicy>> {
+    async fn role_policies(&self, role: &RoleFacts, deadline: Deadline) -> Fact<Vec<RolePolicy>> {
         let iam = self.iam();
         let (inline, attached) = tokio::join!(
-            iam.list_role_policies().role_name(&role.name).send(),
-            iam.list_attached_role_policies().role_name(&role.name).send(),
+            deadline.bound("iam:ListRolePolicies", &role.arn, async {
+                match iam.list_role_policies().role_name(&role.name).send().await {
+                    Ok(output) => Fact::Known(output.policy_names().to_vec()),
+                    Err(error) => Fact::Failed(call_failure("iam:ListRolePolicies", &role.arn, &error)),
+                }
+            }),
+            deadline.bound("iam:ListAttachedRolePolicies", &role.arn, async {
+                match iam.list_attached_role_policies().role_name(&role.name).send().await {
+                    Ok(output) => Fact::Known(output.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string).collect::<Vec<_>>()),
+                    Err(error) => Fact::Failed(call_failure("iam:ListAttachedRolePolicies", &role.arn, &error)),
+                }
+            }),
         );
-        let inline = match inline {
-            Ok(output) => output.policy_names().to_vec(),
-            Err(error) => return Fact::Failed(call_failure("iam:ListRolePolicies", &role.arn, &error)),
-        };
-        let attached: Vec<String> = match attached {
-            Ok(output) => output.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string).collect(),
-            Err(error) => return Fact::Failed(call_failure("iam:ListAttachedRolePolicies", &role.arn, &error)),
+        let (inline, attached) = match (inline, attached) {
+            (Fact::Known(inline), Fact::Known(attached)) => (inline, attached),
+            (Fact::Failed(failure), _) | (_, Fact::Failed(failure)) => return Fact::Failed(failure),
         };
         let (iam, role) = (&iam, role);
-        let inline = join_all(inline.iter().map(|name| async move {
-            match iam.get_role_policy().role_name(&role.name).policy_name(name).send().await {
-                Ok(output) => Ok(RolePolicy { name: name.clone(), kind: PolicyKind::Inline, document: decode(output.policy_document()) }),
-                Err(error) => Err(call_failure("iam:GetRolePolicy", name, &error)),
-            }
+        let inline = join_all(inline.iter().map(|name| {
+            deadline.bound("iam:GetRolePolicy", name, async move {
+                match iam.get_role_policy().role_name(&role.name).policy_name(name).send().await {
+                    Ok(output) => Fact::Known(RolePolicy { name: name.clone(), kind: PolicyKind::Inline, document: decode(output.policy_document()) }),
+                    Err(error) => Fact::Failed(call_failure("iam:GetRolePolicy", name, &error)),
+                }
+            })
         }));
-        let managed = join_all(attached.iter().map(|arn| self.managed_policy(&iam, arn, PolicyKind::Managed)));
+        let managed = join_all(attached.iter().map(|arn| self.managed_policy(iam, arn, PolicyKind::Managed, deadline)));
         let boundary = async {
             match &role.permissions_boundary {
-                Some(arn) => Some(self.managed_policy(&iam, arn, PolicyKind::Boundary).await),
+                Some(arn) => Some(self.managed_policy(iam, arn, PolicyKind::Boundary, deadline).await),
                 None => None,
             }
         };
         let (inline, managed, boundary) = tokio::join!(inline, managed, boundary);
-        match inline.into_iter().chain(managed).chain(boundary).collect::<Result<Vec<_>, _>>() {
-            Ok(policies) => Fact::Known(policies),
-            Err(failure) => Fact::Failed(failure),
+        let mut policies = Vec::new();
+        for fact in inline.into_iter().chain(managed).chain(boundary) {
+            match fact {
+                Fact::Known(policy) => policies.push(policy),
+                Fact::Failed(failure) => return Fact::Failed(failure),
+            }
         }
+        Fact::Known(policies)
     }
 }
