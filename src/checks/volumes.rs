@@ -148,7 +148,8 @@ fn check_access(snapshot: &Snapshot, efs: &EfsFacts, file_system: &FileSystem, o
             }
         }
     }
-    out.pass("efs-policy", &file_system.id, format!("the file system policy of {} lets the volume mount", file_system.id));
+    let verdict = if volume.iam { "does not refuse the task role's mount" } else { "lets an anonymous client mount" };
+    out.pass("efs-policy", &file_system.id, format!("the file system policy of {} {verdict}", file_system.id));
 }
 
 fn principal_label(principal: &Principal) -> String {
