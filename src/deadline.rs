@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::facts::{
+    CacheRule, RuleValidation,
     AccessPoint, EfsReader, FileSystem, MountTarget, S3Reader,
     CallFailure, Ec2Reader, EcrReader, EcsReader, Fact, IamReader, ImageAnswer, NetworkConfig, PolicyAnswer, RoleFacts,
     RolePolicy, SecretMeta, SecretReader, SimulatedDecision, Subnet, TaskDefinitionFacts, TaskFacts, VpcFacts,
@@ -113,6 +114,12 @@ impl<D: EcrReader> EcrReader for Bounded<'_, D> {
     }
     async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
         self.deadline.bound("ecr:DescribeImages", name, self.inner.recent_tags(region, registry_id, name, limit)).await
+    }
+    async fn pull_through_rules(&self, region: &str, registry_id: &str) -> Fact<Vec<CacheRule>> {
+        self.deadline.bound("ecr:DescribePullThroughCacheRules", registry_id, self.inner.pull_through_rules(region, registry_id)).await
+    }
+    async fn validate_pull_through_rule(&self, region: &str, registry_id: &str, prefix: &str) -> Fact<RuleValidation> {
+        self.deadline.bound("ecr:ValidatePullThroughCacheRule", prefix, self.inner.validate_pull_through_rule(region, registry_id, prefix)).await
     }
 }
 

@@ -483,6 +483,14 @@ mod tests {
             self.record("ecr:DescribeImages(recent)");
             Fact::Known(self.tags.iter().take(limit).map(|t| t.to_string()).collect())
         }
+        async fn pull_through_rules(&self, _: &str, _: &str) -> Fact<Vec<crate::facts::CacheRule>> {
+            self.record("ecr:DescribePullThroughCacheRules");
+            Fact::Known(Vec::new())
+        }
+        async fn validate_pull_through_rule(&self, _: &str, _: &str, _: &str) -> Fact<crate::facts::RuleValidation> {
+            self.record("ecr:ValidatePullThroughCacheRule");
+            Fact::Known(crate::facts::RuleValidation { valid: true, failure: None })
+        }
     }
 
     fn stopped_task(reason: &str) -> TaskFacts {

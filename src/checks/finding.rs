@@ -46,6 +46,7 @@ pub enum Code {
     EfsAccessDenied,
     EnvFileNotFound,
     EnvFileAccessDenied,
+    PullThroughCacheUpstreamAuthFailed,
     // General
     TaskNotFound,
     CheckFailed,
@@ -75,15 +76,15 @@ impl Code {
             | ImagePlatformMismatch | RegistryRateLimited | PrivateRegistryCredentialsInvalid => Family::Registry,
             SecretNotFound | LogGroupNotFound | EphemeralStorageExhausted => Family::SecretsLogsStorage,
             EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs | EfsAccessDenied | EnvFileNotFound
-            | EnvFileAccessDenied => Family::VolumesFilesCache,
+            | EnvFileAccessDenied | PullThroughCacheUpstreamAuthFailed => Family::VolumesFilesCache,
             TaskNotFound | CheckFailed => Family::General,
         }
     }
 
     /// Every code, in CONTRACT.md's order.
-    pub const ALL: [Code; 36] = {
+    pub const ALL: [Code; 37] = {
         use Code::*;
-        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, EfsAccessDenied, EnvFileNotFound, EnvFileAccessDenied, TaskNotFound, CheckFailed]
+        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, EfsAccessDenied, EnvFileNotFound, EnvFileAccessDenied, PullThroughCacheUpstreamAuthFailed, TaskNotFound, CheckFailed]
     };
 
     /// The code as the report writes it.
@@ -124,6 +125,7 @@ impl Code {
             EfsAccessDenied => "EFS_ACCESS_DENIED",
             EnvFileNotFound => "ENV_FILE_NOT_FOUND",
             EnvFileAccessDenied => "ENV_FILE_ACCESS_DENIED",
+            PullThroughCacheUpstreamAuthFailed => "PULL_THROUGH_CACHE_UPSTREAM_AUTH_FAILED",
             TaskNotFound => "TASK_NOT_FOUND",
             CheckFailed => "CHECK_FAILED",
         }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::policy::{Context, Decision, Policy, Principal, Request};
 use super::{Code, DeniedAction, Denial, Detail, Finding, IdentityDetail, Outcome, Severity, could_not_check, unreadable_policy};
 use crate::facts::requirements::{ADMINISTRATOR_PROBE, Permission, Purpose, required_permissions};
-use crate::facts::requirements::kms_permissions;
+use crate::facts::requirements::{kms_permissions, pull_through_needs};
 use crate::facts::{ExecutionRoleFacts, Fact, Permissions, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision, Snapshot};
 
 /// What the permission check concluded for one request.
@@ -23,6 +23,7 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
     let task = &snapshot.task;
     let mut required = required_permissions(task, definition);
     required.extend(kms_permissions(&snapshot.secrets, task));
+    required.extend(pull_through_needs(&snapshot.ecr_images));
     // On EC2 the container instance's role pulls from ECR and writes logs; only secrets need the execution role.
     if task.launch_type.as_deref() == Some("EC2") {
         required.retain(|p| p.purpose == Purpose::Secrets);
@@ -322,6 +323,12 @@ fn permission_remedy(role: &RoleFacts, purpose: Purpose, first: &Permission, lis
         Cause::Denied(Denial::Organizations) => format!("A service control policy of the organization does not allow {action} in this account: only its administrators can allow it. Nothing on role {} can.", role.name),
         Cause::Denied(Denial::ExplicitDeny) => format!("Remove or narrow the statement that denies {action} to role {}; an added Allow never beats a Deny.", role.name),
         Cause::Denied(Denial::NoAllow) => match purpose {
+            // The managed policy does not grant what a pull-through cache's first pull needs.
+            Purpose::Ecr if matches!(action, "ecr:CreateRepository" | "ecr:BatchImportUpstreamImage") => format!(
+                "Give role {} an inline policy that allows ecr:CreateRepository and ecr:BatchImportUpstreamImage on {}: \
+                 the first pull through a pull-through cache rule creates the repository and imports the image.",
+                role.name, first.resource
+            ),
             Purpose::Ecr => format!("Attach AmazonECSTaskExecutionRolePolicy to role {} (and remove any statement that denies these ECR actions).", role.name),
             Purpose::Secrets => format!(
                 "Give role {} an inline policy that allows {action} on {}{}.",

@@ -8,6 +8,7 @@ mod identity;
 mod message;
 pub mod network;
 pub mod policy;
+mod pull_through;
 mod registry;
 mod secrets;
 mod verdict;
@@ -28,7 +29,7 @@ pub fn run(snapshot: &Snapshot, failure: &Failure) -> Outcome {
     let mut outcome = Outcome::default();
     // Among findings that explain a failure equally well the earlier one is the root: the path
     // first, then whether things exist (registry, secrets, logs), then who may use them.
-    for check in [gaps::check, network::check, registry::check, secrets::check, volumes::check, env_files::check, identity::check] {
+    for check in [gaps::check, network::check, registry::check, pull_through::check, secrets::check, volumes::check, env_files::check, identity::check] {
         outcome.extend(check(snapshot));
     }
     outcome.extend(message::check(snapshot, failure));

@@ -151,42 +151,59 @@ fn cross_account_missing(repository: &RepositoryFacts, role: &str, action: Optio
     ))
 }
 
+/// ECR_REPOSITORY_NOT_FOUND; `rules` says what is known of the pull-through cache rules, whose
+/// repositories the first pull creates (a warning while they are unknown).
+fn repository_not_found(facts: &EcrImageFacts, definition: &str, severity: Severity, rules: &str) -> Finding {
+    let image = &facts.image;
+    let (account, region) = match &image.registry {
+        Registry::Ecr { account, region } => (account.as_str(), region.as_str()),
+        _ => ("", ""),
+    };
+    let unknown_rules = if severity == Severity::Error { "" } else { " Whether a pull-through cache rule would create it on the first pull is unknown." };
+    Finding::new(
+        Code::EcrRepositoryNotFound,
+        severity,
+        image.ecr_repository_arn().unwrap_or_default(),
+        format!("Container {} uses {}, but repository {} does not exist in account {account}, {region}.{unknown_rules}", facts.container, image.raw, image.repository),
+    )
+    .evidence(json!({
+        "container": facts.container,
+        "image": image.raw,
+        "registryId": account,
+        "region": region,
+        "repositoryName": image.repository,
+        // The image's lookup answered it unless that lookup failed and the policy's answered.
+        "call": if facts.image_detail.known().is_some() { "ecr:BatchGetImage" } else { "ecr:GetRepositoryPolicy" },
+        "answer": "RepositoryNotFoundException",
+        "pullThroughCacheRule": rules,
+    }))
+    .remedy(format!(
+        "Fix the image URI in {definition} (look for a typo in the account, region or repository name), \
+         or create repository {} in {account}/{region} and push the image to it.",
+        image.repository
+    ))
+}
+
 fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
     let image = &facts.image;
-    let Registry::Ecr { account, region } = &image.registry else { return };
-    let repository_arn = image.ecr_repository_arn().unwrap_or_default();
+    if !matches!(image.registry, Registry::Ecr { .. }) {
+        return;
+    }
     let repository = match &facts.repository {
         Fact::Failed(failure) => {
             outcome.finding(could_not_check(failure, format!("whether ECR repository {} exists", image.repository)));
             return;
         }
         Fact::Known(None) => {
-            outcome.finding(
-                Finding::new(
-                    Code::EcrRepositoryNotFound,
-                    Severity::Error,
-                    &repository_arn,
-                    format!(
-                        "Container {} uses {}, but repository {} does not exist in account {account}, {region}.",
-                        facts.container, image.raw, image.repository
-                    ),
-                )
-                .evidence(json!({
-                    "container": facts.container,
-                    "image": image.raw,
-                    "registryId": account,
-                    "region": region,
-                    "repositoryName": image.repository,
-                    // The image's lookup answered it unless that lookup failed and the policy's answered.
-                    "call": if facts.image_detail.known().is_some() { "ecr:BatchGetImage" } else { "ecr:GetRepositoryPolicy" },
-                    "answer": "RepositoryNotFoundException",
-                }))
-                .remedy(format!(
-                    "Fix the image URI in {definition} (look for a typo in the account, region or repository name), \
-                     or create repository {} in {account}/{region} and push the image to it.",
-                    image.repository
-                )),
-            );
+            // A repository under a pull-through cache rule is created by its first pull: whether
+            // that could happen is the pull-through check's question, not a missing repository.
+            match facts.pull_through.as_ref().map(|cache| &cache.rule) {
+                Some(Fact::Known(Some(_))) => {}
+                // The rules could not be read (a CHECK_FAILED says so): one may cover it.
+                Some(Fact::Failed(_)) => outcome.finding(repository_not_found(facts, definition, Severity::Warning, "unknown")),
+                Some(Fact::Known(None)) => outcome.finding(repository_not_found(facts, definition, Severity::Error, "none covers it")),
+                None => outcome.finding(repository_not_found(facts, definition, Severity::Error, "not asked")),
+            }
             return;
         }
         Fact::Known(Some(repository)) => repository,
@@ -269,7 +286,7 @@ mod tests {
     }
 
     fn lookup(raw: &str, repository: Fact<Option<RepositoryFacts>>, image_detail: Fact<Option<ImageDetail>>) -> EcrImageFacts {
-        EcrImageFacts { container: "web".into(), image: ImageRef::parse(raw).unwrap(), repository, image_detail, recent_tags: None, policy: None, platforms: None }
+        EcrImageFacts { container: "web".into(), image: ImageRef::parse(raw).unwrap(), repository, image_detail, recent_tags: None, policy: None, platforms: None, pull_through: None }
     }
 
     fn repository() -> Fact<Option<RepositoryFacts>> {

@@ -29,14 +29,17 @@ pub struct VerdictOutcome {
 fn explains(category: Category, code: Code) -> bool {
     use Code::*;
     match category {
-        Category::Image => matches!(code, EcrImageNotFound | EcrRepositoryNotFound | ImagePlatformMismatch),
+        // A pull-through cache that cannot reach its upstream answers as the upstream does: not
+        // found, denied, or a bare 403 from the registry.
+        Category::Image => matches!(code, EcrImageNotFound | EcrRepositoryNotFound | ImagePlatformMismatch | PullThroughCacheUpstreamAuthFailed),
         Category::Registry => {
-            code.family() == Family::Registry && code != ImagePlatformMismatch || code == ExecutionRoleMissingEcrPermissions
+            code.family() == Family::Registry && code != ImagePlatformMismatch
+                || matches!(code, ExecutionRoleMissingEcrPermissions | PullThroughCacheUpstreamAuthFailed)
         }
         Category::Network => code.family() == Family::Network,
         Category::Permissions => {
             code.family() == Family::Identity
-                || matches!(code, EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing | PrivateRegistryCredentialsInvalid)
+                || matches!(code, EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing | PrivateRegistryCredentialsInvalid | PullThroughCacheUpstreamAuthFailed)
         }
         Category::Secrets => matches!(code, SecretNotFound | ExecutionRoleMissingSecretsPermissions | PrivateRegistryCredentialsInvalid),
         Category::Logs => matches!(code, LogGroupNotFound | ExecutionRoleMissingLogsPermissions),

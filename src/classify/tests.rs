@@ -624,6 +624,22 @@ pub(crate) fn corpus() -> Vec<Case> {
             destination: Some(D::EnvFileBucket),
             ..Default::default()
         },
+        // A pull-through cache whose upstream credential ECR cannot use: the registry's "denied"
+        // carries ECR's words. Source: aws/containers-roadmap issue 2354 (the daemon's form, on EC2).
+        Case {
+            message: "CannotPullContainerError: Error response from daemon: pull access denied for 111122223333.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx, repository does not exist or may require 'docker login': denied: The authentication to the upstream registry failed.",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Registry), nature: Some(N::AccessDenied),
+            destination: Some(D::EcrRegistry), account: Some("111122223333"), repository: Some("docker-hub/library/nginx"),
+            ..Default::default()
+        },
+        // The first pull of a pull-through cache repository by a role that may not create it: IAM's
+        // denial names the action. Shape: the identity-policy denial of form 11b, for ecr:CreateRepository.
+        Case {
+            message: "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27: unexpected status from HEAD request to https://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/docker-hub/library/nginx/manifests/1.27: 403 Forbidden: denied: User: arn:aws:sts::111122223333:assumed-role/app-execution/0a1b is not authorized to perform: ecr:CreateRepository on resource: arn:aws:ecr:us-east-1:111122223333:repository/docker-hub/library/nginx because no identity-based policy allows the ecr:CreateRepository action",
+            kind: Some(K::CannotPullContainerError), category: Some(C::Permissions), nature: Some(N::AccessDenied),
+            failed_api: Some("ecr:CreateRepository"), denial_basis: Some(DenialBasis::NoIdentityPolicy),
+            ..Default::default()
+        },
     ]
 }
 

@@ -6,11 +6,11 @@ use std::future::Future;
 use futures::future::join_all;
 
 use super::{
-    AccessPoint, EfsFacts, EnvFileFacts, s3_object, EfsVolume, FileSystem, MountTarget, CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
+    AccessPoint, CacheRule, PullThroughFacts, RuleValidation, EfsFacts, EnvFileFacts, s3_object, EfsVolume, FileSystem, MountTarget, CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
     RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
-use super::requirements::{ADMINISTRATOR_PROBE, efs_permissions, is_secrets_manager, kms_permissions, parameter_name, required_permissions, secret_arn};
+use super::requirements::{ADMINISTRATOR_PROBE, efs_permissions, is_secrets_manager, kms_permissions, parameter_name, pull_through_candidates, required_permissions, secret_arn};
 use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
 use crate::model::arn::is_region;
 use crate::deadline::Deadline;
@@ -85,6 +85,11 @@ pub trait EcrReader: Sync {
         name: &str,
         limit: usize,
     ) -> impl Future<Output = Fact<Vec<String>>> + Send;
+    /// ecr:DescribePullThroughCacheRules: the registry's pull-through cache rules.
+    fn pull_through_rules(&self, region: &str, registry_id: &str) -> impl Future<Output = Fact<Vec<CacheRule>>> + Send;
+    /// ecr:ValidatePullThroughCacheRule: whether ECR can sign in to the rule's upstream registry with
+    /// its credential (ECR reads the secret; the doctor never does).
+    fn validate_pull_through_rule(&self, region: &str, registry_id: &str, prefix: &str) -> impl Future<Output = Fact<RuleValidation>> + Send;
 }
 
 pub trait IamReader: Sync {
@@ -187,18 +192,32 @@ fn ecr_lookups(task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> im
 }
 
 /// One image's repository policy and manifest, asked together; the repository's existence is read
-/// from their answers. A missing tag adds one call, for the tags the repository does hold.
+/// from their answers. A missing tag adds one call, for the tags the repository does hold; a missing
+/// repository, or an upstream ECR could not fetch from, the pull-through cache rules (and the rule's
+/// credential check).
 async fn ecr_image<R: Readers>(reader: &R, container: String, image: ImageRef, region: String, account: String) -> EcrImageFacts {
     let (policy, found) = tokio::join!(
         reader.repository_policy(&region, &account, &image.repository),
         reader.image(&region, &account, &image.repository, &image.selector),
     );
     let repository = repository_of(&image, &account, &policy, &found);
-    let recent_tags = match (&repository, &found) {
-        // What is there is the likeliest fix.
-        (Fact::Known(Some(_)), Fact::Known(ImageAnswer::ImageMissing)) => Some(reader.recent_tags(&region, &account, &image.repository, RECENT_TAGS).await),
-        _ => None,
-    };
+    let upstream_failed = matches!(&found, Fact::Failed(failure) if failure.error_code.starts_with("Upstream"));
+    let (recent_tags, pull_through) = tokio::join!(
+        async {
+            match (&repository, &found) {
+                // What is there is the likeliest fix.
+                (Fact::Known(Some(_)), Fact::Known(ImageAnswer::ImageMissing)) => Some(reader.recent_tags(&region, &account, &image.repository, RECENT_TAGS).await),
+                _ => None,
+            }
+        },
+        async {
+            match &repository {
+                Fact::Known(None) => Some(pull_through(reader, &region, &account, &image.repository).await),
+                _ if upstream_failed => Some(pull_through(reader, &region, &account, &image.repository).await),
+                _ => None,
+            }
+        },
+    );
     let (image_detail, platforms) = match found {
         Fact::Known(ImageAnswer::Found { digest, platforms }) => (Fact::Known(Some(ImageDetail { digest })), Some(Fact::Known(platforms))),
         Fact::Known(_) => (Fact::Known(None), None),
@@ -210,7 +229,21 @@ async fn ecr_image<R: Readers>(reader: &R, container: String, image: ImageRef, r
         Fact::Known(PolicyAnswer::RepositoryMissing) => None,
         Fact::Failed(failure) => Some(Fact::Failed(failure)),
     };
-    EcrImageFacts { container, image, repository, image_detail, recent_tags, policy, platforms }
+    EcrImageFacts { container, image, repository, image_detail, recent_tags, policy, platforms, pull_through }
+}
+
+/// The pull-through cache rule a repository falls under (the longest prefix that covers it), then,
+/// for a rule with an upstream credential, whether that credential works.
+async fn pull_through<R: Readers>(reader: &R, region: &str, account: &str, repository: &str) -> PullThroughFacts {
+    let rule = match reader.pull_through_rules(region, account).await {
+        Fact::Known(rules) => Fact::Known(rules.into_iter().filter(|r| r.covers(repository)).max_by_key(|r| (r.prefix != "ROOT", r.prefix.len()))),
+        Fact::Failed(failure) => Fact::Failed(failure),
+    };
+    let validation = match rule.known().and_then(Option::as_ref).filter(|r| r.credential_arn.is_some()) {
+        Some(found) => Some(reader.validate_pull_through_rule(region, account, &found.prefix).await),
+        None => None,
+    };
+    PullThroughFacts { rule, validation }
 }
 
 /// The repository exists when either answer found it, and is missing when one said so and the other
@@ -338,6 +371,8 @@ async fn identity<R: Readers>(
     let Some(definition) = definition else { return (None, Vec::new()) };
     let role_arn = definition.execution_role_arn.as_deref();
     let required = required_permissions(task, definition);
+    // Same resources as the pulls': no call of their own.
+    let candidates = pull_through_candidates(definition);
     let (role, simulated, secrets) = tokio::join!(
         async {
             match role_arn {
@@ -347,7 +382,7 @@ async fn identity<R: Readers>(
         },
         async {
             match role_arn {
-                Some(arn) => Some(simulate(reader, arn, required.iter().map(|p| (p.action, p.resource.as_str())).chain(ADMINISTRATOR_PROBE.iter().map(|a| (*a, "*")))).await),
+                Some(arn) => Some(simulate(reader, arn, required.iter().chain(&candidates).map(|p| (p.action, p.resource.as_str())).chain(ADMINISTRATOR_PROBE.iter().map(|a| (*a, "*")))).await),
                 None => None,
             }
         },

@@ -5,7 +5,7 @@
 use crate::model::arn::partition_of;
 use serde::Serialize;
 
-use super::{SecretFacts, TaskDefinitionFacts, TaskFacts};
+use super::{EcrImageFacts, Fact, SecretFacts, TaskDefinitionFacts, TaskFacts};
 use crate::model::{ImageRef, Registry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -152,6 +152,38 @@ pub fn required_permissions(task: &TaskFacts, definition: &TaskDefinitionFacts) 
     out.dedup_by(|a, b| a.action == b.action && a.resource == b.resource);
 
     out
+}
+
+/// What the first pull through a pull-through cache rule asks of the execution role: to create the
+/// repository (`creates`) and to import the image from upstream. Once the repository and the image
+/// exist, a pull needs neither.
+pub fn pull_through_permissions(image: &ImageRef, creates: bool) -> Vec<Permission> {
+    let Some(repository) = image.ecr_repository_arn() else { return Vec::new() };
+    let why = format!("the first pull of {} through a pull-through cache rule", image.raw);
+    let mut out = Vec::new();
+    if creates {
+        out.push(Permission { purpose: Purpose::Ecr, action: "ecr:CreateRepository", resource: repository.clone(), why: format!("{why} creates repository {}", image.repository) });
+    }
+    out.push(Permission { purpose: Purpose::Ecr, action: "ecr:BatchImportUpstreamImage", resource: repository, why: format!("{why} imports it from upstream") });
+    out
+}
+
+/// Asked of IAM's simulator with the task's needs, in the same call (same repository): whether the
+/// role could create and fill a pull-through cache repository. Needed only when the facts show the
+/// image comes through a rule ([`pull_through_needs`]); otherwise the answers are not read.
+pub fn pull_through_candidates(definition: &TaskDefinitionFacts) -> Vec<Permission> {
+    let images = definition.containers.iter().filter_map(|c| ImageRef::parse(&c.image)).filter(|i| matches!(i.registry, Registry::Ecr { .. }));
+    images.flat_map(|image| pull_through_permissions(&image, true)).collect()
+}
+
+/// The pull-through permissions the facts show are needed: for each image under a rule whose
+/// repository or image ECR does not hold yet.
+pub fn pull_through_needs(images: &[EcrImageFacts]) -> Vec<Permission> {
+    images
+        .iter()
+        .filter(|facts| matches!(facts.pull_through.as_ref().map(|cache| &cache.rule), Some(Fact::Known(Some(_)))))
+        .flat_map(|facts| pull_through_permissions(&facts.image, matches!(facts.repository, Fact::Known(None))))
+        .collect()
 }
 
 /// kms:Decrypt for each secret encrypted with a customer-managed key named by ARN, key ID, or an

@@ -162,6 +162,46 @@ pub struct EcrImageFacts {
     /// The platforms of a multi-platform image (`os/architecture`); `None` for a single-platform
     /// manifest, whose platform is in its config blob, which the doctor does not download.
     pub platforms: Option<Fact<Option<Vec<String>>>>,
+    /// The pull-through cache rule the repository falls under, asked only when the repository is
+    /// missing or ECR could not fetch the image from an upstream registry.
+    pub pull_through: Option<PullThroughFacts>,
+}
+
+/// An ECR pull-through cache rule: repositories under its prefix are created, and filled from the
+/// upstream registry, by their first pull.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheRule {
+    /// `docker-hub`, or `ROOT` for every repository of the registry.
+    pub prefix: String,
+    pub upstream_url: String,
+    /// The Secrets Manager secret (`ecr-pullthroughcache/...`) holding the upstream credential.
+    pub credential_arn: Option<String>,
+    /// The role ECR assumes for an ECR upstream.
+    pub custom_role_arn: Option<String>,
+}
+
+impl CacheRule {
+    /// Whether a repository of this name is this rule's.
+    pub fn covers(&self, repository: &str) -> bool {
+        let prefix = self.prefix.trim_end_matches('/');
+        prefix == "ROOT" || repository.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+/// What ecr:ValidatePullThroughCacheRule says of a rule's upstream credential.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleValidation {
+    pub valid: bool,
+    /// ECR's reason when it is not.
+    pub failure: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PullThroughFacts {
+    /// The rule with the longest prefix covering the repository; `Known(None)`: none does.
+    pub rule: Fact<Option<CacheRule>>,
+    /// Asked only of a rule with an upstream credential.
+    pub validation: Option<Fact<RuleValidation>>,
 }
 
 /// Everything one diagnosis knows.
@@ -203,6 +243,10 @@ impl Snapshot {
             out.extend(image.recent_tags.as_ref().and_then(Fact::failure));
             out.extend(image.policy.as_ref().and_then(Fact::failure));
             out.extend(image.platforms.as_ref().and_then(Fact::failure));
+            if let Some(cache) = &image.pull_through {
+                out.extend(cache.rule.failure());
+                out.extend(cache.validation.as_ref().and_then(Fact::failure));
+            }
         }
         for role in self.execution_role.iter().chain(&self.task_role) {
             out.extend(role.role.failure());

@@ -2,7 +2,7 @@ use aws_sdk_ecr::Client;
 use aws_sdk_ecr::types::{DescribeImagesFilter, ImageIdentifier, TagStatus};
 
 use super::{AwsReader, call_failure};
-use crate::facts::{CallFailure, EcrReader, Fact, ImageAnswer, PolicyAnswer};
+use crate::facts::{CacheRule, CallFailure, EcrReader, Fact, ImageAnswer, PolicyAnswer, RuleValidation};
 use crate::model::ImageSelector;
 
 /// A manifest list or OCI index first, so that a multi-platform image answers with its platforms.
@@ -107,6 +107,32 @@ impl EcrReader for AwsReader {
                 Fact::Known(images.iter().flat_map(|d| d.image_tags()).take(limit).cloned().collect())
             }
             Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}"), &error)),
+        }
+    }
+
+    async fn pull_through_rules(&self, region: &str, registry_id: &str) -> Fact<Vec<CacheRule>> {
+        // A registry holds at most 50 rules (ECR's quota): one page holds them all.
+        match self.ecr(region).describe_pull_through_cache_rules().registry_id(registry_id).max_results(1000).send().await {
+            Ok(output) => Fact::Known(
+                output
+                    .pull_through_cache_rules()
+                    .iter()
+                    .map(|rule| CacheRule {
+                        prefix: rule.ecr_repository_prefix().unwrap_or_default().to_string(),
+                        upstream_url: rule.upstream_registry_url().unwrap_or_default().to_string(),
+                        credential_arn: rule.credential_arn().map(str::to_string),
+                        custom_role_arn: rule.custom_role_arn().map(str::to_string),
+                    })
+                    .collect(),
+            ),
+            Err(error) => Fact::Failed(call_failure("ecr:DescribePullThroughCacheRules", registry_id, &error)),
+        }
+    }
+
+    async fn validate_pull_through_rule(&self, region: &str, registry_id: &str, prefix: &str) -> Fact<RuleValidation> {
+        match self.ecr(region).validate_pull_through_cache_rule().registry_id(registry_id).ecr_repository_prefix(prefix).send().await {
+            Ok(output) => Fact::Known(RuleValidation { valid: output.is_valid(), failure: output.failure().map(str::to_string) }),
+            Err(error) => Fact::Failed(call_failure("ecr:ValidatePullThroughCacheRule", &format!("{registry_id}/{prefix}"), &error)),
         }
     }
 }
