@@ -11,6 +11,7 @@ mod faults;
 mod fixes;
 mod identity;
 mod network;
+mod pull_through;
 mod registry;
 mod runbook;
 mod safety;

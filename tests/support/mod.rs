@@ -5,6 +5,7 @@
 
 pub mod faults;
 pub mod latency;
+pub mod pull_through;
 pub mod scenario;
 pub mod simulator;
 
@@ -44,7 +45,9 @@ pub async fn account(account: &str) -> SdkConfig {
     let c = assumed.credentials().expect("assumed-role credentials");
     let credentials =
         Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_string()), None, "assumed");
-    base.to_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials)).build()
+    let config = base.to_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials)).build();
+    // The emulator has no pull-through cache: its registries answer that they have no rules.
+    pull_through::with_rules(&config, Vec::new())
 }
 
 /// The environment a child process (the CLI binary) needs to act as `config`'s account.
