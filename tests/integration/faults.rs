@@ -198,6 +198,17 @@ async fn faults_env_file() {
     break_each_call("env files (ENV_FILE_ACCESS_DENIED)", config, task, Code::EnvFileAccessDenied).await;
 }
 
+/// The pull-through cache calls: a first pull through a rule whose upstream credential ECR cannot use.
+#[tokio::test]
+async fn faults_pull_through_cache() {
+    let (config, task) = crate::pull_through::first_pull_with_bad_credential("250000000010").await;
+    let (_, recorded, _) = diagnose(&config, &task, None, CallLimits::default(), Duration::from_secs(60)).await;
+    for call in ["ecr:DescribePullThroughCacheRules", "ecr:ValidatePullThroughCacheRule"] {
+        assert!(recorded.distinct().iter().any(|c| c == call), "{call} is among the calls broken: {:?}", recorded.distinct());
+    }
+    break_each_call("pull-through cache (PULL_THROUGH_CACHE_UPSTREAM_AUTH_FAILED)", config, task, Code::PullThroughCacheUpstreamAuthFailed).await;
+}
+
 /// With SDK timeouts longer than the whole budget, the deadline alone ends a stalled call.
 #[tokio::test]
 async fn faults_a_stall_longer_than_the_sdk_timeouts_ends_at_the_deadline() {

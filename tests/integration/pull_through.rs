@@ -31,11 +31,16 @@ async fn first_pull(account_id: &str, rules: Vec<RuleSpec>, role: RoleSpec, reas
     (config, task)
 }
 
+/// The first pull through a rule whose credential ECR cannot use, by a role that may create and import.
+pub async fn first_pull_with_bad_credential(account: &str) -> (aws_config::SdkConfig, StoppedTask) {
+    let rule = RuleSpec::docker_hub(account, Some("Unable to authenticate with the upstream registry: 401 Unauthorized"));
+    first_pull(account, vec![rule], may_create_and_import(account), UPSTREAM_AUTH).await
+}
+
 #[tokio::test]
 async fn an_upstream_credential_ecr_cannot_use_is_the_root_cause() {
     let account = "240000000001";
-    let rule = RuleSpec::docker_hub(account, Some("Unable to authenticate with the upstream registry: 401 Unauthorized"));
-    let (config, task) = first_pull(account, vec![rule], may_create_and_import(account), UPSTREAM_AUTH).await;
+    let (config, task) = first_pull_with_bad_credential(account).await;
 
     let report = diagnose_by_arn(&config, &task).await;
 
