@@ -21,7 +21,9 @@ WRITES = {
     "RedeployWrites": {"ecs:UpdateService"},
     "RunbookOn": {"ssm:StartAutomationExecution", "ssm:DescribeAutomationExecutions"},
 }
-READ_PREFIXES = ("Describe", "Get", "List", "Simulate", "BatchGetImage")
+# ecr:ValidatePullThroughCacheRule has ECR sign in to a rule's upstream with the rule's credential and
+# answers whether it could; it changes nothing, and the secret's value never reaches the caller.
+READ_PREFIXES = ("Describe", "Get", "List", "Simulate", "BatchGetImage", "ValidatePullThroughCacheRule")
 
 
 def actions(statement):
