@@ -45,6 +45,7 @@ fn every_failure_event_reads_and_classifies_into_its_family() {
         ("storage-no-space", Category::Storage),
         ("volumes-efs-unresolved", Category::Volumes),
         ("env-files-access-denied", Category::EnvFiles),
+        ("pull-through-cache-upstream-auth", Category::Registry),
     ] {
         let task = task_event(name);
         assert!(task.is_stopped(), "{name}");
