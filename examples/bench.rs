@@ -103,6 +103,12 @@ async fn main() {
         scenarios.push(("volumes: EFS_MOUNT_TARGET_MISSING", config, task));
     }
     {
+        let rule = support::pull_through::RuleSpec::docker_hub("270000000008", Some("Unable to authenticate with the upstream registry"));
+        let role = support::pull_through::may_create_and_import("270000000008");
+        let (config, task) = support::pull_through::first_pull("270000000008", vec![rule], role, support::pull_through::UPSTREAM_AUTH).await;
+        scenarios.push(("cache: PULL_THROUGH_CACHE_UPSTREAM_AUTH_FAILED", config, task));
+    }
+    {
         let config = account("270000000006").await;
         let task = stopped(&config, "ok", NetworkSpec::nat(), DefinitionSpec::default(), ECR_API_TIMEOUT).await;
         scenarios.push(("healthy: inconclusive", config, task));

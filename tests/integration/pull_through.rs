@@ -6,30 +6,10 @@ use ecs_pull_doctor::checks::{Code, Verdict};
 
 use crate::common::{errors, root};
 use crate::registry::diagnose_by_arn;
-use crate::support::account;
-use crate::support::pull_through::{RuleSpec, with_rules};
-use crate::support::scenario::{Builder, DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask};
+use crate::support::pull_through::{RuleSpec, UPSTREAM_AUTH, first_pull, may_create_and_import};
+use crate::support::scenario::{RoleSpec, StoppedTask};
 
-const UPSTREAM_AUTH: &str = "CannotPullContainerError: Error response from daemon: pull access denied for ACCOUNT.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx, repository does not exist or may require 'docker login': denied: The authentication to the upstream registry failed.";
 const CREATE_DENIED: &str = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ACCOUNT.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27: unexpected status from HEAD request to https://ACCOUNT.dkr.ecr.us-east-1.amazonaws.com/v2/docker-hub/library/nginx/manifests/1.27: 403 Forbidden: denied: User: arn:aws:sts::ACCOUNT:assumed-role/cache-execution/0a1b is not authorized to perform: ecr:CreateRepository on resource: arn:aws:ecr:us-east-1:ACCOUNT:repository/docker-hub/library/nginx because no identity-based policy allows the ecr:CreateRepository action";
-
-/// What a role needs for the first pull through the cache, on every repository under its prefix.
-fn may_create_and_import(account: &str) -> RoleSpec {
-    RoleSpec::StandardPlus(vec![format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["ecr:CreateRepository","ecr:BatchImportUpstreamImage"],"Resource":"arn:aws:ecr:us-east-1:{account}:repository/docker-hub/*"}}]}}"#
-    )])
-}
-
-/// A task of service `web` pulling docker-hub/library/nginx:1.27, a repository the cache has not
-/// created yet, in a registry with `rules`.
-async fn first_pull(account_id: &str, rules: Vec<RuleSpec>, role: RoleSpec, reason: &str) -> (aws_config::SdkConfig, StoppedTask) {
-    let config = with_rules(&account(account_id).await, rules);
-    let builder = Builder::new(&config).await;
-    let image = format!("{account_id}.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27");
-    let definition = DefinitionSpec { role, ..DefinitionSpec::default() };
-    let task = builder.fargate_task_with("cache", &NetworkSpec::nat(), &definition, &image, Some("web"), &reason.replace("ACCOUNT", account_id)).await;
-    (config, task)
-}
 
 /// The first pull through a rule whose credential ECR cannot use, by a role that may create and import.
 pub async fn first_pull_with_bad_credential(account: &str) -> (aws_config::SdkConfig, StoppedTask) {

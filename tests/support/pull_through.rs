@@ -15,6 +15,11 @@ use aws_smithy_types::body::SdkBody;
 use serde_json::{Value, json};
 
 use super::faults::operation_of;
+use super::scenario::{Builder, DefinitionSpec, NetworkSpec, RoleSpec, StoppedTask};
+
+/// The registry's answer when the rule's upstream refuses its credential (containers-roadmap#2354).
+pub const UPSTREAM_AUTH: &str = "CannotPullContainerError: Error response from daemon: pull access denied for ACCOUNT.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx, repository does not exist or may require 'docker login': denied: The authentication to the upstream registry failed.";
+
 
 /// A rule of the registry, and what validating its upstream credential would say.
 #[derive(Debug, Clone)]
@@ -111,4 +116,22 @@ fn respond(status: u16, body: Value) -> HttpResponse {
     let mut response = HttpResponse::new(StatusCode::try_from(status).expect("a valid status"), SdkBody::from(body.to_string()));
     response.headers_mut().insert("content-type", "application/x-amz-json-1.1");
     response
+}
+
+/// What a role needs for the first pull through the cache, on every repository under its prefix.
+pub fn may_create_and_import(account: &str) -> RoleSpec {
+    RoleSpec::StandardPlus(vec![format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["ecr:CreateRepository","ecr:BatchImportUpstreamImage"],"Resource":"arn:aws:ecr:us-east-1:{account}:repository/docker-hub/*"}}]}}"#
+    )])
+}
+
+/// A task of service `web` pulling docker-hub/library/nginx:1.27, a repository the cache has not
+/// created yet, in a registry with `rules`.
+pub async fn first_pull(account_id: &str, rules: Vec<RuleSpec>, role: RoleSpec, reason: &str) -> (aws_config::SdkConfig, StoppedTask) {
+    let config = with_rules(&super::account(account_id).await, rules);
+    let builder = Builder::new(&config).await;
+    let image = format!("{account_id}.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27");
+    let definition = DefinitionSpec { role, ..DefinitionSpec::default() };
+    let task = builder.fargate_task_with("cache", &NetworkSpec::nat(), &definition, &image, Some("web"), &reason.replace("ACCOUNT", account_id)).await;
+    (config, task)
 }
