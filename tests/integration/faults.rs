@@ -67,6 +67,14 @@ struct Tally {
     problems: Vec<String>,
 }
 
+/// That a clean diagnosis makes `calls`, so that break_each_call breaks them.
+async fn assert_makes(config: &SdkConfig, task: &StoppedTask, calls: &[&str]) {
+    let (_, recorded, _) = diagnose(config, task, None, CallLimits::default(), Duration::from_secs(60)).await;
+    for call in calls {
+        assert!(recorded.distinct().iter().any(|c| c == call), "{call} is among the calls broken: {:?}", recorded.distinct());
+    }
+}
+
 async fn break_each_call(name: &str, config: SdkConfig, task: StoppedTask, expected_root: Code) {
     let (clean, recorded, _) = diagnose(&config, &task, None, CallLimits::default(), Duration::from_secs(60)).await;
     assert_eq!(clean.root_cause, Some(expected_root), "the clean run of {name}: {clean:#?}");
@@ -180,12 +188,20 @@ async fn faults_prefix_list_and_kms_alias() {
     break_each_call("secrets (kms:Decrypt behind an alias, egress by prefix list)", config, task, Code::ExecutionRoleMissingSecretsPermissions).await;
 }
 
-/// The EFS calls: a volume whose mount target's security group does not admit NFS from the task.
+/// The EFS calls: a volume whose mount target's security group does not admit NFS from the task,
+/// mounted through an access point with IAM authorization (so the task role's calls are broken too).
 #[tokio::test]
 async fn faults_efs_volume() {
-    let definition = DefinitionSpec { efs: Some(EfsSpec::Served { admit: false, policy: None }), ..DefinitionSpec::default() };
+    let mount = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["elasticfilesystem:ClientMount","elasticfilesystem:ClientWrite"],"Resource":"*"}]}"#;
+    let definition = DefinitionSpec {
+        efs: Some(EfsSpec::Served { admit: false, policy: None }),
+        task_role: Some(RoleSpec::Inline(vec![mount.into()])),
+        efs_access_point: true,
+        ..DefinitionSpec::default()
+    };
     let reason = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: Connection reset by peer' : unsuccessful EFS utils command execution; code: 32";
     let (config, task) = common::stopped("250000000008", "vol", NetworkSpec::default(), definition, reason).await;
+    assert_makes(&config, &task, &["elasticfilesystem:DescribeAccessPoints", "iam:GetRolePolicy"]).await;
     break_each_call("volumes (EFS_SECURITY_GROUP_BLOCKS_NFS)", config, task, Code::EfsSecurityGroupBlocksNfs).await;
 }
 
@@ -202,10 +218,7 @@ async fn faults_env_file() {
 #[tokio::test]
 async fn faults_pull_through_cache() {
     let (config, task) = crate::pull_through::first_pull_with_bad_credential("250000000010").await;
-    let (_, recorded, _) = diagnose(&config, &task, None, CallLimits::default(), Duration::from_secs(60)).await;
-    for call in ["ecr:DescribePullThroughCacheRules", "ecr:ValidatePullThroughCacheRule"] {
-        assert!(recorded.distinct().iter().any(|c| c == call), "{call} is among the calls broken: {:?}", recorded.distinct());
-    }
+    assert_makes(&config, &task, &["ecr:DescribePullThroughCacheRules", "ecr:ValidatePullThroughCacheRule"]).await;
     break_each_call("pull-through cache (PULL_THROUGH_CACHE_UPSTREAM_AUTH_FAILED)", config, task, Code::PullThroughCacheUpstreamAuthFailed).await;
 }
 

@@ -95,6 +95,7 @@ async fn a_task_role_not_allowed_to_mount() {
         let definition = DefinitionSpec {
             efs: Some(EfsSpec::Served { admit: true, policy: None }),
             task_role: Some(RoleSpec::Inline(vec![policy.into()])),
+            efs_access_point: true,
             ..DefinitionSpec::default()
         };
         let (config, task) = common::stopped(account, "vol", NetworkSpec::default(), definition, REFUSED).await;
@@ -105,7 +106,9 @@ async fn a_task_role_not_allowed_to_mount() {
             assert_eq!(errors(&report), vec![Code::EfsAccessDenied]);
         } else {
             assert_eq!(errors(&report), vec![], "{report:#?}");
-            assert!(report.passed.iter().any(|p| p.check == "efs-task-role"), "{:#?}", report.passed);
+            for check in ["efs-task-role", "efs-access-point"] {
+                assert!(report.passed.iter().any(|p| p.check == check), "{check}: {:#?}", report.passed);
+            }
         }
     }
 }

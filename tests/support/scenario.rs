@@ -144,6 +144,8 @@ pub struct DefinitionSpec {
     pub efs: Option<EfsSpec>,
     /// A task role: with it the EFS volume is mounted with IAM authorization (and TLS, which that needs).
     pub task_role: Option<RoleSpec>,
+    /// The EFS volume mounts through an access point of its file system (with TLS, which that needs).
+    pub efs_access_point: bool,
     /// An environment file of the container, and what S3 holds of it.
     pub env_file: Option<EnvFileSpec>,
 }
@@ -161,7 +163,7 @@ pub enum EnvFileSpec {
 
 impl Default for DefinitionSpec {
     fn default() -> Self {
-        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true, efs: None, task_role: None, env_file: None }
+        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true, efs: None, task_role: None, efs_access_point: false, env_file: None }
     }
 }
 
@@ -175,6 +177,13 @@ pub enum EfsSpec {
     ElsewhereOnly,
     /// A file system ID that does not exist.
     Missing,
+}
+
+/// An EFS file system a scenario built, and the access point the volume mounts through, if any.
+#[derive(Debug, Clone)]
+pub struct BuiltEfs {
+    pub file_system: String,
+    pub access_point: Option<String>,
 }
 
 /// What a scenario built, for the test to aim at.
@@ -523,10 +532,10 @@ impl<'a> Builder<'a> {
         arn
     }
 
-    /// The file system `spec` asks for in `network`; its ID.
-    pub async fn efs(&self, name: &str, network: &Network, spec: EfsSpec) -> String {
+    /// The file system `spec` asks for in `network`, and an access point of it when asked.
+    pub async fn efs(&self, name: &str, network: &Network, spec: EfsSpec, access_point: bool) -> BuiltEfs {
         if spec == EfsSpec::Missing {
-            return "fs-0000000000000000d".into();
+            return BuiltEfs { file_system: "fs-0000000000000000d".into(), access_point: access_point.then(|| "fsap-0000000000000000d".into()) };
         }
         let efs = aws_sdk_efs::Client::new(self.config);
         let created = efs.create_file_system().creation_token(name).send().await.expect("file system");
@@ -551,7 +560,14 @@ impl<'a> Builder<'a> {
             }
         };
         efs.create_mount_target().file_system_id(&id).subnet_id(subnet).security_groups(group).send().await.expect("mount target");
-        id
+        let access_point = match access_point {
+            true => {
+                let created = efs.create_access_point().client_token(name).file_system_id(&id).send().await.expect("access point");
+                Some(created.access_point_id().expect("access point id").to_string())
+            }
+            false => None,
+        };
+        BuiltEfs { file_system: id, access_point }
     }
 
     pub async fn task_definition(&self, family: &str, image: &str, execution_role: Option<&str>, log_group: &str, spec: &DefinitionSpec) -> String {
@@ -567,7 +583,8 @@ impl<'a> Builder<'a> {
         spec: &DefinitionSpec,
         file_system: Option<&str>,
     ) -> String {
-        self.task_definition_with_roles(family, image, execution_role, None, log_group, spec, file_system, None).await
+        let volume = file_system.map(|id| BuiltEfs { file_system: id.to_string(), access_point: None });
+        self.task_definition_with_roles(family, image, execution_role, None, log_group, spec, volume.as_ref(), None).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -579,7 +596,7 @@ impl<'a> Builder<'a> {
         task_role: Option<&str>,
         log_group: &str,
         spec: &DefinitionSpec,
-        file_system: Option<&str>,
+        volume: Option<&BuiltEfs>,
         env_file: Option<&str>,
     ) -> String {
         let log = LogConfiguration::builder()
@@ -605,14 +622,15 @@ impl<'a> Builder<'a> {
             container = container.environment_files(aws_sdk_ecs::types::EnvironmentFile::builder().value(file).r#type(aws_sdk_ecs::types::EnvironmentFileType::S3).build().expect("environment file"));
         }
         let mut volumes = Vec::new();
-        if let Some(id) = file_system {
+        if let Some(volume) = volume {
+            use aws_sdk_ecs::types::{EfsAuthorizationConfig, EfsAuthorizationConfigIam, EfsTransitEncryption};
             container = container.mount_points(aws_sdk_ecs::types::MountPoint::builder().source_volume("data").container_path("/data").build());
-            let mut efs = aws_sdk_ecs::types::EfsVolumeConfiguration::builder().file_system_id(id);
-            if task_role.is_some() {
-                use aws_sdk_ecs::types::{EfsAuthorizationConfig, EfsAuthorizationConfigIam, EfsTransitEncryption};
-                efs = efs
-                    .transit_encryption(EfsTransitEncryption::Enabled)
-                    .authorization_config(EfsAuthorizationConfig::builder().iam(EfsAuthorizationConfigIam::Enabled).build());
+            let mut efs = aws_sdk_ecs::types::EfsVolumeConfiguration::builder().file_system_id(&volume.file_system);
+            // IAM authorization and access points both need TLS.
+            let iam = task_role.is_some().then_some(EfsAuthorizationConfigIam::Enabled);
+            if iam.is_some() || volume.access_point.is_some() {
+                let authorization = EfsAuthorizationConfig::builder().set_iam(iam).set_access_point_id(volume.access_point.clone()).build();
+                efs = efs.transit_encryption(EfsTransitEncryption::Enabled).authorization_config(authorization);
             }
             let efs = efs.build().expect("efs volume");
             volumes.push(aws_sdk_ecs::types::Volume::builder().name("data").efs_volume_configuration(efs).build());
@@ -751,8 +769,8 @@ impl<'a> Builder<'a> {
         if definition.create_log_group {
             self.log_group(&log_group).await;
         }
-        let file_system = match definition.efs {
-            Some(spec) => Some(self.efs(name, &network, spec).await),
+        let volume = match definition.efs {
+            Some(spec) => Some(self.efs(name, &network, spec, definition.efs_access_point).await),
             None => None,
         };
         let task_role = match &definition.task_role {
@@ -764,7 +782,7 @@ impl<'a> Builder<'a> {
             None => None,
         };
         let arn = self
-            .task_definition_with_roles(name, image, role.as_deref(), task_role.as_deref(), &log_group, definition, file_system.as_deref(), env_file.as_deref())
+            .task_definition_with_roles(name, image, role.as_deref(), task_role.as_deref(), &log_group, definition, volume.as_ref(), env_file.as_deref())
             .await;
         self.stopped_service_task(name, service, &arn, image, &network, reason).await
     }
