@@ -73,7 +73,7 @@ fn s3_gateway(snapshot: &Snapshot) -> Option<&VpcEndpoint> {
     let subnet = snapshot.task.eni.as_ref()?.subnet_id.as_deref()?;
     let vpc = snapshot.vpc.as_ref()?.known()?;
     let tables = vpc.route_tables.known()?;
-    let table = tables.iter().find(|t| t.subnet_ids.iter().any(|s| s == subnet)).or_else(|| tables.iter().find(|t| t.main))?;
+    let table = super::network::route_table_of(tables, subnet)?;
     let s3 = endpoint_service(&snapshot.task.region, "s3");
     vpc.endpoints.known()?.iter().find(|e| e.kind == EndpointKind::Gateway && e.service_name == s3 && e.route_table_ids.contains(&table.id))
 }

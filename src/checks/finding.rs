@@ -223,8 +223,14 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Adds `finding`, unless it is a CHECK_FAILED saying word for word what one already here says
+    /// (one task role shared by several volumes, say, is not simulated once per volume).
     pub fn finding(&mut self, finding: Finding) {
-        self.findings.push(finding);
+        let repeated = finding.code == Code::CheckFailed
+            && self.findings.iter().any(|f| f.code == Code::CheckFailed && f.resource == finding.resource && f.summary == finding.summary);
+        if !repeated {
+            self.findings.push(finding);
+        }
     }
 
     pub fn pass(&mut self, check: &str, resource: impl Into<String>, summary: impl Into<String>) {
@@ -232,7 +238,9 @@ impl Outcome {
     }
 
     pub fn extend(&mut self, other: Outcome) {
-        self.findings.extend(other.findings);
+        for finding in other.findings {
+            self.finding(finding);
+        }
         self.passes.extend(other.passes);
     }
 }

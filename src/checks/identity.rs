@@ -234,7 +234,9 @@ fn check_permissions(role: &RoleFacts, permissions: &Permissions, required: &[Pe
             None => out.pass(&format!("execution-role-{}", purpose.name()), &role.arn, format!("{} is allowed what the task needs for {}", role.name, purpose.name())),
         }
     }
-    out.findings.extend(unsimulated);
+    if let Some(note) = unsimulated {
+        out.finding(note);
+    }
 }
 
 /// Each required permission judged on the role's own policies; a policy that cannot be parsed is

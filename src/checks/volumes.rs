@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::identity::{judge, purpose_finding};
 use super::network::firewall::{Passage, Peer, acl_blocks, egress, ingress, rules_json};
-use super::network::{EPHEMERAL_PORTS, Service, acl_of, prefix_list_cidrs};
+use super::network::{EPHEMERAL_PORTS, Service, acl_of, prefix_list_cidrs, task_address};
 use super::policy::{Context, Decision, Policy, Principal, Request};
 use super::{Code, Detail, Finding, NetworkDetail, Outcome, Severity, could_not_check, unreadable_policy};
 use crate::facts::requirements::{Purpose, efs_permissions, file_system_arn, writable};
@@ -165,11 +165,13 @@ fn check_task_role(snapshot: &Snapshot, efs: &EfsFacts, role_arn: Option<&str>, 
     let volume = &efs.volume;
     let Some(definition) = snapshot.task_definition.known() else { return };
     let Some(role_arn) = role_arn else {
-        out.finding(
-            Finding::new(Code::EfsAccessDenied, Severity::Error, &definition.arn, format!("Volume {} mounts {} with IAM authorization, but the task definition has no task role.", volume.name, volume.file_system_id))
-                .evidence(json!({"volume": volume.name, "fileSystemId": volume.file_system_id, "iamAuthorization": true, "taskRoleArn": null}))
-                .remedy("Set taskRoleArn in the task definition to a role allowed elasticfilesystem:ClientMount (and ClientWrite) on the file system, or turn IAM authorization off for the volume."),
-        );
+        out.finding(no_task_role_to_mount(
+            efs,
+            &definition.arn,
+            format!("Volume {} mounts {} with IAM authorization, but the task definition has no task role.", volume.name, volume.file_system_id),
+            json!(null),
+            "Set taskRoleArn in the task definition to a role allowed elasticfilesystem:ClientMount (and ClientWrite) on the file system, or turn IAM authorization off for the volume.".into(),
+        ));
         return;
     };
     let Some(role) = &snapshot.task_role else { return };
@@ -179,11 +181,13 @@ fn check_task_role(snapshot: &Snapshot, efs: &EfsFacts, role_arn: Option<&str>, 
             return;
         }
         Fact::Known(None) => {
-            out.finding(
-                Finding::new(Code::EfsAccessDenied, Severity::Error, role_arn, format!("Volume {} mounts with IAM authorization as task role {role_arn}, which does not exist.", volume.name))
-                    .evidence(json!({"volume": volume.name, "fileSystemId": volume.file_system_id, "taskRoleArn": role_arn, "call": "iam:GetRole", "answer": "NoSuchEntity"}))
-                    .remedy(format!("Create role {role_arn} (trusting ecs-tasks.amazonaws.com, allowed elasticfilesystem:ClientMount on the file system), or point taskRoleArn at a role that exists.")),
-            );
+            out.finding(no_task_role_to_mount(
+                efs,
+                role_arn,
+                format!("Volume {} mounts with IAM authorization as task role {role_arn}, which does not exist.", volume.name),
+                json!(role_arn),
+                format!("Create role {role_arn} (trusting ecs-tasks.amazonaws.com, allowed elasticfilesystem:ClientMount on the file system), or point taskRoleArn at a role that exists."),
+            ));
             return;
         }
         Fact::Known(Some(found)) => found,
@@ -196,7 +200,20 @@ fn check_task_role(snapshot: &Snapshot, efs: &EfsFacts, role_arn: Option<&str>, 
         Some(finding) => out.finding(finding),
         None => out.pass("efs-task-role", &found.arn, format!("task role {} may mount {}", found.name, volume.file_system_id)),
     }
-    out.findings.extend(unsimulated);
+    if let Some(note) = unsimulated {
+        out.finding(note);
+    }
+}
+
+/// EFS_ACCESS_DENIED for an IAM-authorized volume with no task role to mount it as: none is named
+/// (`role` null), or the one named does not exist (iam:GetRole said so).
+fn no_task_role_to_mount(efs: &EfsFacts, resource: &str, summary: String, role: serde_json::Value, remedy: String) -> Finding {
+    let mut evidence = json!({"volume": efs.volume.name, "fileSystemId": efs.volume.file_system_id, "iamAuthorization": true, "taskRoleArn": role});
+    if !role.is_null() {
+        evidence["call"] = json!("iam:GetRole");
+        evidence["answer"] = json!("NoSuchEntity");
+    }
+    Finding::new(Code::EfsAccessDenied, Severity::Error, resource, summary).evidence(evidence).remedy(remedy)
 }
 
 /// The task's Availability Zone: from the task, else from its subnet.
@@ -276,11 +293,8 @@ fn check_nfs(snapshot: &Snapshot, efs: &EfsFacts, target: &MountTarget, out: &mu
     let (Some(groups), Some(Fact::Known(network))) = (vpc.security_groups.known(), &snapshot.network) else { return };
     let Some(target_ip) = target.ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()) else { return };
     let task_subnet = snapshot.task.eni.as_ref().and_then(|e| e.subnet_id.clone());
-    let task_ip = snapshot.task.eni.as_ref().and_then(|e| e.private_ip.as_deref()).and_then(|ip| ip.parse::<IpAddr>().ok()).or_else(|| {
-        let subnet = vpc.subnets.known()?.iter().find(|s| Some(&s.id) == task_subnet.as_ref())?;
-        Some(super::network::firewall::IpNet::parse(&subnet.cidr)?.representative())
-    });
-    let Some(task_ip) = task_ip else { return };
+    // Mount targets are reached over IPv4.
+    let Some(task_ip) = task_address(&snapshot.task, vpc, false) else { return };
     let pick = |ids: &[String]| -> Option<Vec<&SecurityGroup>> { ids.iter().map(|id| groups.iter().find(|g| &g.id == id)).collect() };
     // A group the VPC's listing lacks is in another VPC or unreadable: its rules are unknown.
     let (Some(task_groups), Some(mount_groups)) = (pick(&network.security_groups), pick(target_groups)) else { return };
@@ -563,6 +577,35 @@ mod tests {
         let (mut snapshot, mut efs) = with_volume();
         iam_volume(&mut snapshot, &mut efs, Some("allowed"));
         assert_eq!(access_codes(&snapshot, efs), []);
+    }
+
+    #[test]
+    fn a_task_role_shared_by_two_volumes_is_reported_unsimulated_once() {
+        let (mut snapshot, mut efs) = with_volume();
+        iam_volume(&mut snapshot, &mut efs, Some("allowed"));
+        let failure = crate::facts::CallFailure { operation: "iam:SimulatePrincipalPolicy".into(), resource: TASK_ROLE.into(), error_code: "AccessDenied".into(), message: "no".into() };
+        let mount = allow_mount();
+        if let Some(role) = &mut snapshot.task_role {
+            role.permissions = Some(crate::facts::Permissions::Offline { simulation: failure, policies: Fact::Known(vec![mount]) });
+        }
+        let mut second = efs.clone();
+        second.volume.name = "logs".into();
+        if let Fact::Known(definition) = &mut snapshot.task_definition {
+            definition.efs_volumes.push(second.volume.clone());
+        }
+        snapshot.efs = vec![efs, second];
+        let outcome = check(&snapshot);
+        let unsimulated = outcome.findings.iter().filter(|f| f.evidence["call"] == "iam:SimulatePrincipalPolicy").count();
+        assert_eq!(unsimulated, 1, "{:#?}", outcome.findings);
+        assert_eq!(outcome.passes.iter().filter(|p| p.check == "efs-task-role").count(), 2, "each volume's mount was judged");
+    }
+
+    fn allow_mount() -> crate::facts::RolePolicy {
+        crate::facts::RolePolicy {
+            name: "mount".into(),
+            kind: crate::facts::PolicyKind::Inline,
+            document: json!({"Statement": [{"Effect": "Allow", "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], "Resource": "*"}]}).to_string(),
+        }
     }
 
     #[test]

@@ -87,6 +87,25 @@ pub fn acl_of<'b>(acls: &'b [NetworkAcl], subnet_id: &str) -> Option<&'b Network
     acls.iter().find(|a| a.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| acls.iter().find(|a| a.default))
 }
 
+/// The route table a subnet uses: the one associated with it, else the VPC's main table.
+pub fn route_table_of<'t>(tables: &'t [RouteTable], subnet_id: &str) -> Option<&'t RouteTable> {
+    tables.iter().find(|t| t.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| tables.iter().find(|t| t.main))
+}
+
+/// The range of `subnet_id` in one address family (IPv6: its first IPv6 block).
+pub fn subnet_net(vpc: &VpcFacts, subnet_id: &str, ipv6: bool) -> Option<IpNet> {
+    let subnet = vpc.subnets.known()?.iter().find(|s| s.id == subnet_id)?;
+    if ipv6 { subnet.ipv6_cidrs.iter().find_map(|c| IpNet::parse(c)) } else { IpNet::parse(&subnet.cidr) }
+}
+
+/// The task's address in one family: its network interface's, else one standing for its subnet's
+/// range (the interface is gone once Fargate stops the task; a rule that admits the range admits it).
+pub fn task_address(task: &crate::facts::TaskFacts, vpc: &VpcFacts, ipv6: bool) -> Option<IpAddr> {
+    let eni = task.eni.as_ref()?;
+    let own = eni.private_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()).filter(|ip| ip.is_ipv6() == ipv6);
+    own.or_else(|| subnet_net(vpc, eni.subnet_id.as_deref()?, ipv6).map(IpNet::representative))
+}
+
 /// The CIDRs of a prefix list a security group rule names, as far as they were read.
 pub fn prefix_list_cidrs<'a>(vpc: &'a VpcFacts, id: &str) -> Option<&'a [String]> {
     if let Some(s3) = vpc.s3_prefix_list.known().and_then(Option::as_ref).filter(|l| l.id == id) {
@@ -117,10 +136,7 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
             return out;
         }
     };
-    let Some(table) = tables.iter().find(|t| t.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| tables.iter().find(|t| t.main))
-    else {
-        return out;
-    };
+    let Some(table) = route_table_of(tables, subnet_id) else { return out };
     let endpoints = match &vpc.endpoints {
         Fact::Known(endpoints) => Some(endpoints.as_slice()),
         Fact::Failed(failure) => {
@@ -605,15 +621,12 @@ impl<'a> Network<'a> {
     }
 
     fn task_ip(&self) -> Option<IpAddr> {
-        let eni = self.snapshot.task.eni.as_ref()?;
-        let own = eni.private_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()).filter(|ip| ip.is_ipv6() == self.ipv6_only);
-        own.or_else(|| self.subnet_net(self.subnet_id).map(IpNet::representative))
+        task_address(&self.snapshot.task, self.vpc, self.ipv6_only)
     }
 
     /// The range of `subnet_id` in the task's address family.
     fn subnet_net(&self, subnet_id: &str) -> Option<IpNet> {
-        let subnet = self.vpc.subnets.known()?.iter().find(|s| s.id == subnet_id)?;
-        if self.ipv6_only { subnet.ipv6_cidrs.iter().find_map(|c| IpNet::parse(c)) } else { IpNet::parse(&subnet.cidr) }
+        subnet_net(self.vpc, subnet_id, self.ipv6_only)
     }
 
     fn check_endpoint_ingress(&self, need: &Need, endpoint: &VpcEndpoint, out: &mut Outcome) {
