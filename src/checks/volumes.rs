@@ -366,15 +366,22 @@ fn nfs_blocked(efs: &EfsFacts, target: &MountTarget, task: &Peer, groups: &[&Sec
     let (summary, remedy) = if leaving {
         (
             format!("The task's security groups do not let TCP 2049 out to mount target {} of {}.", target.id, efs.volume.file_system_id),
-            format!("Allow TCP 2049 out from security group {first} to the mount target's security group (AuthorizeSecurityGroupEgress)."),
+            match target.security_groups.known().and_then(|groups| groups.first()) {
+                Some(mount_group) => format!(
+                    "Allow TCP 2049 out from security group {first} to the mount target's security group {mount_group}: aws ec2 authorize-security-group-egress --group-id {first} --ip-permissions 'IpProtocol=tcp,FromPort=2049,ToPort=2049,UserIdGroupPairs=[{{GroupId={mount_group}}}]'"
+                ),
+                None => format!("Allow TCP 2049 out from security group {first} to the mount target's security group (AuthorizeSecurityGroupEgress)."),
+            },
         )
     } else {
         (
             format!("The security groups of mount target {} ({}) do not let the task in on TCP 2049.", target.id, efs.volume.file_system_id),
-            format!(
-                "Allow TCP 2049 in to security group {first} from the task's security group{} (AuthorizeSecurityGroupIngress).",
-                task.security_groups.first().map(|g| format!(" {g}")).unwrap_or_default()
-            ),
+            match task.security_groups.first() {
+                Some(task_group) => format!(
+                    "Allow TCP 2049 in to security group {first} from the task's security group {task_group}: aws ec2 authorize-security-group-ingress --group-id {first} --protocol tcp --port 2049 --source-group {task_group}"
+                ),
+                None => format!("Allow TCP 2049 in to security group {first} from the task's security groups (AuthorizeSecurityGroupIngress)."),
+            },
         )
     };
     Finding::new(Code::EfsSecurityGroupBlocksNfs, Severity::Error, first, summary)
@@ -491,6 +498,7 @@ mod tests {
         assert_eq!(outcome.findings.len(), 1, "{:#?}", outcome.findings);
         assert_eq!((outcome.findings[0].code, outcome.findings[0].evidence["direction"].as_str()), (Code::EfsSecurityGroupBlocksNfs, Some("egress")));
         assert_eq!(outcome.findings[0].resource, "sg-task");
+        assert!(outcome.findings[0].remedy.contains("authorize-security-group-egress --group-id sg-task --ip-permissions 'IpProtocol=tcp,FromPort=2049,ToPort=2049,UserIdGroupPairs=[{GroupId=sg-efs}]'"), "{}", outcome.findings[0].remedy);
 
         let (mut snapshot, efs) = with_volume();
         if let Some(Fact::Known(vpc)) = &mut snapshot.vpc
@@ -503,6 +511,7 @@ mod tests {
         let outcome = check(&with);
         assert_eq!((outcome.findings[0].code, outcome.findings[0].evidence["direction"].as_str()), (Code::EfsSecurityGroupBlocksNfs, Some("ingress")));
         assert_eq!(outcome.findings[0].resource, "sg-efs");
+        assert!(outcome.findings[0].remedy.ends_with("authorize-security-group-ingress --group-id sg-efs --protocol tcp --port 2049 --source-group sg-task"), "{}", outcome.findings[0].remedy);
     }
 
     #[test]
