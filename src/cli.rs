@@ -10,7 +10,8 @@ use crate::engine;
 use crate::intake::{self, ManualRequest, Payload};
 use crate::model::TaskArn;
 use crate::model::arn::is_region;
-use crate::report::{Report, Style, render_text};
+use crate::preflight::{self, Subject};
+use crate::report::{PreflightReport, Report, Style, render_github, render_preflight, render_text};
 use crate::settings::{FixMode, Modes, RunbookMode, parse_risks};
 
 #[derive(Debug, Parser)]
@@ -24,6 +25,91 @@ pub struct Cli {
 pub enum Command {
     /// Diagnose a stopped task, by its ARN or from its EventBridge event.
     Diagnose(DiagnoseArgs),
+    /// Pre-flight: would a new task of this service (or task definition) start? Exit 3 if not.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The service whose next task to check.
+    #[arg(long, value_name = "CLUSTER/SERVICE", required_unless_present = "task_definition", conflicts_with = "task_definition")]
+    pub service: Option<String>,
+    /// A task definition to check with the network configuration given.
+    #[arg(long, value_name = "FAMILY[:REVISION]|ARN", requires_all = ["subnets", "security_groups"])]
+    pub task_definition: Option<String>,
+    #[arg(long, value_name = "ID[,ID...]", value_delimiter = ',', requires = "task_definition")]
+    pub subnets: Vec<String>,
+    #[arg(long, value_name = "ID[,ID...]", value_delimiter = ',', requires = "task_definition")]
+    pub security_groups: Vec<String>,
+    #[arg(long, requires = "task_definition")]
+    pub assign_public_ip: bool,
+    /// The cluster a task definition would run in (default: default).
+    #[arg(long, value_name = "NAME", conflicts_with = "service")]
+    pub cluster: Option<String>,
+    /// The region (default: the AWS configuration's).
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+    /// text on a terminal, json otherwise; github: workflow annotations, then the text.
+    #[arg(long, value_parser = ["text", "json", "github"])]
+    pub format: Option<String>,
+    /// The whole check ends within this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+/// What `check`'s arguments ask for, before any AWS call; `region` is the configuration's, used
+/// when --region is not given.
+pub fn check_subject(args: &CheckArgs, configured_region: Option<&str>) -> Result<Subject, CliError> {
+    let region = match (&args.region, configured_region) {
+        (Some(region), _) => region.clone(),
+        (None, Some(region)) if is_region(region) => region.to_string(),
+        _ => return Err(CliError::Usage("no region: give --region, or set AWS_REGION".into())),
+    };
+    if let Some(service) = &args.service {
+        let Some((cluster, name)) = service.split_once('/').filter(|(c, n)| !c.is_empty() && !n.is_empty() && !n.contains('/')) else {
+            return Err(CliError::Usage(format!("--service '{service}' is not CLUSTER/SERVICE")));
+        };
+        return Ok(Subject::Service { region, cluster: cluster.to_string(), service: name.to_string() });
+    }
+    let task_definition = args.task_definition.clone().ok_or_else(|| CliError::Usage("give --service CLUSTER/SERVICE or --task-definition".into()))?;
+    for (flag, ids, prefix) in [("--subnets", &args.subnets, "subnet-"), ("--security-groups", &args.security_groups, "sg-")] {
+        if ids.is_empty() {
+            return Err(CliError::Usage(format!("{flag} needs at least one ID")));
+        }
+        if let Some(bad) = ids.iter().find(|id| !id.starts_with(prefix) || id.len() <= prefix.len()) {
+            return Err(CliError::Usage(format!("{flag}: '{bad}' is not an ID starting with {prefix}")));
+        }
+    }
+    Ok(Subject::TaskDefinition {
+        region,
+        cluster: args.cluster.clone().unwrap_or_else(|| "default".into()),
+        task_definition,
+        subnets: args.subnets.clone(),
+        security_groups: args.security_groups.clone(),
+        assign_public_ip: args.assign_public_ip,
+    })
+}
+
+/// Checks `subject` and writes the report to `out`: JSON, the text checklist, or GitHub annotations.
+pub async fn run_check<R: crate::facts::Readers>(
+    reader: &R,
+    subject: &Subject,
+    deadline: Deadline,
+    format: Option<&str>,
+    out: &mut impl Write,
+    terminal: bool,
+) -> Result<PreflightReport, CliError> {
+    let report = preflight::check(reader, subject, deadline).await?;
+    let text = match format.unwrap_or(if terminal { "text" } else { "json" }) {
+        "json" => serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.to_string()))? + "\n",
+        "github" => render_github(&report),
+        _ => {
+            let colour = terminal && std::env::var_os("NO_COLOR").is_none();
+            render_preflight(&report, if colour { Style::Color } else { Style::Plain })
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(|e| CliError::Output(e.to_string()))?;
+    Ok(report)
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,12 +164,14 @@ pub enum CliError {
     Unreadable { path: String, reason: String },
     #[error("could not write the report: {0}")]
     Output(String),
+    #[error(transparent)]
+    Subject(#[from] preflight::PreflightError),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Output(_) => 1,
+            CliError::Output(_) | CliError::Subject(preflight::PreflightError::Unreadable { .. }) => 1,
             _ => 2,
         }
     }
@@ -166,7 +254,8 @@ pub fn parse_args() -> Result<Cli, CliError> {
         let first: Vec<&str> = rendered.lines().map(str::trim).take_while(|line| !line.is_empty()).collect();
         let first = first.join(" ");
         let first = first.trim_start_matches("error: ");
-        CliError::Usage(format!("{first} (see ecs-pull-doctor diagnose --help)"))
+        let command = std::env::args().nth(1).filter(|c| c == "check").unwrap_or_else(|| "diagnose".into());
+        CliError::Usage(format!("{first} (see ecs-pull-doctor {command} --help)"))
     })
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::facts::{
-    CacheRule, RuleValidation,
+    CacheRule, RuleValidation, ServiceFacts,
     AccessPoint, EfsReader, FileSystem, MountTarget, S3Reader,
     CallFailure, Ec2Reader, EcrReader, EcsReader, Fact, IamReader, ImageAnswer, NetworkConfig, PolicyAnswer, RoleFacts,
     RolePolicy, SecretMeta, SecretReader, SimulatedDecision, Subnet, TaskDefinitionFacts, TaskFacts, VpcFacts,
@@ -80,6 +80,9 @@ impl<D: EcsReader> EcsReader for Bounded<'_, D> {
     }
     async fn describe_service_network(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<NetworkConfig>> {
         self.deadline.bound("ecs:DescribeServices", service, self.inner.describe_service_network(region, cluster, service)).await
+    }
+    async fn describe_service(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<ServiceFacts>> {
+        self.deadline.bound("ecs:DescribeServices", service, self.inner.describe_service(region, cluster, service)).await
     }
 }
 

@@ -344,6 +344,18 @@ mod tests {
                 source: NetworkSource::Service,
             }))
         }
+        async fn describe_service(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<crate::facts::ServiceFacts>> {
+            let network = self.describe_service_network(region, cluster, service).await;
+            network.map(|found| {
+                found.map(|network| crate::facts::ServiceFacts {
+                    arn: format!("arn:aws:ecs:{region}:111122223333:service/{cluster}/{service}"),
+                    task_definition_arn: "arn:aws:ecs:us-east-1:111122223333:task-definition/shop-web:7".into(),
+                    launch_type: Some("FARGATE".into()),
+                    platform_version: Some("1.4.0".into()),
+                    network,
+                })
+            })
+        }
     }
 
     impl Ec2Reader for FakeAws {

@@ -14,6 +14,7 @@ pub mod report;
 pub mod settings;
 pub mod deadline;
 pub mod engine;
+pub mod preflight;
 pub mod intake;
 pub mod cli;
 pub mod handler;

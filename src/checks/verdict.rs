@@ -15,6 +15,10 @@ pub enum Verdict {
     Inconclusive,
     /// The task did not stop for an image-pull or resource-initialization failure.
     NotApplicable,
+    /// Pre-flight: nothing found would stop a new task.
+    Ready,
+    /// Pre-flight: an error finding says a new task would not start.
+    WillFail,
 }
 
 #[derive(Debug, Clone, PartialEq)]

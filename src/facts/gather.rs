@@ -7,7 +7,7 @@ use futures::future::join_all;
 
 use super::{
     AccessPoint, CacheRule, PullThroughFacts, RuleValidation, EfsFacts, EnvFileFacts, s3_object, EfsVolume, FileSystem, MountTarget, CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
-    RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, SimulatedDecision, Snapshot, Subnet,
+    RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, ServiceFacts, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
 use super::requirements::{ADMINISTRATOR_PROBE, efs_permissions, is_secrets_manager, kms_permissions, parameter_name, pull_through_candidates, required_permissions, secret_arn};
@@ -26,6 +26,9 @@ pub trait EcsReader: Sync {
         cluster: &str,
         service: &str,
     ) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
+    /// ecs:DescribeServices, whole: its task definition and network configuration. `Known(None)`: no
+    /// such service (or cluster).
+    fn describe_service(&self, region: &str, cluster: &str, service: &str) -> impl Future<Output = Fact<Option<ServiceFacts>>> + Send;
 }
 
 pub trait Ec2Reader: Sync {
@@ -151,6 +154,12 @@ impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader
 /// tags the repository does hold; a secret under a customer key, a rule naming a customer prefix
 /// list, or a simulation IAM refuses adds a round for what those answers name.
 pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline) -> Snapshot {
+    gather_with_network(reader, task, None, deadline).await
+}
+
+/// [`gather`], with the task's network configuration already known (a pre-flight has it from the
+/// service or the request): it is not asked again.
+pub async fn gather_with_network<R: Readers>(reader: &R, task: TaskFacts, known_network: Option<Fact<NetworkConfig>>, deadline: Deadline) -> Snapshot {
     let from_definition = async {
         let task_definition = reader.describe_task_definition(&task.region, &task.task_definition_arn).await;
         let definition = task_definition.known();
@@ -170,7 +179,16 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline)
     // Each chain on the heap: inline, their states would make one future too large for a thread's
     // stack in an unoptimised build.
     let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files)) =
-        tokio::join!(Box::pin(network_config(reader, &task)), Box::pin(vpc(reader, &task, deadline)), Box::pin(from_definition));
+        tokio::join!(
+            Box::pin(async {
+                match known_network {
+                    Some(known) => Some(known),
+                    None => network_config(reader, &task).await,
+                }
+            }),
+            Box::pin(vpc(reader, &task, deadline)),
+            Box::pin(from_definition)
+        );
     Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files }
 }
 

@@ -123,6 +123,16 @@ pub struct NetworkConfig {
     pub source: NetworkSource,
 }
 
+/// A service as ECS holds it: what its next task would run, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceFacts {
+    pub arn: String,
+    pub task_definition_arn: String,
+    pub launch_type: Option<String>,
+    pub platform_version: Option<String>,
+    pub network: NetworkConfig,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum NetworkSource {
     /// ecs:DescribeServices, the service's awsvpcConfiguration.

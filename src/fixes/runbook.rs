@@ -51,7 +51,7 @@ pub fn wanted(mode: RunbookMode, verdict: Verdict) -> bool {
     match mode {
         RunbookMode::Never => false,
         RunbookMode::Inconclusive => verdict == Verdict::Inconclusive,
-        RunbookMode::Always => verdict != Verdict::NotApplicable,
+        RunbookMode::Always => matches!(verdict, Verdict::Diagnosed | Verdict::Inconclusive),
     }
 }
 

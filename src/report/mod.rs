@@ -6,7 +6,7 @@ mod golden;
 
 use serde::{Deserialize, Serialize};
 
-pub use text::{Style, render_text};
+pub use text::{Style, render_github, render_preflight, render_text};
 
 use crate::checks::{Code, Finding, Pass, Verdict};
 use crate::classify::{Category, Failure, FailureKind, MessageFacts};
@@ -150,4 +150,34 @@ pub struct RunbookOutcome {
     pub execution_id: Option<String>,
     /// Why it was started, skipped or failed.
     pub detail: String,
+}
+
+/// What was checked, in place of a stopped task.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectSummary {
+    pub service: Option<String>,
+    pub cluster: Option<String>,
+    pub task_definition_arn: Option<String>,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: Option<bool>,
+}
+
+/// CONTRACT.md's report for a pre-flight: verdict "ready" or "will-fail", no failure, the subject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreflightReport {
+    pub schema: &'static str,
+    pub verdict: Verdict,
+    pub verdict_reason: String,
+    pub subject: SubjectSummary,
+    /// Always null: nothing has failed yet.
+    pub failure: Option<()>,
+    pub root_cause: Option<Code>,
+    pub findings: Vec<Finding>,
+    pub passed: Vec<Pass>,
+    /// Always empty: a pre-flight never acts.
+    pub actions: Vec<()>,
+    pub runbook: Option<()>,
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::{ActionStatus, Report, RunbookStatus};
+use super::{ActionStatus, PreflightReport, Report, RunbookStatus};
 use crate::checks::{Finding, Severity, Verdict};
 use crate::settings::FixMode;
 
@@ -72,6 +72,9 @@ pub fn render_text(report: &Report, style: Style) -> String {
         (Verdict::Diagnosed, None) => p.paint(RED, "DIAGNOSED"),
         (Verdict::Inconclusive, _) => p.paint(YELLOW, "INCONCLUSIVE"),
         (Verdict::NotApplicable, _) => p.paint(GREEN, "NOT APPLICABLE"),
+        // A diagnosis never has these; the pre-flight's own rendering shows them.
+        (Verdict::Ready, _) => p.paint(GREEN, "READY"),
+        (Verdict::WillFail, _) => p.paint(RED, "WILL FAIL"),
     };
     let _ = writeln!(out, "{}", p.paint(BOLD, &verdict));
     // A diagnosed verdict's reason repeats the root cause's own line, which follows.
@@ -189,4 +192,75 @@ fn shown(report: &Report) -> Report {
         escape(&mut runbook.detail);
     }
     report
+}
+
+/// The pre-flight's checklist: what was checked, READY or WILL FAIL, then each finding with its fix.
+pub fn render_preflight(report: &PreflightReport, style: Style) -> String {
+    let p = Painter(style);
+    let mut out = String::new();
+    let subject = &report.subject;
+    let what = match (&subject.service, &subject.task_definition_arn) {
+        (Some(service), _) => format!("service {}/{service}", subject.cluster.as_deref().unwrap_or("default")),
+        (None, Some(definition)) => format!("task definition {definition}"),
+        (None, None) => "(unknown subject)".to_string(),
+    };
+    let _ = writeln!(out, "{} pre-flight check of {}", p.paint(BOLD, "ecs-pull-doctor:"), escape_control(&what));
+    if let (Some(_), Some(definition)) = (&subject.service, &subject.task_definition_arn) {
+        let _ = writeln!(out, "task definition: {}", escape_control(definition));
+    }
+    let _ = writeln!(
+        out,
+        "subnets: {} · security groups: {} · public IP: {}",
+        escape_control(&subject.subnets.join(", ")),
+        escape_control(&subject.security_groups.join(", ")),
+        match subject.assign_public_ip {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "unknown",
+        }
+    );
+    let _ = writeln!(out);
+    let verdict = match (report.verdict, report.root_cause) {
+        (Verdict::WillFail, Some(code)) => p.paint(RED, &format!("WILL FAIL  root cause: {}", code.as_str())),
+        (Verdict::WillFail, None) => p.paint(RED, "WILL FAIL"),
+        _ => p.paint(GREEN, "READY"),
+    };
+    let _ = writeln!(out, "{}", p.paint(BOLD, &verdict));
+    let _ = writeln!(out, "{}", escape_control(&report.verdict_reason));
+    let _ = writeln!(out);
+    for finding in &report.findings {
+        let mut finding = finding.clone();
+        finding.summary = escape_control(&finding.summary);
+        finding.remedy = escape_control(&finding.remedy);
+        write_finding(&mut out, &p, &finding);
+    }
+    for pass in &report.passed {
+        let _ = writeln!(out, "  {}  {}", p.paint(GREEN, " OK "), escape_control(&pass.summary));
+    }
+    out
+}
+
+/// GitHub Actions workflow commands: one annotation per error and warning (the summary as its
+/// title's message, the fix after it), then the checklist, plain.
+pub fn render_github(report: &PreflightReport) -> String {
+    let mut out = String::new();
+    for finding in report.findings.iter().filter(|f| f.severity != Severity::Info) {
+        let command = if finding.severity == Severity::Error { "error" } else { "warning" };
+        let title = workflow_property(&escape_control(&format!("{} {}", finding.code.as_str(), finding.resource)));
+        let (summary, remedy) = (escape_control(&finding.summary), escape_control(&finding.remedy));
+        let message = if remedy.is_empty() { summary } else { format!("{summary}\nFix: {remedy}") };
+        let _ = writeln!(out, "::{command} title={title}::{}", workflow_data(&message));
+    }
+    out.push_str(&render_preflight(report, Style::Plain));
+    out
+}
+
+/// A workflow command's message: `%`, CR and LF escaped, as the runner reads them back.
+fn workflow_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// A workflow command's property value: also `:` and `,`, which end it.
+fn workflow_property(text: &str) -> String {
+    workflow_data(text).replace(':', "%3A").replace(',', "%2C")
 }

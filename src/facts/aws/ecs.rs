@@ -6,7 +6,7 @@ use super::{AwsReader, call_failure};
 use crate::facts::{
     EfsVolume, MountPoint,
     ContainerDefinition, ContainerState, EcsReader, EniAttachment, Fact, LogConfiguration, NetworkConfig, NetworkSource,
-    SecretReference, TaskDefinitionFacts, TaskFacts,
+    SecretReference, ServiceFacts, TaskDefinitionFacts, TaskFacts,
 };
 use crate::model::TaskArn;
 use crate::model::arn::cluster_name;
@@ -44,15 +44,26 @@ impl EcsReader for AwsReader {
     }
 
     async fn describe_service_network(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<NetworkConfig>> {
+        self.describe_service(region, cluster, service).await.map(|found| found.map(|s| s.network))
+    }
+
+    async fn describe_service(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<ServiceFacts>> {
         match self.ecs(region).describe_services().cluster(cluster).services(service).send().await {
-            Ok(output) => Fact::Known(output.services().first().map(|service| {
+            // A deleted service stays INACTIVE for a while: it starts no task.
+            Ok(output) => Fact::Known(output.services().iter().find(|s| s.status() != Some("INACTIVE")).map(|service| {
                 let vpc = service.network_configuration().and_then(|n| n.awsvpc_configuration());
-                NetworkConfig {
-                    subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
-                    service_subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
-                    security_groups: vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default(),
-                    assign_public_ip: vpc.and_then(|v| v.assign_public_ip()).map(|a| *a == AssignPublicIp::Enabled),
-                    source: NetworkSource::Service,
+                ServiceFacts {
+                    arn: service.service_arn().unwrap_or_default().to_string(),
+                    task_definition_arn: service.task_definition().unwrap_or_default().to_string(),
+                    launch_type: service.launch_type().map(|l| l.as_str().to_string()),
+                    platform_version: service.platform_version().map(str::to_string),
+                    network: NetworkConfig {
+                        subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
+                        service_subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
+                        security_groups: vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default(),
+                        assign_public_ip: vpc.and_then(|v| v.assign_public_ip()).map(|a| *a == AssignPublicIp::Enabled),
+                        source: NetworkSource::Service,
+                    },
                 }
             })),
             Err(error) if error.as_service_error().is_some_and(|e| e.is_cluster_not_found_exception()) => Fact::Known(None),

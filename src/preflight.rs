@@ -1,0 +1,189 @@
+//! The pre-flight (`check`): no task has failed yet. The facts a new task of a service (or of a task
+//! definition in given subnets) would meet are gathered as for a diagnosis, with every need of the
+//! task definition required, and the checks run once per subnet the task may land in. A finding that
+//! holds in only some of them says which. It never acts.
+
+use serde_json::json;
+
+use crate::checks::{self, Code, Finding, Pass, Severity, Verdict};
+use crate::classify::Failure;
+use crate::deadline::{Bounded, Deadline};
+use crate::facts::{EniAttachment, Fact, NetworkConfig, NetworkSource, Readers, ServiceFacts, Snapshot, TaskFacts, gather_with_network};
+use crate::report::{PreflightReport, SCHEMA, SubjectSummary};
+
+/// What to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A service's next task: its task definition and network configuration, as ECS holds them.
+    Service { region: String, cluster: String, service: String },
+    /// A task definition (family, family:revision or ARN) to be run with this network configuration.
+    TaskDefinition { region: String, cluster: String, task_definition: String, subnets: Vec<String>, security_groups: Vec<String>, assign_public_ip: bool },
+}
+
+/// Why no pre-flight could be made: the subject does not exist, or could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PreflightError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("could not read {what}: {operation} failed with {error_code}")]
+    Unreadable { what: String, operation: String, error_code: String },
+}
+
+/// Checks `subject`, every call ending by `deadline`.
+pub async fn check<R: Readers>(reader: &R, subject: &Subject, deadline: Deadline) -> Result<PreflightReport, PreflightError> {
+    let reader = &Bounded::new(reader, deadline);
+    let (task, network, summary) = resolve(reader, subject).await?;
+    let snapshot = Box::pin(gather_with_network(reader, task, Some(Fact::Known(network.clone())), deadline)).await;
+    let mut summary = summary;
+    summary.task_definition_arn = snapshot.task_definition.known().map(|d| d.arn.clone()).or(summary.task_definition_arn);
+    let (findings, passed) = per_subnet(&snapshot, &network.subnets);
+    Ok(report(summary, findings, passed))
+}
+
+/// The task a new deployment would start, as far as it is known before it exists: its subnet is the
+/// first of the candidates (each is checked in turn).
+async fn resolve<R: Readers>(reader: &R, subject: &Subject) -> Result<(TaskFacts, NetworkConfig, SubjectSummary), PreflightError> {
+    match subject {
+        Subject::Service { region, cluster, service } => {
+            let found: ServiceFacts = match reader.describe_service(region, cluster, service).await {
+                Fact::Known(Some(found)) => found,
+                Fact::Known(None) => return Err(PreflightError::NotFound(format!("service {service} does not exist in cluster {cluster} ({region})"))),
+                Fact::Failed(failure) => {
+                    return Err(PreflightError::Unreadable { what: format!("service {cluster}/{service}"), operation: failure.operation, error_code: failure.error_code });
+                }
+            };
+            let account = found.arn.split(':').nth(4).unwrap_or_default().to_string();
+            let task = new_task(region, &account, cluster, &found.task_definition_arn, Some(service), found.launch_type.clone(), found.platform_version.clone(), &found.network);
+            let summary = SubjectSummary {
+                service: Some(service.clone()),
+                cluster: Some(cluster.clone()),
+                task_definition_arn: Some(found.task_definition_arn.clone()),
+                subnets: found.network.subnets.clone(),
+                security_groups: found.network.security_groups.clone(),
+                assign_public_ip: found.network.assign_public_ip,
+            };
+            Ok((task, found.network, summary))
+        }
+        Subject::TaskDefinition { region, cluster, task_definition, subnets, security_groups, assign_public_ip } => {
+            // A family or family:revision names no account: ECS's answer does.
+            let definition = match reader.describe_task_definition(region, task_definition).await {
+                Fact::Known(definition) => definition,
+                Fact::Failed(failure) if failure.error_code == "ClientException" => {
+                    return Err(PreflightError::NotFound(format!("task definition {task_definition} does not exist in {region}")));
+                }
+                Fact::Failed(failure) => {
+                    return Err(PreflightError::Unreadable { what: format!("task definition {task_definition}"), operation: failure.operation, error_code: failure.error_code });
+                }
+            };
+            let account = definition.arn.split(':').nth(4).unwrap_or_default().to_string();
+            let network = NetworkConfig {
+                subnets: subnets.clone(),
+                service_subnets: subnets.clone(),
+                security_groups: security_groups.clone(),
+                assign_public_ip: Some(*assign_public_ip),
+                source: NetworkSource::Service,
+            };
+            let task = new_task(region, &account, cluster, &definition.arn, None, Some("FARGATE".into()), None, &network);
+            let summary = SubjectSummary {
+                service: None,
+                cluster: Some(cluster.clone()),
+                task_definition_arn: Some(definition.arn.clone()),
+                subnets: subnets.clone(),
+                security_groups: security_groups.clone(),
+                assign_public_ip: Some(*assign_public_ip),
+            };
+            Ok((task, network, summary))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_task(
+    region: &str,
+    account: &str,
+    cluster: &str,
+    task_definition_arn: &str,
+    service: Option<&str>,
+    launch_type: Option<String>,
+    platform_version: Option<String>,
+    network: &NetworkConfig,
+) -> TaskFacts {
+    TaskFacts {
+        // No task exists: findings about "the task" name the service, or the task definition.
+        arn: service.map_or_else(|| task_definition_arn.to_string(), |s| format!("{cluster}/{s}")),
+        region: region.to_string(),
+        account: account.to_string(),
+        cluster: cluster.to_string(),
+        task_definition_arn: task_definition_arn.to_string(),
+        launch_type,
+        platform_version,
+        group: service.map(|s| format!("service:{s}")),
+        eni: Some(EniAttachment { eni_id: None, subnet_id: network.subnets.first().cloned(), private_ip: None }),
+        ..TaskFacts::default()
+    }
+}
+
+/// The checks in each candidate subnet, merged: what holds in every subnet once, what holds in some
+/// with the subnets it holds in.
+fn per_subnet(snapshot: &Snapshot, subnets: &[String]) -> (Vec<Finding>, Vec<Pass>) {
+    let nothing_failed = Failure::unknown();
+    let candidates: Vec<Option<&String>> = if subnets.is_empty() { vec![None] } else { subnets.iter().map(Some).collect() };
+    let mut findings: Vec<(Finding, Vec<String>)> = Vec::new();
+    let mut passed: Vec<(Pass, Vec<String>)> = Vec::new();
+    for subnet in &candidates {
+        let mut placed = snapshot.clone();
+        if let (Some(subnet), Some(eni)) = (subnet, placed.task.eni.as_mut()) {
+            eni.subnet_id = Some((*subnet).clone());
+        }
+        let outcome = checks::run(&placed, &nothing_failed);
+        for finding in outcome.findings {
+            match findings.iter_mut().find(|(f, _)| f.code == finding.code && f.resource == finding.resource && f.summary == finding.summary) {
+                Some((_, seen)) => seen.extend(subnet.cloned()),
+                None => findings.push((finding, subnet.iter().map(|s| (*s).clone()).collect())),
+            }
+        }
+        for pass in outcome.passes {
+            match passed.iter_mut().find(|(p, _)| *p == pass) {
+                Some((_, seen)) => seen.extend(subnet.cloned()),
+                None => passed.push((pass, subnet.iter().map(|s| (*s).clone()).collect())),
+            }
+        }
+    }
+    let everywhere = candidates.len();
+    let findings = findings
+        .into_iter()
+        .map(|(mut finding, seen)| {
+            if seen.len() < everywhere {
+                finding.summary = format!("{} (in subnet{} {} only)", finding.summary, if seen.len() > 1 { "s" } else { "" }, seen.join(", "));
+                finding.evidence["subnets"] = json!(seen);
+            }
+            finding
+        })
+        .collect();
+    let passed = passed
+        .into_iter()
+        .map(|(mut pass, seen)| {
+            if seen.len() < everywhere {
+                pass.summary = format!("{} (in {} only)", pass.summary, seen.join(", "));
+            }
+            pass
+        })
+        .collect();
+    (findings, passed)
+}
+
+fn report(subject: SubjectSummary, mut findings: Vec<Finding>, passed: Vec<Pass>) -> PreflightReport {
+    // Errors first, in the checks' own order (the path before existence before permissions).
+    findings.sort_by_key(|f| f.severity);
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let unchecked = findings.iter().filter(|f| f.code == Code::CheckFailed).count();
+    let root_cause = findings.first().filter(|f| f.severity == Severity::Error).map(|f| f.code);
+    let (verdict, mut reason) = match root_cause {
+        Some(_) => (Verdict::WillFail, format!("A new task would not start: {} ({errors} error(s) in all.)", findings[0].summary.trim_end_matches('.'))),
+        None => (Verdict::Ready, "Nothing found would stop a new task.".to_string()),
+    };
+    if unchecked > 0 {
+        reason.push_str(&format!(" {unchecked} check(s) could not run: what they would have said is unknown."));
+    }
+    PreflightReport { schema: SCHEMA, verdict, verdict_reason: reason, subject, failure: None, root_cause, findings, passed, actions: Vec::new(), runbook: None }
+}

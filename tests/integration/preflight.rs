@@ -1,0 +1,117 @@
+//! `check`, the pre-flight, end to end: a service whose next task would start is ready; for broken
+//! environments it names the root cause the failed task's diagnosis names; subnets that differ say so.
+
+use ecs_pull_doctor::checks::{Code, Severity, Verdict};
+use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::preflight::{self, Subject};
+use ecs_pull_doctor::report::PreflightReport;
+
+use crate::common::{self, deadline};
+use crate::registry::diagnose_by_arn;
+use crate::support::scenario::{Builder, DefinitionSpec, EfsSpec, EnvFileSpec, NetworkSpec, RoleSpec, StoppedTask};
+use crate::support::{REGION, account};
+
+async fn check(config: &aws_config::SdkConfig, subject: &Subject) -> PreflightReport {
+    preflight::check(&AwsReader::new(config.clone()), subject, deadline()).await.expect("a pre-flight report")
+}
+
+fn service_of(task: &StoppedTask) -> Subject {
+    Subject::Service { region: REGION.into(), cluster: task.cluster.clone(), service: task.service.clone().expect("a service's task") }
+}
+
+fn errors(report: &PreflightReport) -> Vec<Code> {
+    report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect()
+}
+
+#[tokio::test]
+async fn a_service_whose_next_task_would_start_is_ready() {
+    let (config, task) = common::stopped("310000000001", "ok", NetworkSpec::nat(), DefinitionSpec::default(), "Task failed to start").await;
+
+    let report = check(&config, &service_of(&task)).await;
+
+    assert_eq!(report.verdict, Verdict::Ready, "{report:#?}");
+    assert_eq!((report.root_cause, errors(&report)), (None, vec![]));
+    assert_eq!(report.subject.service.as_deref(), Some("web"));
+    assert_eq!(report.subject.task_definition_arn.as_deref(), Some(task.task_definition_arn.as_str()));
+    assert_eq!(report.subject.subnets, vec![task.network.subnet_id.clone()]);
+    let passed: Vec<&str> = report.passed.iter().map(|p| p.check.as_str()).collect();
+    for check in ["ecr-repository", "ecr-image", "execution-role-ecr", "log-group"] {
+        assert!(passed.contains(&check), "{check} in {passed:?}");
+    }
+    let shown = serde_json::to_value(&report).unwrap();
+    assert_eq!((shown["verdict"].as_str(), shown["failure"].is_null()), (Some("ready"), true));
+}
+
+/// For each family, the environment a failed task's diagnosis names a root cause in: the pre-flight
+/// of its service names the same one, before any task has to fail.
+#[tokio::test]
+async fn each_broken_environment_gives_the_root_cause_the_diagnosis_gives() {
+    let logs_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#;
+    let missing_secret = "arn:aws:secretsmanager:us-east-1:310000000015:secret:db-AbCdEf";
+    let secret_not_found = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {missing_secret} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+    let efs_unresolved = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123456789abcdef0.efs.us-east-1.amazonaws.com\" - check that your file system ID is correct, and ensure that the VPC has an EFS mount target for this file system ID.";
+    let no_such_key = "ResourceInitializationError: failed to download env files: file download command: non empty error stream: NoSuchKey: The specified key does not exist. status code: 404";
+    let cases: Vec<(&str, NetworkSpec, DefinitionSpec, &str, Code)> = vec![
+        ("310000000011", NetworkSpec { interface_endpoints: vec!["ecr.api", "logs"], ..NetworkSpec::default() }, DefinitionSpec::default(), crate::network::ECR_API_TIMEOUT, Code::VpcEndpointMissing),
+        ("310000000012", NetworkSpec::nat(), DefinitionSpec { role: RoleSpec::Inline(vec![logs_only.into()]), ..DefinitionSpec::default() }, crate::identity::ECR_AUTH_DENIED, Code::ExecutionRoleMissingEcrPermissions),
+        ("310000000013", NetworkSpec::default(), DefinitionSpec { efs: Some(EfsSpec::ElsewhereOnly), ..DefinitionSpec::default() }, efs_unresolved, Code::EfsMountTargetMissing),
+        ("310000000014", NetworkSpec::default(), DefinitionSpec { env_file: Some(EnvFileSpec::ObjectMissing), ..DefinitionSpec::default() }, no_such_key, Code::EnvFileNotFound),
+        ("310000000015", NetworkSpec::nat(), DefinitionSpec { secrets: vec![("DB".into(), missing_secret.into())], ..DefinitionSpec::default() }, &secret_not_found, Code::SecretNotFound),
+    ];
+    for (account_id, network, definition, reason, expected) in cases {
+        let (config, task) = common::stopped(account_id, "app", network, definition, reason).await;
+        let (report, diagnosis) = (check(&config, &service_of(&task)).await, diagnose_by_arn(&config, &task).await);
+        assert_eq!((report.verdict, report.root_cause), (Verdict::WillFail, Some(expected)), "{account_id}: {report:#?}");
+        assert_eq!(diagnosis.root_cause, Some(expected), "{account_id}: the failed task's diagnosis");
+        let mut diagnosed: Vec<Code> = diagnosis.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect();
+        let mut found = errors(&report);
+        diagnosed.sort_by_key(|c| c.as_str());
+        found.sort_by_key(|c| c.as_str());
+        assert_eq!(found, diagnosed, "{account_id}: the pre-flight finds every error the diagnosis finds");
+    }
+    // A tag that was never pushed: the same, from the service the builder makes for it.
+    let config = account("310000000016").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("shop").await;
+    let report = check(&config, &service_of(&task)).await;
+    assert_eq!((report.verdict, report.root_cause), (Verdict::WillFail, Some(Code::EcrImageNotFound)));
+    assert_eq!(diagnose_by_arn(&config, &task).await.root_cause, Some(Code::EcrImageNotFound));
+}
+
+/// A task definition checked for two subnets, one of which has no way out: the finding says which.
+#[tokio::test]
+async fn a_subnet_without_a_route_is_named_when_the_others_have_one() {
+    let (config, task) = common::stopped("310000000021", "two", NetworkSpec::nat(), DefinitionSpec::default(), "Task failed to start").await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let isolated = ec2.create_subnet().vpc_id(&task.network.vpc_id).cidr_block("10.0.5.0/24").availability_zone(format!("{REGION}b")).send().await.unwrap();
+    let isolated = isolated.subnet().and_then(|s| s.subnet_id()).unwrap().to_string();
+    let table = ec2.create_route_table().vpc_id(&task.network.vpc_id).send().await.unwrap();
+    let table = table.route_table().and_then(|t| t.route_table_id()).unwrap().to_string();
+    ec2.associate_route_table().route_table_id(&table).subnet_id(&isolated).send().await.unwrap();
+    let subject = Subject::TaskDefinition {
+        region: REGION.into(),
+        cluster: task.cluster.clone(),
+        task_definition: task.task_definition_arn.clone(),
+        subnets: vec![task.network.subnet_id.clone(), isolated.clone()],
+        security_groups: vec![task.network.security_group_id.clone()],
+        assign_public_ip: false,
+    };
+
+    let report = check(&config, &subject).await;
+
+    assert_eq!((report.verdict, report.root_cause), (Verdict::WillFail, Some(Code::NoInternetRoute)), "{report:#?}");
+    let root = &report.findings[0];
+    assert_eq!(root.evidence["subnets"], serde_json::json!([isolated]));
+    assert!(root.summary.ends_with(&format!("(in subnet {isolated} only)")), "{}", root.summary);
+    assert_eq!(errors(&report), vec![Code::NoInternetRoute], "the subnet behind the NAT gateway is fine");
+    // The same task definition in the good subnet alone is ready.
+    let Subject::TaskDefinition { region, cluster, task_definition, security_groups, .. } = subject else { unreachable!() };
+    let good = Subject::TaskDefinition { region, cluster, task_definition, subnets: vec![task.network.subnet_id.clone()], security_groups, assign_public_ip: false };
+    assert_eq!(check(&config, &good).await.verdict, Verdict::Ready);
+}
+
+#[tokio::test]
+async fn a_service_that_does_not_exist_is_an_error_not_a_report() {
+    let config = account("310000000031").await;
+    let error = preflight::check(&AwsReader::new(config), &Subject::Service { region: REGION.into(), cluster: "nowhere".into(), service: "web".into() }, deadline()).await.unwrap_err();
+    assert!(error.to_string().contains("service web does not exist in cluster nowhere"), "{error}");
+}
