@@ -137,3 +137,40 @@ fn the_timeout_must_be_a_whole_number_of_seconds() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("--timeout"), "{stderr}");
 }
+
+#[tokio::test]
+async fn check_is_a_ci_gate_with_github_annotations() {
+    let config = account("200000000031").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("gate").await;
+    let env = child_env(&config).await;
+    let service = format!("{}/{}", task.cluster, task.service.clone().unwrap());
+
+    let json = doctor(&["check", "--service", &service, "--region", "us-east-1", "--format", "json"], &env, None);
+    assert_eq!(json.status.code(), Some(3), "will-fail exits 3: {}", String::from_utf8_lossy(&json.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((report["verdict"].as_str(), report["rootCause"].as_str()), (Some("will-fail"), Some("ECR_IMAGE_NOT_FOUND")));
+    assert_eq!(report["failure"], serde_json::Value::Null);
+    assert_eq!(report["subject"]["service"], task.service.clone().unwrap());
+
+    let github = doctor(&["check", "--service", &service, "--region", "us-east-1", "--format", "github"], &env, None);
+    assert_eq!(github.status.code(), Some(3));
+    let text = String::from_utf8(github.stdout).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("::error title=ECR_IMAGE_NOT_FOUND "), "{text}");
+    assert!(first.contains("%0AFix: Push tag 1.4.2"), "one line, the fix after an escaped newline: {first}");
+    assert!(text.contains("WILL FAIL  root cause: ECR_IMAGE_NOT_FOUND"), "{text}");
+
+    // A healthy service passes the gate; a bad argument is a one-line error with exit 2.
+    let builder = Builder::new(&config).await;
+    let repository = builder.repository("shop/ok", &["1.0.0"]).await;
+    let healthy = builder.fargate_task("fine", &crate::support::scenario::NetworkSpec::nat(), &format!("{repository}:1.0.0"), Some("ok"), "Task failed to start").await;
+    let ok = doctor(&["check", "--service", &format!("{}/ok", healthy.cluster), "--region", "us-east-1", "--format", "text"], &env, None);
+    assert_eq!(ok.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&ok.stdout), String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("READY"));
+    let bad = doctor(&["check", "--task-definition", "web:3", "--subnets", "vpc-1", "--security-groups", "sg-1", "--region", "us-east-1"], &env, None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).trim(), "ecs-pull-doctor: --subnets: 'vpc-1' is not an ID starting with subnet-");
+    let missing = doctor(&["check", "--service", "nowhere/web", "--region", "us-east-1"], &env, None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&missing.stderr).trim(), "ecs-pull-doctor: service web does not exist in cluster nowhere (us-east-1)");
+}
