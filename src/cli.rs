@@ -65,29 +65,13 @@ pub fn check_subject(args: &CheckArgs, configured_region: Option<&str>) -> Resul
         (None, Some(region)) if is_region(region) => region.to_string(),
         _ => return Err(CliError::Usage("no region: give --region, or set AWS_REGION".into())),
     };
+    let flagged = |bad: preflight::BadSubject| CliError::Usage(format!("{}: {}", bad.field.flag(), bad.problem));
     if let Some(service) = &args.service {
-        let Some((cluster, name)) = service.split_once('/').filter(|(c, n)| !c.is_empty() && !n.is_empty() && !n.contains('/')) else {
-            return Err(CliError::Usage(format!("--service '{service}' is not CLUSTER/SERVICE")));
-        };
-        return Ok(Subject::Service { region, cluster: cluster.to_string(), service: name.to_string() });
+        return Subject::service(&region, service).map_err(flagged);
     }
-    let task_definition = args.task_definition.clone().ok_or_else(|| CliError::Usage("give --service CLUSTER/SERVICE or --task-definition".into()))?;
-    for (flag, ids, prefix) in [("--subnets", &args.subnets, "subnet-"), ("--security-groups", &args.security_groups, "sg-")] {
-        if ids.is_empty() {
-            return Err(CliError::Usage(format!("{flag} needs at least one ID")));
-        }
-        if let Some(bad) = ids.iter().find(|id| !id.starts_with(prefix) || id.len() <= prefix.len()) {
-            return Err(CliError::Usage(format!("{flag}: '{bad}' is not an ID starting with {prefix}")));
-        }
-    }
-    Ok(Subject::TaskDefinition {
-        region,
-        cluster: args.cluster.clone().unwrap_or_else(|| "default".into()),
-        task_definition,
-        subnets: args.subnets.clone(),
-        security_groups: args.security_groups.clone(),
-        assign_public_ip: args.assign_public_ip,
-    })
+    let task_definition = args.task_definition.as_deref().ok_or_else(|| CliError::Usage("give --service CLUSTER/SERVICE or --task-definition".into()))?;
+    let cluster = args.cluster.as_deref().unwrap_or("default");
+    Subject::task_definition(&region, cluster, task_definition, &args.subnets, &args.security_groups, args.assign_public_ip).map_err(flagged)
 }
 
 /// Checks `subject` and writes the report to `out`: JSON, the text checklist, or GitHub annotations.

@@ -1,4 +1,5 @@
-//! The Lambda function's handler: an EventBridge event or a manual request in, the report out.
+//! The Lambda function's handler: an EventBridge event, a manual request or a pre-flight request in,
+//! the report out.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -38,12 +39,25 @@ pub fn deadline_of(context: &Context) -> Deadline {
 pub enum HandlerError {
     #[error(transparent)]
     InvalidInput(#[from] IntakeError),
+    /// The pre-flight's subject does not exist or could not be read.
+    #[error(transparent)]
+    Preflight(crate::preflight::PreflightError),
+}
+
+/// What the function returns: a diagnosis's report or a pre-flight's.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Diagnosis(Box<Report>),
+    Preflight(Box<crate::report::PreflightReport>),
 }
 
 impl From<HandlerError> for Diagnostic {
     fn from(error: HandlerError) -> Diagnostic {
         let error_type = match &error {
             HandlerError::InvalidInput(_) => "InvalidInput",
+            HandlerError::Preflight(crate::preflight::PreflightError::NotFound(_)) => "NotFound",
+            HandlerError::Preflight(crate::preflight::PreflightError::Unreadable { .. }) => "Unreadable",
         };
         // The message may quote the payload: what looks like a credential is not echoed.
         Diagnostic { error_type: error_type.to_string(), error_message: crate::redact::redact(&error.to_string()) }
@@ -79,6 +93,24 @@ impl<R: Doctor> Handler<R> {
             })?),
         };
         Ok(Handler::new(reader, Modes::from_env(lookup)?, window))
+    }
+
+    /// Any payload of CONTRACT.md: a pre-flight request is checked (never acted on), anything else
+    /// diagnosed by [`Handler::handle`]. `region` is the function's own, for a check that names none.
+    pub async fn answer(&self, event: LambdaEvent<Value>, region: &str) -> Result<Answer, HandlerError> {
+        match intake::parse_check(&event.payload, region) {
+            Some(subject) => {
+                let deadline = deadline_of(&event.context);
+                match crate::preflight::check(&self.reader, &subject?, deadline).await {
+                    Ok(report) => {
+                        tracing::info!(verdict = ?report.verdict, root_cause = report.root_cause.map(|c| c.as_str()).unwrap_or_default(), "checked");
+                        Ok(Answer::Preflight(Box::new(report)))
+                    }
+                    Err(error) => Err(HandlerError::Preflight(error)),
+                }
+            }
+            None => Ok(Answer::Diagnosis(Box::new(self.handle(event).await?))),
+        }
     }
 
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Report, HandlerError> {

@@ -8,7 +8,10 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
-    let handler = Handler::from_env(AwsReader::from_env().await)?;
-    let handler = &handler;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handler.handle(event).await })).await
+    let reader = AwsReader::from_env().await;
+    // A pre-flight request that names no region checks in the function's own.
+    let region = reader.sdk_config().region().map(|r| r.to_string()).unwrap_or_default();
+    let handler = Handler::from_env(reader)?;
+    let (handler, region) = (&handler, region.as_str());
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handler.answer(event, region).await })).await
 }

@@ -11,6 +11,7 @@ pub use dedup::RecentDeliveries;
 pub use event::{DETAIL_TYPE, EventAttachment, EventContainer, NameValue, SOURCE, TaskStateChange, TaskStateChangeEvent};
 
 use crate::facts::TaskFacts;
+use crate::preflight::{BadSubject, Subject};
 use crate::model::TaskArn;
 use crate::settings::{FixMode, RunbookMode};
 
@@ -44,6 +45,8 @@ pub enum IntakeError {
     MalformedRequest(String),
     #[error(transparent)]
     BadArn(#[from] crate::model::arn::ArnError),
+    #[error("the check request is malformed: {0}")]
+    MalformedCheck(String),
 }
 
 #[derive(Deserialize)]
@@ -56,6 +59,49 @@ struct RawManualRequest {
     fix: Option<String>,
     #[serde(default)]
     runbook: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawCheck {
+    #[serde(default)]
+    service: Option<String>,
+    #[serde(default)]
+    task_definition: Option<String>,
+    #[serde(default)]
+    subnets: Vec<String>,
+    #[serde(default)]
+    security_groups: Vec<String>,
+    #[serde(default)]
+    assign_public_ip: bool,
+    #[serde(default)]
+    cluster: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// A pre-flight request, `{"check": {...}}` (CONTRACT.md's third payload), in `region` unless it
+/// names its own; `None` when the payload is not one.
+pub fn parse_check(value: &Value, region: &str) -> Option<Result<Subject, IntakeError>> {
+    let request = value.as_object().filter(|o| o.len() == 1)?.get("check")?;
+    let malformed = |why: String| IntakeError::MalformedCheck(why);
+    let parsed = (|| {
+        let raw: RawCheck = serde_json::from_value(request.clone()).map_err(|e| malformed(e.to_string()))?;
+        let region = raw.region.as_deref().unwrap_or(region);
+        if !crate::model::arn::is_region(region) {
+            return Err(malformed(format!("'{region}' is not an AWS region")));
+        }
+        let keyed = |bad: BadSubject| malformed(format!("{}: {}", bad.field.key(), bad.problem));
+        match (&raw.service, &raw.task_definition) {
+            (Some(service), None) => Subject::service(region, service).map_err(keyed),
+            (None, Some(definition)) => {
+                let cluster = raw.cluster.as_deref().unwrap_or("default");
+                Subject::task_definition(region, cluster, definition, &raw.subnets, &raw.security_groups, raw.assign_public_ip).map_err(keyed)
+            }
+            _ => Err(malformed("give either \"service\": \"CLUSTER/SERVICE\" or \"taskDefinition\" with \"subnets\" and \"securityGroups\"".into())),
+        }
+    })();
+    Some(parsed)
 }
 
 /// Reads raw input text.

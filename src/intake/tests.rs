@@ -121,3 +121,28 @@ fn bad_input_is_a_one_line_error() {
         assert!(!error.contains('\n'), "one line: {error}");
     }
 }
+
+#[test]
+fn a_check_request_names_a_service_or_a_task_definition_with_its_network() {
+    use crate::preflight::Subject;
+    use serde_json::json;
+    let service = crate::intake::parse_check(&json!({"check": {"service": "prod/web"}}), "eu-west-1").unwrap().unwrap();
+    assert_eq!(service, Subject::Service { region: "eu-west-1".into(), cluster: "prod".into(), service: "web".into() });
+    let definition = json!({"check": {"taskDefinition": "web:3", "subnets": ["subnet-1"], "securityGroups": ["sg-1"], "assignPublicIp": true, "region": "us-west-2"}});
+    let Subject::TaskDefinition { region, cluster, assign_public_ip, .. } = crate::intake::parse_check(&definition, "eu-west-1").unwrap().unwrap() else { panic!() };
+    assert_eq!((region.as_str(), cluster.as_str(), assign_public_ip), ("us-west-2", "default", true));
+    // Not a check: left to the other payloads.
+    assert!(crate::intake::parse_check(&json!({"taskArn": "arn:aws:ecs:us-east-1:111122223333:task/prod/abc"}), "eu-west-1").is_none());
+    // Wrong ones: one line each, naming the key.
+    for (request, says) in [
+        (json!({"check": {"service": "web"}}), "service: 'web' is not CLUSTER/SERVICE"),
+        (json!({"check": {"taskDefinition": "web:3", "subnets": ["vpc-1"], "securityGroups": ["sg-1"]}}), "subnets: 'vpc-1' is not an ID starting with subnet-"),
+        (json!({"check": {"taskDefinition": "web:3", "subnets": ["subnet-1"]}}), "securityGroups: needs at least one ID"),
+        (json!({"check": {"service": "prod/web", "fix": "apply"}}), "unknown field `fix`"),
+        (json!({"check": {}}), "give either"),
+    ] {
+        let error = crate::intake::parse_check(&request, "eu-west-1").unwrap().unwrap_err().to_string();
+        assert!(error.starts_with("the check request is malformed: ") && error.contains(says), "{error}");
+        assert!(!error.contains('\n'));
+    }
+}

@@ -115,3 +115,25 @@ async fn a_service_that_does_not_exist_is_an_error_not_a_report() {
     let error = preflight::check(&AwsReader::new(config), &Subject::Service { region: REGION.into(), cluster: "nowhere".into(), service: "web".into() }, deadline()).await.unwrap_err();
     assert!(error.to_string().contains("service web does not exist in cluster nowhere"), "{error}");
 }
+
+/// The Lambda function takes {"check": ...}: the same pre-flight, and it never acts, whatever the
+/// function's fix mode.
+#[tokio::test]
+async fn the_function_answers_a_check_request() {
+    use ecs_pull_doctor::handler::{Answer, Handler};
+    use lambda_runtime::{Context, LambdaEvent};
+    let config = account("310000000041").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("fn").await;
+    let mut modes = ecs_pull_doctor::settings::Modes::lambda_default();
+    modes.fix = ecs_pull_doctor::settings::FixMode::Apply;
+    let handler = Handler::new(AwsReader::new(config.clone()), modes, std::time::Duration::from_secs(60));
+    let request = serde_json::json!({"check": {"service": format!("{}/{}", task.cluster, task.service.clone().unwrap())}});
+
+    let answer = handler.answer(LambdaEvent::new(request, Context::default()), REGION).await.unwrap();
+
+    let Answer::Preflight(report) = answer else { panic!("a pre-flight report: {answer:?}") };
+    assert_eq!((report.verdict, report.root_cause), (Verdict::WillFail, Some(Code::EcrImageNotFound)));
+    let shown = serde_json::to_value(&report).unwrap();
+    assert_eq!(shown["actions"], serde_json::json!([]), "never acts");
+    assert_eq!(shown["schema"], "ecs-pull-doctor/report/v1");
+}
