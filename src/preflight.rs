@@ -251,7 +251,7 @@ fn report(subject: SubjectSummary, mut findings: Vec<Finding>, passed: Vec<Pass>
     let unchecked = findings.iter().filter(|f| f.code == Code::CheckFailed).count();
     let root_cause = findings.first().filter(|f| f.severity == Severity::Error).map(|f| f.code);
     let (verdict, mut reason) = match root_cause {
-        Some(_) => (Verdict::WillFail, format!("A new task would not start: {} ({errors} error(s) in all.)", findings[0].summary.trim_end_matches('.'))),
+        Some(_) => (Verdict::WillFail, format!("A new task would not start: {}. {errors} error(s) in all.", findings[0].summary.trim_end_matches('.'))),
         None => (Verdict::Ready, "Nothing found would stop a new task.".to_string()),
     };
     if unchecked > 0 {
