@@ -108,8 +108,14 @@ pub async fn check<R: Readers>(reader: &R, subject: &Subject, deadline: Deadline
     let snapshot = Box::pin(gather_with_network(reader, task, Some(Fact::Known(network.clone())), deadline)).await;
     let mut summary = summary;
     summary.task_definition_arn = snapshot.task_definition.known().map(|d| d.arn.clone()).or(summary.task_definition_arn);
-    let (findings, passed) = per_subnet(&snapshot, &network.subnets);
-    Ok(report(summary, findings, passed))
+    Ok(judge(&snapshot, &network.subnets, summary))
+}
+
+/// The pre-flight's report from facts already read: the checks in each subnet, merged, and the
+/// verdict. No AWS call.
+pub fn judge(snapshot: &Snapshot, subnets: &[String], subject: SubjectSummary) -> PreflightReport {
+    let (findings, passed) = per_subnet(snapshot, subnets);
+    report(subject, findings, passed)
 }
 
 /// The task a new deployment would start, as far as it is known before it exists: its subnet is the

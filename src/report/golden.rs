@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::{Style, render_text};
+use super::{Style, SubjectSummary, render_github, render_preflight, render_text};
 use crate::checks::Risk;
 use crate::classify::{Failure, classify_message};
 use crate::engine::judge;
@@ -70,6 +70,42 @@ fn reports_render_as_their_golden_files() {
             let path = golden(&file);
             if update {
                 std::fs::create_dir_all(path.parent().expect("a directory")).expect("tests/golden");
+                std::fs::write(&path, &rendered).expect("golden written");
+                continue;
+            }
+            let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+            if expected != rendered {
+                differ.push(format!("{file}:\n--- expected\n{expected}\n--- rendered\n{rendered}"));
+            }
+        }
+    }
+    assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));
+}
+
+/// The pre-flight's renderings: a service whose subnet lacks the ecr.api endpoint (will-fail), and
+/// the same service with it (ready): JSON, the checklist, and GitHub annotations.
+#[test]
+fn preflight_reports_render_as_their_golden_files() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut no_ecr_api = private_vpc();
+    if let Fact::Known(endpoints) = &mut no_ecr_api.endpoints {
+        endpoints.retain(|e: &VpcEndpoint| !e.service_name.ends_with(".ecr.api"));
+    }
+    let subject = SubjectSummary {
+        service: Some("web".into()),
+        cluster: Some("prod".into()),
+        task_definition_arn: Some("arn:aws:ecs:us-east-1:111122223333:task-definition/shop-web:7".into()),
+        subnets: vec!["subnet-task".into()],
+        security_groups: vec!["sg-task".into()],
+        assign_public_ip: Some(false),
+    };
+    let mut differ = Vec::new();
+    for (name, vpc) in [("preflight-will-fail", no_ecr_api), ("preflight-ready", private_vpc())] {
+        let report = crate::preflight::judge(&snapshot(vpc), &subject.subnets, subject.clone());
+        let json = serde_json::to_string_pretty(&report).expect("a report serializes") + "\n";
+        for (file, rendered) in [(format!("{name}.json"), json), (format!("{name}.txt"), render_preflight(&report, Style::Plain)), (format!("{name}.github.txt"), render_github(&report))] {
+            let path = golden(&file);
+            if update {
                 std::fs::write(&path, &rendered).expect("golden written");
                 continue;
             }
