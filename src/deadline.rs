@@ -84,6 +84,12 @@ impl<D: EcsReader> EcsReader for Bounded<'_, D> {
     async fn describe_service(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<ServiceFacts>> {
         self.deadline.bound("ecs:DescribeServices", service, self.inner.describe_service(region, cluster, service)).await
     }
+    async fn list_clusters(&self, region: &str) -> Fact<Vec<String>> {
+        self.deadline.bound("ecs:ListClusters", region, self.inner.list_clusters(region)).await
+    }
+    async fn list_services(&self, region: &str, cluster: &str) -> Fact<Vec<String>> {
+        self.deadline.bound("ecs:ListServices", cluster, self.inner.list_services(region, cluster)).await
+    }
 }
 
 impl<D: Ec2Reader> Ec2Reader for Bounded<'_, D> {

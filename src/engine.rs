@@ -356,6 +356,14 @@ mod tests {
                 })
             })
         }
+        async fn list_clusters(&self, _: &str) -> Fact<Vec<String>> {
+            self.record("ecs:ListClusters");
+            Fact::Known(vec!["prod".into()])
+        }
+        async fn list_services(&self, _: &str, _: &str) -> Fact<Vec<String>> {
+            self.record("ecs:ListServices");
+            Fact::Known(vec!["web".into()])
+        }
     }
 
     impl Ec2Reader for FakeAws {

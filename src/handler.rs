@@ -50,6 +50,7 @@ pub enum HandlerError {
 pub enum Answer {
     Diagnosis(Box<Report>),
     Preflight(Box<crate::report::PreflightReport>),
+    Sweep(Box<crate::preflight::SweepReport>),
 }
 
 impl From<HandlerError> for Diagnostic {
@@ -95,9 +96,15 @@ impl<R: Doctor> Handler<R> {
         Ok(Handler::new(reader, Modes::from_env(lookup)?, window))
     }
 
-    /// Any payload of CONTRACT.md: a pre-flight request is checked (never acted on), anything else
-    /// diagnosed by [`Handler::handle`]. `region` is the function's own, for a check that names none.
+    /// Any payload of CONTRACT.md: a pre-flight or sweep request is checked (never acted on),
+    /// anything else diagnosed by [`Handler::handle`]. `region` is the function's own, for a check that names none.
     pub async fn answer(&self, event: LambdaEvent<Value>, region: &str) -> Result<Answer, HandlerError> {
+        if let Some(request) = intake::parse_sweep(&event.payload, region) {
+            let (region, clusters) = request?;
+            let report = crate::preflight::sweep(&self.reader, &region, &clusters, deadline_of(&event.context)).await;
+            tracing::info!(services = report.sweep.services, will_fail = report.sweep.will_fail, reads = report.sweep.distinct_reads, "swept");
+            return Ok(Answer::Sweep(Box::new(report)));
+        }
         match intake::parse_check(&event.payload, region) {
             Some(subject) => {
                 let deadline = deadline_of(&event.context);

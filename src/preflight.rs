@@ -3,12 +3,13 @@
 //! task definition required, and the checks run once per subnet the task may land in. A finding that
 //! holds in only some of them says which. It never acts.
 
+use serde::Serialize;
 use serde_json::json;
 
 use crate::checks::{self, Code, Finding, Pass, Severity, Verdict};
 use crate::classify::Failure;
 use crate::deadline::{Bounded, Deadline};
-use crate::facts::{EniAttachment, Fact, NetworkConfig, NetworkSource, Readers, ServiceFacts, Snapshot, TaskFacts, gather_with_network};
+use crate::facts::{EcsReader, EniAttachment, Fact, NetworkConfig, NetworkSource, Readers, ServiceFacts, Snapshot, TaskFacts, gather_with_network};
 use crate::report::{PreflightReport, SCHEMA, SubjectSummary};
 
 /// What to check.
@@ -264,4 +265,141 @@ fn report(subject: SubjectSummary, mut findings: Vec<Finding>, passed: Vec<Pass>
         reason.push_str(&format!(" {unchecked} check(s) could not run: what they would have said is unknown."));
     }
     PreflightReport { schema: SCHEMA, verdict, verdict_reason: reason, subject, failure: None, root_cause, findings, passed, actions: Vec::new(), runbook: None }
+}
+
+/// How many services a sweep checks at once.
+pub const SWEEP_CONCURRENCY: usize = 8;
+
+/// Which clusters a sweep covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clusters {
+    /// Every cluster of the region (ecs:ListClusters).
+    All,
+    Named(Vec<String>),
+}
+
+/// One service's line in a sweep's report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweptService {
+    pub cluster: String,
+    pub service: String,
+    /// `ready` or `will-fail`; `null` when the service could not be checked.
+    pub verdict: Option<Verdict>,
+    pub root_cause: Option<Code>,
+    /// The root cause's sentence, or why the service could not be checked.
+    pub summary: String,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Checks that could not run (CHECK_FAILED).
+    pub unchecked: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepSummary {
+    pub region: String,
+    pub clusters: Vec<String>,
+    pub services: usize,
+    pub will_fail: usize,
+    pub not_checked: usize,
+    /// Distinct AWS reads the whole sweep made: facts shared between services are read once.
+    pub distinct_reads: usize,
+}
+
+/// A sweep's report: the services whose next task would fail, worst first, then those that could
+/// not be checked, then the ready ones. CHECK_FAILED findings name what could not be listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepReport {
+    pub schema: &'static str,
+    pub verdict: Verdict,
+    pub verdict_reason: String,
+    pub sweep: SweepSummary,
+    pub services: Vec<SweptService>,
+    pub findings: Vec<Finding>,
+}
+
+/// Checks every service of `clusters`, [`SWEEP_CONCURRENCY`] at a time, sharing every read between
+/// them (a VPC, a role or a repository several services use is read once). Never acts.
+pub async fn sweep<R: Readers>(reader: &R, region: &str, clusters: &Clusters, deadline: Deadline) -> SweepReport {
+    Box::pin(sweep_inline(reader, region, clusters, deadline)).await
+}
+
+async fn sweep_inline<R: Readers>(reader: &R, region: &str, clusters: &Clusters, deadline: Deadline) -> SweepReport {
+    use futures::stream::{self, StreamExt};
+    let memo = crate::facts::memo::Memo::new(Bounded::new(reader, deadline));
+    let mut findings = Vec::new();
+    let names = match clusters {
+        Clusters::Named(names) => names.clone(),
+        Clusters::All => match memo.list_clusters(region).await {
+            Fact::Known(names) => names,
+            Fact::Failed(failure) => {
+                findings.push(checks::could_not_check(&failure, format!("which clusters {region} has")));
+                Vec::new()
+            }
+        },
+    };
+    let listed = futures::future::join_all(names.iter().map(|cluster| memo.list_services(region, cluster))).await;
+    let mut subjects = Vec::new();
+    for (cluster, services) in names.iter().zip(listed) {
+        match services {
+            Fact::Known(services) => subjects.extend(services.into_iter().map(|service| Subject::Service { region: region.into(), cluster: cluster.clone(), service })),
+            Fact::Failed(failure) => findings.push(checks::could_not_check(&failure, format!("which services cluster {cluster} has"))),
+        }
+    }
+    let memo = &memo;
+    let mut services: Vec<SweptService> = stream::iter(subjects)
+        .map(|subject| async move {
+            let checked = Box::pin(check(memo, &subject, deadline)).await;
+            swept(&subject, checked)
+        })
+        .buffer_unordered(SWEEP_CONCURRENCY)
+        .collect()
+        .await;
+    // Worst first: would fail (most errors first), could not be checked, ready.
+    services.sort_by_key(|s| {
+        let rank = match s.verdict {
+            Some(Verdict::WillFail) => 0,
+            None => 1,
+            _ => 2,
+        };
+        (rank, std::cmp::Reverse(s.errors), s.cluster.clone(), s.service.clone())
+    });
+    let will_fail = services.iter().filter(|s| s.verdict == Some(Verdict::WillFail)).count();
+    let not_checked = services.iter().filter(|s| s.verdict.is_none()).count();
+    let verdict = if will_fail > 0 { Verdict::WillFail } else { Verdict::Ready };
+    let mut reason = format!("{will_fail} of {} service(s) would not start a new task.", services.len());
+    if not_checked > 0 || !findings.is_empty() {
+        reason.push_str(&format!(" {not_checked} service(s) and {} listing(s) could not be checked.", findings.len()));
+    }
+    SweepReport {
+        schema: SCHEMA,
+        verdict,
+        verdict_reason: reason,
+        sweep: SweepSummary { region: region.into(), clusters: names, services: services.len(), will_fail, not_checked, distinct_reads: memo.distinct_reads() },
+        services,
+        findings,
+    }
+}
+
+fn swept(subject: &Subject, checked: Result<PreflightReport, PreflightError>) -> SweptService {
+    let (cluster, service) = match subject {
+        Subject::Service { cluster, service, .. } => (cluster.clone(), service.clone()),
+        Subject::TaskDefinition { cluster, task_definition, .. } => (cluster.clone(), task_definition.clone()),
+    };
+    let count = |report: &PreflightReport, severity: Severity| report.findings.iter().filter(|f| f.severity == severity).count();
+    match checked {
+        Ok(report) => SweptService {
+            cluster,
+            service,
+            verdict: Some(report.verdict),
+            root_cause: report.root_cause,
+            summary: report.findings.first().filter(|_| report.root_cause.is_some()).map_or_else(|| report.verdict_reason.clone(), |f| f.summary.clone()),
+            errors: count(&report, Severity::Error),
+            warnings: count(&report, Severity::Warning),
+            unchecked: report.findings.iter().filter(|f| f.code == Code::CheckFailed).count(),
+        },
+        Err(error) => SweptService { cluster, service, verdict: None, root_cause: None, summary: error.to_string(), errors: 0, warnings: 0, unchecked: 1 },
+    }
 }

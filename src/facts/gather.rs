@@ -29,6 +29,10 @@ pub trait EcsReader: Sync {
     /// ecs:DescribeServices, whole: its task definition and network configuration. `Known(None)`: no
     /// such service (or cluster).
     fn describe_service(&self, region: &str, cluster: &str, service: &str) -> impl Future<Output = Fact<Option<ServiceFacts>>> + Send;
+    /// ecs:ListClusters: the region's cluster names, every page.
+    fn list_clusters(&self, region: &str) -> impl Future<Output = Fact<Vec<String>>> + Send;
+    /// ecs:ListServices: a cluster's service names, every page.
+    fn list_services(&self, region: &str, cluster: &str) -> impl Future<Output = Fact<Vec<String>>> + Send;
 }
 
 pub trait Ec2Reader: Sync {

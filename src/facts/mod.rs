@@ -6,6 +6,7 @@
 pub mod aws;
 mod gather;
 mod identity;
+pub mod memo;
 mod network;
 pub mod requirements;
 mod snapshot;

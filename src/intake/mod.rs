@@ -11,7 +11,7 @@ pub use dedup::RecentDeliveries;
 pub use event::{DETAIL_TYPE, EventAttachment, EventContainer, NameValue, SOURCE, TaskStateChange, TaskStateChangeEvent};
 
 use crate::facts::TaskFacts;
-use crate::preflight::{BadSubject, Subject};
+use crate::preflight::{BadSubject, Clusters, Subject};
 use crate::model::TaskArn;
 use crate::settings::{FixMode, RunbookMode};
 
@@ -47,6 +47,8 @@ pub enum IntakeError {
     BadArn(#[from] crate::model::arn::ArnError),
     #[error("the check request is malformed: {0}")]
     MalformedCheck(String),
+    #[error("the sweep request is malformed: {0}")]
+    MalformedSweep(String),
 }
 
 #[derive(Deserialize)]
@@ -100,6 +102,33 @@ pub fn parse_check(value: &Value, region: &str) -> Option<Result<Subject, Intake
             }
             _ => Err(malformed("give either \"service\": \"CLUSTER/SERVICE\" or \"taskDefinition\" with \"subnets\" and \"securityGroups\"".into())),
         }
+    })();
+    Some(parsed)
+}
+
+/// A sweep request, `{"sweep": {"clusters": ["NAME", ...] | "*"}}` (CONTRACT.md's fourth payload),
+/// in `region` unless it names its own; `None` when the payload is not one.
+pub fn parse_sweep(value: &Value, region: &str) -> Option<Result<(String, Clusters), IntakeError>> {
+    let request = value.as_object().filter(|o| o.len() == 1)?.get("sweep")?;
+    let malformed = |why: &str| IntakeError::MalformedSweep(why.to_string());
+    let parsed = (|| {
+        let request = request.as_object().ok_or_else(|| malformed("it must be an object: {\"clusters\": [\"NAME\", ...] | \"*\"}"))?;
+        if let Some(unknown) = request.keys().find(|k| !matches!(k.as_str(), "clusters" | "region")) {
+            return Err(malformed(&format!("unknown field `{unknown}`")));
+        }
+        let region = match request.get("region") {
+            None => region.to_string(),
+            Some(Value::String(named)) if crate::model::arn::is_region(named) => named.clone(),
+            Some(other) => return Err(malformed(&format!("{other} is not an AWS region"))),
+        };
+        let clusters = match request.get("clusters") {
+            Some(Value::String(all)) if all == "*" => Clusters::All,
+            Some(Value::Array(names)) if !names.is_empty() => Clusters::Named(
+                names.iter().map(|n| n.as_str().filter(|n| !n.is_empty() && !n.contains('/')).map(str::to_string)).collect::<Option<Vec<_>>>().ok_or_else(|| malformed("clusters must be names"))?,
+            ),
+            _ => return Err(malformed("clusters must be a list of names, or \"*\"")),
+        };
+        Ok((region, clusters))
     })();
     Some(parsed)
 }

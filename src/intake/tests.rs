@@ -146,3 +146,23 @@ fn a_check_request_names_a_service_or_a_task_definition_with_its_network() {
         assert!(!error.contains('\n'));
     }
 }
+
+#[test]
+fn a_sweep_request_names_clusters_or_all_of_them() {
+    use crate::preflight::Clusters;
+    use serde_json::json;
+    let all = crate::intake::parse_sweep(&json!({"sweep": {"clusters": "*"}}), "eu-west-1").unwrap().unwrap();
+    assert_eq!(all, ("eu-west-1".to_string(), Clusters::All));
+    let named = crate::intake::parse_sweep(&json!({"sweep": {"clusters": ["prod", "staging"], "region": "us-west-2"}}), "eu-west-1").unwrap().unwrap();
+    assert_eq!(named, ("us-west-2".to_string(), Clusters::Named(vec!["prod".into(), "staging".into()])));
+    assert!(crate::intake::parse_sweep(&json!({"check": {"service": "a/b"}}), "eu-west-1").is_none());
+    for (request, says) in [
+        (json!({"sweep": {"clusters": []}}), "clusters must be a list of names"),
+        (json!({"sweep": {"clusters": [3]}}), "clusters must be names"),
+        (json!({"sweep": {"clusters": "*", "fix": "apply"}}), "unknown field `fix`"),
+        (json!({"sweep": "*"}), "it must be an object"),
+    ] {
+        let error = crate::intake::parse_sweep(&request, "eu-west-1").unwrap().unwrap_err().to_string();
+        assert!(error.starts_with("the sweep request is malformed: ") && error.contains(says), "{error}");
+    }
+}

@@ -12,7 +12,11 @@ use crate::support::scenario::{Builder, DefinitionSpec, EfsSpec, EnvFileSpec, Ne
 use crate::support::{REGION, account};
 
 async fn check(config: &aws_config::SdkConfig, subject: &Subject) -> PreflightReport {
-    preflight::check(&AwsReader::new(config.clone()), subject, deadline()).await.expect("a pre-flight report")
+    check_with(&AwsReader::new(config.clone()), subject).await
+}
+
+async fn check_with(reader: &AwsReader, subject: &Subject) -> PreflightReport {
+    preflight::check(reader, subject, deadline()).await.expect("a pre-flight report")
 }
 
 fn service_of(task: &StoppedTask) -> Subject {
@@ -136,4 +140,57 @@ async fn the_function_answers_a_check_request() {
     let shown = serde_json::to_value(&report).unwrap();
     assert_eq!(shown["actions"], serde_json::json!([]), "never acts");
     assert_eq!(shown["schema"], "ecs-pull-doctor/report/v1");
+}
+
+/// A sweep of 50 services in one cluster that share a VPC, a role and a repository; ten deploy a
+/// tag that is not there. The report lists those ten first; every read shared between services is
+/// made once, so the calls per service fall far below a check's own.
+#[tokio::test]
+async fn a_sweep_of_fifty_services_lists_the_failing_ones_first_and_shares_what_they_share() {
+    use ecs_pull_doctor::preflight::Clusters;
+    let config = account("310000000051").await;
+    let builder = Builder::new(&config).await;
+    let network = builder.network("fleet", &NetworkSpec::nat()).await;
+    let role = builder.role("fleet-execution", &RoleSpec::Standard).await;
+    builder.log_group("/ecs/fleet").await;
+    let repository = builder.repository("fleet/app", &["1.0.0"]).await;
+    let good = builder.task_definition("fleet", &format!("{repository}:1.0.0"), role.as_deref(), "/ecs/fleet", &DefinitionSpec::default()).await;
+    let bad = builder.task_definition("fleet-next", &format!("{repository}:2.0.0"), role.as_deref(), "/ecs/fleet", &DefinitionSpec::default()).await;
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    ecs.create_cluster().cluster_name("fleet").send().await.unwrap();
+    let vpc = aws_sdk_ecs::types::AwsVpcConfiguration::builder().subnets(&network.subnet_id).security_groups(&network.security_group_id).build().unwrap();
+    let placement = aws_sdk_ecs::types::NetworkConfiguration::builder().awsvpc_configuration(vpc).build();
+    for i in 0..50 {
+        let definition = if i % 5 == 0 { &bad } else { &good };
+        ecs.create_service()
+            .cluster("fleet")
+            .service_name(format!("svc-{i:02}"))
+            .task_definition(definition)
+            .desired_count(1)
+            .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+            .network_configuration(placement.clone())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let (counted, recorded) = crate::support::faults::faulty(&config, None);
+    let report = preflight::sweep(&AwsReader::new(counted.clone()), REGION, &Clusters::Named(vec!["fleet".into()]), deadline()).await;
+    let swept_calls = recorded.operations().iter().filter(|o| !o.starts_with("sts:")).count();
+
+    assert_eq!((report.sweep.services, report.sweep.will_fail, report.sweep.not_checked), (50, 10, 0), "{report:#?}");
+    assert_eq!(report.verdict, Verdict::WillFail);
+    assert!(report.services[..10].iter().all(|s| s.verdict == Some(Verdict::WillFail) && s.root_cause == Some(Code::EcrImageNotFound)), "{:#?}", &report.services[..12]);
+    assert!(report.services[10..].iter().all(|s| s.verdict == Some(Verdict::Ready)));
+
+    // The same fifty, each checked on its own: what sharing saves.
+    let (alone, recorded_alone) = crate::support::faults::faulty(&config, None);
+    let reader = AwsReader::new(alone);
+    for service in report.services.iter().map(|s| s.service.clone()) {
+        check_with(&reader, &Subject::Service { region: REGION.into(), cluster: "fleet".into(), service }).await;
+    }
+    let alone_calls = recorded_alone.operations().iter().filter(|o| !o.starts_with("sts:")).count();
+    let (shared, separate) = (swept_calls as f64 / 50.0, alone_calls as f64 / 50.0);
+    println!("sweep of 50 services sharing a VPC, a role and a repository: {swept_calls} calls ({shared:.1} per service); checked one by one: {alone_calls} ({separate:.1} per service)");
+    assert!(shared * 4.0 < separate, "shared {shared:.1} per service, separate {separate:.1}");
 }

@@ -70,6 +70,32 @@ impl EcsReader for AwsReader {
             Err(error) => Fact::Failed(call_failure("ecs:DescribeServices", &format!("{cluster}/{service}"), &error)),
         }
     }
+
+    async fn list_clusters(&self, region: &str) -> Fact<Vec<String>> {
+        let mut pages = self.ecs(region).list_clusters().into_paginator().send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => names.extend(page.cluster_arns().iter().map(|arn| cluster_name(arn).to_string())),
+                Err(error) => return Fact::Failed(call_failure("ecs:ListClusters", region, &error)),
+            }
+        }
+        Fact::Known(names)
+    }
+
+    async fn list_services(&self, region: &str, cluster: &str) -> Fact<Vec<String>> {
+        let mut pages = self.ecs(region).list_services().cluster(cluster).into_paginator().send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                // arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME (or service/NAME in the old format)
+                Ok(page) => names.extend(page.service_arns().iter().filter_map(|arn| arn.rsplit('/').next()).map(str::to_string)),
+                Err(error) if error.as_service_error().is_some_and(|e| e.is_cluster_not_found_exception()) => return Fact::Known(Vec::new()),
+                Err(error) => return Fact::Failed(call_failure("ecs:ListServices", cluster, &error)),
+            }
+        }
+        Fact::Known(names)
+    }
 }
 
 fn task_facts(task: &Task, arn: &TaskArn) -> TaskFacts {
