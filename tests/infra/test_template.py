@@ -170,6 +170,38 @@ class EventPattern(unittest.TestCase):
         self.assertFalse(matches(self.pattern, event))
 
 
+class ScheduledSweep(unittest.TestCase):
+    """The sweep's schedule exists only when asked for, and sends a payload the function takes."""
+
+    resources = TEMPLATE["Resources"]
+
+    def test_off_by_default(self):
+        self.assertEqual(TEMPLATE["Parameters"]["SweepSchedule"]["Default"], "")
+        self.assertEqual(TEMPLATE["Conditions"]["Sweeping"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "SweepSchedule"}, ""]}]})
+        for name in ("SweepRule", "SweepPermission"):
+            self.assertEqual(self.resources[name]["Condition"], "Sweeping", name)
+
+    def test_the_input_is_a_sweep_of_every_or_the_named_clusters(self):
+        target = self.resources["SweepRule"]["Properties"]["Targets"][0]
+        condition, every, named = target["Input"]["Fn::If"]
+        self.assertEqual(condition, "SweepsEveryCluster")
+        self.assertEqual(json.loads(every), {"sweep": {"clusters": "*"}})
+        template, variables = named["Fn::Sub"]
+        separator, _ = variables["Names"]["Fn::Join"]
+        # What CloudFormation makes of SweepClusters "prod,staging".
+        rendered = template.replace("${Names}", separator.join(["prod", "staging"]))
+        self.assertEqual(json.loads(rendered), {"sweep": {"clusters": ["prod", "staging"]}})
+        pattern = re.compile(TEMPLATE["Parameters"]["SweepClusters"]["AllowedPattern"])
+        for good in ("*", "prod", "prod,staging-2"):
+            self.assertTrue(pattern.match(good), good)
+        for bad in ("", "prod,", 'a"b', "*,prod"):
+            self.assertFalse(pattern.match(bad), bad)
+
+    def test_only_eventbridge_from_this_rule_may_invoke_for_it(self):
+        permission = self.resources["SweepPermission"]["Properties"]
+        self.assertEqual((permission["Principal"], permission["SourceArn"]), ("events.amazonaws.com", {"Fn::GetAtt": ["SweepRule", "Arn"]}))
+
+
 POLICY = json.loads((ROOT / "infra" / "policy.json").read_text())
 MODES = {"SafeWrites": "safe", "CostWrites": "cost", "ExposureWrites": "exposure", "RedeployWrites": "redeploy", "RunbookOn": "runbook"}
 

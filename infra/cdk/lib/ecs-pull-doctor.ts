@@ -48,6 +48,13 @@ export interface EcsPullDoctorProps {
   readonly reservedConcurrency?: number;
   /** Where reports go (an SNS topic or an EventBridge bus destination). Failed invocations go to a queue. */
   readonly onSuccess?: lambda.IDestination;
+  /**
+   * A schedule for a sweep: a pre-flight check of every service of `sweepClusters`, whose report lists
+   * the services whose next task would fail. Its report goes to `onSuccess`. Default: no sweep.
+   */
+  readonly sweepSchedule?: events.Schedule;
+  /** The clusters a scheduled sweep covers. Default: every cluster of the region. */
+  readonly sweepClusters?: string[];
 }
 
 interface PolicyFile {
@@ -78,6 +85,8 @@ function statements(list: unknown[], variables: Record<string, string>): iam.Pol
 export class EcsPullDoctor extends Construct {
   readonly function: lambda.Function;
   readonly rule: events.Rule;
+  /** The sweep's schedule, when one was asked for. */
+  readonly sweepRule?: events.Rule;
   readonly failures: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: EcsPullDoctorProps) {
@@ -143,5 +152,15 @@ export class EcsPullDoctor extends Construct {
       eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
     });
     this.rule.addTarget(new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) }));
+
+    // Invoked asynchronously like the rule above, so its report goes to the same destination.
+    if (props.sweepSchedule) {
+      this.sweepRule = new events.Rule(this, 'Sweep', {
+        description: "ecs-pull-doctor's scheduled sweep of services whose next task would fail",
+        schedule: props.sweepSchedule,
+      });
+      const clusters = props.sweepClusters && props.sweepClusters.length > 0 ? props.sweepClusters : '*';
+      this.sweepRule.addTarget(new targets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ sweep: { clusters } }) }));
+    }
   }
 }

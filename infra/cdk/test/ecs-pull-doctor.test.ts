@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 import { EcsPullDoctor, EcsPullDoctorProps, POLICY } from '../lib/ecs-pull-doctor';
@@ -141,4 +142,20 @@ test('PassRole only for the runbook roles, only to SSM, only when the runbook ma
   assert.deepEqual(passed.map((s) => [s.Resource, s.Condition]), [[role, { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } }]]);
   assert.ok(!granted(synth({ runbookAutomationRoleArn: role, runbookMode: 'never' })).has('iam:PassRole'));
   assert.ok(!granted(synth({ runbookMode: 'never' })).has('ssm:StartAutomationExecution'));
+});
+
+test('a sweep is scheduled only when asked for, with a payload the function takes', () => {
+  synth().resourceCountIs('AWS::Events::Rule', 1);
+  const every = synth({ sweepSchedule: events.Schedule.rate(Duration.days(1)) });
+  every.resourceCountIs('AWS::Events::Rule', 2);
+  every.hasResourceProperties('AWS::Events::Rule', {
+    ScheduleExpression: 'rate(1 day)',
+    Targets: Match.arrayWith([Match.objectLike({ Input: JSON.stringify({ sweep: { clusters: '*' } }) })]),
+  });
+  const named = synth({ sweepSchedule: events.Schedule.expression('cron(0 3 * * ? *)'), sweepClusters: ['prod', 'staging'] });
+  named.hasResourceProperties('AWS::Events::Rule', {
+    ScheduleExpression: 'cron(0 3 * * ? *)',
+    Targets: Match.arrayWith([Match.objectLike({ Input: JSON.stringify({ sweep: { clusters: ['prod', 'staging'] } }) })]),
+  });
+  named.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', SourceArn: Match.anyValue() });
 });
