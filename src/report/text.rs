@@ -240,12 +240,17 @@ pub fn render_preflight(report: &PreflightReport, style: Style) -> String {
     out
 }
 
-/// GitHub Actions workflow commands: one annotation per error and warning (the summary as its
-/// title's message, the fix after it), then the checklist, plain.
+/// GitHub Actions workflow commands: one annotation per finding (an error, a warning, or a notice
+/// for a check that could not run, so a gate that passed is seen to have passed with gaps; the
+/// summary as its message, the fix after it), then the checklist, plain.
 pub fn render_github(report: &PreflightReport) -> String {
     let mut out = String::new();
-    for finding in report.findings.iter().filter(|f| f.severity != Severity::Info) {
-        let command = if finding.severity == Severity::Error { "error" } else { "warning" };
+    for finding in &report.findings {
+        let command = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
         let title = workflow_property(&escape_control(&format!("{} {}", finding.code.as_str(), finding.resource)));
         let (summary, remedy) = (escape_control(&finding.summary), escape_control(&finding.remedy));
         let message = if remedy.is_empty() { summary } else { format!("{summary}\nFix: {remedy}") };
