@@ -236,3 +236,63 @@ async fn faults_a_stall_longer_than_the_sdk_timeouts_ends_at_the_deadline() {
         assert_eq!(cut.evidence["errorCode"], "Deadline", "{operation}");
     }
 }
+
+/// The pre-flight under faults: a service whose next task would fail for a missing tag, every call of
+/// its check broken in turn. A report names the broken call (or, for the service itself, the check
+/// is refused naming it), raises no error the clean run lacks, and keeps its root cause or names none.
+#[tokio::test]
+async fn faults_preflight_check() {
+    use ecs_pull_doctor::preflight::{self, PreflightError, Subject};
+    let config = account("250000000011").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("pre").await;
+    let subject = Subject::Service { region: crate::support::REGION.into(), cluster: task.cluster.clone(), service: task.service.clone().unwrap() };
+    let run = |fault: Option<(String, Fault)>, limits: CallLimits| {
+        let (faulty, recorded) = faults::faulty(&config, fault);
+        let subject = subject.clone();
+        async move {
+            let started = Instant::now();
+            let checked = preflight::check(&AwsReader::with_limits(faulty, limits), &subject, Deadline::after(DEADLINE)).await;
+            (checked, recorded, started.elapsed())
+        }
+    };
+    let (clean, recorded, _) = run(None, CallLimits::default()).await;
+    let clean = clean.expect("the clean check reports");
+    assert_eq!(clean.root_cause, Some(Code::EcrImageNotFound));
+    let clean_errors: Vec<(Code, String)> = clean.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| (f.code, f.resource.clone())).collect();
+    let operations = recorded.distinct();
+    assert!(operations.len() >= 10, "{operations:?}");
+    let (mut runs, mut problems) = (0, Vec::new());
+    for operation in &operations {
+        for fault in Fault::ALL {
+            runs += 1;
+            let (checked, sent, took) = run(Some((operation.clone(), fault)), limits()).await;
+            let what = format!("{operation} {fault:?}");
+            if took > DEADLINE + SLACK {
+                problems.push(format!("{what}: took {took:?}"));
+            }
+            let report = match checked {
+                Ok(report) => report,
+                Err(PreflightError::Unreadable { operation: named, .. }) if named == *operation => continue,
+                Err(error) => {
+                    problems.push(format!("{what}: no report: {error}"));
+                    continue;
+                }
+            };
+            let named = report.findings.iter().any(|f| f.code == Code::CheckFailed && f.evidence["call"] == operation.as_str());
+            let earlier = !sent.operations().contains(operation) && report.findings.iter().any(|f| f.code == Code::CheckFailed);
+            if !named && !earlier {
+                problems.push(format!("{what}: no CHECK_FAILED names the call"));
+            }
+            let invented: Vec<(Code, String)> =
+                report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| (f.code, f.resource.clone())).filter(|e| !clean_errors.contains(e)).collect();
+            if !invented.is_empty() {
+                problems.push(format!("{what}: errors the clean check did not have: {invented:?}"));
+            }
+            if report.root_cause.is_some() && report.root_cause != clean.root_cause {
+                problems.push(format!("{what}: root cause {:?}", report.root_cause));
+            }
+        }
+    }
+    println!("fault suite, pre-flight check (ECR_IMAGE_NOT_FOUND): {} operations x {} kinds = {runs} runs, {} problems", operations.len(), Fault::ALL.len(), problems.len());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -194,3 +194,24 @@ async fn a_sweep_of_fifty_services_lists_the_failing_ones_first_and_shares_what_
     println!("sweep of 50 services sharing a VPC, a role and a repository: {swept_calls} calls ({shared:.1} per service); checked one by one: {alone_calls} ({separate:.1} per service)");
     assert!(shared * 4.0 < separate, "shared {shared:.1} per service, separate {separate:.1}");
 }
+
+/// {"sweep": ...} through the function: every cluster of the region ("*"), the failing service first.
+#[tokio::test]
+async fn the_function_answers_a_sweep_request() {
+    use ecs_pull_doctor::handler::{Answer, Handler};
+    use lambda_runtime::{Context, LambdaEvent};
+    let config = account("310000000061").await;
+    let broken = Builder::new(&config).await.service_with_missing_tag("sweep-a").await;
+    let builder = Builder::new(&config).await;
+    let repository = builder.repository("sweep/ok", &["1.0.0"]).await;
+    let healthy = builder.fargate_task("sweep-b", &NetworkSpec::nat(), &format!("{repository}:1.0.0"), Some("ok"), "Task failed to start").await;
+    let handler = Handler::new(AwsReader::new(config.clone()), ecs_pull_doctor::settings::Modes::lambda_default(), std::time::Duration::from_secs(60));
+
+    let answer = handler.answer(LambdaEvent::new(serde_json::json!({"sweep": {"clusters": "*"}}), Context::default()), REGION).await.unwrap();
+
+    let Answer::Sweep(report) = answer else { panic!("a sweep report: {answer:?}") };
+    let shown = serde_json::to_value(&report).unwrap();
+    assert_eq!((shown["verdict"].as_str(), shown["sweep"]["willFail"].as_u64()), (Some("will-fail"), Some(1)), "{shown:#}");
+    assert_eq!((shown["services"][0]["cluster"].as_str(), shown["services"][0]["rootCause"].as_str()), (Some(broken.cluster.as_str()), Some("ECR_IMAGE_NOT_FOUND")));
+    assert_eq!((shown["services"][1]["cluster"].as_str(), shown["services"][1]["verdict"].as_str()), (Some(healthy.cluster.as_str()), Some("ready")));
+}
