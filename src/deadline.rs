@@ -124,6 +124,15 @@ impl<D: EcrReader> EcrReader for Bounded<'_, D> {
     async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
         self.deadline.bound("ecr:DescribeImages", name, self.inner.recent_tags(region, registry_id, name, limit)).await
     }
+    async fn tag_mutable(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<bool>> {
+        self.deadline.bound("ecr:DescribeRepositories", name, self.inner.tag_mutable(region, registry_id, name)).await
+    }
+    async fn lifecycle_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<String>> {
+        self.deadline.bound("ecr:GetLifecyclePolicy", name, self.inner.lifecycle_policy(region, registry_id, name)).await
+    }
+    async fn pushed_images(&self, region: &str, registry_id: &str, name: &str) -> Fact<Vec<crate::facts::PushedImage>> {
+        self.deadline.bound("ecr:DescribeImages", name, self.inner.pushed_images(region, registry_id, name)).await
+    }
     async fn pull_through_rules(&self, region: &str, registry_id: &str) -> Fact<Vec<CacheRule>> {
         self.deadline.bound("ecr:DescribePullThroughCacheRules", registry_id, self.inner.pull_through_rules(region, registry_id)).await
     }

@@ -503,6 +503,18 @@ mod tests {
             self.record("ecr:DescribeImages(recent)");
             Fact::Known(self.tags.iter().take(limit).map(|t| t.to_string()).collect())
         }
+        async fn tag_mutable(&self, _: &str, _: &str, _: &str) -> Fact<Option<bool>> {
+            self.record("ecr:DescribeRepositories");
+            Fact::Known(Some(false))
+        }
+        async fn lifecycle_policy(&self, _: &str, _: &str, _: &str) -> Fact<Option<String>> {
+            self.record("ecr:GetLifecyclePolicy");
+            Fact::Known(None)
+        }
+        async fn pushed_images(&self, _: &str, _: &str, _: &str) -> Fact<Vec<crate::facts::PushedImage>> {
+            self.record("ecr:DescribeImages");
+            Fact::Known(Vec::new())
+        }
         async fn pull_through_rules(&self, _: &str, _: &str) -> Fact<Vec<crate::facts::CacheRule>> {
             self.record("ecr:DescribePullThroughCacheRules");
             Fact::Known(Vec::new())

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::checks::{self, Code, Finding, Pass, Severity, Verdict};
 use crate::classify::Failure;
 use crate::deadline::{Bounded, Deadline};
-use crate::facts::{EcsReader, EniAttachment, Fact, NetworkConfig, NetworkSource, Readers, ServiceFacts, Snapshot, TaskFacts, gather_with_network};
+use crate::facts::{EcsReader, EniAttachment, Fact, ImageRiskFacts, image_risks, NetworkConfig, NetworkSource, Readers, ServiceFacts, Snapshot, TaskFacts, gather_with_network};
 use crate::report::{PreflightReport, SCHEMA, SubjectSummary};
 
 /// What to check.
@@ -107,15 +107,21 @@ pub async fn check<R: Readers>(reader: &R, subject: &Subject, deadline: Deadline
     let reader = &Bounded::new(reader, deadline);
     let (task, network, summary) = resolve(reader, subject).await?;
     let snapshot = Box::pin(gather_with_network(reader, task, Some(Fact::Known(network.clone())), deadline)).await;
+    // What only a pre-flight asks: whether the deployed tags can move or expire (a round of its own).
+    let risks = image_risks(reader, &snapshot.task, snapshot.task_definition.known()).await;
     let mut summary = summary;
     summary.task_definition_arn = snapshot.task_definition.known().map(|d| d.arn.clone()).or(summary.task_definition_arn);
-    Ok(judge(&snapshot, &network.subnets, summary))
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Ok(judge(&snapshot, &network.subnets, &risks, now, summary))
 }
 
-/// The pre-flight's report from facts already read: the checks in each subnet, merged, and the
-/// verdict. No AWS call.
-pub fn judge(snapshot: &Snapshot, subnets: &[String], subject: SubjectSummary) -> PreflightReport {
-    let (findings, passed) = per_subnet(snapshot, subnets);
+/// The pre-flight's report from facts already read: the checks in each subnet, merged, the risks
+/// of the deployed images (`now` in seconds since the epoch), and the verdict. No AWS call.
+pub fn judge(snapshot: &Snapshot, subnets: &[String], risks: &[ImageRiskFacts], now: i64, subject: SubjectSummary) -> PreflightReport {
+    let (mut findings, mut passed) = per_subnet(snapshot, subnets);
+    let warned = checks::risks::check(risks, now);
+    findings.extend(warned.findings);
+    passed.extend(warned.passes);
     report(subject, findings, passed)
 }
 

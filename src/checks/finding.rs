@@ -35,6 +35,10 @@ pub enum Code {
     ImagePlatformMismatch,
     RegistryRateLimited,
     PrivateRegistryCredentialsInvalid,
+    /// Pre-flight warning: the service deploys a tag its repository lets move to another image.
+    ImageTagMutable,
+    /// Pre-flight warning: a lifecycle rule of the repository selects the deployed image.
+    EcrLifecycleExpiresImage,
     // Secrets, logs, storage
     SecretNotFound,
     LogGroupNotFound,
@@ -73,7 +77,7 @@ impl Code {
             ExecutionRoleMissing | ExecutionRoleNotFound | ExecutionRoleTrustInvalid | ExecutionRoleMissingEcrPermissions
             | ExecutionRoleMissingSecretsPermissions | ExecutionRoleMissingLogsPermissions => Family::Identity,
             EcrRepositoryNotFound | EcrImageNotFound | EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing
-            | ImagePlatformMismatch | RegistryRateLimited | PrivateRegistryCredentialsInvalid => Family::Registry,
+            | ImagePlatformMismatch | RegistryRateLimited | PrivateRegistryCredentialsInvalid | ImageTagMutable | EcrLifecycleExpiresImage => Family::Registry,
             SecretNotFound | LogGroupNotFound | EphemeralStorageExhausted => Family::SecretsLogsStorage,
             EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs | EfsAccessDenied | EnvFileNotFound
             | EnvFileAccessDenied | PullThroughCacheUpstreamAuthFailed => Family::VolumesFilesCache,
@@ -82,9 +86,9 @@ impl Code {
     }
 
     /// Every code, in CONTRACT.md's order.
-    pub const ALL: [Code; 37] = {
+    pub const ALL: [Code; 39] = {
         use Code::*;
-        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, EfsAccessDenied, EnvFileNotFound, EnvFileAccessDenied, PullThroughCacheUpstreamAuthFailed, TaskNotFound, CheckFailed]
+        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, ImageTagMutable, EcrLifecycleExpiresImage, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, EfsAccessDenied, EnvFileNotFound, EnvFileAccessDenied, PullThroughCacheUpstreamAuthFailed, TaskNotFound, CheckFailed]
     };
 
     /// The code as the report writes it.
@@ -116,6 +120,8 @@ impl Code {
             ImagePlatformMismatch => "IMAGE_PLATFORM_MISMATCH",
             RegistryRateLimited => "REGISTRY_RATE_LIMITED",
             PrivateRegistryCredentialsInvalid => "PRIVATE_REGISTRY_CREDENTIALS_INVALID",
+            ImageTagMutable => "IMAGE_TAG_MUTABLE",
+            EcrLifecycleExpiresImage => "ECR_LIFECYCLE_EXPIRES_IMAGE",
             SecretNotFound => "SECRET_NOT_FOUND",
             LogGroupNotFound => "LOG_GROUP_NOT_FOUND",
             EphemeralStorageExhausted => "EPHEMERAL_STORAGE_EXHAUSTED",

@@ -10,6 +10,7 @@ pub mod network;
 pub mod policy;
 mod pull_through;
 mod registry;
+pub mod risks;
 mod secrets;
 mod verdict;
 mod volumes;

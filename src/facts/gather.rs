@@ -7,7 +7,7 @@ use futures::future::join_all;
 
 use super::{
     AccessPoint, CacheRule, PullThroughFacts, RuleValidation, EfsFacts, EnvFileFacts, s3_object, EfsVolume, FileSystem, MountTarget, CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
-    RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, ServiceFacts, SimulatedDecision, Snapshot, Subnet,
+    PushedImage, ImageRiskFacts, RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, ServiceFacts, SimulatedDecision, Snapshot, Subnet,
     TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
 use super::requirements::{ADMINISTRATOR_PROBE, efs_permissions, is_secrets_manager, kms_permissions, parameter_name, pull_through_candidates, required_permissions, secret_arn};
@@ -92,6 +92,13 @@ pub trait EcrReader: Sync {
         name: &str,
         limit: usize,
     ) -> impl Future<Output = Fact<Vec<String>>> + Send;
+    /// ecr:DescribeRepositories: whether the repository lets a tag move to another image.
+    /// `Known(None)`: no such repository.
+    fn tag_mutable(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<Option<bool>>> + Send;
+    /// ecr:GetLifecyclePolicy. `Known(None)`: none (or no such repository).
+    fn lifecycle_policy(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
+    /// ecr:DescribeImages: the repository's tagged images (one page, up to 1,000), with when each was pushed.
+    fn pushed_images(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<Vec<PushedImage>>> + Send;
     /// ecr:DescribePullThroughCacheRules: the registry's pull-through cache rules.
     fn pull_through_rules(&self, region: &str, registry_id: &str) -> impl Future<Output = Fact<Vec<CacheRule>>> + Send;
     /// ecr:ValidatePullThroughCacheRule: whether ECR can sign in to the rule's upstream registry with
@@ -266,6 +273,23 @@ async fn pull_through<R: Readers>(reader: &R, region: &str, account: &str, repos
         None => None,
     };
     PullThroughFacts { rule, validation }
+}
+
+/// For a pre-flight: each ECR image the task definition deploys by tag, whether its tag may move
+/// and whether a lifecycle rule will expire it (the policy and, if there is one, the images), asked
+/// together for every image.
+pub async fn image_risks<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> Vec<ImageRiskFacts> {
+    let by_tag = ecr_lookups(task, definition).filter(|(_, image, ..)| matches!(image.selector, ImageSelector::Tag(_)));
+    join_all(by_tag.map(|(container, image, region, account)| async move {
+        let (tag_mutable, lifecycle_policy) =
+            tokio::join!(reader.tag_mutable(&region, &account, &image.repository), reader.lifecycle_policy(&region, &account, &image.repository));
+        let images = match &lifecycle_policy {
+            Fact::Known(Some(_)) => Some(reader.pushed_images(&region, &account, &image.repository).await),
+            _ => None,
+        };
+        ImageRiskFacts { container, image, tag_mutable, lifecycle_policy, images }
+    }))
+    .await
 }
 
 /// The repository exists when either answer found it, and is missing when one said so and the other

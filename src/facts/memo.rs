@@ -102,6 +102,15 @@ impl<R: EcrReader> EcrReader for Memo<R> {
     async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
         self.once(format!("DescribeImages {region} {registry_id} {name} {limit}"), self.inner.recent_tags(region, registry_id, name, limit)).await
     }
+    async fn tag_mutable(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<bool>> {
+        self.once(format!("DescribeRepositories {region} {registry_id} {name}"), self.inner.tag_mutable(region, registry_id, name)).await
+    }
+    async fn lifecycle_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<String>> {
+        self.once(format!("GetLifecyclePolicy {region} {registry_id} {name}"), self.inner.lifecycle_policy(region, registry_id, name)).await
+    }
+    async fn pushed_images(&self, region: &str, registry_id: &str, name: &str) -> Fact<Vec<super::PushedImage>> {
+        self.once(format!("DescribeImages(all) {region} {registry_id} {name}"), self.inner.pushed_images(region, registry_id, name)).await
+    }
     async fn pull_through_rules(&self, region: &str, registry_id: &str) -> Fact<Vec<CacheRule>> {
         self.once(format!("DescribePullThroughCacheRules {region} {registry_id}"), self.inner.pull_through_rules(region, registry_id)).await
     }

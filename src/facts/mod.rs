@@ -15,7 +15,7 @@ mod volumes;
 #[cfg(test)]
 pub mod fixtures;
 
-pub use gather::{Ec2Reader, EcrReader, EcsReader, EfsReader, IamReader, S3Reader, ImageAnswer, PolicyAnswer, Readers, SecretReader, gather, gather_with_network};
+pub use gather::{Ec2Reader, EcrReader, EcsReader, EfsReader, IamReader, S3Reader, ImageAnswer, PolicyAnswer, Readers, SecretReader, gather, gather_with_network, image_risks};
 pub use identity::*;
 pub use network::*;
 pub use snapshot::*;

@@ -275,3 +275,25 @@ impl Snapshot {
         out
     }
 }
+
+/// An image of a repository as DescribeImages lists it: its tags and when it was pushed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushedImage {
+    pub tags: Vec<String>,
+    /// Seconds since the epoch.
+    pub pushed_at: Option<i64>,
+}
+
+/// What a pre-flight reads beyond a diagnosis for an ECR image deployed by tag: whether the
+/// repository lets tags move, its lifecycle policy, and its tagged images with when each was pushed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRiskFacts {
+    pub container: String,
+    pub image: ImageRef,
+    /// `Known(None)`: no such repository (the diagnosis's checks say so).
+    pub tag_mutable: Fact<Option<bool>>,
+    /// `Known(None)`: the repository has no lifecycle policy.
+    pub lifecycle_policy: Fact<Option<String>>,
+    /// Read only when there is a lifecycle policy.
+    pub images: Option<Fact<Vec<PushedImage>>>,
+}

@@ -101,7 +101,7 @@ fn preflight_reports_render_as_their_golden_files() {
     };
     let mut differ = Vec::new();
     for (name, vpc) in [("preflight-will-fail", no_ecr_api), ("preflight-ready", private_vpc())] {
-        let report = crate::preflight::judge(&snapshot(vpc), &subject.subnets, subject.clone());
+        let report = crate::preflight::judge(&snapshot(vpc), &subject.subnets, &[], 0, subject.clone());
         let json = serde_json::to_string_pretty(&report).expect("a report serializes") + "\n";
         for (file, rendered) in [(format!("{name}.json"), json), (format!("{name}.txt"), render_preflight(&report, Style::Plain)), (format!("{name}.github.txt"), render_github(&report))] {
             let path = golden(&file);

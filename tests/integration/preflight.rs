@@ -215,3 +215,21 @@ async fn the_function_answers_a_sweep_request() {
     assert_eq!((shown["services"][0]["cluster"].as_str(), shown["services"][0]["rootCause"].as_str()), (Some(broken.cluster.as_str()), Some("ECR_IMAGE_NOT_FOUND")));
     assert_eq!((shown["services"][1]["cluster"].as_str(), shown["services"][1]["verdict"].as_str()), (Some(healthy.cluster.as_str()), Some("ready")));
 }
+
+/// A service that would start today, whose tag can move and which a lifecycle rule will expire:
+/// ready, with both risks as warnings.
+#[tokio::test]
+async fn a_tag_that_can_move_and_will_expire_is_warned_about() {
+    let (config, task) = common::stopped("310000000071", "risky", NetworkSpec::nat(), DefinitionSpec::default(), "Task failed to start").await;
+    let policy = r#"{"rules":[{"rulePriority":1,"description":"a week of images","selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#;
+    aws_sdk_ecr::Client::new(&config).put_lifecycle_policy().repository_name("shop/web").lifecycle_policy_text(policy).send().await.unwrap();
+
+    let report = check(&config, &service_of(&task)).await;
+
+    assert_eq!((report.verdict, errors(&report)), (Verdict::Ready, vec![]), "{report:#?}");
+    let warnings: Vec<Code> = report.findings.iter().filter(|f| f.severity == Severity::Warning).map(|f| f.code).collect();
+    assert_eq!(warnings, [Code::ImageTagMutable, Code::EcrLifecycleExpiresImage]);
+    let expiry = report.findings.iter().find(|f| f.code == Code::EcrLifecycleExpiresImage).unwrap();
+    assert!(expiry.summary.contains("expires it in 7 day(s)"), "{}", expiry.summary);
+    assert_eq!(expiry.evidence["ruleDescription"], "a week of images");
+}

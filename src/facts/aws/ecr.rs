@@ -2,7 +2,7 @@ use aws_sdk_ecr::Client;
 use aws_sdk_ecr::types::{DescribeImagesFilter, ImageIdentifier, TagStatus};
 
 use super::{AwsReader, call_failure};
-use crate::facts::{CacheRule, CallFailure, EcrReader, Fact, ImageAnswer, PolicyAnswer, RuleValidation};
+use crate::facts::{CacheRule, CallFailure, EcrReader, Fact, ImageAnswer, PolicyAnswer, PushedImage, RuleValidation};
 use crate::model::ImageSelector;
 
 /// A manifest list or OCI index first, so that a multi-platform image answers with its platforms.
@@ -106,6 +106,49 @@ impl EcrReader for AwsReader {
                 images.sort_by_key(|d| std::cmp::Reverse(d.image_pushed_at().map(|t| (t.secs(), t.subsec_nanos()))));
                 Fact::Known(images.iter().flat_map(|d| d.image_tags()).take(limit).cloned().collect())
             }
+            Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}"), &error)),
+        }
+    }
+
+    async fn tag_mutable(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<bool>> {
+        match self.ecr(region).describe_repositories().registry_id(registry_id).repository_names(name).send().await {
+            Ok(output) => Fact::Known(output.repositories().first().map(|r| {
+                // MUTABLE, or MUTABLE_WITH_EXCLUSION (some tags fixed): a tag may still move.
+                !matches!(r.image_tag_mutability().map(|m| m.as_str()), Some("IMMUTABLE" | "IMMUTABLE_WITH_EXCLUSION"))
+            })),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()) => Fact::Known(None),
+            Err(error) => Fact::Failed(call_failure("ecr:DescribeRepositories", &format!("{registry_id}/{name}"), &error)),
+        }
+    }
+
+    async fn lifecycle_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<String>> {
+        match self.ecr(region).get_lifecycle_policy().registry_id(registry_id).repository_name(name).send().await {
+            Ok(output) => Fact::Known(output.lifecycle_policy_text().map(str::to_string)),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_lifecycle_policy_not_found_exception() || e.is_repository_not_found_exception()) =>
+            {
+                Fact::Known(None)
+            }
+            Err(error) => Fact::Failed(call_failure("ecr:GetLifecyclePolicy", &format!("{registry_id}/{name}"), &error)),
+        }
+    }
+
+    async fn pushed_images(&self, region: &str, registry_id: &str, name: &str) -> Fact<Vec<PushedImage>> {
+        let answer = self
+            .ecr(region)
+            .describe_images()
+            .registry_id(registry_id)
+            .repository_name(name)
+            .filter(DescribeImagesFilter::builder().tag_status(TagStatus::Tagged).build())
+            .max_results(1000)
+            .send()
+            .await;
+        match answer {
+            Ok(output) => Fact::Known(
+                output.image_details().iter().map(|d| PushedImage { tags: d.image_tags().to_vec(), pushed_at: d.image_pushed_at().map(|t| t.secs()) }).collect(),
+            ),
             Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}"), &error)),
         }
     }
