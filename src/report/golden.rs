@@ -58,6 +58,20 @@ fn golden(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
 }
 
+/// `rendered` against tests/golden/`file` (rewritten instead with `update`); a difference is kept in `differ`.
+fn compare(file: &str, rendered: &str, update: bool, differ: &mut Vec<String>) {
+    let path = golden(file);
+    if update {
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("tests/golden");
+        std::fs::write(&path, rendered).expect("golden written");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    if expected != rendered {
+        differ.push(format!("{file}:\n--- expected\n{expected}\n--- rendered\n{rendered}"));
+    }
+}
+
 #[test]
 fn reports_render_as_their_golden_files() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
@@ -67,16 +81,7 @@ fn reports_render_as_their_golden_files() {
         let json = serde_json::to_string_pretty(&report).expect("a report serializes") + "\n";
         let text = render_text(&report, Style::Plain);
         for (file, rendered) in [(format!("{name}.json"), json), (format!("{name}.txt"), text)] {
-            let path = golden(&file);
-            if update {
-                std::fs::create_dir_all(path.parent().expect("a directory")).expect("tests/golden");
-                std::fs::write(&path, &rendered).expect("golden written");
-                continue;
-            }
-            let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
-            if expected != rendered {
-                differ.push(format!("{file}:\n--- expected\n{expected}\n--- rendered\n{rendered}"));
-            }
+            compare(&file, &rendered, update, &mut differ);
         }
     }
     assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));
@@ -104,15 +109,7 @@ fn preflight_reports_render_as_their_golden_files() {
         let report = crate::preflight::judge(&snapshot(vpc), &subject.subnets, &[], 0, subject.clone());
         let json = serde_json::to_string_pretty(&report).expect("a report serializes") + "\n";
         for (file, rendered) in [(format!("{name}.json"), json), (format!("{name}.txt"), render_preflight(&report, Style::Plain)), (format!("{name}.github.txt"), render_github(&report))] {
-            let path = golden(&file);
-            if update {
-                std::fs::write(&path, &rendered).expect("golden written");
-                continue;
-            }
-            let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
-            if expected != rendered {
-                differ.push(format!("{file}:\n--- expected\n{expected}\n--- rendered\n{rendered}"));
-            }
+            compare(&file, &rendered, update, &mut differ);
         }
     }
     assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));

@@ -90,24 +90,10 @@ impl EcrReader for AwsReader {
     }
 
     async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
-        // One page is enough to show what is there; a repository with thousands of images is not read whole.
-        let answer = self
-            .ecr(region)
-            .describe_images()
-            .registry_id(registry_id)
-            .repository_name(name)
-            .filter(DescribeImagesFilter::builder().tag_status(TagStatus::Tagged).build())
-            .max_results(1000)
-            .send()
-            .await;
-        match answer {
-            Ok(output) => {
-                let mut images: Vec<_> = output.image_details().iter().collect();
-                images.sort_by_key(|d| std::cmp::Reverse(d.image_pushed_at().map(|t| (t.secs(), t.subsec_nanos()))));
-                Fact::Known(images.iter().flat_map(|d| d.image_tags()).take(limit).cloned().collect())
-            }
-            Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}"), &error)),
-        }
+        self.pushed_images(region, registry_id, name).await.map(|mut images| {
+            images.sort_by_key(|image| std::cmp::Reverse(image.pushed_at));
+            images.into_iter().flat_map(|image| image.tags).take(limit).collect()
+        })
     }
 
     async fn tag_mutable(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<bool>> {
@@ -136,6 +122,7 @@ impl EcrReader for AwsReader {
     }
 
     async fn pushed_images(&self, region: &str, registry_id: &str, name: &str) -> Fact<Vec<PushedImage>> {
+        // One page is enough to show what is there; a repository with thousands of images is not read whole.
         let answer = self
             .ecr(region)
             .describe_images()
