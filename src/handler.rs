@@ -101,14 +101,16 @@ impl<R: Doctor> Handler<R> {
     pub async fn answer(&self, event: LambdaEvent<Value>, region: &str) -> Result<Answer, HandlerError> {
         if let Some(request) = intake::parse_sweep(&event.payload, region) {
             let (region, clusters) = request?;
-            let report = crate::preflight::sweep(&self.reader, &region, &clusters, deadline_of(&event.context)).await;
+            let report = Box::pin(crate::preflight::sweep(&self.reader, &region, &clusters, deadline_of(&event.context))).await;
             tracing::info!(services = report.sweep.services, will_fail = report.sweep.will_fail, reads = report.sweep.distinct_reads, "swept");
             return Ok(Answer::Sweep(Box::new(report)));
         }
         match intake::parse_check(&event.payload, region) {
             Some(subject) => {
                 let deadline = deadline_of(&event.context);
-                match crate::preflight::check(&self.reader, &subject?, deadline).await {
+                // Each kind of request boxed: nested inline, their futures' types grow past the
+                // compiler's query depth in the Lambda binary.
+                match Box::pin(crate::preflight::check(&self.reader, &subject?, deadline)).await {
                     Ok(report) => {
                         tracing::info!(verdict = ?report.verdict, root_cause = report.root_cause.map(|c| c.as_str()).unwrap_or_default(), "checked");
                         Ok(Answer::Preflight(Box::new(report)))
@@ -116,7 +118,7 @@ impl<R: Doctor> Handler<R> {
                     Err(error) => Err(HandlerError::Preflight(error)),
                 }
             }
-            None => Ok(Answer::Diagnosis(Box::new(self.handle(event).await?))),
+            None => Ok(Answer::Diagnosis(Box::new(Box::pin(self.handle(event)).await?))),
         }
     }
 

@@ -90,7 +90,7 @@ impl EcrReader for AwsReader {
     }
 
     async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
-        self.pushed_images(region, registry_id, name).await.map(|mut images| {
+        Box::pin(self.pushed_images(region, registry_id, name)).await.map(|mut images| {
             images.sort_by_key(|image| std::cmp::Reverse(image.pushed_at));
             images.into_iter().flat_map(|image| image.tags).take(limit).collect()
         })
