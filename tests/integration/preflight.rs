@@ -23,6 +23,24 @@ fn service_of(task: &StoppedTask) -> Subject {
     Subject::Service { region: REGION.into(), cluster: task.cluster.clone(), service: task.service.clone().expect("a service's task") }
 }
 
+/// A diagnosed failure of a service's task is one its pre-flight would have foreseen: the pre-flight
+/// says will-fail and names the diagnosis's root cause (as its own when that is the only error).
+/// Findings only a stop reason can raise (the message's own words, e.g. a rate limit) are left out:
+/// no pre-flight has a stop reason.
+pub async fn agrees_with_the_diagnosis(config: &aws_config::SdkConfig, task: &StoppedTask, diagnosis: &ecs_pull_doctor::report::Report) {
+    let Some(service) = &task.service else { return };
+    let from_facts = |f: &&ecs_pull_doctor::checks::Finding| f.severity == Severity::Error && f.evidence.get("message").is_none();
+    let Some(root) = diagnosis.findings.first().filter(|_| diagnosis.verdict == Verdict::Diagnosed).filter(from_facts) else { return };
+    let subject = Subject::Service { region: REGION.into(), cluster: task.cluster.clone(), service: service.clone() };
+    let report = preflight::check(&AwsReader::new(config.clone()), &subject, deadline()).await.expect("a pre-flight report");
+    let foreseen = errors(&report);
+    assert_eq!(report.verdict, Verdict::WillFail, "the pre-flight of {}/{service} foresees {:?}: {report:#?}", task.cluster, root.code);
+    assert!(foreseen.contains(&root.code), "the pre-flight of {}/{service} names {:?} among {foreseen:?}", task.cluster, root.code);
+    if diagnosis.findings.iter().filter(from_facts).count() == 1 {
+        assert_eq!(report.root_cause, Some(root.code), "the only error is the pre-flight's root cause too");
+    }
+}
+
 fn errors(report: &PreflightReport) -> Vec<Code> {
     report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect()
 }

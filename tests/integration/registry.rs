@@ -11,9 +11,14 @@ use crate::common::{deadline, errors};
 use crate::support::scenario::{Builder, NetworkSpec, StoppedTask};
 use crate::support::{REGION, account};
 
+/// The diagnosis of a stopped task by its ARN. For a service's task it diagnosed, the pre-flight of
+/// that service is made too and must agree (crate::preflight::agrees_with_the_diagnosis): so every
+/// broken scenario of the suite is also a scenario the pre-flight is tested on.
 pub async fn diagnose_by_arn(config: &aws_config::SdkConfig, task: &StoppedTask) -> Report {
     let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
-    engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &Modes::command_line_default(), deadline()).await
+    let report = engine::diagnose(&AwsReader::new(config.clone()), Payload::Manual(request), &Modes::command_line_default(), deadline()).await;
+    Box::pin(crate::preflight::agrees_with_the_diagnosis(config, task, &report)).await;
+    report
 }
 
 #[tokio::test]
