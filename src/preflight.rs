@@ -109,8 +109,6 @@ pub async fn check<R: Readers>(reader: &R, subject: &Subject, deadline: Deadline
     let snapshot = Box::pin(gather_with_network(reader, task, Some(Fact::Known(network.clone())), deadline)).await;
     // What only a pre-flight asks: whether the deployed tags can move or expire (a round of its own).
     let risks = image_risks(reader, &snapshot.task, snapshot.task_definition.known()).await;
-    let mut summary = summary;
-    summary.task_definition_arn = snapshot.task_definition.known().map(|d| d.arn.clone()).or(summary.task_definition_arn);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     Ok(judge(&snapshot, &network.subnets, &risks, now, summary))
 }
@@ -139,14 +137,7 @@ async fn resolve<R: Readers>(reader: &R, subject: &Subject) -> Result<(TaskFacts
             };
             let account = found.arn.split(':').nth(4).unwrap_or_default().to_string();
             let task = new_task(region, &account, cluster, &found.task_definition_arn, Some(service), found.launch_type.clone(), found.platform_version.clone(), &found.network);
-            let summary = SubjectSummary {
-                service: Some(service.clone()),
-                cluster: Some(cluster.clone()),
-                task_definition_arn: Some(found.task_definition_arn.clone()),
-                subnets: found.network.subnets.clone(),
-                security_groups: found.network.security_groups.clone(),
-                assign_public_ip: found.network.assign_public_ip,
-            };
+            let summary = summary_of(&task, &found.network);
             Ok((task, found.network, summary))
         }
         Subject::TaskDefinition { region, cluster, task_definition, subnets, security_groups, assign_public_ip } => {
@@ -169,16 +160,21 @@ async fn resolve<R: Readers>(reader: &R, subject: &Subject) -> Result<(TaskFacts
                 source: NetworkSource::Service,
             };
             let task = new_task(region, &account, cluster, &definition.arn, None, Some("FARGATE".into()), None, &network);
-            let summary = SubjectSummary {
-                service: None,
-                cluster: Some(cluster.clone()),
-                task_definition_arn: Some(definition.arn.clone()),
-                subnets: subnets.clone(),
-                security_groups: security_groups.clone(),
-                assign_public_ip: Some(*assign_public_ip),
-            };
+            let summary = summary_of(&task, &network);
             Ok((task, network, summary))
         }
+    }
+}
+
+/// What the report says was checked: the task to be and where it would run.
+fn summary_of(task: &TaskFacts, network: &NetworkConfig) -> SubjectSummary {
+    SubjectSummary {
+        service: task.service_name().map(str::to_string),
+        cluster: Some(task.cluster.clone()),
+        task_definition_arn: Some(task.task_definition_arn.clone()),
+        subnets: network.subnets.clone(),
+        security_groups: network.security_groups.clone(),
+        assign_public_ip: network.assign_public_ip,
     }
 }
 
@@ -319,6 +315,8 @@ pub struct SweepSummary {
 #[serde(rename_all = "camelCase")]
 pub struct SweepReport {
     pub schema: &'static str,
+    /// `will-fail` when a service would; `ready` only when every listing and service was read;
+    /// `inconclusive` otherwise.
     pub verdict: Verdict,
     pub verdict_reason: String,
     pub sweep: SweepSummary,
@@ -374,7 +372,12 @@ async fn sweep_inline<R: Readers>(reader: &R, region: &str, clusters: &Clusters,
     });
     let will_fail = services.iter().filter(|s| s.verdict == Some(Verdict::WillFail)).count();
     let not_checked = services.iter().filter(|s| s.verdict.is_none()).count();
-    let verdict = if will_fail > 0 { Verdict::WillFail } else { Verdict::Ready };
+    // Ready only when everything was listed and checked: a listing or a service not read is unknown.
+    let verdict = match (will_fail, not_checked + findings.len()) {
+        (1.., _) => Verdict::WillFail,
+        (0, 0) => Verdict::Ready,
+        (0, _) => Verdict::Inconclusive,
+    };
     let mut reason = format!("{will_fail} of {} service(s) would not start a new task.", services.len());
     if not_checked > 0 || !findings.is_empty() {
         reason.push_str(&format!(" {not_checked} service(s) and {} listing(s) could not be checked.", findings.len()));

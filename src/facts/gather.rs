@@ -240,10 +240,9 @@ async fn ecr_image<R: Readers>(reader: &R, container: String, image: ImageRef, r
             }
         },
         async {
-            match &repository {
-                Fact::Known(None) => Some(pull_through(reader, &region, &account, &image.repository).await),
-                _ if upstream_failed => Some(pull_through(reader, &region, &account, &image.repository).await),
-                _ => None,
+            match matches!(repository, Fact::Known(None)) || upstream_failed {
+                true => Some(pull_through(reader, &region, &account, &image.repository).await),
+                false => None,
             }
         },
     );

@@ -245,6 +245,9 @@ async fn faults_preflight_check() {
     use ecs_pull_doctor::preflight::{self, PreflightError, Subject};
     let config = account("250000000011").await;
     let task = Builder::new(&config).await.service_with_missing_tag("pre").await;
+    // A lifecycle policy, so that the images it counts are read (and broken) too.
+    let policy = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":50},"action":{"type":"expire"}}]}"#;
+    aws_sdk_ecr::Client::new(&config).put_lifecycle_policy().repository_name("shop/web").lifecycle_policy_text(policy).send().await.unwrap();
     let subject = Subject::Service { region: crate::support::REGION.into(), cluster: task.cluster.clone(), service: task.service.clone().unwrap() };
     let run = |fault: Option<(String, Fault)>, limits: CallLimits| {
         let (faulty, recorded) = faults::faulty(&config, fault);
@@ -260,7 +263,9 @@ async fn faults_preflight_check() {
     assert_eq!(clean.root_cause, Some(Code::EcrImageNotFound));
     let clean_errors: Vec<(Code, String)> = clean.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| (f.code, f.resource.clone())).collect();
     let operations = recorded.distinct();
-    assert!(operations.len() >= 10, "{operations:?}");
+    for call in ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:DescribeImages"] {
+        assert!(operations.iter().any(|o| o == call), "{call} is among the calls broken: {operations:?}");
+    }
     let (mut runs, mut problems) = (0, Vec::new());
     for operation in &operations {
         for fault in Fault::ALL {
@@ -295,4 +300,24 @@ async fn faults_preflight_check() {
     }
     println!("fault suite, pre-flight check (ECR_IMAGE_NOT_FOUND): {} operations x {} kinds = {runs} runs, {} problems", operations.len(), Fault::ALL.len(), problems.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A sweep whose listings fail: each failed listing is named, and no service is claimed ready.
+#[tokio::test]
+async fn faults_sweep_listings() {
+    use ecs_pull_doctor::checks::Verdict;
+    use ecs_pull_doctor::preflight::{self, Clusters};
+    let config = account("250000000012").await;
+    Builder::new(&config).await.service_with_missing_tag("swept").await;
+    for operation in ["ecs:ListClusters", "ecs:ListServices"] {
+        for fault in Fault::ALL {
+            let (faulty, _) = faults::faulty(&config, Some((operation.to_string(), fault)));
+            let started = Instant::now();
+            let report = preflight::sweep(&AwsReader::with_limits(faulty, limits()), crate::support::REGION, &Clusters::All, Deadline::after(DEADLINE)).await;
+            assert!(started.elapsed() < DEADLINE + SLACK, "{operation} {fault:?}: late");
+            assert!(report.findings.iter().any(|f| f.code == Code::CheckFailed && f.evidence["call"] == operation), "{operation} {fault:?}: {report:#?}");
+            assert!(report.services.iter().all(|s| s.verdict != Some(Verdict::Ready)), "{operation} {fault:?}: nothing listed is ready: {report:#?}");
+            assert_eq!(report.verdict, Verdict::Inconclusive, "{operation} {fault:?}: an unread listing is neither ready nor failing");
+        }
+    }
 }
