@@ -29,6 +29,40 @@ pub enum Command {
     Check(CheckArgs),
 }
 
+/// Another account's role to read (and fix) through, as organization mode does.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RoleArgs {
+    /// Assume this role first: arn:aws:iam::ACCOUNT:role/NAME.
+    #[arg(long, value_name = "ROLE_ARN", value_parser = parse_role_arn)]
+    pub role_arn: Option<String>,
+    /// The external ID the role's trust policy asks for.
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
+}
+
+fn parse_role_arn(value: &str) -> Result<String, String> {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let valid = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5].strip_prefix("role/").is_some_and(|name| !name.is_empty());
+    if valid { Ok(value.to_string()) } else { Err(format!("'{value}' is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)")) }
+}
+
+/// The configuration to read with: `base`, or the role of `args` assumed with `base`'s credentials,
+/// under a session name that says what it is for.
+pub async fn configuration(base: aws_config::SdkConfig, args: &RoleArgs, purpose: &str) -> Result<aws_config::SdkConfig, CliError> {
+    let Some(role_arn) = &args.role_arn else { return Ok(base) };
+    let session = crate::members::session_name(purpose);
+    match crate::facts::aws::assume_role(&base, role_arn, &session, args.external_id.as_deref()).await {
+        Ok((config, _)) => Ok(config),
+        Err(failure) => Err(CliError::Assume(failure)),
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// The service whose next task to check.
@@ -55,6 +89,8 @@ pub struct CheckArgs {
     /// The whole check ends within this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    #[command(flatten)]
+    pub role: RoleArgs,
 }
 
 /// What `check`'s arguments ask for, before any AWS call; `region` is the configuration's, used
@@ -127,6 +163,8 @@ pub struct DiagnoseArgs {
     /// reported as not checked, and nothing is written after it.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    #[command(flatten)]
+    pub role: RoleArgs,
 }
 
 /// The fix classes `--allow-fix` names, as one value (clap would take a bare list for several flags).
@@ -150,12 +188,14 @@ pub enum CliError {
     Output(String),
     #[error(transparent)]
     Subject(#[from] preflight::PreflightError),
+    #[error("cannot assume {}: {} failed with {}: {}", .0.resource, .0.operation, .0.error_code, .0.message)]
+    Assume(crate::facts::CallFailure),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Output(_) | CliError::Subject(preflight::PreflightError::Unreadable { .. }) => 1,
+            CliError::Output(_) | CliError::Assume(_) | CliError::Subject(preflight::PreflightError::Unreadable { .. }) => 1,
             _ => 2,
         }
     }

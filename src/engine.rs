@@ -12,6 +12,7 @@ use crate::deadline::{Bounded, Deadline};
 use crate::facts::{CallFailure, EcsReader, Fact, Readers, Snapshot, TaskFacts, gather};
 use crate::fixes::{self, FixWriter, PlannedFix, RunbookStarter, runbook};
 use crate::intake::Payload;
+use crate::members::MemberTask;
 use crate::model::TaskArn;
 use crate::report::{Action, ActionStatus, FailureSummary, Report, RunbookOutcome, RunbookStatus, TaskSummary};
 use crate::settings::{FixMode, Modes};
@@ -50,7 +51,8 @@ impl Assessment {
     pub fn acting_key(&self) -> Option<String> {
         let task = self.task.as_ref().filter(|_| self.applies() || self.starts_runbook())?;
         let cause = self.report.root_cause.map_or("inconclusive", Code::as_str);
-        Some(format!("{}/{}/{cause}", task.cluster, runbook::group(task)))
+        // The account too: in an organization two accounts may have a cluster and service of one name.
+        Some(format!("{}/{}/{}/{cause}", task.account, task.cluster, runbook::group(task)))
     }
 }
 
@@ -154,14 +156,56 @@ pub fn hold(assessment: Assessment, why: &str) -> Report {
     report
 }
 
-/// Assesses a task whose record is in hand. Decides applicability before any AWS call.
-async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes, deadline: Deadline) -> Assessment {
+/// What the task's stop reasons say, before any AWS call.
+fn failure_of(task: &TaskFacts) -> Failure {
     let container_reasons: Vec<&str> = task.containers.iter().filter_map(|c| c.reason.as_deref()).collect();
-    let failure = classify(StopReasons {
+    classify(StopReasons {
         stop_code: task.stop_code.as_deref(),
         stopped_reason: task.stopped_reason.as_deref(),
         container_reasons: &container_reasons,
-    });
+    })
+}
+
+/// The account whose facts a payload needs read, with the task naming the session; `None` when
+/// its report is decided without any AWS call (another event, a task that did not fail to start).
+pub fn member_task(payload: &Payload) -> Option<MemberTask> {
+    let member = |partition: &str, account: &str, task_id: &str| MemberTask {
+        partition: partition.to_string(),
+        account: account.to_string(),
+        task_id: task_id.to_string(),
+    };
+    match payload {
+        Payload::OtherEvent { .. } => None,
+        Payload::TaskEvent(task) if !task.is_stopped() || !failure_of(task).is_applicable() => None,
+        Payload::TaskEvent(task) => {
+            let arn: TaskArn = task.arn.parse().ok()?;
+            Some(member(&arn.partition, &task.account, &arn.task_id))
+        }
+        Payload::Manual(request) => Some(member(&request.task.partition, &request.task.account, &request.task.task_id)),
+    }
+}
+
+/// The report when the task's account could not be entered: what the stop reason says, and the
+/// failed sts:AssumeRole as the one thing not checked. Nothing is read, fixed or started.
+pub fn account_unreadable(payload: Payload, account: &str, failure: &CallFailure, configured: &Modes) -> Report {
+    let (summary, stop, modes) = match payload {
+        Payload::TaskEvent(task) => (TaskSummary::from_task(&task, None), failure_of(&task), configured.clone()),
+        Payload::Manual(request) => (summary_of_arn(&request.task), Failure::unknown(), configured.narrowed(request.fix, request.runbook)),
+        Payload::OtherEvent { .. } => (TaskSummary::default(), Failure::unknown(), configured.clone()),
+    };
+    let finding = could_not_check(failure, format!("account {account}: its role could not be assumed, so nothing in it was read"))
+        .remedy(format!(
+            "Deploy the member stack (infra/member.yaml, by StackSet) to account {account}, so that {} exists and trusts the \
+             doctor's role (with the configured external ID), then diagnose the task again.",
+            failure.resource
+        ));
+    let reason = format!("Account {account} could not be read: {} failed with {}.", failure.operation, failure.error_code);
+    Report::new(Verdict::Inconclusive, reason, summary, FailureSummary::from(&stop), modes).examined(vec![finding], Vec::new(), None)
+}
+
+/// Assesses a task whose record is in hand. Decides applicability before any AWS call.
+async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes, deadline: Deadline) -> Assessment {
+    let failure = failure_of(&task);
     if !task.is_stopped() {
         let status = task.last_status.clone().unwrap_or_else(|| "of unknown status".into());
         let reason = format!("The task is {status}, not STOPPED.");
@@ -251,7 +295,13 @@ fn task_not_found(arn: &TaskArn, modes: Modes) -> Assessment {
 }
 
 fn summary_of_arn(arn: &TaskArn) -> TaskSummary {
-    TaskSummary { arn: Some(arn.to_string()), cluster: arn.cluster.clone(), ..Default::default() }
+    TaskSummary {
+        arn: Some(arn.to_string()),
+        cluster: arn.cluster.clone(),
+        account: Some(arn.account.clone()),
+        region: Some(arn.region.clone()),
+        ..Default::default()
+    }
 }
 
 /// A report with no task to act on.

@@ -11,6 +11,7 @@ use crate::deadline::Deadline;
 use crate::engine::{self, Doctor};
 use crate::fixes::storm::{DEFAULT_WINDOW, RecentActions};
 use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
+use crate::members::{Members, account_of_function};
 use crate::report::Report;
 use crate::settings::{Modes, ModeError, SettingError};
 
@@ -67,6 +68,8 @@ impl From<HandlerError> for Diagnostic {
 
 pub struct Handler<R> {
     reader: R,
+    /// Organization mode: readers for the member accounts the events come from.
+    members: Option<Box<dyn Members<R>>>,
     modes: Modes,
     recent: Mutex<RecentDeliveries<Report>>,
     acted: Mutex<RecentActions>,
@@ -76,10 +79,18 @@ impl<R: Doctor> Handler<R> {
     pub fn new(reader: R, modes: Modes, storm_window: Duration) -> Self {
         Handler {
             reader,
+            members: None,
             modes,
             recent: Mutex::new(RecentDeliveries::new(REMEMBERED_DELIVERIES)),
             acted: Mutex::new(RecentActions::new(storm_window)),
         }
+    }
+
+    /// Organization mode: a task of another account than the function's is read (and fixed) through
+    /// the reader `members` gives for it.
+    pub fn with_members(mut self, members: impl Members<R> + 'static) -> Self {
+        self.members = Some(Box::new(members));
+        self
     }
 
     /// Reads the configuration from the function's environment: DOCTOR_FIX, DOCTOR_ALLOW_FIX,
@@ -137,7 +148,19 @@ impl<R: Doctor> Handler<R> {
                 return Ok(report);
             }
         }
-        let assessment = engine::assess(&self.reader, payload, &self.modes, deadline).await;
+        let home = account_of_function(&event.context.invoked_function_arn);
+        let member = match (&self.members, engine::member_task(&payload)) {
+            (Some(members), Some(task)) if home != Some(task.account.as_str()) => match members.reader(&task, deadline).await {
+                Ok(reader) => Some(reader),
+                Err(failure) => {
+                    tracing::warn!(account = %task.account, call = %failure.operation, error = %failure.error_code, "member account not entered");
+                    return Ok(engine::account_unreadable(payload, &task.account, &failure, &self.modes));
+                }
+            },
+            _ => None,
+        };
+        let reader = member.as_ref().unwrap_or(&self.reader);
+        let assessment = engine::assess(reader, payload, &self.modes, deadline).await;
         // Act once per cause and service within the storm window; report the repeats.
         let held = assessment.acting_key().and_then(|key| {
             let mut acted = self.acted.lock().ok()?;
@@ -152,7 +175,7 @@ impl<R: Doctor> Handler<R> {
         });
         let report = match held {
             Some(why) => engine::hold(assessment, &why),
-            None => engine::act(&self.reader, assessment).await,
+            None => engine::act(reader, assessment).await,
         };
         tracing::info!(
             task = report.task.arn.as_deref().unwrap_or_default(),

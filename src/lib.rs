@@ -18,6 +18,7 @@ pub mod preflight;
 pub mod intake;
 pub mod cli;
 pub mod handler;
+pub mod members;
 
 #[cfg(test)]
 mod fuzz;

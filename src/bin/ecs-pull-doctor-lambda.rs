@@ -1,7 +1,9 @@
-//! The Lambda function: wire the AWS reader and the environment's modes to the handler.
+//! The Lambda function: wire the AWS reader, the environment's modes and, in an organization
+//! deployment, the member accounts' role to the handler.
 
-use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::facts::aws::{AwsReader, Organization};
 use ecs_pull_doctor::handler::{Handler, init_tracing};
+use ecs_pull_doctor::members::MemberRole;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -11,7 +13,11 @@ async fn main() -> Result<(), Error> {
     let reader = AwsReader::from_env().await;
     // A pre-flight request that names no region checks in the function's own.
     let region = reader.sdk_config().region().map(|r| r.to_string()).unwrap_or_default();
-    let handler = Handler::from_env(reader)?;
+    let members = MemberRole::from_env(|name| std::env::var(name).ok())?.map(|role| Organization::new(reader.sdk_config().clone(), role));
+    let mut handler = Handler::from_env(reader)?;
+    if let Some(members) = members {
+        handler = handler.with_members(members);
+    }
     let (handler, region) = (&handler, region.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handler.answer(event, region).await })).await
 }

@@ -8,6 +8,7 @@ use ecs_pull_doctor::cli::{self, Command};
 use ecs_pull_doctor::deadline::Deadline;
 use ecs_pull_doctor::redact;
 use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::intake::Payload;
 
 #[tokio::main]
 async fn main() {
@@ -18,7 +19,12 @@ async fn main() {
                 let deadline = Deadline::after(Duration::from_secs(args.timeout));
                 // Bad input is rejected before any AWS configuration is loaded.
                 let request = cli::request(&args)?;
-                let reader = AwsReader::from_env().await;
+                let task_id = match &request.0 {
+                    Payload::Manual(manual) => manual.task.task_id.clone(),
+                    Payload::TaskEvent(task) => task.arn.rsplit('/').next().unwrap_or_default().to_string(),
+                    Payload::OtherEvent { .. } => String::new(),
+                };
+                let reader = AwsReader::new(cli::configuration(base_config().await, &args.role, &task_id).await?);
                 cli::run(&reader, request, deadline, args.format.as_deref(), &mut std::io::stdout().lock(), cli::stdout_is_terminal()).await?;
                 Ok(0)
             }
@@ -26,7 +32,7 @@ async fn main() {
                 let deadline = Deadline::after(Duration::from_secs(args.timeout));
                 // Arguments that cannot be right are rejected before any configuration is loaded.
                 cli::check_subject(&args, args.region.as_deref().or(Some("us-east-1")))?;
-                let reader = AwsReader::from_env().await;
+                let reader = AwsReader::new(cli::configuration(base_config().await, &args.role, "check").await?);
                 let subject = cli::check_subject(&args, reader.sdk_config().region().map(|r| r.as_ref()))?;
                 let report = cli::run_check(&reader, &subject, deadline, args.format.as_deref(), &mut std::io::stdout().lock(), cli::stdout_is_terminal()).await?;
                 // A CI gate: 3 when a new task would not start.
@@ -43,4 +49,8 @@ async fn main() {
             std::process::exit(error.exit_code());
         }
     }
+}
+
+async fn base_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
 }

@@ -151,6 +151,10 @@ pub fn parse_value(value: Value) -> Result<Payload, IntakeError> {
         let event: TaskStateChangeEvent =
             serde_json::from_value(value).map_err(|e| IntakeError::MalformedEvent(e.to_string()))?;
         let arn: TaskArn = event.detail.task_arn.parse()?;
+        // In an organization the account says whose role reads the task: the two must agree.
+        if let Some(account) = event.account.as_deref().filter(|a| !a.is_empty() && *a != arn.account) {
+            return Err(IntakeError::MalformedEvent(format!("the event's account {account} is not the task's account {}", arn.account)));
+        }
         return Ok(Payload::TaskEvent(Box::new(event.detail.to_task_facts(&arn))));
     }
     if object.contains_key("taskArn") {

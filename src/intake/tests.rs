@@ -166,3 +166,11 @@ fn a_sweep_request_names_clusters_or_all_of_them() {
         assert!(error.starts_with("the sweep request is malformed: ") && error.contains(says), "{error}");
     }
 }
+
+#[test]
+fn an_event_whose_account_is_not_the_tasks_is_rejected() {
+    let text = event("image-tag-not-found").replace("\"account\": \"111122223333\"", "\"account\": \"444455556666\"");
+    assert!(text.contains("444455556666"), "the sample event names its account");
+    let error = parse_text(&text).unwrap_err().to_string();
+    assert_eq!(error, "the ECS Task State Change event is malformed: the event's account 444455556666 is not the task's account 111122223333");
+}

@@ -74,6 +74,9 @@ pub struct TaskSummary {
     pub security_groups: Vec<String>,
     pub assign_public_ip: Option<bool>,
     pub service: Option<String>,
+    /// Whose task: in an organization deployment, the member account it was read in.
+    pub account: Option<String>,
+    pub region: Option<String>,
 }
 
 impl TaskSummary {
@@ -92,6 +95,8 @@ impl TaskSummary {
             security_groups: network.map(|n| n.security_groups.clone()).unwrap_or_default(),
             assign_public_ip: network.and_then(|n| n.assign_public_ip),
             service: task.service_name().map(str::to_string),
+            account: Some(task.account.clone()).filter(|a| !a.is_empty()),
+            region: Some(task.region.clone()).filter(|r| !r.is_empty()),
         }
     }
 }

@@ -6,6 +6,7 @@ mod ecs;
 mod efs;
 mod s3;
 mod iam;
+mod members;
 mod secrets;
 mod xml;
 
@@ -17,6 +18,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use super::CallFailure;
+
+pub use members::{Organization, assume_role};
 
 /// Reads from AWS with the standard configuration chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
 /// Each call goes to the region of the resource it asks about, which may differ from the default.
