@@ -11,6 +11,7 @@ mod faults;
 mod fixes;
 mod identity;
 mod network;
+mod organization;
 mod preflight;
 mod pull_through;
 mod registry;

@@ -8,6 +8,7 @@ pub mod latency;
 pub mod pull_through;
 pub mod scenario;
 pub mod simulator;
+pub mod trust;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::Credentials;

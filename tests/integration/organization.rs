@@ -1,0 +1,160 @@
+//! Organization mode: one handler in a central account, events from member accounts, each read and
+//! fixed through the role assumed in its own account (accounts 3200000000xx).
+
+use ecs_pull_doctor::checks::{Code, Risk, Verdict};
+use ecs_pull_doctor::facts::aws::{AwsReader, Organization};
+use ecs_pull_doctor::handler::Handler;
+use ecs_pull_doctor::members::MemberRole;
+use ecs_pull_doctor::report::{ActionStatus, Report};
+use ecs_pull_doctor::settings::{FixMode, Modes};
+use lambda_runtime::{Context, LambdaEvent};
+
+use crate::support::account;
+use crate::support::scenario::{Builder, StoppedTask, event_for};
+use crate::support::trust::{AssumeLog, with_trust};
+
+const MEMBER_ROLE: &str = "ecs-pull-doctor-member";
+const STORM: std::time::Duration = std::time::Duration::from_secs(900);
+
+/// The member role as infra/member.yaml makes it, trusting the central account.
+async fn member_role(member: &aws_config::SdkConfig, central: &str) {
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{central}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    aws_sdk_iam::Client::new(member).create_role().role_name(MEMBER_ROLE).assume_role_policy_document(trust).send().await.expect("member role");
+}
+
+/// The handler of a central deployment in `central`, fixing safe causes, and its STS log.
+async fn central_handler(central: &str) -> (Handler<AwsReader>, AssumeLog) {
+    let (config, log) = with_trust(&account(central).await);
+    let modes = Modes { fix: FixMode::Apply, allow_fix: vec![Risk::Safe], ..Modes::lambda_default() };
+    let role = MemberRole { name: MEMBER_ROLE.into(), external_id: Some("org-doctor".into()) };
+    let handler = Handler::new(AwsReader::new(config.clone()), modes, STORM).with_members(Organization::new(config, role));
+    (handler, log)
+}
+
+async fn handle(handler: &Handler<AwsReader>, event: serde_json::Value) -> Report {
+    handler.handle(LambdaEvent::new(event, Context::default())).await.expect("a report")
+}
+
+async fn log_group_exists(config: &aws_config::SdkConfig, name: &str) -> bool {
+    let answer = aws_sdk_cloudwatchlogs::Client::new(config).describe_log_groups().log_group_name_prefix(name).send().await.unwrap();
+    answer.log_groups().iter().any(|g| g.log_group_name() == Some(name))
+}
+
+fn role_in(member: &str) -> String {
+    format!("arn:aws:iam::{member}:role/{MEMBER_ROLE}")
+}
+
+fn task_id(task: &StoppedTask) -> &str {
+    task.task_arn.rsplit('/').next().unwrap()
+}
+
+#[tokio::test]
+async fn events_from_two_member_accounts_are_each_read_and_fixed_in_their_own_account() {
+    let (central, first, second) = ("320000000001", "320000000002", "320000000003");
+    let (first_config, second_config) = (account(first).await, account(second).await);
+    member_role(&first_config, central).await;
+    member_role(&second_config, central).await;
+    let missing_tag = Builder::new(&first_config).await.service_with_missing_tag("cart").await;
+    let missing_log_group = Builder::new(&second_config).await.service_with_missing_log_group("billing").await;
+    let (handler, log) = central_handler(central).await;
+
+    let (one, two) = tokio::join!(
+        handle(&handler, event_for("image-tag-not-found", &missing_tag)),
+        handle(&handler, event_for("logs-group-not-found", &missing_log_group)),
+    );
+
+    // Each from its own account: the central account has neither task, nor their images or roles.
+    assert_eq!((one.verdict, one.root_cause), (Verdict::Diagnosed, Some(Code::EcrImageNotFound)), "{one:#?}");
+    assert_eq!(one.task.account.as_deref(), Some(first));
+    assert_eq!(one.task.service.as_deref(), Some("web"), "the service was described in the member account");
+    assert_eq!((two.verdict, two.root_cause), (Verdict::Diagnosed, Some(Code::LogGroupNotFound)), "{two:#?}");
+    assert_eq!(two.task.account.as_deref(), Some(second));
+    // The fix is written in the member account, through its role.
+    assert_eq!(two.actions.len(), 1, "{:#?}", two.actions);
+    assert_eq!(two.actions[0].status, ActionStatus::Applied, "{:#?}", two.actions);
+    assert!(log_group_exists(&second_config, "/ecs/billing").await, "created in the member account");
+    assert!(!log_group_exists(&account(central).await, "/ecs/billing").await, "not in the central account");
+
+    // One session per account, named after the task that opened it.
+    let sessions = log.of_role(&role_in(first));
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0].session, format!("ecs-pull-doctor-{}", task_id(&missing_tag)));
+    assert_eq!(log.of_role(&role_in(second)).len(), 1);
+
+    // A later stop in the first account reuses its session.
+    let mut later = event_for("image-tag-not-found", &missing_tag);
+    later["detail"]["version"] = serde_json::json!(99);
+    let again = handle(&handler, later).await;
+    assert_eq!(again.root_cause, Some(Code::EcrImageNotFound));
+    assert!(!again.duplicate);
+    assert_eq!(log.of_role(&role_in(first)).len(), 1, "the cached session was used");
+}
+
+#[tokio::test]
+async fn a_member_without_the_role_is_check_failed_for_that_account_only() {
+    let (central, with_role, without_role) = ("320000000004", "320000000005", "320000000006");
+    let with_config = account(with_role).await;
+    member_role(&with_config, central).await;
+    let reachable = Builder::new(&with_config).await.service_with_missing_tag("cart").await;
+    let unreachable = Builder::new(&account(without_role).await).await.service_with_missing_log_group("billing").await;
+    let (handler, _) = central_handler(central).await;
+
+    let (denied, read) = tokio::join!(
+        handle(&handler, event_for("logs-group-not-found", &unreachable)),
+        handle(&handler, event_for("image-tag-not-found", &reachable)),
+    );
+
+    assert_eq!(read.root_cause, Some(Code::EcrImageNotFound), "{read:#?}");
+    assert_eq!(denied.verdict, Verdict::Inconclusive, "{denied:#?}");
+    assert_eq!(denied.root_cause, None);
+    assert_eq!(denied.task.account.as_deref(), Some(without_role));
+    assert_eq!(denied.findings.len(), 1, "{:#?}", denied.findings);
+    let finding = &denied.findings[0];
+    assert_eq!(finding.code, Code::CheckFailed);
+    assert_eq!(finding.resource, role_in(without_role));
+    assert_eq!(finding.evidence["call"], "sts:AssumeRole");
+    assert_eq!(finding.evidence["errorCode"], "AccessDenied");
+    assert!(finding.remedy.contains("infra/member.yaml"), "{}", finding.remedy);
+    // What the stop reason says is still reported; nothing was written in the account.
+    assert!(denied.failure.message.contains("log group does not exist"), "{}", denied.failure.message);
+    assert!(denied.actions.is_empty());
+    assert!(!log_group_exists(&account(without_role).await, "/ecs/billing").await);
+}
+
+/// The command line reads another account through --role-arn, as the central function does.
+#[tokio::test]
+async fn the_command_line_reads_a_member_account_through_its_role() {
+    let (central, member) = ("320000000007", "320000000008");
+    let member_config = account(member).await;
+    member_role(&member_config, central).await;
+    let task = Builder::new(&member_config).await.service_with_missing_tag("cart").await;
+    let env = crate::support::child_env(&account(central).await).await;
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ecs-pull-doctor"))
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("the binary runs")
+    };
+
+    // Without the role, the central account's credentials find no such task.
+    let own = run(&["diagnose", "--task", &task.task_arn, "--format", "json"]);
+    let own: serde_json::Value = serde_json::from_slice(&own.stdout).unwrap();
+    assert_eq!(own["findings"][0]["code"], "TASK_NOT_FOUND", "{own:#}");
+
+    let role = role_in(member);
+    let through = run(&["diagnose", "--task", &task.task_arn, "--format", "json", "--role-arn", &role, "--external-id", "org-doctor"]);
+    assert_eq!(through.status.code(), Some(0), "{}", String::from_utf8_lossy(&through.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&through.stdout).unwrap();
+    assert_eq!(report["rootCause"], "ECR_IMAGE_NOT_FOUND", "{report:#}");
+    assert_eq!(report["task"]["account"], member);
+
+    let bad = run(&["diagnose", "--task", &task.task_arn, "--role-arn", "arn:aws:iam::1234:user/me"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8(bad.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("is not a role ARN"), "{stderr}");
+}
