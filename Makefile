@@ -9,8 +9,9 @@ PYTHON ?= python3
 VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 CFN_LINT := $(VENV)/bin/cfn-lint
-# The local AWS emulator, and the SAM template's linter (which also runs the tests in tests/infra).
-PYTHON_TOOLS := 'moto[server]>=5.2,<5.3' 'cfn-lint>=1.20,<2'
+# The local AWS emulator, the SAM template's linter (which also runs the tests in tests/infra), and the
+# JSON Schema validator of the chat messages.
+PYTHON_TOOLS := 'moto[server]>=5.2,<5.3' 'cfn-lint>=1.20,<2' 'jsonschema>=4.18,<5'
 CDK := infra/cdk
 # One build for tests, the demo and CI: --all-targets gives every target the same feature set.
 CARGO_BUILD := cargo build --all-targets --locked

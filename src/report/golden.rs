@@ -114,3 +114,35 @@ fn preflight_reports_render_as_their_golden_files() {
     }
     assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));
 }
+
+/// The chat message and the email of a diagnosed, an inconclusive and a fixed report. The chat
+/// files are also validated against the custom notification schema (tests/infra).
+#[test]
+fn notifications_render_as_their_golden_files() {
+    use super::ActionStatus;
+    use super::notify::{chat_message, email};
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut differ = Vec::new();
+    let judged = |name: &str| {
+        let (_, snapshot, failure, modes) = cases().into_iter().find(|case| case.0 == name).expect("a golden case");
+        judge(&snapshot, &failure, modes).0
+    };
+    // The dry-run's plan as `act` reports it once applied.
+    let mut fixed = judged("execution-role-missing-ecr-permissions");
+    assert!(!fixed.actions.is_empty(), "the case plans a fix");
+    for action in &mut fixed.actions {
+        action.status = ActionStatus::Applied;
+    }
+    let reports = [
+        ("diagnosed", judged("security-group-blocks-egress")),
+        ("inconclusive", judged("nat-gateways-unreadable")),
+        ("applied-fix", fixed),
+    ];
+    for (name, report) in reports {
+        let chat = serde_json::to_string_pretty(&chat_message(&report)).expect("a message serializes") + "\n";
+        let mail = email(&report);
+        compare(&format!("chat-{name}.json"), &chat, update, &mut differ);
+        compare(&format!("email-{name}.txt"), &format!("Subject: {}\n\n{}", mail.subject, mail.body), update, &mut differ);
+    }
+    assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));
+}

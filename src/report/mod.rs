@@ -1,6 +1,7 @@
 //! The report: the JSON of CONTRACT.md for machines, and a checklist for people.
 
 mod text;
+pub mod notify;
 #[cfg(test)]
 mod golden;
 

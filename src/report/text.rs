@@ -164,7 +164,7 @@ fn one_line(evidence: &Value) -> String {
 
 /// The report's free text with control characters escaped: a stop reason or a resource name must not
 /// drive the terminal that shows it. (The evidence is shown as JSON, which escapes them itself.)
-fn shown(report: &Report) -> Report {
+pub(super) fn shown(report: &Report) -> Report {
     let mut report = report.clone();
     let escape = |text: &mut String| *text = escape_control(text);
     escape(&mut report.failure.message);
