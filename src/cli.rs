@@ -11,7 +11,7 @@ use crate::intake::{self, ManualRequest, Payload};
 use crate::model::TaskArn;
 use crate::model::arn::is_region;
 use crate::preflight::{self, Subject};
-use crate::report::{PreflightReport, Report, Style, render_github, render_preflight, render_text};
+use crate::report::{PreflightReport, Report, Style, notify, render_github, render_preflight, render_text};
 use crate::settings::{FixMode, Modes, RunbookMode, parse_risks};
 
 #[derive(Debug, Parser)]
@@ -146,8 +146,8 @@ pub struct DiagnoseArgs {
     /// Overrides the task ARN's region.
     #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
-    /// text on a terminal, json otherwise.
-    #[arg(long, value_parser = ["text", "json"])]
+    /// text on a terminal, json otherwise; chat and email: the notices the function would send.
+    #[arg(long, value_parser = ["text", "json", "chat", "email"])]
     pub format: Option<String>,
     #[arg(long, default_value = "off", value_parser = |v: &str| v.parse::<FixMode>().map_err(|e| e.to_string()))]
     pub fix: FixMode,
@@ -251,15 +251,17 @@ pub async fn run<R: crate::engine::Doctor>(
     terminal: bool,
 ) -> Result<Report, CliError> {
     let report = engine::diagnose(reader, payload, &modes, deadline).await;
-    let json = match format {
-        Some(format) => format == "json",
-        None => !terminal,
-    };
-    let text = if json {
-        serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.to_string()))? + "\n"
-    } else {
-        let colour = terminal && std::env::var_os("NO_COLOR").is_none();
-        render_text(&report, if colour { Style::Color } else { Style::Plain })
+    let text = match format.unwrap_or(if terminal { "text" } else { "json" }) {
+        "json" => serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.to_string()))? + "\n",
+        "chat" => serde_json::to_string_pretty(&notify::chat_message(&report)).map_err(|e| CliError::Output(e.to_string()))? + "\n",
+        "email" => {
+            let mail = notify::email(&report);
+            format!("Subject: {}\n\n{}", mail.subject, mail.body)
+        }
+        _ => {
+            let colour = terminal && std::env::var_os("NO_COLOR").is_none();
+            render_text(&report, if colour { Style::Color } else { Style::Plain })
+        }
     };
     out.write_all(text.as_bytes()).map_err(|e| CliError::Output(e.to_string()))?;
     Ok(report)

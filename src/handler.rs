@@ -12,6 +12,9 @@ use crate::engine::{self, Doctor};
 use crate::fixes::storm::{DEFAULT_WINDOW, RecentActions};
 use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
 use crate::members::{Members, account_of_function};
+use crate::notices::{Destination, Publisher};
+use crate::report::notify::worth_sending;
+use crate::report::record::Record;
 use crate::report::Report;
 use crate::settings::{Modes, ModeError, SettingError};
 
@@ -20,6 +23,9 @@ const REMEMBERED_DELIVERIES: usize = 512;
 
 /// Kept back from the invocation's deadline to write the report and return it.
 pub const REPORT_MARGIN: Duration = Duration::from_secs(3);
+
+/// How long sending a notice may take: within the margin kept for the report.
+const NOTICE_BUDGET: Duration = Duration::from_secs(2);
 
 /// The budget when the runtime gives no deadline (a local invoke with a default context).
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
@@ -70,6 +76,8 @@ pub struct Handler<R> {
     reader: R,
     /// Organization mode: readers for the member accounts the events come from.
     members: Option<Box<dyn Members<R>>>,
+    /// Where each report worth telling is sent, and how.
+    notices: Option<(Destination, Box<dyn Publisher>)>,
     modes: Modes,
     recent: Mutex<RecentDeliveries<Report>>,
     acted: Mutex<RecentActions>,
@@ -80,6 +88,7 @@ impl<R: Doctor> Handler<R> {
         Handler {
             reader,
             members: None,
+            notices: None,
             modes,
             recent: Mutex::new(RecentDeliveries::new(REMEMBERED_DELIVERIES)),
             acted: Mutex::new(RecentActions::new(storm_window)),
@@ -90,6 +99,12 @@ impl<R: Doctor> Handler<R> {
     /// the reader `members` gives for it.
     pub fn with_members(mut self, members: impl Members<R> + 'static) -> Self {
         self.members = Some(Box::new(members));
+        self
+    }
+
+    /// Each report worth telling (a start failure, once) goes to `destination` through `publisher`.
+    pub fn with_notices(mut self, destination: Destination, publisher: impl Publisher + 'static) -> Self {
+        self.notices = Some((destination, Box::new(publisher)));
         self
     }
 
@@ -133,7 +148,24 @@ impl<R: Doctor> Handler<R> {
         }
     }
 
+    /// Diagnoses the event, then records the report (one log line) and sends its notice.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Report, HandlerError> {
+        let report = Box::pin(self.diagnose(event)).await?;
+        // A line of its own on standard output: Logs Insights reads its fields as they are.
+        println!("{}", Record::of(&report).line());
+        if let Some((destination, publisher)) = self.notices.as_ref().filter(|_| worth_sending(&report)) {
+            let outgoing = destination.outgoing(&report);
+            let sent = tokio::time::timeout(NOTICE_BUDGET, publisher.publish(&destination.topic_arn, &outgoing)).await;
+            match sent {
+                Ok(Ok(())) => tracing::info!(topic = %destination.topic_arn, "notice sent"),
+                Ok(Err(failure)) => tracing::warn!(topic = %destination.topic_arn, error = %failure.error_code, message = %failure.message, "notice not sent"),
+                Err(_) => tracing::warn!(topic = %destination.topic_arn, "notice not sent: no answer in time"),
+            }
+        }
+        Ok(report)
+    }
+
+    async fn diagnose(&self, event: LambdaEvent<Value>) -> Result<Report, HandlerError> {
         let deadline = deadline_of(&event.context);
         let payload = intake::parse_value(event.payload)?;
         let delivery = match &payload {

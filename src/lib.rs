@@ -19,6 +19,7 @@ pub mod intake;
 pub mod cli;
 pub mod handler;
 pub mod members;
+pub mod notices;
 
 #[cfg(test)]
 mod fuzz;

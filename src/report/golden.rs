@@ -146,3 +146,27 @@ fn notifications_render_as_their_golden_files() {
     }
     assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));
 }
+
+/// The log record of each notice's report: one line, flat fields a Logs Insights query names.
+#[test]
+fn each_report_is_one_flat_log_line() {
+    use super::record::{RECORD, Record};
+    let (_, snapshot, failure, modes) = cases().into_iter().find(|case| case.0 == "execution-role-missing-ecr-permissions").expect("a case");
+    let report = judge(&snapshot, &failure, modes).0;
+    let line = Record::of(&report).line();
+    assert!(!line.contains('\n'), "{line}");
+    let record: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+    assert_eq!(record["record"], RECORD);
+    assert_eq!(record["account"], "111122223333");
+    assert_eq!(record["region"], "us-east-1");
+    assert_eq!(record["cluster"], "prod");
+    assert_eq!(record["service"], "web");
+    assert_eq!(record["verdict"], "diagnosed");
+    assert_eq!(record["rootCause"], "EXECUTION_ROLE_MISSING_ECR_PERMISSIONS");
+    assert_eq!(record["codes"][0], "EXECUTION_ROLE_MISSING_ECR_PERMISSIONS", "the root cause first");
+    assert_eq!(record["planned"][0], "attach-execution-role-policy:ecsTaskExecutionRole");
+    assert_eq!(record["applied"], serde_json::json!([]));
+    assert!(record["summary"].as_str().unwrap().starts_with("Execution role ecsTaskExecutionRole is not allowed"));
+    let nested: Vec<&String> = record.as_object().unwrap().iter().filter(|(_, v)| v.is_object()).map(|(k, _)| k).collect();
+    assert!(nested.is_empty(), "flat: {nested:?}");
+}

@@ -2,6 +2,7 @@
 
 mod text;
 pub mod notify;
+pub mod record;
 #[cfg(test)]
 mod golden;
 

@@ -7,7 +7,10 @@ use ecs_pull_doctor::handler::Handler;
 use ecs_pull_doctor::members::MemberRole;
 use ecs_pull_doctor::report::{ActionStatus, Report};
 use ecs_pull_doctor::settings::{FixMode, Modes};
+use ecs_pull_doctor::notices::{Destination, Outgoing, PublishFuture, Publisher, SnsPublisher};
+use ecs_pull_doctor::report::notify::NoticeFormat;
 use lambda_runtime::{Context, LambdaEvent};
+use std::sync::{Arc, Mutex};
 
 use crate::support::account;
 use crate::support::scenario::{Builder, StoppedTask, event_for};
@@ -24,13 +27,47 @@ async fn member_role(member: &aws_config::SdkConfig, central: &str) {
     aws_sdk_iam::Client::new(member).create_role().role_name(MEMBER_ROLE).assume_role_policy_document(trust).send().await.expect("member role");
 }
 
-/// The handler of a central deployment in `central`, fixing safe causes, and its STS log.
-async fn central_handler(central: &str) -> (Handler<AwsReader>, AssumeLog) {
+/// The handler of a central deployment in `central`, fixing safe causes and sending chat notices
+/// to a topic there, with its STS log and the notices sent.
+async fn central_handler(central: &str) -> (Handler<AwsReader>, AssumeLog, Sent) {
     let (config, log) = with_trust(&account(central).await);
     let modes = Modes { fix: FixMode::Apply, allow_fix: vec![Risk::Safe], ..Modes::lambda_default() };
     let role = MemberRole { name: MEMBER_ROLE.into(), external_id: Some("org-doctor".into()) };
-    let handler = Handler::new(AwsReader::new(config.clone()), modes, STORM).with_members(Organization::new(config, role));
-    (handler, log)
+    let topic = aws_sdk_sns::Client::new(&config).create_topic().name("doctor-chat").send().await.expect("a topic");
+    let destination = Destination { topic_arn: topic.topic_arn().expect("its ARN").to_string(), format: NoticeFormat::Chat };
+    let sent = Sent::default();
+    let publisher = Recording { sns: SnsPublisher::new(&config, &destination), sent: sent.clone() };
+    let handler = Handler::new(AwsReader::new(config.clone()), modes, STORM)
+        .with_members(Organization::new(config, role))
+        .with_notices(destination, publisher);
+    (handler, log, sent)
+}
+
+/// The messages the emulator's SNS accepted.
+#[derive(Clone, Default)]
+struct Sent(Arc<Mutex<Vec<serde_json::Value>>>);
+
+impl Sent {
+    fn in_thread_of(&self, account: &str) -> Vec<serde_json::Value> {
+        let prefix = format!("ecs-pull-doctor/{account}/");
+        self.0.lock().unwrap().iter().filter(|m| m["metadata"]["threadId"].as_str().unwrap_or_default().starts_with(&prefix)).cloned().collect()
+    }
+}
+
+/// The SNS adapter, keeping what it sent once SNS took it.
+struct Recording {
+    sns: SnsPublisher,
+    sent: Sent,
+}
+
+impl Publisher for Recording {
+    fn publish<'a>(&'a self, topic_arn: &'a str, outgoing: &'a Outgoing) -> PublishFuture<'a> {
+        Box::pin(async move {
+            self.sns.publish(topic_arn, outgoing).await?;
+            self.sent.0.lock().unwrap().push(serde_json::from_str(&outgoing.message).expect("chat JSON"));
+            Ok(())
+        })
+    }
 }
 
 async fn handle(handler: &Handler<AwsReader>, event: serde_json::Value) -> Report {
@@ -58,7 +95,7 @@ async fn events_from_two_member_accounts_are_each_read_and_fixed_in_their_own_ac
     member_role(&second_config, central).await;
     let missing_tag = Builder::new(&first_config).await.service_with_missing_tag("cart").await;
     let missing_log_group = Builder::new(&second_config).await.service_with_missing_log_group("billing").await;
-    let (handler, log) = central_handler(central).await;
+    let (handler, log, sent) = central_handler(central).await;
 
     let (one, two) = tokio::join!(
         handle(&handler, event_for("image-tag-not-found", &missing_tag)),
@@ -90,6 +127,15 @@ async fn events_from_two_member_accounts_are_each_read_and_fixed_in_their_own_ac
     assert_eq!(again.root_cause, Some(Code::EcrImageNotFound));
     assert!(!again.duplicate);
     assert_eq!(log.of_role(&role_in(first)).len(), 1, "the cached session was used");
+
+    // Each report's notice, in its account's thread: the second stop of the first account too.
+    let first_notices = sent.in_thread_of(first);
+    assert_eq!(first_notices.len(), 2, "{first_notices:#?}");
+    assert!(first_notices[0]["content"]["title"].as_str().unwrap().contains("ECR_IMAGE_NOT_FOUND"));
+    let second_notices = sent.in_thread_of(second);
+    assert_eq!(second_notices.len(), 1);
+    assert!(second_notices[0]["content"]["title"].as_str().unwrap().starts_with(":white_check_mark: Fixed LOG_GROUP_NOT_FOUND"), "{:#}", second_notices[0]);
+    assert!(second_notices[0]["content"]["nextSteps"][0].as_str().unwrap().starts_with("Applied "), "{:#}", second_notices[0]);
 }
 
 #[tokio::test]
@@ -99,7 +145,7 @@ async fn a_member_without_the_role_is_check_failed_for_that_account_only() {
     member_role(&with_config, central).await;
     let reachable = Builder::new(&with_config).await.service_with_missing_tag("cart").await;
     let unreachable = Builder::new(&account(without_role).await).await.service_with_missing_log_group("billing").await;
-    let (handler, _) = central_handler(central).await;
+    let (handler, _, sent) = central_handler(central).await;
 
     let (denied, read) = tokio::join!(
         handle(&handler, event_for("logs-group-not-found", &unreachable)),
@@ -121,6 +167,10 @@ async fn a_member_without_the_role_is_check_failed_for_that_account_only() {
     assert!(denied.failure.message.contains("log group does not exist"), "{}", denied.failure.message);
     assert!(denied.actions.is_empty());
     assert!(!log_group_exists(&account(without_role).await, "/ecs/billing").await);
+    let notices = sent.in_thread_of(without_role);
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0]["metadata"]["eventType"], "ecs-pull-doctor/inconclusive");
+    assert!(notices[0]["content"]["nextSteps"][0].as_str().unwrap().starts_with("Not checked: "), "{:#}", notices[0]);
 }
 
 /// The command line reads another account through --role-arn, as the central function does.
