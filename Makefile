@@ -41,7 +41,7 @@ $(CDK)/node_modules: $(CDK)/package-lock.json
 	touch $@
 
 test-infra: $(CFN_LINT) $(CDK)/node_modules
-	$(CFN_LINT) infra/template.yaml
+	$(CFN_LINT) infra/template.yaml infra/member.json
 	$(VENV)/bin/python -m unittest discover -s tests/infra
 	cd $(CDK) && npx tsc -p . && npm test --silent
 

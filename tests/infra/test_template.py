@@ -245,10 +245,11 @@ IMPLIED = {
 
 def operations_in_code():
     """Every AWS operation the adapters and fix writers name: the calls the code makes."""
-    sources = [*(ROOT / "src" / "facts" / "aws").glob("*.rs"), ROOT / "src" / "fixes" / "aws.rs", ROOT / "src" / "fixes" / "mod.rs"]
+    sources = [*(ROOT / "src" / "facts" / "aws").glob("*.rs"), ROOT / "src" / "fixes" / "aws.rs", ROOT / "src" / "fixes" / "mod.rs",
+               ROOT / "src" / "notices.rs"]
     found = set()
     for source in sources:
-        found.update(re.findall(r'"((?:ecs|ecr|ec2|iam|ssm|secretsmanager|logs|kms|elasticfilesystem|s3):[A-Z][A-Za-z]+)"', source.read_text()))
+        found.update(re.findall(r'"((?:ecs|ecr|ec2|iam|ssm|secretsmanager|logs|kms|elasticfilesystem|s3|sts|sns):[A-Z][A-Za-z]+)"', source.read_text()))
     return found
 
 
@@ -262,6 +263,110 @@ class NoWiderThanTheCode(unittest.TestCase):
     def test_every_call_the_code_makes_is_granted(self):
         granted = {a for _, statement in policies() for a in actions(statement)}
         self.assertEqual(operations_in_code() - granted, set(), "called but not granted")
+
+
+class OrganizationMode(unittest.TestCase):
+    """The central stack: a bus only the organization may put on, a rule from it to the function, and
+    sts:AssumeRole limited to the member role's name; nothing of it in a single-account deployment."""
+
+    resources = TEMPLATE["Resources"]
+
+    def test_the_bus_takes_events_from_the_organization_only(self):
+        policy = self.resources["OrganizationEventBusPolicy"]
+        self.assertEqual(policy["Condition"], "OrganizationBus")
+        statement = policy["Properties"]["Statement"]
+        self.assertEqual((statement["Effect"], statement["Action"]), ("Allow", "events:PutEvents"))
+        # Everyone, but only within the organization: the documented form for an organization's bus.
+        self.assertEqual(statement["Principal"], "*")
+        self.assertEqual(statement["Condition"], {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}})
+        self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["OrganizationEventBus", "Arn"]})
+
+    def test_the_rule_on_the_bus_invokes_the_function_for_the_same_events(self):
+        rule = self.resources["OrganizationRule"]["Properties"]
+        self.assertEqual(rule["EventBusName"], {"Ref": "OrganizationEventBus"})
+        self.assertEqual(rule["EventPattern"], POLICY["eventPattern"])
+        self.assertEqual(rule["Targets"], [{"Id": "doctor", "Arn": {"Fn::GetAtt": ["DoctorFunction", "Arn"]}}])
+        permission = self.resources["OrganizationPermission"]["Properties"]
+        self.assertEqual((permission["Principal"], permission["SourceArn"]), ("events.amazonaws.com", {"Fn::GetAtt": ["OrganizationRule", "Arn"]}))
+        for name in ("OrganizationEventBus", "OrganizationEventBusPolicy", "OrganizationRule", "OrganizationPermission"):
+            self.assertEqual(self.resources[name]["Condition"], "OrganizationBus", name)
+
+    def test_assume_role_is_limited_to_the_member_role_name(self):
+        statements = [(c, s) for c, s in policies() if "sts:AssumeRole" in actions(s)]
+        self.assertEqual(len(statements), 1)
+        condition, statement = statements[0]
+        self.assertEqual(condition, "Organization")
+        self.assertEqual(statement["Resource"], {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}"})
+        self.assertEqual(statement["Condition"]["Fn::If"][1], {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}})
+        self.assertEqual(TEMPLATE["Conditions"]["Organization"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "MemberRoleName"}, ""]}]})
+
+    def test_notices_may_go_to_the_configured_topic_only(self):
+        statements = [(c, s) for c, s in policies() if "sns:Publish" in actions(s)]
+        self.assertEqual([(c, s["Resource"]) for c, s in statements], [("Notifying", {"Ref": "NotifyTopicArn"})])
+
+    def test_the_function_is_told_its_organization_and_notices(self):
+        variables = FUNCTION["Environment"]["Variables"]
+        self.assertEqual(variables["DOCTOR_MEMBER_ROLE_NAME"], {"Ref": "MemberRoleName"})
+        self.assertEqual(variables["DOCTOR_EXTERNAL_ID"], {"Ref": "ExternalId"})
+        self.assertEqual(variables["DOCTOR_NOTIFY_TOPIC_ARN"], {"Ref": "NotifyTopicArn"})
+        self.assertEqual(variables["DOCTOR_NOTIFY_FORMAT"], {"Ref": "NotifyFormat"})
+
+
+MEMBER = json.loads((ROOT / "infra" / "member.json").read_text())
+
+
+class MemberTemplate(unittest.TestCase):
+    """infra/member.json, for a StackSet: the role trusts the central function only, within the
+    organization; it reads as the central stack does, and writes only under the same modes."""
+
+    role = MEMBER["Resources"]["MemberRole"]
+
+    def test_it_is_what_the_generator_writes_from_policy_json(self):
+        import subprocess
+        import sys
+        result = subprocess.run([sys.executable, str(ROOT / "scripts" / "member-template"), "--check"], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_only_the_central_function_of_the_organization_may_assume_it(self):
+        (statement,) = self.role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        self.assertEqual(statement["Principal"], {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${CentralAccountId}:root"}})
+        condition = statement["Condition"]
+        self.assertEqual(condition["ArnLike"], {"aws:PrincipalArn": {"Fn::Sub": "arn:${AWS::Partition}:iam::${CentralAccountId}:role/${CentralRoleNamePattern}"}})
+        self.assertEqual(condition["StringEquals"]["aws:PrincipalOrgID"], {"Ref": "OrganizationId"})
+        self.assertEqual(condition["StringEquals"]["sts:ExternalId"], {"Fn::If": ["WithExternalId", {"Ref": "ExternalId"}, {"Ref": "AWS::NoValue"}]})
+
+    def test_it_reads_as_the_central_stack_and_writes_only_under_its_modes(self):
+        policies = self.role["Properties"]["Policies"]
+        self.assertEqual([a for s in policies[0]["PolicyDocument"]["Statement"] for a in actions(s)],
+                         [a for s in POLICY["statements"]["read"] for a in actions(s)])
+        conditional = {p["Fn::If"][0]: p["Fn::If"][1] for p in policies[1:]}
+        self.assertEqual(set(conditional), set(MODES))
+        for condition, policy in conditional.items():
+            with self.subTest(condition=condition):
+                self.assertEqual([p["Fn::If"][2] for p in policies[1:] if p["Fn::If"][0] == condition], [{"Ref": "AWS::NoValue"}])
+                self.assertEqual({a for s in policy["PolicyDocument"]["Statement"] for a in actions(s)} - IMPLIED.keys(), WRITES[condition])
+        for condition in ("SafeWrites", "CostWrites", "ExposureWrites", "RedeployWrites"):
+            self.assertIn({"Condition": "Applying"}, MEMBER["Conditions"][condition]["Fn::And"])
+
+    def test_one_role_serves_every_region(self):
+        text = json.dumps(self.role)
+        self.assertNotIn("${AWS::Region}", text)
+        self.assertEqual(self.role["Condition"], "RoleHere")
+        self.assertEqual(MEMBER["Conditions"]["RoleHere"], {"Fn::Equals": [{"Ref": "AWS::Region"}, {"Ref": "RoleRegion"}]})
+        # A service name with any region is matched as a pattern.
+        safe = next(p["Fn::If"][1] for p in self.role["Properties"]["Policies"][1:] if p["Fn::If"][0] == "SafeWrites")
+        endpoint = next(s for s in safe["PolicyDocument"]["Statement"] if s["Sid"] == "SafeCreateS3GatewayEndpoint")
+        self.assertEqual(endpoint["Condition"]["StringLike"], {"ec2:VpceServiceName": "com.amazonaws.*.s3"})
+
+    def test_each_region_forwards_the_same_events_to_the_central_bus(self):
+        rule = MEMBER["Resources"]["ForwardRule"]
+        self.assertEqual(rule["Condition"], "Forwarding")
+        self.assertEqual(rule["Properties"]["EventPattern"], POLICY["eventPattern"])
+        (target,) = rule["Properties"]["Targets"]
+        self.assertEqual(target["Arn"], {"Ref": "CentralEventBusArn"})
+        self.assertIn("RoleArn", target, "a bus that trusts an organization needs the sender's role")
+        forward = MEMBER["Resources"]["ForwardRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        self.assertEqual(forward, [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": {"Ref": "CentralEventBusArn"}}])
 
 
 if __name__ == "__main__":
