@@ -12,6 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -55,6 +56,25 @@ export interface EcsPullDoctorProps {
   readonly sweepSchedule?: events.Schedule;
   /** The clusters a scheduled sweep covers. Default: every cluster of the region. */
   readonly sweepClusters?: string[];
+  /**
+   * Organization mode: the function reads (and fixes) each task's account through the role of
+   * infra/member.json there. Default: this account only.
+   */
+  readonly organization?: OrganizationProps;
+  /** Each task start failure's notice goes to this topic, as a chat message or an email. Default: none. */
+  readonly notices?: { readonly topic: sns.ITopic; readonly format?: 'chat' | 'email' };
+}
+
+export interface OrganizationProps {
+  /** The member role's name (infra/member.json's RoleName). */
+  readonly memberRoleName: string;
+  /** The sts:ExternalId the member roles require, if they do. */
+  readonly externalId?: string;
+  /**
+   * The organization (o-...): its accounts may put events on the bus this creates, and only its roles
+   * may be assumed. Without it, no bus is created (feed the function by other means).
+   */
+  readonly organizationId?: string;
 }
 
 interface PolicyFile {
@@ -88,6 +108,8 @@ export class EcsPullDoctor extends Construct {
   /** The sweep's schedule, when one was asked for. */
   readonly sweepRule?: events.Rule;
   readonly failures: sqs.Queue;
+  /** Organization mode's bus, which the member accounts' rules put their events on. */
+  readonly bus?: events.EventBus;
 
   constructor(scope: Construct, id: string, props: EcsPullDoctorProps) {
     super(scope, id);
@@ -118,8 +140,14 @@ export class EcsPullDoctor extends Construct {
         DOCTOR_RUNBOOK_ASSUME_ROLE: props.runbookAutomationRoleArn ?? '',
         DOCTOR_RUNBOOK_LAMBDA_ROLE: props.runbookLambdaRoleArn ?? '',
         DOCTOR_STORM_WINDOW_SECONDS: String((props.stormWindow ?? Duration.minutes(15)).toSeconds()),
+        DOCTOR_MEMBER_ROLE_NAME: props.organization?.memberRoleName ?? '',
+        DOCTOR_EXTERNAL_ID: props.organization?.externalId ?? '',
+        DOCTOR_NOTIFY_TOPIC_ARN: props.notices?.topic.topicArn ?? '',
+        DOCTOR_NOTIFY_FORMAT: props.notices?.format ?? 'chat',
       },
     });
+    if (props.notices) props.notices.topic.grantPublish(this.function);
+    if (props.organization) this.bus = this.organizationMode(props.organization);
 
     // Each write exists only when its mode is on.
     const enabled: Record<keyof PolicyFile['statements'], boolean> = {
@@ -162,5 +190,43 @@ export class EcsPullDoctor extends Construct {
       const clusters = props.sweepClusters && props.sweepClusters.length > 0 ? props.sweepClusters : '*';
       this.sweepRule.addTarget(new targets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ sweep: { clusters } }) }));
     }
+  }
+
+  /** sts:AssumeRole on the member role's name only; the organization's bus and its rule. */
+  private organizationMode(organization: OrganizationProps): events.EventBus | undefined {
+    if (!/^[A-Za-z0-9+=,.@_-]{1,64}$/.test(organization.memberRoleName)) {
+      throw new Error(`memberRoleName '${organization.memberRoleName}' is not a role name`);
+    }
+    const orgId = organization.organizationId;
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberRole',
+        actions: ['sts:AssumeRole'],
+        resources: [Fn.sub(`arn:\${AWS::Partition}:iam::*:role/${organization.memberRoleName}`)],
+        conditions: orgId ? { StringEquals: { 'aws:ResourceOrgID': orgId } } : undefined,
+      }),
+    );
+    if (!orgId) return undefined;
+    const bus = new events.EventBus(this, 'OrganizationBus');
+    // Everyone, but only within the organization.
+    new events.CfnEventBusPolicy(this, 'OrganizationBusPolicy', {
+      eventBusName: bus.eventBusName,
+      statementId: 'OrganizationMembersPutTaskEvents',
+      statement: {
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: bus.eventBusArn,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': orgId } },
+      },
+    });
+    const pattern = POLICY.eventPattern;
+    const rule = new events.Rule(this, 'MemberTaskFailedToStart', {
+      description: "ecs-pull-doctor's member task start failures, from the organization's bus",
+      eventBus: bus,
+      eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
+    });
+    rule.addTarget(new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) }));
+    return bus;
   }
 }

@@ -10,6 +10,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 
 import { EcsPullDoctor, EcsPullDoctorProps, POLICY } from '../lib/ecs-pull-doctor';
 
@@ -158,4 +159,49 @@ test('a sweep is scheduled only when asked for, with a payload the function take
     Targets: Match.arrayWith([Match.objectLike({ Input: JSON.stringify({ sweep: { clusters: ['prod', 'staging'] } }) })]),
   });
   named.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', SourceArn: Match.anyValue() });
+});
+
+test('a single-account deployment has no bus, no assume-role and no topic', () => {
+  const template = synth();
+  template.resourceCountIs('AWS::Events::EventBus', 0);
+  assert.equal(granted(template).has('sts:AssumeRole'), false);
+  assert.equal(granted(template).has('sns:Publish'), false);
+  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DOCTOR_MEMBER_ROLE_NAME: '' }) } });
+});
+
+test('organization mode: a bus only the organization may put on, its rule, and the member role only', () => {
+  const template = synth({ organization: { memberRoleName: 'ecs-pull-doctor-member', externalId: 'x-1', organizationId: 'o-abcdefghij' } });
+  template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+    Statement: {
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } },
+    },
+  });
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventBusName: Match.anyValue(),
+    EventPattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: POLICY.eventPattern.detail },
+  });
+  const assume = granted(template).get('sts:AssumeRole') ?? [];
+  assert.equal(assume.length, 1);
+  assert.deepEqual(assume[0].Resource, { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/ecs-pull-doctor-member' });
+  assert.deepEqual(assume[0].Condition, { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ DOCTOR_MEMBER_ROLE_NAME: 'ecs-pull-doctor-member', DOCTOR_EXTERNAL_ID: 'x-1' }) },
+  });
+  assert.throws(() => synth({ organization: { memberRoleName: 'path/role' } }), /not a role name/);
+});
+
+test('notices may be published to their topic only', () => {
+  const stack = new Stack(new App(), 'Notices');
+  const topic = new sns.Topic(stack, 'Chat');
+  new EcsPullDoctor(stack, 'Doctor', { code: lambda.Code.fromAsset(artifact), notices: { topic, format: 'email' } });
+  const template = Template.fromStack(stack);
+  const publish = granted(template).get('sns:Publish') ?? [];
+  assert.equal(publish.length, 1);
+  assert.deepEqual(publish[0].Resource, { Ref: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ DOCTOR_NOTIFY_FORMAT: 'email', DOCTOR_NOTIFY_TOPIC_ARN: { Ref: Match.anyValue() } }) },
+  });
 });
