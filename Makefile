@@ -18,6 +18,9 @@ CARGO_BUILD := cargo build --all-targets --locked
 # Deployment tools, installed only by the targets that deploy.
 DEPLOY_TOOLS := 'cargo-lambda>=1.8,<2' 'ziglang>=0.13,<0.16' 'aws-sam-cli>=1.140,<2'
 STACK ?= ecs-pull-doctor
+# make deploy PARAMETERS="MemberRoleName=ecs-pull-doctor-member OrganizationId=o-..." overrides the template's.
+PARAMETERS ?=
+OVERRIDES := $(if $(strip $(PARAMETERS)),--parameter-overrides $(PARAMETERS),)
 
 .PHONY: help demo test test-infra fuzz bench build deploy invoke emulator-install deploy-tools clean
 
@@ -82,7 +85,7 @@ build: deploy-tools
 # SAM's rust-cargolambda build method is still a preview feature: opted into here, not at a prompt.
 deploy: deploy-tools
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 sam build -t infra/template.yaml
-	if [ -f samconfig.toml ]; then $(VENV)/bin/sam deploy; else $(VENV)/bin/sam deploy --guided --stack-name $(STACK) --capabilities CAPABILITY_IAM; fi
+	if [ -f samconfig.toml ]; then $(VENV)/bin/sam deploy $(OVERRIDES); else $(VENV)/bin/sam deploy --guided --stack-name $(STACK) --capabilities CAPABILITY_IAM $(OVERRIDES); fi
 
 invoke: deploy-tools
 	@[ -n "$${TASK:-}" ] || { echo "make invoke: give TASK=<task ARN>" >&2; exit 2; }
