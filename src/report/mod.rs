@@ -150,6 +150,18 @@ pub enum RunbookStatus {
     Failed,
 }
 
+impl RunbookStatus {
+    /// As a person reads it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RunbookStatus::Started => "started",
+            RunbookStatus::AlreadyRunning => "already running",
+            RunbookStatus::Skipped => "skipped",
+            RunbookStatus::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunbookOutcome {

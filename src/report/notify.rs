@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{ActionStatus, Report, RunbookStatus};
+use super::{ActionStatus, Report};
 use crate::checks::{Code, Finding, Severity, Verdict};
 use crate::settings::ModeError;
 
@@ -163,12 +163,7 @@ fn steps(report: &Report, root: Option<&Finding>, outcome: Outcome) -> Vec<Strin
         }
     }
     if let Some(runbook) = &report.runbook {
-        let status = match runbook.status {
-            RunbookStatus::Started => "started",
-            RunbookStatus::AlreadyRunning => "already running",
-            RunbookStatus::Skipped => "skipped",
-            RunbookStatus::Failed => "failed",
-        };
+        let status = runbook.status.label();
         let id = runbook.execution_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
         steps.push(format!("Runbook AWSSupport-TroubleshootECSTaskFailedToStart {status}{id}: {}", runbook.detail));
     }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::{ActionStatus, PreflightReport, Report, RunbookStatus};
+use super::{ActionStatus, PreflightReport, Report};
 use crate::checks::{Finding, Severity, Verdict};
 use crate::settings::FixMode;
 
@@ -113,12 +113,7 @@ pub fn render_text(report: &Report, style: Style) -> String {
             }
         }
         if let Some(runbook) = &report.runbook {
-            let status = match runbook.status {
-                RunbookStatus::Started => "started",
-                RunbookStatus::AlreadyRunning => "already running",
-                RunbookStatus::Skipped => "skipped",
-                RunbookStatus::Failed => "failed",
-            };
+            let status = runbook.status.label();
             let id = runbook.execution_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
             let _ = writeln!(out, "runbook AWSSupport-TroubleshootECSTaskFailedToStart: {status}{id}: {}", runbook.detail);
         }

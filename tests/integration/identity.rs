@@ -186,6 +186,8 @@ async fn ecr_cross_account_access_missing() {
     let other_account = "220000000099";
     let event = event_for("registry-cross-account-denied", &task).to_string().replace("444455556666", "220000000010");
     let event = event.replace(&format!(":{}:task/", task.account), &format!(":{other_account}:task/"));
+    // The envelope's account is the task's, as EventBridge sends it.
+    let event = event.replace(&format!("\"account\":\"{}\"", task.account), &format!("\"account\":\"{other_account}\""));
     let payload = intake::parse_text(&event).unwrap();
     let Payload::TaskEvent(mut facts) = payload else { panic!("a task event") };
     assert_eq!(facts.account, other_account);
