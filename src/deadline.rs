@@ -32,6 +32,16 @@ impl Deadline {
         Deadline(Instant::now() + budget)
     }
 
+    /// The same deadline `by` later: for what may use the margin kept after it.
+    pub fn extended(&self, by: Duration) -> Deadline {
+        Deadline(self.0 + by)
+    }
+
+    /// `future`'s output, or `None` if the deadline comes first.
+    pub async fn within<T>(&self, future: impl Future<Output = T>) -> Option<T> {
+        tokio::time::timeout_at(self.0.into(), future).await.ok()
+    }
+
     pub fn passed(&self) -> bool {
         Instant::now() >= self.0
     }

@@ -24,8 +24,8 @@ const REMEMBERED_DELIVERIES: usize = 512;
 /// Kept back from the invocation's deadline to write the report and return it.
 pub const REPORT_MARGIN: Duration = Duration::from_secs(3);
 
-/// How long sending a notice may take: within the margin kept for the report.
-const NOTICE_BUDGET: Duration = Duration::from_secs(2);
+/// How much of the margin kept for the report a notice may use after the diagnosis's deadline.
+const NOTICE_MARGIN: Duration = Duration::from_secs(2);
 
 /// The budget when the runtime gives no deadline (a local invoke with a default context).
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
@@ -150,16 +150,17 @@ impl<R: Doctor> Handler<R> {
 
     /// Diagnoses the event, then records the report (one log line) and sends its notice.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Report, HandlerError> {
+        // The notice may use the diagnosis's time left and part of the margin kept for the report.
+        let notice_by = deadline_of(&event.context).extended(NOTICE_MARGIN);
         let report = Box::pin(self.diagnose(event)).await?;
         // A line of its own on standard output: Logs Insights reads its fields as they are.
         println!("{}", Record::of(&report).line());
         if let Some((destination, publisher)) = self.notices.as_ref().filter(|_| worth_sending(&report)) {
             let outgoing = destination.outgoing(&report);
-            let sent = tokio::time::timeout(NOTICE_BUDGET, publisher.publish(&destination.topic_arn, &outgoing)).await;
-            match sent {
-                Ok(Ok(())) => tracing::info!(topic = %destination.topic_arn, "notice sent"),
-                Ok(Err(failure)) => tracing::warn!(topic = %destination.topic_arn, error = %failure.error_code, message = %failure.message, "notice not sent"),
-                Err(_) => tracing::warn!(topic = %destination.topic_arn, "notice not sent: no answer in time"),
+            match notice_by.within(publisher.publish(&destination.topic_arn, &outgoing)).await {
+                Some(Ok(())) => tracing::info!(topic = %destination.topic_arn, "notice sent"),
+                Some(Err(failure)) => tracing::warn!(topic = %destination.topic_arn, error = %failure.error_code, message = %failure.message, "notice not sent"),
+                None => tracing::warn!(topic = %destination.topic_arn, "notice not sent: no answer in time"),
             }
         }
         Ok(report)
