@@ -111,7 +111,11 @@ impl<R: Doctor> Handler<R> {
     /// Reads the configuration from the function's environment: DOCTOR_FIX, DOCTOR_ALLOW_FIX,
     /// DOCTOR_RUNBOOK, DOCTOR_RUNBOOK_ASSUME_ROLE, DOCTOR_RUNBOOK_LAMBDA_ROLE, DOCTOR_STORM_WINDOW_SECONDS.
     pub fn from_env(reader: R) -> Result<Self, SettingError> {
-        let lookup = |name: &str| std::env::var(name).ok();
+        Handler::from_lookup(reader, |name: &str| std::env::var(name).ok())
+    }
+
+    /// [`Handler::from_env`] with the variables from `lookup`.
+    pub fn from_lookup(reader: R, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
         let window = match lookup("DOCTOR_STORM_WINDOW_SECONDS").filter(|v| !v.trim().is_empty()) {
             None => DEFAULT_WINDOW,
             Some(value) => Duration::from_secs(value.trim().parse().map_err(|_| SettingError {
@@ -119,7 +123,7 @@ impl<R: Doctor> Handler<R> {
                 source: ModeError { what: "storm window", value, allowed: "a whole number of seconds" },
             })?),
         };
-        Ok(Handler::new(reader, Modes::from_env(lookup)?, window))
+        Ok(Handler::new(reader, Modes::from_env(&lookup)?, window))
     }
 
     /// Any payload of CONTRACT.md: a pre-flight or sweep request is checked (never acted on),

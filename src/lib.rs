@@ -20,6 +20,7 @@ pub mod cli;
 pub mod handler;
 pub mod members;
 pub mod notices;
+pub mod wiring;
 
 #[cfg(test)]
 mod fuzz;

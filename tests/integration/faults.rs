@@ -321,3 +321,52 @@ async fn faults_sweep_listings() {
         }
     }
 }
+
+/// Organization mode: the member role cannot be assumed, in every way STS fails. The report names
+/// sts:AssumeRole for that account, claims no cause, and ends within the invocation's deadline.
+#[tokio::test]
+async fn faults_organization_assume_role() {
+    use ecs_pull_doctor::checks::Verdict;
+    use ecs_pull_doctor::facts::aws::Organization;
+    use ecs_pull_doctor::handler::{Handler, REPORT_MARGIN};
+    use ecs_pull_doctor::members::MemberRole;
+    use lambda_runtime::{Context, LambdaEvent};
+
+    let (central, member) = ("250000000013", "250000000014");
+    let member_config = account(member).await;
+    let trust = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{central}:root"}},"Action":"sts:AssumeRole"}}]}}"#);
+    aws_sdk_iam::Client::new(&member_config).create_role().role_name("doctor-member").assume_role_policy_document(trust).send().await.unwrap();
+    let task = Builder::new(&member_config).await.service_with_missing_tag("org").await;
+    let central_config = account(central).await;
+    let event = crate::support::scenario::event_for("image-tag-not-found", &task);
+    let run = |fault: Option<Fault>| {
+        let (faulty, _) = faults::faulty(&central_config, fault.map(|f| ("sts:AssumeRole".to_string(), f)));
+        let reader = AwsReader::with_limits(faulty, limits());
+        let role = MemberRole { name: "doctor-member".into(), external_id: None };
+        let handler = Handler::new(reader.clone(), Modes::lambda_default(), Duration::from_secs(60)).with_members(Organization::new(reader.sdk_config().clone(), role));
+        let mut context = Context::default();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        context.deadline = now + (DEADLINE + REPORT_MARGIN).as_millis() as u64;
+        let event = event.clone();
+        async move {
+            let started = Instant::now();
+            let report = handler.handle(LambdaEvent::new(event, context)).await.expect("a report");
+            (report, started.elapsed())
+        }
+    };
+    let (clean, _) = run(None).await;
+    assert_eq!(clean.root_cause, Some(Code::EcrImageNotFound), "the clean run reads the member: {clean:#?}");
+    let mut problems = Vec::new();
+    for fault in Fault::ALL {
+        let (report, took) = run(Some(fault)).await;
+        let named = report.findings.iter().any(|f| f.code == Code::CheckFailed && f.evidence["call"] == "sts:AssumeRole");
+        if !named || report.verdict != Verdict::Inconclusive || !errors(&report).is_empty() || report.root_cause.is_some() {
+            problems.push(format!("{fault:?}: {report:#?}"));
+        }
+        if took > DEADLINE + SLACK {
+            problems.push(format!("{fault:?}: {took:?}, past the deadline"));
+        }
+    }
+    println!("fault suite, organization (sts:AssumeRole): {} kinds, {} problems", Fault::ALL.len(), problems.len());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

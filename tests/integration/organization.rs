@@ -7,6 +7,7 @@ use ecs_pull_doctor::handler::Handler;
 use ecs_pull_doctor::members::MemberRole;
 use ecs_pull_doctor::report::{ActionStatus, Report};
 use ecs_pull_doctor::settings::{FixMode, Modes};
+use ecs_pull_doctor::wiring::aws_handler;
 use ecs_pull_doctor::notices::{Destination, Outgoing, PublishFuture, Publisher, SnsPublisher};
 use ecs_pull_doctor::report::notify::NoticeFormat;
 use lambda_runtime::{Context, LambdaEvent};
@@ -207,4 +208,46 @@ async fn the_command_line_reads_a_member_account_through_its_role() {
     let stderr = String::from_utf8(bad.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("is not a role ARN"), "{stderr}");
+}
+
+/// The function as deployed: organization mode and email notices turned on by its environment.
+#[tokio::test]
+async fn the_functions_environment_turns_on_organization_mode_and_notices() {
+    let (central, member) = ("320000000009", "320000000010");
+    let member_config = account(member).await;
+    member_role(&member_config, central).await;
+    let task = Builder::new(&member_config).await.service_with_missing_tag("cart").await;
+    let (config, log) = with_trust(&account(central).await);
+    let topic = aws_sdk_sns::Client::new(&config).create_topic().name("doctor-mail").send().await.expect("a topic");
+    let topic_arn = topic.topic_arn().expect("its ARN").to_string();
+    let environment = |organization: bool, format: &'static str| {
+        let topic_arn = topic_arn.clone();
+        move |name: &str| match name {
+            "DOCTOR_MEMBER_ROLE_NAME" if organization => Some(MEMBER_ROLE.to_string()),
+            "DOCTOR_EXTERNAL_ID" => Some("org-doctor".to_string()),
+            "DOCTOR_NOTIFY_TOPIC_ARN" => Some(topic_arn.clone()),
+            "DOCTOR_NOTIFY_FORMAT" => Some(format.to_string()),
+            _ => None,
+        }
+    };
+
+    let handler = aws_handler(AwsReader::new(config.clone()), environment(true, "email")).expect("a valid environment");
+    let report = handle(&handler, event_for("image-tag-not-found", &task)).await;
+    assert_eq!(report.root_cause, Some(Code::EcrImageNotFound), "{report:#?}");
+    assert_eq!(log.of_role(&role_in(member)).len(), 1);
+    let published = log.published();
+    assert_eq!(published.len(), 1, "{published:#?}");
+    assert_eq!(published[0].subject, format!("ecs-pull-doctor: ECR_IMAGE_NOT_FOUND [{member}/cart/web]"));
+    assert!(published[0].message.contains(&format!("Account:     {member}")), "{}", published[0].message);
+
+    // Without the role's name the function reads its own account, where the task is not.
+    let single = aws_handler(AwsReader::new(config.clone()), environment(false, "chat")).expect("a valid environment");
+    let mut again = event_for("image-tag-not-found", &task);
+    again["detail"]["version"] = serde_json::json!(7);
+    let own = handle(&single, again).await;
+    assert_ne!(own.root_cause, Some(Code::EcrImageNotFound), "{own:#?}");
+    assert_eq!(log.of_role(&role_in(member)).len(), 1, "no role assumed");
+
+    let error = aws_handler(AwsReader::new(config), environment(true, "pager")).err().expect("a bad format").to_string();
+    assert_eq!(error, "environment variable DOCTOR_NOTIFY_FORMAT: notification format 'pager' is not one of: chat, email");
 }

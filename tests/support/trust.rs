@@ -2,7 +2,8 @@
 //! AWS refuses sts:AssumeRole (AccessDenied) unless the role exists and trusts the caller; here the
 //! first half is checked on the wire: each AssumeRole goes to the emulator, and its answer is
 //! replaced by STS's AccessDenied when iam:GetRole, asked with the new credentials in the role's
-//! account, says there is no such role. Every AssumeRole is logged, for tests of the session cache.
+//! account, says there is no such role. Every AssumeRole is logged, for tests of the session cache,
+//! and every sns:Publish, which the emulator keeps no readable copy of.
 
 use std::sync::{Arc, Mutex};
 
@@ -26,13 +27,24 @@ pub struct Assumed {
     pub session: String,
 }
 
-/// The AssumeRole requests made through a config of [`with_trust`].
+/// One sns:Publish: its subject (email only) and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub subject: String,
+    pub message: String,
+}
+
+/// The AssumeRole and Publish requests made through a config of [`with_trust`].
 #[derive(Debug, Clone, Default)]
-pub struct AssumeLog(Arc<Mutex<Vec<Assumed>>>);
+pub struct AssumeLog(Arc<Mutex<Vec<Assumed>>>, Arc<Mutex<Vec<Published>>>);
 
 impl AssumeLog {
     pub fn of_role(&self, role_arn: &str) -> Vec<Assumed> {
         self.0.lock().unwrap().iter().filter(|a| a.role_arn == role_arn).cloned().collect()
+    }
+
+    pub fn published(&self) -> Vec<Published> {
+        self.1.lock().unwrap().clone()
     }
 }
 
@@ -66,9 +78,7 @@ struct Connector {
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        if operation_of(&request) != ("sts".to_string(), "AssumeRole".to_string()) {
-            return self.inner.call(request);
-        }
+        let operation = operation_of(&request);
         let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
         let field = |name: &str| {
             body.split('&')
@@ -76,6 +86,13 @@ impl HttpConnector for Connector {
                 .map(|value| percent_encoding::percent_decode_str(&value.replace('+', " ")).decode_utf8_lossy().into_owned())
                 .unwrap_or_default()
         };
+        if operation == ("sns".to_string(), "Publish".to_string()) {
+            self.trust.log.1.lock().unwrap().push(Published { subject: field("Subject"), message: field("Message") });
+            return self.inner.call(request);
+        }
+        if operation != ("sts".to_string(), "AssumeRole".to_string()) {
+            return self.inner.call(request);
+        }
         let (role_arn, session) = (field("RoleArn"), field("RoleSessionName"));
         self.trust.log.0.lock().unwrap().push(Assumed { role_arn: role_arn.clone(), session });
         let answer = self.inner.call(request);
