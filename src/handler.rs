@@ -11,7 +11,7 @@ use crate::deadline::Deadline;
 use crate::engine::{self, Doctor};
 use crate::fixes::storm::{DEFAULT_WINDOW, RecentActions};
 use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
-use crate::members::{Members, account_of_function};
+use crate::members::{MemberTask, Members, account_of_function};
 use crate::notices::{Destination, Publisher};
 use crate::report::notify::worth_sending;
 use crate::report::record::Record;
@@ -49,6 +49,11 @@ pub enum HandlerError {
     /// The pre-flight's subject does not exist or could not be read.
     #[error(transparent)]
     Preflight(crate::preflight::PreflightError),
+    /// A check or sweep named another account, and this deployment reads its own only.
+    #[error("account {0} is not this function's, and it has no member role (DOCTOR_MEMBER_ROLE_NAME) to read it with")]
+    NotAMember(String),
+    #[error("cannot read account through {}: {} failed with {}: {}", .0.resource, .0.operation, .0.error_code, .0.message)]
+    AccountUnreadable(crate::facts::CallFailure),
 }
 
 /// What the function returns: a diagnosis's report or a pre-flight's.
@@ -63,7 +68,8 @@ pub enum Answer {
 impl From<HandlerError> for Diagnostic {
     fn from(error: HandlerError) -> Diagnostic {
         let error_type = match &error {
-            HandlerError::InvalidInput(_) => "InvalidInput",
+            HandlerError::InvalidInput(_) | HandlerError::NotAMember(_) => "InvalidInput",
+            HandlerError::AccountUnreadable(_) => "Unreadable",
             HandlerError::Preflight(crate::preflight::PreflightError::NotFound(_)) => "NotFound",
             HandlerError::Preflight(crate::preflight::PreflightError::Unreadable { .. }) => "Unreadable",
         };
@@ -129,9 +135,15 @@ impl<R: Doctor> Handler<R> {
     /// Any payload of CONTRACT.md: a pre-flight or sweep request is checked (never acted on),
     /// anything else diagnosed by [`Handler::handle`]. `region` is the function's own, for a check that names none.
     pub async fn answer(&self, event: LambdaEvent<Value>, region: &str) -> Result<Answer, HandlerError> {
+        // A check or sweep of a member account reads through its role, as a diagnosis does.
+        let member = match intake::requested_account(&event.payload)? {
+            Some(account) => self.member_reader(&account, &event.context).await?,
+            None => None,
+        };
+        let reader = member.as_ref().unwrap_or(&self.reader);
         if let Some(request) = intake::parse_sweep(&event.payload, region) {
             let (region, clusters) = request?;
-            let report = Box::pin(crate::preflight::sweep(&self.reader, &region, &clusters, deadline_of(&event.context))).await;
+            let report = Box::pin(crate::preflight::sweep(reader, &region, &clusters, deadline_of(&event.context))).await;
             tracing::info!(services = report.sweep.services, will_fail = report.sweep.will_fail, reads = report.sweep.distinct_reads, "swept");
             return Ok(Answer::Sweep(Box::new(report)));
         }
@@ -140,7 +152,7 @@ impl<R: Doctor> Handler<R> {
                 let deadline = deadline_of(&event.context);
                 // Each kind of request boxed: nested inline, their futures' types grow past the
                 // compiler's query depth in the Lambda binary.
-                match Box::pin(crate::preflight::check(&self.reader, &subject?, deadline)).await {
+                match Box::pin(crate::preflight::check(reader, &subject?, deadline)).await {
                     Ok(report) => {
                         tracing::info!(verdict = ?report.verdict, root_cause = report.root_cause.map(|c| c.as_str()).unwrap_or_default(), "checked");
                         Ok(Answer::Preflight(Box::new(report)))
@@ -150,6 +162,20 @@ impl<R: Doctor> Handler<R> {
             }
             None => Ok(Answer::Diagnosis(Box::new(Box::pin(self.handle(event)).await?))),
         }
+    }
+
+    /// The reader for a check or sweep that names `account`: `None` for the function's own account,
+    /// the member role's otherwise; an error when this deployment has no member role or it cannot
+    /// be assumed.
+    async fn member_reader(&self, account: &str, context: &Context) -> Result<Option<R>, HandlerError> {
+        let home = account_of_function(&context.invoked_function_arn);
+        if home == Some(account) {
+            return Ok(None);
+        }
+        let Some(members) = &self.members else { return Err(HandlerError::NotAMember(account.to_string())) };
+        let partition = context.invoked_function_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
+        let task = MemberTask { partition: partition.to_string(), account: account.to_string(), task_id: "check".to_string() };
+        members.reader(&task, deadline_of(context)).await.map(Some).map_err(HandlerError::AccountUnreadable)
     }
 
     /// Diagnoses the event, then records the report (one log line) and sends its notice.

@@ -80,6 +80,27 @@ struct RawCheck {
     cluster: Option<String>,
     #[serde(default)]
     region: Option<String>,
+    /// Read by [`requested_account`].
+    #[serde(default)]
+    #[allow(dead_code)]
+    account: Option<String>,
+}
+
+/// The member account a pre-flight or sweep request names (`"account": "123456789012"`), for an
+/// organization deployment; `Ok(None)` when it names none or is another payload.
+pub fn requested_account(value: &Value) -> Result<Option<String>, IntakeError> {
+    let Some((kind, request)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else { return Ok(None) };
+    if kind != "check" && kind != "sweep" {
+        return Ok(None);
+    }
+    match request.get("account") {
+        None => Ok(None),
+        Some(Value::String(account)) if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(account.clone())),
+        Some(other) => {
+            let why = format!("account: {other} is not a 12-digit account ID");
+            Err(if kind == "check" { IntakeError::MalformedCheck(why) } else { IntakeError::MalformedSweep(why) })
+        }
+    }
 }
 
 /// A pre-flight request, `{"check": {...}}` (CONTRACT.md's third payload), in `region` unless it
@@ -113,7 +134,7 @@ pub fn parse_sweep(value: &Value, region: &str) -> Option<Result<(String, Cluste
     let malformed = |why: &str| IntakeError::MalformedSweep(why.to_string());
     let parsed = (|| {
         let request = request.as_object().ok_or_else(|| malformed("it must be an object: {\"clusters\": [\"NAME\", ...] | \"*\"}"))?;
-        if let Some(unknown) = request.keys().find(|k| !matches!(k.as_str(), "clusters" | "region")) {
+        if let Some(unknown) = request.keys().find(|k| !matches!(k.as_str(), "clusters" | "region" | "account")) {
             return Err(malformed(&format!("unknown field `{unknown}`")));
         }
         let region = match request.get("region") {

@@ -174,3 +174,17 @@ fn an_event_whose_account_is_not_the_tasks_is_rejected() {
     let error = parse_text(&text).unwrap_err().to_string();
     assert_eq!(error, "the ECS Task State Change event is malformed: the event's account 444455556666 is not the task's account 111122223333");
 }
+
+#[test]
+fn a_check_or_sweep_may_name_the_member_account() {
+    use serde_json::json;
+    use crate::intake::requested_account;
+    assert_eq!(requested_account(&json!({"check": {"service": "prod/web", "account": "111122223333"}})).unwrap(), Some("111122223333".into()));
+    assert_eq!(requested_account(&json!({"sweep": {"clusters": "*", "account": "111122223333"}})).unwrap(), Some("111122223333".into()));
+    assert!(crate::intake::parse_sweep(&json!({"sweep": {"clusters": "*", "account": "111122223333"}}), "eu-west-1").unwrap().is_ok());
+    assert!(crate::intake::parse_check(&json!({"check": {"service": "prod/web", "account": "111122223333"}}), "eu-west-1").unwrap().is_ok());
+    assert_eq!(requested_account(&json!({"check": {"service": "prod/web"}})).unwrap(), None);
+    assert_eq!(requested_account(&json!({"taskArn": "arn:aws:ecs:us-east-1:111122223333:task/prod/abc"})).unwrap(), None);
+    let error = requested_account(&json!({"sweep": {"clusters": "*", "account": "1234"}})).unwrap_err().to_string();
+    assert_eq!(error, "the sweep request is malformed: account: \"1234\" is not a 12-digit account ID");
+}

@@ -251,3 +251,39 @@ async fn the_functions_environment_turns_on_organization_mode_and_notices() {
     let error = aws_handler(AwsReader::new(config), environment(true, "pager")).err().expect("a bad format").to_string();
     assert_eq!(error, "environment variable DOCTOR_NOTIFY_FORMAT: notification format 'pager' is not one of: chat, email");
 }
+
+/// A check or sweep that names a member account is read through its role, as a diagnosis is.
+#[tokio::test]
+async fn a_check_and_a_sweep_of_a_member_account_read_it_through_its_role() {
+    use ecs_pull_doctor::handler::Answer;
+    let (central, member, stranger) = ("320000000011", "320000000012", "320000000013");
+    let member_config = account(member).await;
+    member_role(&member_config, central).await;
+    Builder::new(&member_config).await.service_with_missing_tag("cart").await;
+    let (handler, log, _) = central_handler(central).await;
+    let answer = |payload: serde_json::Value| handler.answer(LambdaEvent::new(payload, Context::default()), crate::support::REGION);
+
+    let check = answer(serde_json::json!({"check": {"service": "cart/web", "account": member}})).await.expect("a pre-flight");
+    let Answer::Preflight(report) = check else { panic!("a pre-flight report") };
+    assert_eq!((report.verdict, report.root_cause), (Verdict::WillFail, Some(Code::EcrImageNotFound)), "{report:#?}");
+    let sweep = answer(serde_json::json!({"sweep": {"clusters": "*", "account": member}})).await.expect("a sweep");
+    let Answer::Sweep(swept) = sweep else { panic!("a sweep report") };
+    assert_eq!(swept.verdict, Verdict::WillFail, "{swept:#?}");
+    assert_eq!(swept.sweep.will_fail, 1);
+    assert_eq!(log.of_role(&role_in(member)).len(), 1, "one session for both");
+
+    // The central account has no such service: without the account the check reads its own.
+    let own = answer(serde_json::json!({"check": {"service": "cart/web"}})).await.err().expect("not found here");
+    assert_eq!(lambda_runtime::Diagnostic::from(own).error_type, "NotFound");
+    // A member without the role: one line naming the call.
+    let denied = answer(serde_json::json!({"check": {"service": "cart/web", "account": stranger}})).await.err().expect("unreadable");
+    let denied = lambda_runtime::Diagnostic::from(denied);
+    assert_eq!(denied.error_type, "Unreadable");
+    assert!(denied.error_message.contains("sts:AssumeRole failed with AccessDenied"), "{}", denied.error_message);
+    // A single-account deployment reads no other account.
+    let single = Handler::new(AwsReader::new(account(central).await), Modes::lambda_default(), STORM);
+    let refused = single.answer(LambdaEvent::new(serde_json::json!({"check": {"service": "cart/web", "account": member}}), Context::default()), crate::support::REGION);
+    let refused = lambda_runtime::Diagnostic::from(refused.await.err().expect("refused"));
+    assert_eq!(refused.error_type, "InvalidInput");
+    assert!(refused.error_message.contains("no member role"), "{}", refused.error_message);
+}
