@@ -358,6 +358,20 @@ class MemberTemplate(unittest.TestCase):
         endpoint = next(s for s in safe["PolicyDocument"]["Statement"] if s["Sid"] == "SafeCreateS3GatewayEndpoint")
         self.assertEqual(endpoint["Condition"]["StringLike"], {"ec2:VpceServiceName": "com.amazonaws.*.s3"})
 
+    def test_every_mode_on_fits_iams_inline_policy_quota(self):
+        # IAM allows 10,240 characters (whitespace not counted) of inline policy per role.
+        def substituted(value):
+            if isinstance(value, dict):
+                if set(value) == {"Fn::Sub"}:
+                    return value["Fn::Sub"].replace("${AWS::Partition}", "aws-us-gov").replace("${AWS::AccountId}", "123456789012").replace("${FixRolePattern}", "role/" + "x" * 60)
+                return {k: substituted(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [substituted(v) for v in value]
+            return value
+        documents = [(p["Fn::If"][1] if "Fn::If" in p else p)["PolicyDocument"] for p in self.role["Properties"]["Policies"]]
+        size = sum(len(json.dumps(substituted(d), separators=(",", ":"))) for d in documents)
+        self.assertLess(size, 10240)
+
     def test_each_region_forwards_the_same_events_to_the_central_bus(self):
         rule = MEMBER["Resources"]["ForwardRule"]
         self.assertEqual(rule["Condition"], "Forwarding")
