@@ -195,7 +195,7 @@ pub fn account_unreadable(payload: Payload, account: &str, failure: &CallFailure
     };
     let finding = could_not_check(failure, format!("account {account}: its role could not be assumed, so nothing in it was read"))
         .remedy(format!(
-            "Deploy the member stack (infra/member.yaml, by StackSet) to account {account}, so that {} exists and trusts the \
+            "Deploy the member stack (infra/member.json, by StackSet) to account {account}, so that {} exists and trusts the \
              doctor's role (with the configured external ID), then diagnose the task again.",
             failure.resource
         ));

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::deadline::Deadline;
 use crate::engine::{self, Doctor};
+use crate::facts::CallFailure;
 use crate::fixes::storm::{DEFAULT_WINDOW, RecentActions};
 use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
 use crate::members::{MemberTask, Members, account_of_function};
@@ -137,7 +138,17 @@ impl<R: Doctor> Handler<R> {
     pub async fn answer(&self, event: LambdaEvent<Value>, region: &str) -> Result<Answer, HandlerError> {
         // A check or sweep of a member account reads through its role, as a diagnosis does.
         let member = match intake::requested_account(&event.payload)? {
-            Some(account) => self.member_reader(&account, &event.context).await?,
+            Some(account) => {
+                let partition = event.context.invoked_function_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
+                let task = MemberTask { partition: partition.to_string(), account, task_id: "check".to_string() };
+                match self.member(&task, &event.context, deadline_of(&event.context)).await {
+                    Some(entered) => Some(entered.map_err(HandlerError::AccountUnreadable)?),
+                    None if self.members.is_none() && account_of_function(&event.context.invoked_function_arn) != Some(task.account.as_str()) => {
+                        return Err(HandlerError::NotAMember(task.account));
+                    }
+                    None => None,
+                }
+            }
             None => None,
         };
         let reader = member.as_ref().unwrap_or(&self.reader);
@@ -164,18 +175,14 @@ impl<R: Doctor> Handler<R> {
         }
     }
 
-    /// The reader for a check or sweep that names `account`: `None` for the function's own account,
-    /// the member role's otherwise; an error when this deployment has no member role or it cannot
-    /// be assumed.
-    async fn member_reader(&self, account: &str, context: &Context) -> Result<Option<R>, HandlerError> {
-        let home = account_of_function(&context.invoked_function_arn);
-        if home == Some(account) {
-            return Ok(None);
+    /// The reader of `task`'s account through its member role, or the failed call that would have
+    /// given it; `None` when this deployment has no member role or the account is the function's own.
+    async fn member(&self, task: &MemberTask, context: &Context, deadline: Deadline) -> Option<Result<R, CallFailure>> {
+        let members = self.members.as_ref()?;
+        if account_of_function(&context.invoked_function_arn) == Some(task.account.as_str()) {
+            return None;
         }
-        let Some(members) = &self.members else { return Err(HandlerError::NotAMember(account.to_string())) };
-        let partition = context.invoked_function_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
-        let task = MemberTask { partition: partition.to_string(), account: account.to_string(), task_id: "check".to_string() };
-        members.reader(&task, deadline_of(context)).await.map(Some).map_err(HandlerError::AccountUnreadable)
+        Some(members.reader(task, deadline).await)
     }
 
     /// Diagnoses the event, then records the report (one log line) and sends its notice.
@@ -211,16 +218,17 @@ impl<R: Doctor> Handler<R> {
                 return Ok(report);
             }
         }
-        let home = account_of_function(&event.context.invoked_function_arn);
-        let member = match (&self.members, engine::member_task(&payload)) {
-            (Some(members), Some(task)) if home != Some(task.account.as_str()) => match members.reader(&task, deadline).await {
-                Ok(reader) => Some(reader),
-                Err(failure) => {
-                    tracing::warn!(account = %task.account, call = %failure.operation, error = %failure.error_code, "member account not entered");
-                    return Ok(engine::account_unreadable(payload, &task.account, &failure, &self.modes));
-                }
-            },
-            _ => None,
+        let entered = match engine::member_task(&payload) {
+            Some(task) => self.member(&task, &event.context, deadline).await.map(|entered| (task, entered)),
+            None => None,
+        };
+        let member = match entered {
+            Some((_, Ok(reader))) => Some(reader),
+            Some((task, Err(failure))) => {
+                tracing::warn!(account = %task.account, call = %failure.operation, error = %failure.error_code, "member account not entered");
+                return Ok(engine::account_unreadable(payload, &task.account, &failure, &self.modes));
+            }
+            None => None,
         };
         let reader = member.as_ref().unwrap_or(&self.reader);
         let assessment = engine::assess(reader, payload, &self.modes, deadline).await;

@@ -8,7 +8,6 @@ use ecs_pull_doctor::cli::{self, Command};
 use ecs_pull_doctor::deadline::Deadline;
 use ecs_pull_doctor::redact;
 use ecs_pull_doctor::facts::aws::AwsReader;
-use ecs_pull_doctor::intake::Payload;
 
 #[tokio::main]
 async fn main() {
@@ -19,11 +18,8 @@ async fn main() {
                 let deadline = Deadline::after(Duration::from_secs(args.timeout));
                 // Bad input is rejected before any AWS configuration is loaded.
                 let request = cli::request(&args)?;
-                let task_id = match &request.0 {
-                    Payload::Manual(manual) => manual.task.task_id.clone(),
-                    Payload::TaskEvent(task) => task.arn.rsplit('/').next().unwrap_or_default().to_string(),
-                    Payload::OtherEvent { .. } => String::new(),
-                };
+                // The session names the task, as organization mode's do.
+                let task_id = ecs_pull_doctor::engine::member_task(&request.0).map(|task| task.task_id).unwrap_or_default();
                 let reader = AwsReader::new(cli::configuration(base_config().await, &args.role, &task_id).await?);
                 cli::run(&reader, request, deadline, args.format.as_deref(), &mut std::io::stdout().lock(), cli::stdout_is_terminal()).await?;
                 Ok(0)

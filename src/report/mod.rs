@@ -17,6 +17,12 @@ use crate::settings::Modes;
 
 pub const SCHEMA: &str = "ecs-pull-doctor/report/v1";
 
+/// An enum's name as the JSON report spells it (`safe`, `not-applicable`, `network`), for the
+/// renderings that show it to a person.
+pub(crate) fn serde_name(value: impl Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {

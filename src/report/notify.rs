@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{ActionStatus, Report};
+use super::{ActionStatus, Report, serde_name};
 use crate::checks::{Code, Finding, Severity, Verdict};
 use crate::settings::ModeError;
 
@@ -150,7 +150,7 @@ fn steps(report: &Report, root: Option<&Finding>, outcome: Outcome) -> Vec<Strin
             steps.push(root.remedy.clone());
         }
         if let Some(fix) = root.and_then(|f| f.fix.as_ref()).filter(|_| report.actions.is_empty()) {
-            let risk = serde_json::to_value(fix.risk).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let risk = serde_name(fix.risk);
             steps.push(format!("The doctor can make this fix itself ({} fix {}): {}", risk, fix.id, fix.description));
         }
     }
@@ -207,6 +207,7 @@ fn literal(text: &str) -> String {
 }
 
 pub fn chat_message(report: &Report) -> ChatMessage {
+    let report = &super::text::shown(report);
     let notice = Notice::of(report);
     let emoji = match notice.outcome {
         Outcome::Fixed => ":white_check_mark:",
@@ -229,10 +230,10 @@ pub fn chat_message(report: &Report) -> ChatMessage {
     if !notice.stop_reason.is_empty() {
         let _ = write!(description, "*Stopped:* `{}`", literal(&notice.stop_reason));
     }
-    let verdict = verdict_name(report.verdict);
+    let verdict = serde_name(report.verdict);
     let mut keywords = vec![verdict.to_string()];
     keywords.extend(notice.root_cause.map(|c| c.as_str().to_string()));
-    keywords.extend(serde_json::to_value(report.failure.category).ok().and_then(|v| v.as_str().map(str::to_string)));
+    keywords.push(serde_name(report.failure.category));
     let mut additional_context = BTreeMap::new();
     additional_context.insert("verdict".to_string(), verdict.to_string());
     additional_context.insert("rootCause".to_string(), notice.root_cause.map_or("none", Code::as_str).to_string());
@@ -266,15 +267,6 @@ pub fn chat_message(report: &Report) -> ChatMessage {
     }
 }
 
-fn verdict_name(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Diagnosed => "diagnosed",
-        Verdict::Inconclusive => "inconclusive",
-        Verdict::NotApplicable => "not-applicable",
-        Verdict::Ready => "ready",
-        Verdict::WillFail => "will-fail",
-    }
-}
 
 /// An email: SNS's subject (one line, under 100 characters) and a plain-text body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,6 +279,8 @@ pub struct Email {
 const SUBJECT_CHARS: usize = 99;
 
 pub fn email(report: &Report) -> Email {
+    // Control characters escaped in everything the mail quotes (escaping is idempotent).
+    let report = &super::text::shown(report);
     let notice = Notice::of(report);
     // What, then where: a cut subject still says what happened and in which account.
     let task = &report.task;
@@ -306,7 +300,7 @@ pub fn email(report: &Report) -> Email {
     let subject = subject.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let mut body = String::new();
     let _ = writeln!(body, "{}\n", notice.headline);
-    let _ = writeln!(body, "Verdict:     {}", verdict_name(report.verdict));
+    let _ = writeln!(body, "Verdict:     {}", serde_name(report.verdict));
     let label = if notice.root_cause.is_some() { "Root cause:" } else { "Why:" };
     let _ = writeln!(body, "{label:<12} {}", notice.cause);
     for (label, value) in &notice.context {
@@ -338,14 +332,11 @@ pub fn email(report: &Report) -> Email {
     if !others.is_empty() {
         let _ = writeln!(body, "\nOther findings");
         for finding in others {
-            let severity = serde_json::to_value(finding.severity).ok().and_then(|v| v.as_str().map(str::to_ascii_uppercase)).unwrap_or_default();
-            let _ = writeln!(body, "  {severity} {}: {}", finding.code.as_str(), redact_line(&finding.summary));
+            let severity = serde_name(finding.severity).to_ascii_uppercase();
+            let _ = writeln!(body, "  {severity} {}: {}", finding.code.as_str(), finding.summary);
         }
     }
     let _ = writeln!(body, "\nThe full report is in the function's log (one line per report) and its JSON result.");
     Email { subject, body }
 }
 
-fn redact_line(text: &str) -> String {
-    crate::redact::escape_control(text)
-}

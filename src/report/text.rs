@@ -60,7 +60,7 @@ pub fn render_text(report: &Report, style: Style) -> String {
         out,
         "failure: {:?} · category {}",
         report.failure.kind,
-        serde_json::to_value(report.failure.category).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        super::serde_name(report.failure.category)
     );
     if report.duplicate {
         let _ = writeln!(out, "{}", p.paint(DIM, "(a repeated delivery of an event already diagnosed; nothing was done again)"));
@@ -132,7 +132,7 @@ fn write_finding(out: &mut String, p: &Painter, finding: &Finding) {
         let _ = writeln!(out, "        fix: {}", finding.remedy);
     }
     if let Some(fix) = &finding.fix {
-        let risk = serde_json::to_value(fix.risk).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let risk = super::serde_name(fix.risk);
         let _ = writeln!(out, "        automatic fix {} ({risk}): {}", fix.id, fix.description);
     }
     let evidence = one_line(&finding.evidence);

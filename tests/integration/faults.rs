@@ -328,9 +328,9 @@ async fn faults_sweep_listings() {
 async fn faults_organization_assume_role() {
     use ecs_pull_doctor::checks::Verdict;
     use ecs_pull_doctor::facts::aws::Organization;
-    use ecs_pull_doctor::handler::{Handler, REPORT_MARGIN};
+    use ecs_pull_doctor::handler::Handler;
     use ecs_pull_doctor::members::MemberRole;
-    use lambda_runtime::{Context, LambdaEvent};
+    use lambda_runtime::LambdaEvent;
 
     let (central, member) = ("250000000013", "250000000014");
     let member_config = account(member).await;
@@ -344,13 +344,10 @@ async fn faults_organization_assume_role() {
         let reader = AwsReader::with_limits(faulty, limits());
         let role = MemberRole { name: "doctor-member".into(), external_id: None };
         let handler = Handler::new(reader.clone(), Modes::lambda_default(), Duration::from_secs(60)).with_members(Organization::new(reader.sdk_config().clone(), role));
-        let mut context = Context::default();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
-        context.deadline = now + (DEADLINE + REPORT_MARGIN).as_millis() as u64;
         let event = event.clone();
         async move {
             let started = Instant::now();
-            let report = handler.handle(LambdaEvent::new(event, context)).await.expect("a report");
+            let report = handler.handle(LambdaEvent::new(event, invocation())).await.expect("a report");
             (report, started.elapsed())
         }
     };
@@ -368,5 +365,59 @@ async fn faults_organization_assume_role() {
         }
     }
     println!("fault suite, organization (sts:AssumeRole): {} kinds, {} problems", Fault::ALL.len(), problems.len());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A Lambda invocation whose diagnosis has [`DEADLINE`] (the runtime's deadline less the report's margin).
+fn invocation() -> lambda_runtime::Context {
+    let mut context = lambda_runtime::Context::default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    context.deadline = now + (DEADLINE + ecs_pull_doctor::handler::REPORT_MARGIN).as_millis() as u64;
+    context
+}
+
+/// The notice's sns:Publish broken in every way: the report is the clean run's and returned within
+/// the invocation; only the notice is lost.
+#[tokio::test]
+async fn faults_notice_publish() {
+    use ecs_pull_doctor::handler::{Handler, REPORT_MARGIN};
+    use ecs_pull_doctor::notices::{Destination, SnsPublisher};
+    use ecs_pull_doctor::report::notify::NoticeFormat;
+    use lambda_runtime::LambdaEvent;
+
+    let config = account("250000000015").await;
+    let task = Builder::new(&config).await.service_with_missing_tag("notice").await;
+    let topic = aws_sdk_sns::Client::new(&config).create_topic().name("doctor-chat").send().await.unwrap();
+    let destination = Destination { topic_arn: topic.topic_arn().unwrap().to_string(), format: NoticeFormat::Chat };
+    let event = crate::support::scenario::event_for("image-tag-not-found", &task);
+    let run = |fault: Option<Fault>| {
+        let (faulty, recorded) = faults::faulty(&config, fault.map(|f| ("sns:Publish".to_string(), f)));
+        let reader = AwsReader::with_limits(faulty, limits());
+        let publisher = SnsPublisher::new(reader.sdk_config(), &destination);
+        let handler = Handler::new(reader, Modes::lambda_default(), Duration::from_secs(60)).with_notices(destination.clone(), publisher);
+        let event = event.clone();
+        async move {
+            let started = Instant::now();
+            let report = handler.handle(LambdaEvent::new(event, invocation())).await.expect("a report");
+            (report, started.elapsed(), recorded)
+        }
+    };
+    let (clean, _, recorded) = run(None).await;
+    assert_eq!(clean.root_cause, Some(Code::EcrImageNotFound), "{clean:#?}");
+    assert!(recorded.operations().contains(&"sns:Publish".to_string()), "the clean run publishes");
+    let mut problems = Vec::new();
+    for fault in Fault::ALL {
+        let (report, took, recorded) = run(Some(fault)).await;
+        if !recorded.operations().contains(&"sns:Publish".to_string()) {
+            problems.push(format!("{fault:?}: sns:Publish was not reached"));
+        }
+        if report.root_cause != clean.root_cause || errors(&report) != errors(&clean) {
+            problems.push(format!("{fault:?}: the report changed: {report:#?}"));
+        }
+        if took > DEADLINE + REPORT_MARGIN {
+            problems.push(format!("{fault:?}: {took:?}, past the invocation"));
+        }
+    }
+    println!("fault suite, notices (sns:Publish): {} kinds, {} problems", Fault::ALL.len(), problems.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -163,7 +163,7 @@ async fn a_member_without_the_role_is_check_failed_for_that_account_only() {
     assert_eq!(finding.resource, role_in(without_role));
     assert_eq!(finding.evidence["call"], "sts:AssumeRole");
     assert_eq!(finding.evidence["errorCode"], "AccessDenied");
-    assert!(finding.remedy.contains("infra/member.yaml"), "{}", finding.remedy);
+    assert!(finding.remedy.contains("infra/member.json"), "{}", finding.remedy);
     // What the stop reason says is still reported; nothing was written in the account.
     assert!(denied.failure.message.contains("log group does not exist"), "{}", denied.failure.message);
     assert!(denied.actions.is_empty());
