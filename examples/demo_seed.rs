@@ -23,28 +23,68 @@ async fn main() {
     let payments = builder.service_with_missing_log_group("payments").await;
     // A third service mounts an EFS file system whose only mount target is in another zone.
     let repository = builder.repository("files/app", &["2.0.0"]).await;
-    let definition = DefinitionSpec { efs: Some(EfsSpec::ElsewhereOnly), ..DefinitionSpec::default() };
-    let files = builder.fargate_task_with("files", &NetworkSpec::default(), &definition, &format!("{repository}:2.0.0"), Some("files"), EFS_UNRESOLVED).await;
+    let definition = DefinitionSpec {
+        efs: Some(EfsSpec::ElsewhereOnly),
+        ..DefinitionSpec::default()
+    };
+    let files = builder
+        .fargate_task_with(
+            "files",
+            &NetworkSpec::default(),
+            &definition,
+            &format!("{repository}:2.0.0"),
+            Some("files"),
+            EFS_UNRESOLVED,
+        )
+        .await;
     // A fourth runs fine, but the tag it deploys has since been deleted (as a lifecycle rule would
     // expire it): its next deployment would fail, which `check` says before that happens.
     let orders_repository = builder.repository("orders/api", &["3.1.0"]).await;
-    let orders = builder.fargate_task("orders", &NetworkSpec::default(), &format!("{orders_repository}:3.1.0"), Some("api"), "Scaling activity initiated by deployment").await;
+    let orders = builder
+        .fargate_task(
+            "orders",
+            &NetworkSpec::default(),
+            &format!("{orders_repository}:3.1.0"),
+            Some("api"),
+            "Scaling activity initiated by deployment",
+        )
+        .await;
     let ecr = aws_sdk_ecr::Client::new(&config);
-    let expired = aws_sdk_ecr::types::ImageIdentifier::builder().image_tag("3.1.0").build();
-    ecr.batch_delete_image().repository_name("orders/api").image_ids(expired).send().await.expect("the tag expires");
+    let expired = aws_sdk_ecr::types::ImageIdentifier::builder()
+        .image_tag("3.1.0")
+        .build();
+    ecr.batch_delete_image()
+        .repository_name("orders/api")
+        .image_ids(expired)
+        .send()
+        .await
+        .expect("the tag expires");
     let event = event_for("image-tag-not-found", &shop);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/demo");
     std::fs::create_dir_all(dir).expect("target/demo");
-    std::fs::write(format!("{dir}/event.json"), serde_json::to_string_pretty(&event).expect("json")).expect("event.json");
+    std::fs::write(
+        format!("{dir}/event.json"),
+        serde_json::to_string_pretty(&event).expect("json"),
+    )
+    .expect("event.json");
     eprintln!(
         "demo: service web in cluster {} runs {} in private subnet {} (endpoints ecr.api, ecr.dkr, logs, s3); the repository holds 1.4.0 and 1.4.1",
         shop.cluster, shop.image, shop.network.subnet_id
     );
-    eprintln!("demo: service api in cluster {} logs to /ecs/payments, which does not exist", payments.cluster);
+    eprintln!(
+        "demo: service api in cluster {} logs to /ecs/payments, which does not exist",
+        payments.cluster
+    );
     println!("{}", shop.task_arn);
-    eprintln!("demo: service files in cluster {} mounts an EFS file system whose only mount target is in {REGION}b; the task runs in {REGION}a", files.cluster);
+    eprintln!(
+        "demo: service files in cluster {} mounts an EFS file system whose only mount target is in {REGION}b; the task runs in {REGION}a",
+        files.cluster
+    );
     println!("{}", payments.task_arn);
     println!("{}", files.task_arn);
-    eprintln!("demo: service api in cluster {} deployed orders/api:3.1.0, a tag since deleted from its repository", orders.cluster);
+    eprintln!(
+        "demo: service api in cluster {} deployed orders/api:3.1.0, a tag since deleted from its repository",
+        orders.cluster
+    );
     println!("{}/{}", orders.cluster, orders.service.as_deref().unwrap_or("api"));
 }

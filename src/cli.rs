@@ -15,7 +15,11 @@ use crate::report::{PreflightReport, Report, Style, notify, render_github, rende
 use crate::settings::{FixMode, Modes, RunbookMode, parse_risks};
 
 #[derive(Debug, Parser)]
-#[command(name = "ecs-pull-doctor", version, about = "Finds why an ECS task could not pull its image, with evidence")]
+#[command(
+    name = "ecs-pull-doctor",
+    version,
+    about = "Finds why an ECS task could not pull its image, with evidence"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -49,13 +53,23 @@ fn parse_role_arn(value: &str) -> Result<String, String> {
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit())
         && parts[5].strip_prefix("role/").is_some_and(|name| !name.is_empty());
-    if valid { Ok(value.to_string()) } else { Err(format!("'{value}' is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)")) }
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err(format!("'{value}' is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)"))
+    }
 }
 
 /// The configuration to read with: `base`, or the role of `args` assumed with `base`'s credentials,
 /// under a session name that says what it is for.
-pub async fn configuration(base: aws_config::SdkConfig, args: &RoleArgs, purpose: &str) -> Result<aws_config::SdkConfig, CliError> {
-    let Some(role_arn) = &args.role_arn else { return Ok(base) };
+pub async fn configuration(
+    base: aws_config::SdkConfig,
+    args: &RoleArgs,
+    purpose: &str,
+) -> Result<aws_config::SdkConfig, CliError> {
+    let Some(role_arn) = &args.role_arn else {
+        return Ok(base);
+    };
     let session = crate::members::session_name(purpose);
     match crate::facts::aws::assume_role(&base, role_arn, &session, args.external_id.as_deref()).await {
         Ok((config, _)) => Ok(config),
@@ -66,7 +80,12 @@ pub async fn configuration(base: aws_config::SdkConfig, args: &RoleArgs, purpose
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// The service whose next task to check.
-    #[arg(long, value_name = "CLUSTER/SERVICE", required_unless_present = "task_definition", conflicts_with = "task_definition")]
+    #[arg(
+        long,
+        value_name = "CLUSTER/SERVICE",
+        required_unless_present = "task_definition",
+        conflicts_with = "task_definition"
+    )]
     pub service: Option<String>,
     /// A task definition to check with the network configuration given.
     #[arg(long, value_name = "FAMILY[:REVISION]|ARN", requires_all = ["subnets", "security_groups"])]
@@ -105,9 +124,20 @@ pub fn check_subject(args: &CheckArgs, configured_region: Option<&str>) -> Resul
     if let Some(service) = &args.service {
         return Subject::service(&region, service).map_err(flagged);
     }
-    let task_definition = args.task_definition.as_deref().ok_or_else(|| CliError::Usage("give --service CLUSTER/SERVICE or --task-definition".into()))?;
+    let task_definition = args
+        .task_definition
+        .as_deref()
+        .ok_or_else(|| CliError::Usage("give --service CLUSTER/SERVICE or --task-definition".into()))?;
     let cluster = args.cluster.as_deref().unwrap_or("default");
-    Subject::task_definition(&region, cluster, task_definition, &args.subnets, &args.security_groups, args.assign_public_ip).map_err(flagged)
+    Subject::task_definition(
+        &region,
+        cluster,
+        task_definition,
+        &args.subnets,
+        &args.security_groups,
+        args.assign_public_ip,
+    )
+    .map_err(flagged)
 }
 
 /// Checks `subject` and writes the report to `out`: JSON, the text checklist, or GitHub annotations.
@@ -128,14 +158,20 @@ pub async fn run_check<R: crate::facts::Readers>(
             render_preflight(&report, if colour { Style::Color } else { Style::Plain })
         }
     };
-    out.write_all(text.as_bytes()).map_err(|e| CliError::Output(e.to_string()))?;
+    out.write_all(text.as_bytes())
+        .map_err(|e| CliError::Output(e.to_string()))?;
     Ok(report)
 }
 
 #[derive(Debug, clap::Args)]
 pub struct DiagnoseArgs {
     /// The task ARN: arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID.
-    #[arg(long, value_name = "TASK_ARN", required_unless_present = "event", conflicts_with = "event")]
+    #[arg(
+        long,
+        value_name = "TASK_ARN",
+        required_unless_present = "event",
+        conflicts_with = "event"
+    )]
     pub task: Option<String>,
     /// An EventBridge event or a manual {"taskArn": ...} payload; '-' reads standard input.
     #[arg(long, value_name = "FILE")]
@@ -172,7 +208,11 @@ pub struct DiagnoseArgs {
 pub struct AllowedRisks(pub Vec<Risk>);
 
 fn parse_region(value: &str) -> Result<String, String> {
-    if is_region(value) { Ok(value.to_string()) } else { Err(format!("'{value}' is not an AWS region")) }
+    if is_region(value) {
+        Ok(value.to_string())
+    } else {
+        Err(format!("'{value}' is not an AWS region"))
+    }
 }
 
 /// A failure before any report: bad arguments or unreadable input (exit 2), or no report at all (exit 1).
@@ -195,7 +235,9 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Output(_) | CliError::Assume(_) | CliError::Subject(preflight::PreflightError::Unreadable { .. }) => 1,
+            CliError::Output(_)
+            | CliError::Assume(_)
+            | CliError::Subject(preflight::PreflightError::Unreadable { .. }) => 1,
             _ => 2,
         }
     }
@@ -211,7 +253,9 @@ pub fn request(args: &DiagnoseArgs) -> Result<(Payload, Modes), CliError> {
         runbook_roles: crate::fixes::RunbookRoles::from_env(|name| std::env::var(name).ok()),
     };
     if args.event.is_some() && (args.cluster.is_some() || args.region.is_some()) {
-        return Err(CliError::Usage("--cluster and --region go with --task; an event names its own".into()));
+        return Err(CliError::Usage(
+            "--cluster and --region go with --task; an event names its own".into(),
+        ));
     }
     let payload = match (&args.task, &args.event) {
         (Some(task), _) => {
@@ -222,7 +266,11 @@ pub fn request(args: &DiagnoseArgs) -> Result<(Payload, Modes), CliError> {
             if let Some(region) = &args.region {
                 arn = arn.with_region(region);
             }
-            Payload::Manual(ManualRequest { task: arn, fix: None, runbook: None })
+            Payload::Manual(ManualRequest {
+                task: arn,
+                fix: None,
+                runbook: None,
+            })
         }
         (None, Some(path)) => intake::parse_text(&read_input(path)?)?,
         (None, None) => return Err(CliError::Usage("give --task <TASK_ARN> or --event <FILE>".into())),
@@ -231,7 +279,10 @@ pub fn request(args: &DiagnoseArgs) -> Result<(Payload, Modes), CliError> {
 }
 
 fn read_input(path: &str) -> Result<String, CliError> {
-    let unreadable = |e: std::io::Error| CliError::Unreadable { path: path.to_string(), reason: e.to_string() };
+    let unreadable = |e: std::io::Error| CliError::Unreadable {
+        path: path.to_string(),
+        reason: e.to_string(),
+    };
     if path == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(unreadable)?;
@@ -253,7 +304,10 @@ pub async fn run<R: crate::engine::Doctor>(
     let report = engine::diagnose(reader, payload, &modes, deadline).await;
     let text = match format.unwrap_or(if terminal { "text" } else { "json" }) {
         "json" => serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.to_string()))? + "\n",
-        "chat" => serde_json::to_string_pretty(&notify::chat_message(&report)).map_err(|e| CliError::Output(e.to_string()))? + "\n",
+        "chat" => {
+            serde_json::to_string_pretty(&notify::chat_message(&report)).map_err(|e| CliError::Output(e.to_string()))?
+                + "\n"
+        }
         "email" => {
             let mail = notify::email(&report);
             format!("Subject: {}\n\n{}", mail.subject, mail.body)
@@ -263,7 +317,8 @@ pub async fn run<R: crate::engine::Doctor>(
             render_text(&report, if colour { Style::Color } else { Style::Plain })
         }
     };
-    out.write_all(text.as_bytes()).map_err(|e| CliError::Output(e.to_string()))?;
+    out.write_all(text.as_bytes())
+        .map_err(|e| CliError::Output(e.to_string()))?;
     Ok(report)
 }
 
@@ -271,16 +326,26 @@ pub async fn run<R: crate::engine::Doctor>(
 pub fn parse_args() -> Result<Cli, CliError> {
     Cli::try_parse().map_err(|error| {
         use clap::error::ErrorKind;
-        if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        if matches!(
+            error.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ) {
             let _ = error.print();
             std::process::exit(0);
         }
         // clap's first paragraph, on one line; its usage block and tips are left to --help.
         let rendered = error.render().to_string();
-        let first: Vec<&str> = rendered.lines().map(str::trim).take_while(|line| !line.is_empty()).collect();
+        let first: Vec<&str> = rendered
+            .lines()
+            .map(str::trim)
+            .take_while(|line| !line.is_empty())
+            .collect();
         let first = first.join(" ");
         let first = first.trim_start_matches("error: ");
-        let command = std::env::args().nth(1).filter(|c| c == "check").unwrap_or_else(|| "diagnose".into());
+        let command = std::env::args()
+            .nth(1)
+            .filter(|c| c == "check")
+            .unwrap_or_else(|| "diagnose".into());
         CliError::Usage(format!("{first} (see ecs-pull-doctor {command} --help)"))
     })
 }

@@ -52,7 +52,12 @@ impl Assessment {
         let task = self.task.as_ref().filter(|_| self.applies() || self.starts_runbook())?;
         let cause = self.report.root_cause.map_or("inconclusive", Code::as_str);
         // The account too: in an organization two accounts may have a cluster and service of one name.
-        Some(format!("{}/{}/{}/{cause}", task.account, task.cluster, runbook::group(task)))
+        Some(format!(
+            "{}/{}/{}/{cause}",
+            task.account,
+            task.cluster,
+            runbook::group(task)
+        ))
     }
 }
 
@@ -81,7 +86,10 @@ pub async fn assess<D: Doctor>(doctor: &D, payload: Payload, configured: &Modes,
                 }
                 Fact::Known(None) => task_not_found(&request.task, modes),
                 Fact::Failed(failure) => {
-                    let finding = could_not_check(&failure, "the task: without it there is no stop reason to diagnose".into());
+                    let finding = could_not_check(
+                        &failure,
+                        "the task: without it there is no stop reason to diagnose".into(),
+                    );
                     let reason = "The task could not be described, so its stop reason is unknown.".to_string();
                     unexplained(summary_of_arn(&request.task), finding, reason, modes)
                 }
@@ -111,27 +119,49 @@ pub async fn act<D: Doctor>(doctor: &D, assessment: Assessment) -> Report {
             return hold(assessment, &format!("{why}, so nothing is changed for it"));
         }
     }
-    let Assessment { mut report, task, failure, fixes: planned, unread, deadline, .. } = assessment;
+    let Assessment {
+        mut report,
+        task,
+        failure,
+        fixes: planned,
+        unread,
+        deadline,
+        ..
+    } = assessment;
     let Some(task) = task else { return report };
     if applies {
         // Read everything again: a fix applies only if the fresh facts call for it unchanged.
         let fresh_snapshot = Box::pin(gather(doctor, task.clone(), deadline)).await;
         let (fresh_findings, _, _) = examine(&fresh_snapshot, &failure);
         let fresh = fixes::Reread {
-            plan: plan_for_cause(&fresh_snapshot, &fresh_findings, &failure).into_iter().map(|(_, fix)| fix).collect(),
+            plan: plan_for_cause(&fresh_snapshot, &fresh_findings, &failure)
+                .into_iter()
+                .map(|(_, fix)| fix)
+                .collect(),
             // Calls that answered during the diagnosis and failed now.
             failed: fresh_snapshot
                 .failures()
                 .into_iter()
-                .filter(|now| !unread.iter().any(|before| before.operation == now.operation && before.resource == now.resource))
+                .filter(|now| {
+                    !unread
+                        .iter()
+                        .any(|before| before.operation == now.operation && before.resource == now.resource)
+                })
                 .cloned()
                 .collect(),
         };
         report.actions = fixes::apply(doctor, &planned, &fresh).await;
-        if let Some(redeploy) = redeploy(&report.mode, &task, &planned).filter(|_| report.actions.iter().any(|a| a.status == ActionStatus::Applied)) {
+        if let Some(redeploy) = redeploy(&report.mode, &task, &planned)
+            .filter(|_| report.actions.iter().any(|a| a.status == ActionStatus::Applied))
+        {
             // A redeploy has no precondition to read again: it is its own fresh plan.
-            let fresh = fixes::Reread { plan: vec![redeploy.clone()], failed: Vec::new() };
-            report.actions.extend(fixes::apply(doctor, std::slice::from_ref(&redeploy), &fresh).await);
+            let fresh = fixes::Reread {
+                plan: vec![redeploy.clone()],
+                failed: Vec::new(),
+            };
+            report
+                .actions
+                .extend(fixes::apply(doctor, std::slice::from_ref(&redeploy), &fresh).await);
         }
     }
     if starts_runbook {
@@ -143,15 +173,28 @@ pub async fn act<D: Doctor>(doctor: &D, assessment: Assessment) -> Report {
 /// The report without acting, saying why: for a storm of stops from the same cause.
 pub fn hold(assessment: Assessment, why: &str) -> Report {
     let (applies, starts_runbook) = (assessment.applies(), assessment.starts_runbook());
-    let Assessment { mut report, fixes: planned, .. } = assessment;
+    let Assessment {
+        mut report,
+        fixes: planned,
+        ..
+    } = assessment;
     if applies {
         report.actions = planned
             .into_iter()
-            .map(|fix| Action { fix: fix.id, status: ActionStatus::Skipped, detail: format!("Not applied: {why}"), calls: fix.calls })
+            .map(|fix| Action {
+                fix: fix.id,
+                status: ActionStatus::Skipped,
+                detail: format!("Not applied: {why}"),
+                calls: fix.calls,
+            })
             .collect();
     }
     if starts_runbook {
-        report.runbook = Some(RunbookOutcome { status: RunbookStatus::Skipped, execution_id: None, detail: format!("Not started: {why}") });
+        report.runbook = Some(RunbookOutcome {
+            status: RunbookStatus::Skipped,
+            execution_id: None,
+            detail: format!("Not started: {why}"),
+        });
     }
     report
 }
@@ -181,7 +224,11 @@ pub fn member_task(payload: &Payload) -> Option<MemberTask> {
             let arn: TaskArn = task.arn.parse().ok()?;
             Some(member(&arn.partition, &task.account, &arn.task_id))
         }
-        Payload::Manual(request) => Some(member(&request.task.partition, &request.task.account, &request.task.task_id)),
+        Payload::Manual(request) => Some(member(
+            &request.task.partition,
+            &request.task.account,
+            &request.task.task_id,
+        )),
     }
 }
 
@@ -189,8 +236,16 @@ pub fn member_task(payload: &Payload) -> Option<MemberTask> {
 /// failed sts:AssumeRole as the one thing not checked. Nothing is read, fixed or started.
 pub fn account_unreadable(payload: Payload, account: &str, failure: &CallFailure, configured: &Modes) -> Report {
     let (summary, stop, modes) = match payload {
-        Payload::TaskEvent(task) => (TaskSummary::from_task(&task, None), failure_of(&task), configured.clone()),
-        Payload::Manual(request) => (summary_of_arn(&request.task), Failure::unknown(), configured.narrowed(request.fix, request.runbook)),
+        Payload::TaskEvent(task) => (
+            TaskSummary::from_task(&task, None),
+            failure_of(&task),
+            configured.clone(),
+        ),
+        Payload::Manual(request) => (
+            summary_of_arn(&request.task),
+            Failure::unknown(),
+            configured.narrowed(request.fix, request.runbook),
+        ),
         Payload::OtherEvent { .. } => (TaskSummary::default(), Failure::unknown(), configured.clone()),
     };
     let finding = could_not_check(failure, format!("account {account}: its role could not be assumed, so nothing in it was read"))
@@ -199,8 +254,18 @@ pub fn account_unreadable(payload: Payload, account: &str, failure: &CallFailure
              doctor's role (with the configured external ID), then diagnose the task again.",
             failure.resource
         ));
-    let reason = format!("Account {account} could not be read: {} failed with {}.", failure.operation, failure.error_code);
-    Report::new(Verdict::Inconclusive, reason, summary, FailureSummary::from(&stop), modes).examined(vec![finding], Vec::new(), None)
+    let reason = format!(
+        "Account {account} could not be read: {} failed with {}.",
+        failure.operation, failure.error_code
+    );
+    Report::new(
+        Verdict::Inconclusive,
+        reason,
+        summary,
+        FailureSummary::from(&stop),
+        modes,
+    )
+    .examined(vec![finding], Vec::new(), None)
 }
 
 /// Assesses a task whose record is in hand. Decides applicability before any AWS call.
@@ -220,28 +285,58 @@ async fn assess_task<D: Doctor>(doctor: &D, task: TaskFacts, modes: Modes, deadl
     let snapshot = Box::pin(gather(doctor, task.clone(), deadline)).await;
     let (report, fixes) = judge(&snapshot, &failure, modes);
     let unread = snapshot.failures().into_iter().cloned().collect();
-    Assessment { report, task: Some(task), failure, fixes, unread, deadline, confirmed: false }
+    Assessment {
+        report,
+        task: Some(task),
+        failure,
+        fixes,
+        unread,
+        deadline,
+        confirmed: false,
+    }
 }
 
 /// The report over a snapshot, and the fixes its modes allow: checks, verdict and plan, no AWS call.
 pub fn judge(snapshot: &Snapshot, failure: &Failure, modes: Modes) -> (Report, Vec<PlannedFix>) {
-    let (mut findings, passes, VerdictOutcome { verdict, root_cause, reason }) = examine(snapshot, failure);
+    let (
+        mut findings,
+        passes,
+        VerdictOutcome {
+            verdict,
+            root_cause,
+            reason,
+        },
+    ) = examine(snapshot, failure);
     let planned = plan_for_cause(snapshot, &findings, failure);
     for (index, fix) in &planned {
-        findings[*index].fix = Some(Fix { id: fix.id.clone(), risk: fix.risk, description: fix.description.clone() });
+        findings[*index].fix = Some(Fix {
+            id: fix.id.clone(),
+            risk: fix.risk,
+            description: fix.description.clone(),
+        });
     }
-    let allowed: Vec<PlannedFix> = planned.into_iter().map(|(_, fix)| fix).filter(|fix| modes.allow_fix.contains(&fix.risk)).collect();
+    let allowed: Vec<PlannedFix> = planned
+        .into_iter()
+        .map(|(_, fix)| fix)
+        .filter(|fix| modes.allow_fix.contains(&fix.risk))
+        .collect();
     let actions = match modes.fix {
         FixMode::DryRun => allowed
             .iter()
             .chain(redeploy(&modes, &snapshot.task, &allowed).as_ref())
-            .map(|fix| Action { fix: fix.id.clone(), status: ActionStatus::Planned, detail: fix.description.clone(), calls: fix.calls.clone() })
+            .map(|fix| Action {
+                fix: fix.id.clone(),
+                status: ActionStatus::Planned,
+                detail: fix.description.clone(),
+                calls: fix.calls.clone(),
+            })
             .collect(),
         FixMode::Off | FixMode::Apply => Vec::new(),
     };
     let network = snapshot.network.as_ref().and_then(Fact::known);
     let task = TaskSummary::from_task(&snapshot.task, network);
-    let mut report = Report::new(verdict, reason, task, FailureSummary::from(failure), modes).examined(findings, passes, root_cause);
+    let mut report =
+        Report::new(verdict, reason, task, FailureSummary::from(failure), modes).examined(findings, passes, root_cause);
     report.actions = actions;
     (report, allowed)
 }
@@ -249,7 +344,10 @@ pub fn judge(snapshot: &Snapshot, failure: &Failure, modes: Modes) -> (Report, V
 /// The fixes for the findings that explain the failure, each with its finding's index.
 fn plan_for_cause(snapshot: &Snapshot, findings: &[Finding], failure: &Failure) -> Vec<(usize, PlannedFix)> {
     let explaining = checks::explaining(failure, findings);
-    fixes::plan(snapshot, findings).into_iter().filter(|(index, _)| explaining.contains(index)).collect()
+    fixes::plan(snapshot, findings)
+        .into_iter()
+        .filter(|(index, _)| explaining.contains(index))
+        .collect()
 }
 
 /// A new deployment of the task's service after its fixes, when the modes ask for it. It counts as
@@ -262,7 +360,10 @@ fn redeploy(modes: &Modes, task: &TaskFacts, fixes: &[PlannedFix]) -> Option<Pla
         risk: fixes.iter().map(|fix| fix.risk).max()?,
         description: format!("Force a new deployment of service {service}, so that new tasks start with the fixes."),
         region: task.region.clone(),
-        calls: vec![fixes::Call::ForceNewDeployment { cluster: task.cluster.clone(), service: service.to_string() }],
+        calls: vec![fixes::Call::ForceNewDeployment {
+            cluster: task.cluster.clone(),
+            service: service.to_string(),
+        }],
     })
 }
 
@@ -284,7 +385,9 @@ fn task_not_found(arn: &TaskArn, modes: Modes) -> Assessment {
             arn.cluster.as_deref().unwrap_or("default")
         ),
     )
-    .evidence(json!({ "call": "ecs:DescribeTasks", "region": arn.region, "cluster": arn.cluster, "answer": "no such task" }))
+    .evidence(
+        json!({ "call": "ecs:DescribeTasks", "region": arn.region, "cluster": arn.cluster, "answer": "no such task" }),
+    )
     .remedy(
         "Diagnose from the task's ECS Task State Change event (--event), which carries the stop reason, or run the \
          doctor from the EventBridge rule so it sees every stop while the task can still be described. Check the \
@@ -319,11 +422,19 @@ fn without_task(report: Report) -> Assessment {
 
 fn unexplained(task: TaskSummary, finding: Finding, reason: String, modes: Modes) -> Assessment {
     let failure = FailureSummary::from(&Failure::unknown());
-    without_task(Report::new(Verdict::Inconclusive, reason, task, failure, modes).examined(vec![finding], Vec::new(), None))
+    without_task(
+        Report::new(Verdict::Inconclusive, reason, task, failure, modes).examined(vec![finding], Vec::new(), None),
+    )
 }
 
 fn not_applicable(task: TaskSummary, failure: Failure, reason: String, modes: Modes) -> Assessment {
-    without_task(Report::new(Verdict::NotApplicable, reason, task, FailureSummary::from(&failure), modes))
+    without_task(Report::new(
+        Verdict::NotApplicable,
+        reason,
+        task,
+        FailureSummary::from(&failure),
+        modes,
+    ))
 }
 
 #[cfg(test)]
@@ -379,7 +490,12 @@ mod tests {
                 containers: [("web", true), ("sidecar", self.sidecar)]
                     .into_iter()
                     .filter(|(_, present)| *present)
-                    .map(|(name, _)| ContainerDefinition { name: name.into(), image: IMAGE.into(), essential: true, ..Default::default() })
+                    .map(|(name, _)| ContainerDefinition {
+                        name: name.into(),
+                        image: IMAGE.into(),
+                        essential: true,
+                        ..Default::default()
+                    })
                     .collect(),
                 ..Default::default()
             })
@@ -394,7 +510,12 @@ mod tests {
                 source: NetworkSource::Service,
             }))
         }
-        async fn describe_service(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<crate::facts::ServiceFacts>> {
+        async fn describe_service(
+            &self,
+            region: &str,
+            cluster: &str,
+            service: &str,
+        ) -> Fact<Option<crate::facts::ServiceFacts>> {
             let network = self.describe_service_network(region, cluster, service).await;
             network.map(|found| {
                 found.map(|network| crate::facts::ServiceFacts {
@@ -423,13 +544,25 @@ mod tests {
         }
         async fn describe_subnet(&self, _: &str, id: &str) -> Fact<Option<crate::facts::Subnet>> {
             self.record("ec2:DescribeSubnets");
-            Fact::Known(Some(crate::facts::Subnet { id: id.into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: None, ..Default::default() }))
+            Fact::Known(Some(crate::facts::Subnet {
+                id: id.into(),
+                vpc_id: "vpc-1".into(),
+                cidr: "10.0.1.0/24".into(),
+                availability_zone: None,
+                ..Default::default()
+            }))
         }
         async fn s3_prefix_list_id(&self, _: &str) -> Fact<Option<String>> {
             self.record("ec2:DescribeManagedPrefixLists");
             Fact::Known(None)
         }
-        async fn describe_vpc(&self, _: &str, vpc_id: &str, _: Fact<Option<String>>, _: Deadline) -> crate::facts::VpcFacts {
+        async fn describe_vpc(
+            &self,
+            _: &str,
+            vpc_id: &str,
+            _: Fact<Option<String>>,
+            _: Deadline,
+        ) -> crate::facts::VpcFacts {
             self.record(&format!("ec2:DescribeVpc({vpc_id})"));
             crate::facts::fixtures::private_vpc()
         }
@@ -438,11 +571,23 @@ mod tests {
     impl crate::facts::IamReader for FakeAws {
         async fn role(&self, arn: &str) -> Fact<Option<crate::facts::RoleFacts>> {
             self.record("iam:GetRole");
-            crate::facts::fixtures::execution_role(vec![]).role.map(|r| r.map(|r| crate::facts::RoleFacts { arn: arn.into(), ..r }))
+            crate::facts::fixtures::execution_role(vec![])
+                .role
+                .map(|r| r.map(|r| crate::facts::RoleFacts { arn: arn.into(), ..r }))
         }
-        async fn simulate(&self, _: &str, actions: &[&str], resource: &str) -> Fact<Vec<crate::facts::SimulatedDecision>> {
+        async fn simulate(
+            &self,
+            _: &str,
+            actions: &[&str],
+            resource: &str,
+        ) -> Fact<Vec<crate::facts::SimulatedDecision>> {
             self.record("iam:SimulatePrincipalPolicy");
-            let allowed = |action: &str| crate::facts::SimulatedDecision { action: action.into(), resource: resource.into(), decision: "allowed".into(), ..Default::default() };
+            let allowed = |action: &str| crate::facts::SimulatedDecision {
+                action: action.into(),
+                resource: resource.into(),
+                decision: "allowed".into(),
+                ..Default::default()
+            };
             Fact::Known(actions.iter().map(|a| allowed(a)).collect())
         }
         async fn role_policies(&self, _: &crate::facts::RoleFacts, _: Deadline) -> Fact<Vec<crate::facts::RolePolicy>> {
@@ -464,7 +609,10 @@ mod tests {
 
     impl FixWriter for FakeAws {
         async fn call(&self, _: &str, call: &fixes::Call) -> Result<Option<String>, crate::facts::CallFailure> {
-            let operation = serde_json::to_value(call).unwrap()["operation"].as_str().unwrap().to_string();
+            let operation = serde_json::to_value(call).unwrap()["operation"]
+                .as_str()
+                .unwrap()
+                .to_string();
             self.record(&format!("write {operation}"));
             Ok(None)
         }
@@ -547,7 +695,14 @@ mod tests {
                 });
             }
             let found = matches!(selector, ImageSelector::Tag(tag) if self.tags.contains(&tag.as_str()));
-            Fact::Known(if found { ImageAnswer::Found { digest: None, platforms: None } } else { ImageAnswer::ImageMissing })
+            Fact::Known(if found {
+                ImageAnswer::Found {
+                    digest: None,
+                    platforms: None,
+                }
+            } else {
+                ImageAnswer::ImageMissing
+            })
         }
         async fn recent_tags(&self, _: &str, _: &str, _: &str, limit: usize) -> Fact<Vec<String>> {
             self.record("ecr:DescribeImages(recent)");
@@ -571,7 +726,10 @@ mod tests {
         }
         async fn validate_pull_through_rule(&self, _: &str, _: &str, _: &str) -> Fact<crate::facts::RuleValidation> {
             self.record("ecr:ValidatePullThroughCacheRule");
-            Fact::Known(crate::facts::RuleValidation { valid: true, failure: None })
+            Fact::Known(crate::facts::RuleValidation {
+                valid: true,
+                failure: None,
+            })
         }
     }
 
@@ -586,8 +744,17 @@ mod tests {
             stop_code: Some("TaskFailedToStart".into()),
             stopped_reason: Some("Task failed to start".into()),
             group: Some("service:web".into()),
-            containers: vec![ContainerState { name: "web".into(), image: Some(IMAGE.into()), reason: Some(reason.into()), ..Default::default() }],
-            eni: Some(EniAttachment { eni_id: Some("eni-1".into()), subnet_id: Some("subnet-task".into()), private_ip: Some("10.0.1.23".into()) }),
+            containers: vec![ContainerState {
+                name: "web".into(),
+                image: Some(IMAGE.into()),
+                reason: Some(reason.into()),
+                ..Default::default()
+            }],
+            eni: Some(EniAttachment {
+                eni_id: Some("eni-1".into()),
+                subnet_id: Some("subnet-task".into()),
+                private_ip: Some("10.0.1.23".into()),
+            }),
             ..Default::default()
         }
     }
@@ -600,24 +767,51 @@ mod tests {
         let mut healthy = stopped_task("Essential container in task exited");
         healthy.stop_code = Some("EssentialContainerExited".into());
         healthy.stopped_reason = Some("Essential container in task exited".into());
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(healthy)), &Modes::lambda_default(), later()).await;
+        let report = diagnose(
+            &aws,
+            Payload::TaskEvent(Box::new(healthy)),
+            &Modes::lambda_default(),
+            later(),
+        )
+        .await;
         assert_eq!(report.verdict, Verdict::NotApplicable);
 
         let mut running = stopped_task(MISSING_TAG);
         running.last_status = Some("RUNNING".into());
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(running)), &Modes::lambda_default(), later()).await;
+        let report = diagnose(
+            &aws,
+            Payload::TaskEvent(Box::new(running)),
+            &Modes::lambda_default(),
+            later(),
+        )
+        .await;
         assert_eq!(report.verdict, Verdict::NotApplicable);
         assert_eq!(report.verdict_reason, "The task is RUNNING, not STOPPED.");
 
-        let other = Payload::OtherEvent { source: "aws.ec2".into(), detail_type: "EC2 Instance State-change Notification".into() };
-        assert_eq!(diagnose(&aws, other, &Modes::lambda_default(), later()).await.verdict, Verdict::NotApplicable);
+        let other = Payload::OtherEvent {
+            source: "aws.ec2".into(),
+            detail_type: "EC2 Instance State-change Notification".into(),
+        };
+        assert_eq!(
+            diagnose(&aws, other, &Modes::lambda_default(), later()).await.verdict,
+            Verdict::NotApplicable
+        );
         assert_eq!(aws.calls(), Vec::<String>::new());
     }
 
     #[tokio::test]
     async fn the_event_path_reads_each_fact_once_and_never_describes_the_task() {
-        let aws = FakeAws { tags: vec!["1.4.1"], ..Default::default() };
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default(), later()).await;
+        let aws = FakeAws {
+            tags: vec!["1.4.1"],
+            ..Default::default()
+        };
+        let report = diagnose(
+            &aws,
+            Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))),
+            &Modes::lambda_default(),
+            later(),
+        )
+        .await;
         assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
         let mut calls = aws.calls();
         calls.sort();
@@ -645,39 +839,88 @@ mod tests {
 
     #[tokio::test]
     async fn containers_running_the_same_image_share_its_lookups() {
-        let aws = FakeAws { sidecar: true, tags: vec!["1.4.1"], ..Default::default() };
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::command_line_default(), later()).await;
+        let aws = FakeAws {
+            sidecar: true,
+            tags: vec!["1.4.1"],
+            ..Default::default()
+        };
+        let report = diagnose(
+            &aws,
+            Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))),
+            &Modes::command_line_default(),
+            later(),
+        )
+        .await;
         assert_eq!(report.root_cause, Some(Code::EcrImageNotFound));
         let calls = aws.calls();
-        assert_eq!(calls.iter().filter(|c| *c == "ecr:BatchGetImage").count(), 1, "{calls:?}");
-        assert_eq!(report.findings.iter().filter(|f| f.code == Code::EcrImageNotFound).count(), 1);
+        assert_eq!(
+            calls.iter().filter(|c| *c == "ecr:BatchGetImage").count(),
+            1,
+            "{calls:?}"
+        );
+        assert_eq!(
+            report
+                .findings
+                .iter()
+                .filter(|f| f.code == Code::EcrImageNotFound)
+                .count(),
+            1
+        );
     }
 
     #[tokio::test]
     async fn a_denied_describe_becomes_check_failed_and_the_diagnosis_goes_on() {
-        let aws = FakeAws { deny_repository: true, ..Default::default() };
-        let report = diagnose(&aws, Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))), &Modes::lambda_default(), later()).await;
+        let aws = FakeAws {
+            deny_repository: true,
+            ..Default::default()
+        };
+        let report = diagnose(
+            &aws,
+            Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))),
+            &Modes::lambda_default(),
+            later(),
+        )
+        .await;
         assert_eq!(report.verdict, Verdict::Inconclusive, "{report:#?}");
         for call in ["ecr:GetRepositoryPolicy", "ecr:BatchGetImage"] {
-            let gap = report.findings.iter().find(|f| f.code == Code::CheckFailed && f.evidence["call"] == call).expect(call);
+            let gap = report
+                .findings
+                .iter()
+                .find(|f| f.code == Code::CheckFailed && f.evidence["call"] == call)
+                .expect(call);
             assert_eq!(gap.severity, Severity::Info);
             assert_eq!(gap.evidence["errorCode"], "AccessDeniedException");
             assert!(gap.remedy.contains(&format!("Allow {call}")), "{}", gap.remedy);
         }
-        assert!(report.passed.iter().any(|p| p.check == "task-definition"), "the other checks still ran");
+        assert!(
+            report.passed.iter().any(|p| p.check == "task-definition"),
+            "the other checks still ran"
+        );
     }
 
     #[tokio::test]
     async fn a_manual_request_narrows_the_configured_modes() {
-        let aws = FakeAws { task: Some(stopped_task(MISSING_TAG)), ..Default::default() };
-        let configured = Modes { fix: crate::settings::FixMode::DryRun, ..Modes::lambda_default() };
+        let aws = FakeAws {
+            task: Some(stopped_task(MISSING_TAG)),
+            ..Default::default()
+        };
+        let configured = Modes {
+            fix: crate::settings::FixMode::DryRun,
+            ..Modes::lambda_default()
+        };
         let request = ManualRequest {
-            task: "arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123456789abcdef".parse().unwrap(),
+            task: "arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123456789abcdef"
+                .parse()
+                .unwrap(),
             fix: Some(crate::settings::FixMode::Apply),
             runbook: Some(crate::settings::RunbookMode::Never),
         };
         let report = diagnose(&aws, Payload::Manual(request), &configured, later()).await;
-        assert_eq!(report.mode.fix, crate::settings::FixMode::DryRun, "asked apply, allowed dry-run");
+        assert_eq!(
+            report.mode.fix,
+            crate::settings::FixMode::DryRun,
+            "asked apply, allowed dry-run"
+        );
         assert_eq!(report.mode.runbook, crate::settings::RunbookMode::Never);
         assert_eq!(aws.calls()[0], "ecs:DescribeTasks");
     }

@@ -17,28 +17,113 @@ use crate::model::{ImageRef, TaskArn};
 
 /// PROPTEST_CASES when set (`make fuzz`), else enough to catch a regression quickly.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
-    ProptestConfig { cases, max_shrink_iters: 4096, ..ProptestConfig::default() }
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    ProptestConfig {
+        cases,
+        max_shrink_iters: 4096,
+        ..ProptestConfig::default()
+    }
 }
 
 /// Words the parsers look for, so that generated input reaches past the first check.
 const WORDS: &[&str] = &[
     // intake
-    "source", "aws.ecs", "detail-type", "ECS Task State Change", "detail", "taskArn", "clusterArn", "taskDefinitionArn",
-    "lastStatus", "STOPPED", "RUNNING", "desiredStatus", "stopCode", "TaskFailedToStart", "stoppedReason", "containers",
-    "reason", "image", "name", "attachments", "type", "eni", "details", "value", "subnetId", "networkInterfaceId",
-    "privateIPv4Address", "group", "service:web", "version", "fix", "apply", "dry-run", "runbook", "always", "attributes",
-    "ecs.cpu-architecture", "launchType", "FARGATE", "availabilityZone", "account", "region",
+    "source",
+    "aws.ecs",
+    "detail-type",
+    "ECS Task State Change",
+    "detail",
+    "taskArn",
+    "clusterArn",
+    "taskDefinitionArn",
+    "lastStatus",
+    "STOPPED",
+    "RUNNING",
+    "desiredStatus",
+    "stopCode",
+    "TaskFailedToStart",
+    "stoppedReason",
+    "containers",
+    "reason",
+    "image",
+    "name",
+    "attachments",
+    "type",
+    "eni",
+    "details",
+    "value",
+    "subnetId",
+    "networkInterfaceId",
+    "privateIPv4Address",
+    "group",
+    "service:web",
+    "version",
+    "fix",
+    "apply",
+    "dry-run",
+    "runbook",
+    "always",
+    "attributes",
+    "ecs.cpu-architecture",
+    "launchType",
+    "FARGATE",
+    "availabilityZone",
+    "account",
+    "region",
     "arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123456789abcdef",
-    "arn:aws:ecs:us-east-1:111122223333:cluster/prod", "arn:aws:ecs:us-east-1:111122223333:task/abc",
+    "arn:aws:ecs:us-east-1:111122223333:cluster/prod",
+    "arn:aws:ecs:us-east-1:111122223333:task/abc",
     // policies
-    "Version", "2012-10-17", "Statement", "Sid", "Effect", "Allow", "Deny", "Action", "NotAction", "Resource",
-    "NotResource", "Principal", "NotPrincipal", "AWS", "Service", "Federated", "*", "Condition", "StringEquals",
-    "StringNotEquals", "StringLike", "ArnLike", "ArnNotEquals", "ForAnyValue:StringLike", "ForAllValues:StringEquals",
-    "StringEqualsIfExists", "Null", "Bool", "IpAddress", "NotIpAddress", "NumericLessThan", "DateGreaterThan",
-    "aws:SourceVpce", "aws:SourceVpc", "aws:SourceAccount", "aws:SourceArn", "aws:PrincipalArn", "aws:SourceIp",
-    "ecr:BatchGetImage", "ecr:*", "s3:GetObject", "sts:AssumeRole", "ecs-tasks.amazonaws.com",
-    "arn:aws:iam::111122223333:role/exec", "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*", "10.0.0.0/16", "true",
+    "Version",
+    "2012-10-17",
+    "Statement",
+    "Sid",
+    "Effect",
+    "Allow",
+    "Deny",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "AWS",
+    "Service",
+    "Federated",
+    "*",
+    "Condition",
+    "StringEquals",
+    "StringNotEquals",
+    "StringLike",
+    "ArnLike",
+    "ArnNotEquals",
+    "ForAnyValue:StringLike",
+    "ForAllValues:StringEquals",
+    "StringEqualsIfExists",
+    "Null",
+    "Bool",
+    "IpAddress",
+    "NotIpAddress",
+    "NumericLessThan",
+    "DateGreaterThan",
+    "aws:SourceVpce",
+    "aws:SourceVpc",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:PrincipalArn",
+    "aws:SourceIp",
+    "ecr:BatchGetImage",
+    "ecr:*",
+    "s3:GetObject",
+    "sts:AssumeRole",
+    "ecs-tasks.amazonaws.com",
+    "arn:aws:iam::111122223333:role/exec",
+    "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
+    "10.0.0.0/16",
+    "true",
 ];
 
 fn word() -> impl Strategy<Value = String> {
@@ -61,15 +146,25 @@ fn json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((word(), inner), 0..8).prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>())),
+            prop::collection::vec((word(), inner), 0..8)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>())),
         ]
     })
 }
 
 /// A stop reason from the classifier's corpus, cut, spliced and sprinkled with other characters.
 fn mutated_message() -> impl Strategy<Value = String> {
-    let corpus: Vec<&'static str> = crate::classify::tests::corpus().into_iter().map(|case| case.message).collect();
-    (proptest::sample::select(corpus), prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), word()), 0..4))
+    let corpus: Vec<&'static str> = crate::classify::tests::corpus()
+        .into_iter()
+        .map(|case| case.message)
+        .collect();
+    (
+        proptest::sample::select(corpus),
+        prop::collection::vec(
+            (any::<prop::sample::Index>(), any::<prop::sample::Index>(), word()),
+            0..4,
+        ),
+    )
         .prop_map(|(message, edits)| {
             let mut text: Vec<char> = message.chars().collect();
             for (at, to, insert) in edits {
@@ -82,7 +177,11 @@ fn mutated_message() -> impl Strategy<Value = String> {
 }
 
 fn statement() -> impl Strategy<Value = Value> {
-    let element = prop_oneof![word().prop_map(Value::String), prop::collection::vec(word().prop_map(Value::String), 0..3).prop_map(Value::Array), json()];
+    let element = prop_oneof![
+        word().prop_map(Value::String),
+        prop::collection::vec(word().prop_map(Value::String), 0..3).prop_map(Value::Array),
+        json()
+    ];
     (
         prop_oneof![Just(json!("Allow")), Just(json!("Deny")), json()],
         prop::sample::select(&["Action", "NotAction"][..]),
@@ -105,7 +204,14 @@ fn statement() -> impl Strategy<Value = Value> {
 
 fn context() -> impl Strategy<Value = Context> {
     (any::<bool>(), prop::collection::vec((word(), word()), 0..4)).prop_map(|(complete, pairs)| {
-        pairs.into_iter().fold(if complete { Context::complete() } else { Context::partial() }, |c, (k, v)| c.with(&k, &v))
+        pairs.into_iter().fold(
+            if complete {
+                Context::complete()
+            } else {
+                Context::partial()
+            },
+            |c, (k, v)| c.with(&k, &v),
+        )
     })
 }
 

@@ -14,10 +14,10 @@ use crate::fixes::storm::{DEFAULT_WINDOW, RecentActions};
 use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
 use crate::members::{MemberTask, Members, account_of_function};
 use crate::notices::{Destination, Publisher};
+use crate::report::Report;
 use crate::report::notify::worth_sending;
 use crate::report::record::Record;
-use crate::report::Report;
-use crate::settings::{Modes, ModeError, SettingError};
+use crate::settings::{ModeError, Modes, SettingError};
 
 /// How many (task, version) deliveries a warm function remembers.
 const REMEMBERED_DELIVERIES: usize = 512;
@@ -38,7 +38,9 @@ pub fn deadline_of(context: &Context) -> Deadline {
     if context.deadline == 0 {
         return Deadline::after(DEFAULT_BUDGET);
     }
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     let left = Duration::from_millis(context.deadline.saturating_sub(now));
     Deadline::after(left.saturating_sub(REPORT_MARGIN))
 }
@@ -75,7 +77,10 @@ impl From<HandlerError> for Diagnostic {
             HandlerError::Preflight(crate::preflight::PreflightError::Unreadable { .. }) => "Unreadable",
         };
         // The message may quote the payload: what looks like a credential is not echoed.
-        Diagnostic { error_type: error_type.to_string(), error_message: crate::redact::redact(&error.to_string()) }
+        Diagnostic {
+            error_type: error_type.to_string(),
+            error_message: crate::redact::redact(&error.to_string()),
+        }
     }
 }
 
@@ -127,7 +132,11 @@ impl<R: Doctor> Handler<R> {
             None => DEFAULT_WINDOW,
             Some(value) => Duration::from_secs(value.trim().parse().map_err(|_| SettingError {
                 variable: "DOCTOR_STORM_WINDOW_SECONDS",
-                source: ModeError { what: "storm window", value, allowed: "a whole number of seconds" },
+                source: ModeError {
+                    what: "storm window",
+                    value,
+                    allowed: "a whole number of seconds",
+                },
             })?),
         };
         Ok(Handler::new(reader, Modes::from_env(&lookup)?, window))
@@ -139,11 +148,23 @@ impl<R: Doctor> Handler<R> {
         // A check or sweep of a member account reads through its role, as a diagnosis does.
         let member = match intake::requested_account(&event.payload)? {
             Some(account) => {
-                let partition = event.context.invoked_function_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
-                let task = MemberTask { partition: partition.to_string(), account, task_id: "check".to_string() };
+                let partition = event
+                    .context
+                    .invoked_function_arn
+                    .split(':')
+                    .nth(1)
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or("aws");
+                let task = MemberTask {
+                    partition: partition.to_string(),
+                    account,
+                    task_id: "check".to_string(),
+                };
                 match self.member(&task, &event.context, deadline_of(&event.context)).await {
                     Some(entered) => Some(entered.map_err(HandlerError::AccountUnreadable)?),
-                    None if self.members.is_none() && account_of_function(&event.context.invoked_function_arn) != Some(task.account.as_str()) => {
+                    None if self.members.is_none()
+                        && account_of_function(&event.context.invoked_function_arn) != Some(task.account.as_str()) =>
+                    {
                         return Err(HandlerError::NotAMember(task.account));
                     }
                     None => None,
@@ -154,8 +175,19 @@ impl<R: Doctor> Handler<R> {
         let reader = member.as_ref().unwrap_or(&self.reader);
         if let Some(request) = intake::parse_sweep(&event.payload, region) {
             let (region, clusters) = request?;
-            let report = Box::pin(crate::preflight::sweep(reader, &region, &clusters, deadline_of(&event.context))).await;
-            tracing::info!(services = report.sweep.services, will_fail = report.sweep.will_fail, reads = report.sweep.distinct_reads, "swept");
+            let report = Box::pin(crate::preflight::sweep(
+                reader,
+                &region,
+                &clusters,
+                deadline_of(&event.context),
+            ))
+            .await;
+            tracing::info!(
+                services = report.sweep.services,
+                will_fail = report.sweep.will_fail,
+                reads = report.sweep.distinct_reads,
+                "swept"
+            );
             return Ok(Answer::Sweep(Box::new(report)));
         }
         match intake::parse_check(&event.payload, region) {
@@ -194,9 +226,14 @@ impl<R: Doctor> Handler<R> {
         println!("{}", Record::of(&report).line());
         if let Some((destination, publisher)) = self.notices.as_ref().filter(|_| worth_sending(&report)) {
             let outgoing = destination.outgoing(&report);
-            match notice_by.within(publisher.publish(&destination.topic_arn, &outgoing)).await {
+            match notice_by
+                .within(publisher.publish(&destination.topic_arn, &outgoing))
+                .await
+            {
                 Some(Ok(())) => tracing::info!(topic = %destination.topic_arn, "notice sent"),
-                Some(Err(failure)) => tracing::warn!(topic = %destination.topic_arn, error = %failure.error_code, message = %failure.message, "notice not sent"),
+                Some(Err(failure)) => {
+                    tracing::warn!(topic = %destination.topic_arn, error = %failure.error_code, message = %failure.message, "notice not sent")
+                }
                 None => tracing::warn!(topic = %destination.topic_arn, "notice not sent: no answer in time"),
             }
         }
@@ -211,7 +248,11 @@ impl<R: Doctor> Handler<R> {
             _ => None,
         };
         if let Some((arn, version)) = &delivery {
-            let seen = self.recent.lock().map(|recent| recent.seen(arn, *version)).unwrap_or(None);
+            let seen = self
+                .recent
+                .lock()
+                .map(|recent| recent.seen(arn, *version))
+                .unwrap_or(None);
             if let Some(mut report) = seen {
                 tracing::info!(task = %arn, version, "repeated delivery; answering from memory");
                 report.duplicate = true;
@@ -219,14 +260,22 @@ impl<R: Doctor> Handler<R> {
             }
         }
         let entered = match engine::member_task(&payload) {
-            Some(task) => self.member(&task, &event.context, deadline).await.map(|entered| (task, entered)),
+            Some(task) => self
+                .member(&task, &event.context, deadline)
+                .await
+                .map(|entered| (task, entered)),
             None => None,
         };
         let member = match entered {
             Some((_, Ok(reader))) => Some(reader),
             Some((task, Err(failure))) => {
                 tracing::warn!(account = %task.account, call = %failure.operation, error = %failure.error_code, "member account not entered");
-                return Ok(engine::account_unreadable(payload, &task.account, &failure, &self.modes));
+                return Ok(engine::account_unreadable(
+                    payload,
+                    &task.account,
+                    &failure,
+                    &self.modes,
+                ));
             }
             None => None,
         };
@@ -237,7 +286,10 @@ impl<R: Doctor> Handler<R> {
             let mut acted = self.acted.lock().ok()?;
             let now = Instant::now();
             match acted.acted_within_window(&key, now) {
-                Some(ago) => Some(format!("the same cause was acted on for this service {}s ago (storm window)", ago.as_secs())),
+                Some(ago) => Some(format!(
+                    "the same cause was acted on for this service {}s ago (storm window)",
+                    ago.as_secs()
+                )),
                 None => {
                     acted.remember(key, now);
                     None
@@ -267,7 +319,8 @@ pub fn init_tracing() {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_current_span(false)
         .without_time()

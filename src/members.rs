@@ -25,16 +25,25 @@ pub struct MemberRole {
 impl MemberRole {
     /// DOCTOR_MEMBER_ROLE_NAME (organization mode when set) and DOCTOR_EXTERNAL_ID.
     pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<MemberRole>, SettingError> {
-        let Some(name) = lookup("DOCTOR_MEMBER_ROLE_NAME").map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+        let Some(name) = lookup("DOCTOR_MEMBER_ROLE_NAME")
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        else {
             return Ok(None);
         };
         if !is_role_name(&name) {
             return Err(SettingError {
                 variable: "DOCTOR_MEMBER_ROLE_NAME",
-                source: ModeError { what: "role name", value: name, allowed: "a role name (letters, digits and +=,.@_-; no path)" },
+                source: ModeError {
+                    what: "role name",
+                    value: name,
+                    allowed: "a role name (letters, digits and +=,.@_-; no path)",
+                },
             });
         }
-        let external_id = lookup("DOCTOR_EXTERNAL_ID").map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let external_id = lookup("DOCTOR_EXTERNAL_ID")
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
         Ok(Some(MemberRole { name, external_id }))
     }
 
@@ -51,8 +60,15 @@ fn is_role_name(name: &str) -> bool {
 /// The session name CloudTrail shows on every call made with the assumed role: it names the task
 /// (its ID, which is unique in the account), in the characters and length STS allows.
 pub fn session_name(task_id: &str) -> String {
-    let id: String = task_id.chars().filter(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c)).collect();
-    let name = if id.is_empty() { "ecs-pull-doctor".to_string() } else { format!("ecs-pull-doctor-{id}") };
+    let id: String = task_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c))
+        .collect();
+    let name = if id.is_empty() {
+        "ecs-pull-doctor".to_string()
+    } else {
+        format!("ecs-pull-doctor-{id}")
+    };
     name.chars().take(64).collect()
 }
 
@@ -79,7 +95,10 @@ pub trait Members<R>: Send + Sync {
 
 /// The account of the function that runs: its own tasks are read with its own role.
 pub fn account_of_function(invoked_function_arn: &str) -> Option<&str> {
-    invoked_function_arn.split(':').nth(4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+    invoked_function_arn
+        .split(':')
+        .nth(4)
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -88,7 +107,10 @@ mod tests {
 
     #[test]
     fn the_session_name_names_the_task_within_stss_limits() {
-        assert_eq!(session_name("0123456789abcdef0123456789abcdef"), "ecs-pull-doctor-0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            session_name("0123456789abcdef0123456789abcdef"),
+            "ecs-pull-doctor-0123456789abcdef0123456789abcdef"
+        );
         assert_eq!(session_name("a b/c"), "ecs-pull-doctor-abc");
         assert_eq!(session_name(""), "ecs-pull-doctor");
         assert_eq!(session_name(&"x".repeat(100)).len(), 64);
@@ -112,16 +134,34 @@ mod tests {
             _ => None,
         };
         let role = MemberRole::from_env(env).unwrap().unwrap();
-        assert_eq!(role, MemberRole { name: "ecs-pull-doctor-member".into(), external_id: None });
-        assert_eq!(role.arn("aws", "111122223333"), "arn:aws:iam::111122223333:role/ecs-pull-doctor-member");
+        assert_eq!(
+            role,
+            MemberRole {
+                name: "ecs-pull-doctor-member".into(),
+                external_id: None
+            }
+        );
+        assert_eq!(
+            role.arn("aws", "111122223333"),
+            "arn:aws:iam::111122223333:role/ecs-pull-doctor-member"
+        );
         assert_eq!(MemberRole::from_env(|_| None).unwrap(), None);
-        let error = MemberRole::from_env(|n| (n == "DOCTOR_MEMBER_ROLE_NAME").then(|| "path/role".to_string())).unwrap_err();
-        assert!(error.to_string().starts_with("environment variable DOCTOR_MEMBER_ROLE_NAME: role name 'path/role' is not one of"), "{error}");
+        let error =
+            MemberRole::from_env(|n| (n == "DOCTOR_MEMBER_ROLE_NAME").then(|| "path/role".to_string())).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("environment variable DOCTOR_MEMBER_ROLE_NAME: role name 'path/role' is not one of"),
+            "{error}"
+        );
     }
 
     #[test]
     fn the_functions_own_account_is_read_from_its_arn() {
-        assert_eq!(account_of_function("arn:aws:lambda:us-east-1:123456789012:function:doctor"), Some("123456789012"));
+        assert_eq!(
+            account_of_function("arn:aws:lambda:us-east-1:123456789012:function:doctor"),
+            Some("123456789012")
+        );
         assert_eq!(account_of_function(""), None);
     }
 }

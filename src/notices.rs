@@ -26,16 +26,32 @@ pub struct Outgoing {
 impl Destination {
     /// DOCTOR_NOTIFY_TOPIC_ARN (notices on when set) and DOCTOR_NOTIFY_FORMAT (chat, the default, or email).
     pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Destination>, SettingError> {
-        let Some(topic_arn) = lookup("DOCTOR_NOTIFY_TOPIC_ARN").map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+        let Some(topic_arn) = lookup("DOCTOR_NOTIFY_TOPIC_ARN")
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        else {
             return Ok(None);
         };
-        if !topic_arn.starts_with("arn:") || topic_arn.split(':').nth(2) != Some("sns") || topic_arn.split(':').count() != 6 {
-            let source = ModeError { what: "notification topic", value: topic_arn, allowed: "an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)" };
-            return Err(SettingError { variable: "DOCTOR_NOTIFY_TOPIC_ARN", source });
+        if !topic_arn.starts_with("arn:")
+            || topic_arn.split(':').nth(2) != Some("sns")
+            || topic_arn.split(':').count() != 6
+        {
+            let source = ModeError {
+                what: "notification topic",
+                value: topic_arn,
+                allowed: "an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
+            };
+            return Err(SettingError {
+                variable: "DOCTOR_NOTIFY_TOPIC_ARN",
+                source,
+            });
         }
         let format = match lookup("DOCTOR_NOTIFY_FORMAT").filter(|v| !v.trim().is_empty()) {
             None => NoticeFormat::Chat,
-            Some(value) => value.parse().map_err(|source| SettingError { variable: "DOCTOR_NOTIFY_FORMAT", source })?,
+            Some(value) => value.parse().map_err(|source| SettingError {
+                variable: "DOCTOR_NOTIFY_FORMAT",
+                source,
+            })?,
         };
         Ok(Some(Destination { topic_arn, format }))
     }
@@ -47,10 +63,16 @@ impl Destination {
 
     pub fn outgoing(&self, report: &Report) -> Outgoing {
         match self.format {
-            NoticeFormat::Chat => Outgoing { subject: None, message: serde_json::to_string(&chat_message(report)).unwrap_or_default() },
+            NoticeFormat::Chat => Outgoing {
+                subject: None,
+                message: serde_json::to_string(&chat_message(report)).unwrap_or_default(),
+            },
             NoticeFormat::Email => {
                 let mail = email(report);
-                Outgoing { subject: Some(mail.subject), message: mail.body }
+                Outgoing {
+                    subject: Some(mail.subject),
+                    message: mail.body,
+                }
             }
         }
     }
@@ -70,8 +92,12 @@ pub struct SnsPublisher {
 
 impl SnsPublisher {
     pub fn new(config: &aws_config::SdkConfig, destination: &Destination) -> Self {
-        let config = aws_sdk_sns::config::Builder::from(config).region(aws_config::Region::new(destination.region().to_string())).build();
-        SnsPublisher { client: aws_sdk_sns::Client::from_conf(config) }
+        let config = aws_sdk_sns::config::Builder::from(config)
+            .region(aws_config::Region::new(destination.region().to_string()))
+            .build();
+        SnsPublisher {
+            client: aws_sdk_sns::Client::from_conf(config),
+        }
     }
 }
 
@@ -107,11 +133,22 @@ mod tests {
         let chat = Destination::from_env(env(None)).unwrap().unwrap();
         assert_eq!(chat.format, NoticeFormat::Chat);
         assert_eq!(chat.region(), "eu-west-1");
-        assert_eq!(Destination::from_env(env(Some("EMAIL"))).unwrap().unwrap().format, NoticeFormat::Email);
+        assert_eq!(
+            Destination::from_env(env(Some("EMAIL"))).unwrap().unwrap().format,
+            NoticeFormat::Email
+        );
         let error = Destination::from_env(env(Some("pager"))).unwrap_err().to_string();
-        assert_eq!(error, "environment variable DOCTOR_NOTIFY_FORMAT: notification format 'pager' is not one of: chat, email");
+        assert_eq!(
+            error,
+            "environment variable DOCTOR_NOTIFY_FORMAT: notification format 'pager' is not one of: chat, email"
+        );
         assert_eq!(Destination::from_env(|_| None).unwrap(), None);
-        let bad = Destination::from_env(|n| (n == "DOCTOR_NOTIFY_TOPIC_ARN").then(|| "doctor".to_string())).unwrap_err();
-        assert!(bad.to_string().starts_with("environment variable DOCTOR_NOTIFY_TOPIC_ARN"), "{bad}");
+        let bad =
+            Destination::from_env(|n| (n == "DOCTOR_NOTIFY_TOPIC_ARN").then(|| "doctor".to_string())).unwrap_err();
+        assert!(
+            bad.to_string()
+                .starts_with("environment variable DOCTOR_NOTIFY_TOPIC_ARN"),
+            "{bad}"
+        );
     }
 }

@@ -9,16 +9,30 @@ use serde_json::json;
 use crate::checks::{self, Code, Finding, Pass, Severity, Verdict};
 use crate::classify::Failure;
 use crate::deadline::{Bounded, Deadline};
-use crate::facts::{EcsReader, EniAttachment, Fact, ImageRiskFacts, image_risks, NetworkConfig, NetworkSource, Readers, ServiceFacts, Snapshot, TaskFacts, gather_with_network};
+use crate::facts::{
+    EcsReader, EniAttachment, Fact, ImageRiskFacts, NetworkConfig, NetworkSource, Readers, ServiceFacts, Snapshot,
+    TaskFacts, gather_with_network, image_risks,
+};
 use crate::report::{PreflightReport, SCHEMA, SubjectSummary};
 
 /// What to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
     /// A service's next task: its task definition and network configuration, as ECS holds them.
-    Service { region: String, cluster: String, service: String },
+    Service {
+        region: String,
+        cluster: String,
+        service: String,
+    },
     /// A task definition (family, family:revision or ARN) to be run with this network configuration.
-    TaskDefinition { region: String, cluster: String, task_definition: String, subnets: Vec<String>, security_groups: Vec<String>, assign_public_ip: bool },
+    TaskDefinition {
+        region: String,
+        cluster: String,
+        task_definition: String,
+        subnets: Vec<String>,
+        security_groups: Vec<String>,
+        assign_public_ip: bool,
+    },
 }
 
 /// The part of a pre-flight request that is wrong; the command line names its flag, the Lambda
@@ -63,23 +77,52 @@ impl Subject {
     pub fn service(region: &str, named: &str) -> Result<Subject, BadSubject> {
         match named.split_once('/') {
             Some((cluster, service)) if !cluster.is_empty() && !service.is_empty() && !service.contains('/') => {
-                Ok(Subject::Service { region: region.to_string(), cluster: cluster.to_string(), service: service.to_string() })
+                Ok(Subject::Service {
+                    region: region.to_string(),
+                    cluster: cluster.to_string(),
+                    service: service.to_string(),
+                })
             }
-            _ => Err(BadSubject { field: Field::Service, problem: format!("'{named}' is not CLUSTER/SERVICE") }),
+            _ => Err(BadSubject {
+                field: Field::Service,
+                problem: format!("'{named}' is not CLUSTER/SERVICE"),
+            }),
         }
     }
 
     /// A task definition to run in `subnets` with `security_groups`; the IDs are checked for shape.
-    pub fn task_definition(region: &str, cluster: &str, task_definition: &str, subnets: &[String], security_groups: &[String], assign_public_ip: bool) -> Result<Subject, BadSubject> {
+    pub fn task_definition(
+        region: &str,
+        cluster: &str,
+        task_definition: &str,
+        subnets: &[String],
+        security_groups: &[String],
+        assign_public_ip: bool,
+    ) -> Result<Subject, BadSubject> {
         if task_definition.trim().is_empty() {
-            return Err(BadSubject { field: Field::TaskDefinition, problem: "is empty".into() });
+            return Err(BadSubject {
+                field: Field::TaskDefinition,
+                problem: "is empty".into(),
+            });
         }
-        for (field, ids, prefix) in [(Field::Subnets, subnets, "subnet-"), (Field::SecurityGroups, security_groups, "sg-")] {
+        for (field, ids, prefix) in [
+            (Field::Subnets, subnets, "subnet-"),
+            (Field::SecurityGroups, security_groups, "sg-"),
+        ] {
             if ids.is_empty() {
-                return Err(BadSubject { field, problem: "needs at least one ID".into() });
+                return Err(BadSubject {
+                    field,
+                    problem: "needs at least one ID".into(),
+                });
             }
-            if let Some(bad) = ids.iter().find(|id| !id.starts_with(prefix) || id.len() <= prefix.len()) {
-                return Err(BadSubject { field, problem: format!("'{bad}' is not an ID starting with {prefix}") });
+            if let Some(bad) = ids
+                .iter()
+                .find(|id| !id.starts_with(prefix) || id.len() <= prefix.len())
+            {
+                return Err(BadSubject {
+                    field,
+                    problem: format!("'{bad}' is not an ID starting with {prefix}"),
+                });
             }
         }
         Ok(Subject::TaskDefinition {
@@ -99,23 +142,45 @@ pub enum PreflightError {
     #[error("{0}")]
     NotFound(String),
     #[error("could not read {what}: {operation} failed with {error_code}")]
-    Unreadable { what: String, operation: String, error_code: String },
+    Unreadable {
+        what: String,
+        operation: String,
+        error_code: String,
+    },
 }
 
 /// Checks `subject`, every call ending by `deadline`.
-pub async fn check<R: Readers>(reader: &R, subject: &Subject, deadline: Deadline) -> Result<PreflightReport, PreflightError> {
+pub async fn check<R: Readers>(
+    reader: &R,
+    subject: &Subject,
+    deadline: Deadline,
+) -> Result<PreflightReport, PreflightError> {
     let reader = &Bounded::new(reader, deadline);
     let (task, network, summary) = resolve(reader, subject).await?;
-    let snapshot = Box::pin(gather_with_network(reader, task, Some(Fact::Known(network.clone())), deadline)).await;
+    let snapshot = Box::pin(gather_with_network(
+        reader,
+        task,
+        Some(Fact::Known(network.clone())),
+        deadline,
+    ))
+    .await;
     // What only a pre-flight asks: whether the deployed tags can move or expire (a round of its own).
     let risks = image_risks(reader, &snapshot.task, snapshot.task_definition.known()).await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     Ok(judge(&snapshot, &network.subnets, &risks, now, summary))
 }
 
 /// The pre-flight's report from facts already read: the checks in each subnet, merged, the risks
 /// of the deployed images (`now` in seconds since the epoch), and the verdict. No AWS call.
-pub fn judge(snapshot: &Snapshot, subnets: &[String], risks: &[ImageRiskFacts], now: i64, subject: SubjectSummary) -> PreflightReport {
+pub fn judge(
+    snapshot: &Snapshot,
+    subnets: &[String],
+    risks: &[ImageRiskFacts],
+    now: i64,
+    subject: SubjectSummary,
+) -> PreflightReport {
     let (mut findings, mut passed) = per_subnet(snapshot, subnets);
     let warned = checks::risks::check(risks, now);
     findings.extend(warned.findings);
@@ -125,30 +190,67 @@ pub fn judge(snapshot: &Snapshot, subnets: &[String], risks: &[ImageRiskFacts], 
 
 /// The task a new deployment would start, as far as it is known before it exists: its subnet is the
 /// first of the candidates (each is checked in turn).
-async fn resolve<R: Readers>(reader: &R, subject: &Subject) -> Result<(TaskFacts, NetworkConfig, SubjectSummary), PreflightError> {
+async fn resolve<R: Readers>(
+    reader: &R,
+    subject: &Subject,
+) -> Result<(TaskFacts, NetworkConfig, SubjectSummary), PreflightError> {
     match subject {
-        Subject::Service { region, cluster, service } => {
+        Subject::Service {
+            region,
+            cluster,
+            service,
+        } => {
             let found: ServiceFacts = match reader.describe_service(region, cluster, service).await {
                 Fact::Known(Some(found)) => found,
-                Fact::Known(None) => return Err(PreflightError::NotFound(format!("service {service} does not exist in cluster {cluster} ({region})"))),
+                Fact::Known(None) => {
+                    return Err(PreflightError::NotFound(format!(
+                        "service {service} does not exist in cluster {cluster} ({region})"
+                    )));
+                }
                 Fact::Failed(failure) => {
-                    return Err(PreflightError::Unreadable { what: format!("service {cluster}/{service}"), operation: failure.operation, error_code: failure.error_code });
+                    return Err(PreflightError::Unreadable {
+                        what: format!("service {cluster}/{service}"),
+                        operation: failure.operation,
+                        error_code: failure.error_code,
+                    });
                 }
             };
             let account = found.arn.split(':').nth(4).unwrap_or_default().to_string();
-            let task = new_task(region, &account, cluster, &found.task_definition_arn, Some(service), found.launch_type.clone(), found.platform_version.clone(), &found.network);
+            let task = new_task(
+                region,
+                &account,
+                cluster,
+                &found.task_definition_arn,
+                Some(service),
+                found.launch_type.clone(),
+                found.platform_version.clone(),
+                &found.network,
+            );
             let summary = summary_of(&task, &found.network);
             Ok((task, found.network, summary))
         }
-        Subject::TaskDefinition { region, cluster, task_definition, subnets, security_groups, assign_public_ip } => {
+        Subject::TaskDefinition {
+            region,
+            cluster,
+            task_definition,
+            subnets,
+            security_groups,
+            assign_public_ip,
+        } => {
             // A family or family:revision names no account: ECS's answer does.
             let definition = match reader.describe_task_definition(region, task_definition).await {
                 Fact::Known(definition) => definition,
                 Fact::Failed(failure) if failure.error_code == "ClientException" => {
-                    return Err(PreflightError::NotFound(format!("task definition {task_definition} does not exist in {region}")));
+                    return Err(PreflightError::NotFound(format!(
+                        "task definition {task_definition} does not exist in {region}"
+                    )));
                 }
                 Fact::Failed(failure) => {
-                    return Err(PreflightError::Unreadable { what: format!("task definition {task_definition}"), operation: failure.operation, error_code: failure.error_code });
+                    return Err(PreflightError::Unreadable {
+                        what: format!("task definition {task_definition}"),
+                        operation: failure.operation,
+                        error_code: failure.error_code,
+                    });
                 }
             };
             let account = definition.arn.split(':').nth(4).unwrap_or_default().to_string();
@@ -159,7 +261,16 @@ async fn resolve<R: Readers>(reader: &R, subject: &Subject) -> Result<(TaskFacts
                 assign_public_ip: Some(*assign_public_ip),
                 source: NetworkSource::Service,
             };
-            let task = new_task(region, &account, cluster, &definition.arn, None, Some("FARGATE".into()), None, &network);
+            let task = new_task(
+                region,
+                &account,
+                cluster,
+                &definition.arn,
+                None,
+                Some("FARGATE".into()),
+                None,
+                &network,
+            );
             let summary = summary_of(&task, &network);
             Ok((task, network, summary))
         }
@@ -199,7 +310,11 @@ fn new_task(
         launch_type,
         platform_version,
         group: service.map(|s| format!("service:{s}")),
-        eni: Some(EniAttachment { eni_id: None, subnet_id: network.subnets.first().cloned(), private_ip: None }),
+        eni: Some(EniAttachment {
+            eni_id: None,
+            subnet_id: network.subnets.first().cloned(),
+            private_ip: None,
+        }),
         ..TaskFacts::default()
     }
 }
@@ -208,7 +323,11 @@ fn new_task(
 /// with the subnets it holds in.
 fn per_subnet(snapshot: &Snapshot, subnets: &[String]) -> (Vec<Finding>, Vec<Pass>) {
     let nothing_failed = Failure::unknown();
-    let candidates: Vec<Option<&String>> = if subnets.is_empty() { vec![None] } else { subnets.iter().map(Some).collect() };
+    let candidates: Vec<Option<&String>> = if subnets.is_empty() {
+        vec![None]
+    } else {
+        subnets.iter().map(Some).collect()
+    };
     let mut findings: Vec<(Finding, Vec<String>)> = Vec::new();
     let mut passed: Vec<(Pass, Vec<String>)> = Vec::new();
     for subnet in &candidates {
@@ -218,7 +337,10 @@ fn per_subnet(snapshot: &Snapshot, subnets: &[String]) -> (Vec<Finding>, Vec<Pas
         }
         let outcome = checks::run(&placed, &nothing_failed);
         for finding in outcome.findings {
-            match findings.iter_mut().find(|(f, _)| f.code == finding.code && f.resource == finding.resource && f.summary == finding.summary) {
+            match findings
+                .iter_mut()
+                .find(|(f, _)| f.code == finding.code && f.resource == finding.resource && f.summary == finding.summary)
+            {
                 Some((_, seen)) => seen.extend(subnet.cloned()),
                 None => findings.push((finding, subnet.iter().map(|s| (*s).clone()).collect())),
             }
@@ -235,7 +357,12 @@ fn per_subnet(snapshot: &Snapshot, subnets: &[String]) -> (Vec<Finding>, Vec<Pas
         .into_iter()
         .map(|(mut finding, seen)| {
             if seen.len() < everywhere {
-                finding.summary = format!("{} (in subnet{} {} only)", finding.summary, if seen.len() > 1 { "s" } else { "" }, seen.join(", "));
+                finding.summary = format!(
+                    "{} (in subnet{} {} only)",
+                    finding.summary,
+                    if seen.len() > 1 { "s" } else { "" },
+                    seen.join(", ")
+                );
                 finding.evidence["subnets"] = json!(seen);
             }
             finding
@@ -258,15 +385,37 @@ fn report(subject: SubjectSummary, mut findings: Vec<Finding>, passed: Vec<Pass>
     findings.sort_by_key(|f| f.severity);
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let unchecked = findings.iter().filter(|f| f.code == Code::CheckFailed).count();
-    let root_cause = findings.first().filter(|f| f.severity == Severity::Error).map(|f| f.code);
+    let root_cause = findings
+        .first()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.code);
     let (verdict, mut reason) = match root_cause {
-        Some(_) => (Verdict::WillFail, format!("A new task would not start: {}. {errors} error(s) in all.", findings[0].summary.trim_end_matches('.'))),
+        Some(_) => (
+            Verdict::WillFail,
+            format!(
+                "A new task would not start: {}. {errors} error(s) in all.",
+                findings[0].summary.trim_end_matches('.')
+            ),
+        ),
         None => (Verdict::Ready, "Nothing found would stop a new task.".to_string()),
     };
     if unchecked > 0 {
-        reason.push_str(&format!(" {unchecked} check(s) could not run: what they would have said is unknown."));
+        reason.push_str(&format!(
+            " {unchecked} check(s) could not run: what they would have said is unknown."
+        ));
     }
-    PreflightReport { schema: SCHEMA, verdict, verdict_reason: reason, subject, failure: None, root_cause, findings, passed, actions: Vec::new(), runbook: None }
+    PreflightReport {
+        schema: SCHEMA,
+        verdict,
+        verdict_reason: reason,
+        subject,
+        failure: None,
+        root_cause,
+        findings,
+        passed,
+        actions: Vec::new(),
+        runbook: None,
+    }
 }
 
 /// How many services a sweep checks at once.
@@ -339,7 +488,10 @@ async fn sweep_inline<R: Readers>(reader: &R, region: &str, clusters: &Clusters,
         Clusters::All => match memo.list_clusters(region).await {
             Fact::Known(names) => names,
             Fact::Failed(failure) => {
-                findings.push(checks::could_not_check(&failure, format!("which clusters {region} has")));
+                findings.push(checks::could_not_check(
+                    &failure,
+                    format!("which clusters {region} has"),
+                ));
                 Vec::new()
             }
         },
@@ -348,8 +500,15 @@ async fn sweep_inline<R: Readers>(reader: &R, region: &str, clusters: &Clusters,
     let mut subjects = Vec::new();
     for (cluster, services) in names.iter().zip(listed) {
         match services {
-            Fact::Known(services) => subjects.extend(services.into_iter().map(|service| Subject::Service { region: region.into(), cluster: cluster.clone(), service })),
-            Fact::Failed(failure) => findings.push(checks::could_not_check(&failure, format!("which services cluster {cluster} has"))),
+            Fact::Known(services) => subjects.extend(services.into_iter().map(|service| Subject::Service {
+                region: region.into(),
+                cluster: cluster.clone(),
+                service,
+            })),
+            Fact::Failed(failure) => findings.push(checks::could_not_check(
+                &failure,
+                format!("which services cluster {cluster} has"),
+            )),
         }
     }
     let memo = &memo;
@@ -378,15 +537,28 @@ async fn sweep_inline<R: Readers>(reader: &R, region: &str, clusters: &Clusters,
         (0, 0) => Verdict::Ready,
         (0, _) => Verdict::Inconclusive,
     };
-    let mut reason = format!("{will_fail} of {} service(s) would not start a new task.", services.len());
+    let mut reason = format!(
+        "{will_fail} of {} service(s) would not start a new task.",
+        services.len()
+    );
     if not_checked > 0 || !findings.is_empty() {
-        reason.push_str(&format!(" {not_checked} service(s) and {} listing(s) could not be checked.", findings.len()));
+        reason.push_str(&format!(
+            " {not_checked} service(s) and {} listing(s) could not be checked.",
+            findings.len()
+        ));
     }
     SweepReport {
         schema: SCHEMA,
         verdict,
         verdict_reason: reason,
-        sweep: SweepSummary { region: region.into(), clusters: names, services: services.len(), will_fail, not_checked, distinct_reads: memo.distinct_reads() },
+        sweep: SweepSummary {
+            region: region.into(),
+            clusters: names,
+            services: services.len(),
+            will_fail,
+            not_checked,
+            distinct_reads: memo.distinct_reads(),
+        },
         services,
         findings,
     }
@@ -395,20 +567,39 @@ async fn sweep_inline<R: Readers>(reader: &R, region: &str, clusters: &Clusters,
 fn swept(subject: &Subject, checked: Result<PreflightReport, PreflightError>) -> SweptService {
     let (cluster, service) = match subject {
         Subject::Service { cluster, service, .. } => (cluster.clone(), service.clone()),
-        Subject::TaskDefinition { cluster, task_definition, .. } => (cluster.clone(), task_definition.clone()),
+        Subject::TaskDefinition {
+            cluster,
+            task_definition,
+            ..
+        } => (cluster.clone(), task_definition.clone()),
     };
-    let count = |report: &PreflightReport, severity: Severity| report.findings.iter().filter(|f| f.severity == severity).count();
+    let count = |report: &PreflightReport, severity: Severity| {
+        report.findings.iter().filter(|f| f.severity == severity).count()
+    };
     match checked {
         Ok(report) => SweptService {
             cluster,
             service,
             verdict: Some(report.verdict),
             root_cause: report.root_cause,
-            summary: report.findings.first().filter(|_| report.root_cause.is_some()).map_or_else(|| report.verdict_reason.clone(), |f| f.summary.clone()),
+            summary: report
+                .findings
+                .first()
+                .filter(|_| report.root_cause.is_some())
+                .map_or_else(|| report.verdict_reason.clone(), |f| f.summary.clone()),
             errors: count(&report, Severity::Error),
             warnings: count(&report, Severity::Warning),
             unchecked: report.findings.iter().filter(|f| f.code == Code::CheckFailed).count(),
         },
-        Err(error) => SweptService { cluster, service, verdict: None, root_cause: None, summary: error.to_string(), errors: 0, warnings: 0, unchecked: 1 },
+        Err(error) => SweptService {
+            cluster,
+            service,
+            verdict: None,
+            root_cause: None,
+            summary: error.to_string(),
+            errors: 0,
+            warnings: 0,
+            unchecked: 1,
+        },
     }
 }

@@ -10,14 +10,17 @@ use regex::Regex;
 /// What replaces a secret.
 pub const REDACTED: &str = "REDACTED";
 
-static URL_QUERY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(https?://[^\s"'<>?]*)\?[^\s"'<>]*"#).expect("a valid pattern"));
+static URL_QUERY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(https?://[^\s"'<>?]*)\?[^\s"'<>]*"#).expect("a valid pattern"));
 static SIGNING_PARAMETER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)\b(X-Amz-Credential|X-Amz-Security-Token|X-Amz-Signature|X-Amz-SignedHeaders|Signature|AWSAccessKeyId|Credential|Security-Token)=[^&\s"'<>,]*"#)
         .expect("a valid pattern")
 });
-static ACCESS_KEY_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}\b").expect("a valid pattern"));
+static ACCESS_KEY_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}\b").expect("a valid pattern"));
 /// Session tokens and signatures are long runs of base64; digests (64 hex characters) are shorter.
-static LONG_TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_%-]{100,}={0,2}").expect("a valid pattern"));
+static LONG_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_%-]{100,}={0,2}").expect("a valid pattern"));
 
 /// `text` without URL query strings, signing parameters, access key IDs or token-like runs.
 pub fn redact(text: &str) -> String {
@@ -31,7 +34,13 @@ pub fn redact(text: &str) -> String {
 /// tabs kept: a stop reason must not drive the terminal that shows it.
 pub fn escape_control(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() && c != '\n' && c != '\t' { c.escape_unicode().to_string() } else { c.to_string() })
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
         .collect()
 }
 
@@ -44,10 +53,19 @@ mod tests {
     #[test]
     fn a_presigned_url_keeps_its_host_and_path_and_loses_its_query() {
         let clean = redact(SIGNED);
-        for secret in ["ASIAEXAMPLEEXAMPLE12", "IQoJb3JpZ2luX2Vj", "0123456789abcdef0123456789abcdef", "X-Amz-Credential="] {
+        for secret in [
+            "ASIAEXAMPLEEXAMPLE12",
+            "IQoJb3JpZ2luX2Vj",
+            "0123456789abcdef0123456789abcdef",
+            "X-Amz-Credential=",
+        ] {
             assert!(!clean.contains(secret), "{secret} in {clean}");
         }
-        assert!(clean.contains("https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a1b2/c3d4?REDACTED"), "{clean}");
+        assert!(
+            clean
+                .contains("https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a1b2/c3d4?REDACTED"),
+            "{clean}"
+        );
         assert!(clean.ends_with("dial tcp 52.216.0.1:443: i/o timeout"), "{clean}");
     }
 
@@ -55,7 +73,10 @@ mod tests {
     fn loose_credentials_are_removed_and_ordinary_text_is_kept() {
         let loose = "token X-Amz-Security-Token=FwoGZXIvYXdzEJr and key AKIAIOSFODNN7EXAMPLE, Credential=AKIAIOSFODNN7EXAMPLE/20261202/us-east-1/ecr/aws4_request";
         let clean = redact(loose);
-        assert!(!clean.contains("FwoGZXIvYXdzEJr") && !clean.contains("AKIAIOSFODNN7EXAMPLE"), "{clean}");
+        assert!(
+            !clean.contains("FwoGZXIvYXdzEJr") && !clean.contains("AKIAIOSFODNN7EXAMPLE"),
+            "{clean}"
+        );
         let ordinary = "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web@sha256:0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a09080706050403020100f: not found";
         assert_eq!(redact(ordinary), ordinary);
         assert_eq!(redact(&"x".repeat(150)), REDACTED);
@@ -63,6 +84,9 @@ mod tests {
 
     #[test]
     fn control_characters_are_shown_not_obeyed() {
-        assert_eq!(escape_control("red \u{1b}[31mtext\u{7}\nnext"), "red \\u{1b}[31mtext\\u{7}\nnext");
+        assert_eq!(
+            escape_control("red \u{1b}[31mtext\u{7}\nnext"),
+            "red \\u{1b}[31mtext\\u{7}\nnext"
+        );
     }
 }

@@ -33,19 +33,32 @@ pub struct ModeError {
     pub allowed: &'static str,
 }
 
-fn parse_choice<T: Copy>(what: &'static str, allowed: &'static str, choices: &[(&str, T)], value: &str) -> Result<T, ModeError> {
+fn parse_choice<T: Copy>(
+    what: &'static str,
+    allowed: &'static str,
+    choices: &[(&str, T)],
+    value: &str,
+) -> Result<T, ModeError> {
     let wanted = value.trim().to_ascii_lowercase();
     choices
         .iter()
         .find(|(name, _)| *name == wanted)
         .map(|(_, mode)| *mode)
-        .ok_or_else(|| ModeError { what, value: value.to_string(), allowed })
+        .ok_or_else(|| ModeError {
+            what,
+            value: value.to_string(),
+            allowed,
+        })
 }
 
 impl FromStr for FixMode {
     type Err = ModeError;
     fn from_str(value: &str) -> Result<Self, ModeError> {
-        let choices = [("off", FixMode::Off), ("dry-run", FixMode::DryRun), ("apply", FixMode::Apply)];
+        let choices = [
+            ("off", FixMode::Off),
+            ("dry-run", FixMode::DryRun),
+            ("apply", FixMode::Apply),
+        ];
         parse_choice("fix mode", "off, dry-run, apply", &choices, value)
     }
 }
@@ -53,7 +66,11 @@ impl FromStr for FixMode {
 impl FromStr for RunbookMode {
     type Err = ModeError;
     fn from_str(value: &str) -> Result<Self, ModeError> {
-        let choices = [("never", RunbookMode::Never), ("inconclusive", RunbookMode::Inconclusive), ("always", RunbookMode::Always)];
+        let choices = [
+            ("never", RunbookMode::Never),
+            ("inconclusive", RunbookMode::Inconclusive),
+            ("always", RunbookMode::Always),
+        ];
         parse_choice("runbook mode", "never, inconclusive, always", &choices, value)
     }
 }
@@ -96,11 +113,23 @@ pub struct Modes {
 
 impl Modes {
     pub fn command_line_default() -> Self {
-        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Never, redeploy: false, runbook_roles: RunbookRoles::default() }
+        Modes {
+            fix: FixMode::Off,
+            allow_fix: vec![Risk::Safe],
+            runbook: RunbookMode::Never,
+            redeploy: false,
+            runbook_roles: RunbookRoles::default(),
+        }
     }
 
     pub fn lambda_default() -> Self {
-        Modes { fix: FixMode::Off, allow_fix: vec![Risk::Safe], runbook: RunbookMode::Inconclusive, redeploy: false, runbook_roles: RunbookRoles::default() }
+        Modes {
+            fix: FixMode::Off,
+            allow_fix: vec![Risk::Safe],
+            runbook: RunbookMode::Inconclusive,
+            redeploy: false,
+            runbook_roles: RunbookRoles::default(),
+        }
     }
 
     /// Reads DOCTOR_FIX, DOCTOR_ALLOW_FIX, DOCTOR_RUNBOOK and the runbook's roles over the Lambda defaults.
@@ -161,7 +190,11 @@ mod tests {
 
     #[test]
     fn an_invocation_narrows_but_never_widens() {
-        let configured = Modes { fix: FixMode::DryRun, runbook: RunbookMode::Inconclusive, ..Modes::command_line_default() };
+        let configured = Modes {
+            fix: FixMode::DryRun,
+            runbook: RunbookMode::Inconclusive,
+            ..Modes::command_line_default()
+        };
         let asked = configured.narrowed(Some(FixMode::Apply), Some(RunbookMode::Always));
         assert_eq!(asked.fix, FixMode::DryRun);
         assert_eq!(asked.runbook, RunbookMode::Inconclusive);
@@ -192,7 +225,12 @@ mod tests {
             error.to_string(),
             "environment variable DOCTOR_RUNBOOK: runbook mode 'sometimes' is not one of: never, inconclusive, always"
         );
-        assert!(parse_risks("safe,everything").unwrap_err().to_string().contains("'everything'"));
+        assert!(
+            parse_risks("safe,everything")
+                .unwrap_err()
+                .to_string()
+                .contains("'everything'")
+        );
         assert!("yes".parse::<FixMode>().is_err());
     }
 }

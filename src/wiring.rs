@@ -10,7 +10,10 @@ use crate::settings::SettingError;
 
 /// The handler the variables of `lookup` describe (README: configuration). A bad value is a
 /// one-line error naming the variable.
-pub fn aws_handler(reader: AwsReader, lookup: impl Fn(&str) -> Option<String>) -> Result<Handler<AwsReader>, SettingError> {
+pub fn aws_handler(
+    reader: AwsReader,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Handler<AwsReader>, SettingError> {
     // The function's own credentials assume the member roles and publish the notices.
     let own = reader.sdk_config().clone();
     let role = MemberRole::from_env(&lookup)?;

@@ -14,5 +14,8 @@ async fn main() -> Result<(), Error> {
     let region = reader.sdk_config().region().map(|r| r.to_string()).unwrap_or_default();
     let handler = aws_handler(reader, |name| std::env::var(name).ok())?;
     let (handler, region) = (&handler, region.as_str());
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handler.answer(event, region).await })).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handler.answer(event, region).await
+    }))
+    .await
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use ecs_pull_doctor::checks::Verdict;
 use ecs_pull_doctor::cli::{self, Command};
 use ecs_pull_doctor::deadline::Deadline;
-use ecs_pull_doctor::redact;
 use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::redact;
 
 #[tokio::main]
 async fn main() {
@@ -19,9 +19,19 @@ async fn main() {
                 // Bad input is rejected before any AWS configuration is loaded.
                 let request = cli::request(&args)?;
                 // The session names the task, as organization mode's do.
-                let task_id = ecs_pull_doctor::engine::member_task(&request.0).map(|task| task.task_id).unwrap_or_default();
+                let task_id = ecs_pull_doctor::engine::member_task(&request.0)
+                    .map(|task| task.task_id)
+                    .unwrap_or_default();
                 let reader = AwsReader::new(cli::configuration(base_config().await, &args.role, &task_id).await?);
-                cli::run(&reader, request, deadline, args.format.as_deref(), &mut std::io::stdout().lock(), cli::stdout_is_terminal()).await?;
+                cli::run(
+                    &reader,
+                    request,
+                    deadline,
+                    args.format.as_deref(),
+                    &mut std::io::stdout().lock(),
+                    cli::stdout_is_terminal(),
+                )
+                .await?;
                 Ok(0)
             }
             Command::Check(args) => {
@@ -30,7 +40,15 @@ async fn main() {
                 cli::check_subject(&args, args.region.as_deref().or(Some("us-east-1")))?;
                 let reader = AwsReader::new(cli::configuration(base_config().await, &args.role, "check").await?);
                 let subject = cli::check_subject(&args, reader.sdk_config().region().map(|r| r.as_ref()))?;
-                let report = cli::run_check(&reader, &subject, deadline, args.format.as_deref(), &mut std::io::stdout().lock(), cli::stdout_is_terminal()).await?;
+                let report = cli::run_check(
+                    &reader,
+                    &subject,
+                    deadline,
+                    args.format.as_deref(),
+                    &mut std::io::stdout().lock(),
+                    cli::stdout_is_terminal(),
+                )
+                .await?;
                 // A CI gate: 3 when a new task would not start.
                 Ok(if report.verdict == Verdict::WillFail { 3 } else { 0 })
             }

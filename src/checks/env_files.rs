@@ -13,7 +13,10 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
     let mut out = Outcome::default();
     for file in &snapshot.env_files {
         if exists(file, &mut out) {
-            let role = snapshot.task_definition.known().and_then(|d| d.execution_role_arn.as_deref());
+            let role = snapshot
+                .task_definition
+                .known()
+                .and_then(|d| d.execution_role_arn.as_deref());
             check_bucket_policy(file, role, &mut out);
             if let Some(gateway) = s3_gateway(snapshot) {
                 check_endpoint_policy(snapshot, file, gateway, role, &mut out);
@@ -31,16 +34,26 @@ fn exists(file: &EnvFileFacts, out: &mut Outcome) -> bool {
             .remedy(format!("Upload the file to s3://{}/{}, or fix the environmentFiles value of container {} in the task definition.", file.bucket, file.key, file.container))
     };
     match &file.bucket_region {
-        Fact::Failed(failure) => out.finding(could_not_check(failure, format!("whether bucket {} of environment file {} exists", file.bucket, file.arn))),
+        Fact::Failed(failure) => out.finding(could_not_check(
+            failure,
+            format!("whether bucket {} of environment file {} exists", file.bucket, file.arn),
+        )),
         Fact::Known(None) => {
-            out.finding(missing(&format!("bucket {}", file.bucket), "s3:GetBucketLocation", "NoSuchBucket"));
+            out.finding(missing(
+                &format!("bucket {}", file.bucket),
+                "s3:GetBucketLocation",
+                "NoSuchBucket",
+            ));
             return false;
         }
         Fact::Known(Some(_)) => {}
     }
     match &file.object {
         Fact::Failed(failure) => {
-            out.finding(could_not_check(failure, format!("whether environment file {} exists", file.arn)));
+            out.finding(could_not_check(
+                failure,
+                format!("whether environment file {} exists", file.arn),
+            ));
             false
         }
         Fact::Known(false) => {
@@ -57,7 +70,10 @@ fn exists(file: &EnvFileFacts, out: &mut Outcome) -> bool {
 fn check_bucket_policy(file: &EnvFileFacts, role: Option<&str>, out: &mut Outcome) {
     let text = match &file.bucket_policy {
         Fact::Failed(failure) => {
-            out.finding(could_not_check(failure, format!("the policy of bucket {}", file.bucket)));
+            out.finding(could_not_check(
+                failure,
+                format!("the policy of bucket {}", file.bucket),
+            ));
             return;
         }
         Fact::Known(None) => return,
@@ -65,7 +81,15 @@ fn check_bucket_policy(file: &EnvFileFacts, role: Option<&str>, out: &mut Outcom
     };
     let principal = role.map_or_else(Principal::unnamed, Principal::aws);
     let context = Context::partial();
-    judge(file, text, &format!("bucket {}'s policy", file.bucket), &principal, &context, "the bucket policy", out);
+    judge(
+        file,
+        text,
+        &format!("bucket {}'s policy", file.bucket),
+        &principal,
+        &context,
+        "the bucket policy",
+        out,
+    );
 }
 
 /// The S3 gateway endpoint on the task subnet's route table, if the task reaches S3 through one.
@@ -75,20 +99,52 @@ fn s3_gateway(snapshot: &Snapshot) -> Option<&VpcEndpoint> {
     let tables = vpc.route_tables.known()?;
     let table = super::network::route_table_of(tables, subnet)?;
     let s3 = endpoint_service(&snapshot.task.region, "s3");
-    vpc.endpoints.known()?.iter().find(|e| e.kind == EndpointKind::Gateway && e.service_name == s3 && e.route_table_ids.contains(&table.id))
+    vpc.endpoints
+        .known()?
+        .iter()
+        .find(|e| e.kind == EndpointKind::Gateway && e.service_name == s3 && e.route_table_ids.contains(&table.id))
 }
 
-fn check_endpoint_policy(snapshot: &Snapshot, file: &EnvFileFacts, gateway: &VpcEndpoint, role: Option<&str>, out: &mut Outcome) {
+fn check_endpoint_policy(
+    snapshot: &Snapshot,
+    file: &EnvFileFacts,
+    gateway: &VpcEndpoint,
+    role: Option<&str>,
+    out: &mut Outcome,
+) {
     let Some(text) = gateway.policy.as_deref() else { return };
     let principal = role.map_or_else(Principal::unnamed, Principal::aws);
-    let vpc = snapshot.vpc.as_ref().and_then(Fact::known).map_or("", |v| v.vpc_id.as_str());
-    let context = Context::partial().with("aws:SourceVpce", &gateway.id).with("aws:SourceVpc", vpc).with("aws:PrincipalAccount", &snapshot.task.account);
-    judge(file, text, &format!("the policy of S3 gateway endpoint {}", gateway.id), &principal, &context, "the S3 gateway endpoint policy", out);
+    let vpc = snapshot
+        .vpc
+        .as_ref()
+        .and_then(Fact::known)
+        .map_or("", |v| v.vpc_id.as_str());
+    let context = Context::partial()
+        .with("aws:SourceVpce", &gateway.id)
+        .with("aws:SourceVpc", vpc)
+        .with("aws:PrincipalAccount", &snapshot.task.account);
+    judge(
+        file,
+        text,
+        &format!("the policy of S3 gateway endpoint {}", gateway.id),
+        &principal,
+        &context,
+        "the S3 gateway endpoint policy",
+        out,
+    );
 }
 
 /// s3:GetObject on the file under one resource or endpoint policy: a deny (or, for an endpoint, no
 /// allow: it admits only what it allows) is ENV_FILE_ACCESS_DENIED, naming which policy.
-fn judge(file: &EnvFileFacts, text: &str, whose: &str, principal: &Principal, context: &Context, denied_by: &str, out: &mut Outcome) {
+fn judge(
+    file: &EnvFileFacts,
+    text: &str,
+    whose: &str,
+    principal: &Principal,
+    context: &Context,
+    denied_by: &str,
+    out: &mut Outcome,
+) {
     let policy = match Policy::parse(text) {
         Ok(policy) => policy,
         Err(error) => {
@@ -98,13 +154,22 @@ fn judge(file: &EnvFileFacts, text: &str, whose: &str, principal: &Principal, co
     };
     let endpoint = denied_by.contains("endpoint");
     let document: Value = serde_json::from_str(text).unwrap_or_default();
-    let (severity, verb, statement) = match policy.evaluate(&Request { principal: Some(principal), action: "s3:GetObject", resource: &file.arn, context }) {
+    let (severity, verb, statement) = match policy.evaluate(&Request {
+        principal: Some(principal),
+        action: "s3:GetObject",
+        resource: &file.arn,
+        context,
+    }) {
         Decision::Allowed { .. } => return,
         // A bucket policy need not allow what the role's own policies allow in its account.
         Decision::ImplicitlyDenied if !endpoint => return,
         Decision::ImplicitlyDenied => (Severity::Error, "does not allow", Value::Null),
         Decision::ExplicitlyDenied { statement } => (Severity::Error, "denies", statement),
-        Decision::Undecided { statements, .. } => (Severity::Warning, "may deny, depending on conditions the doctor cannot see,", json!(statements)),
+        Decision::Undecided { statements, .. } => (
+            Severity::Warning,
+            "may deny, depending on conditions the doctor cannot see,",
+            json!(statements),
+        ),
     };
     out.finding(
         Finding::new(Code::EnvFileAccessDenied, severity, &file.arn, format!("{} {verb} s3:GetObject on environment file {}.", capitalized(whose), file.arn))
@@ -115,7 +180,10 @@ fn judge(file: &EnvFileFacts, text: &str, whose: &str, principal: &Principal, co
 
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -141,11 +209,18 @@ mod tests {
     fn codes(file: EnvFileFacts, s3_policy: Option<&str>) -> Vec<(Code, Severity, Option<String>)> {
         let mut vpc = private_vpc();
         if let (Some(policy), Fact::Known(endpoints)) = (s3_policy, &mut vpc.endpoints) {
-            endpoints.iter_mut().filter(|e| e.id == "vpce-s3").for_each(|e| e.policy = Some(policy.into()));
+            endpoints
+                .iter_mut()
+                .filter(|e| e.id == "vpce-s3")
+                .for_each(|e| e.policy = Some(policy.into()));
         }
         let mut snapshot = snapshot(vpc);
         snapshot.env_files = vec![file];
-        check(&snapshot).findings.iter().map(|f| (f.code, f.severity, f.evidence["deniedBy"].as_str().map(str::to_string))).collect()
+        check(&snapshot)
+            .findings
+            .iter()
+            .map(|f| (f.code, f.severity, f.evidence["deniedBy"].as_str().map(str::to_string)))
+            .collect()
     }
 
     #[test]
@@ -155,21 +230,82 @@ mod tests {
 
     #[test]
     fn a_missing_bucket_or_object_is_not_found_and_an_unread_one_is_unknown() {
-        assert_eq!(codes(EnvFileFacts { bucket_region: Fact::Known(None), ..file() }, None), [(Code::EnvFileNotFound, Severity::Error, None)]);
-        assert_eq!(codes(EnvFileFacts { object: Fact::Known(false), ..file() }, None), [(Code::EnvFileNotFound, Severity::Error, None)]);
-        let failed = Fact::Failed(CallFailure { operation: "s3:ListBucket".into(), resource: ARN.into(), error_code: "AccessDenied".into(), message: String::new() });
-        assert_eq!(codes(EnvFileFacts { object: failed, ..file() }, None), [(Code::CheckFailed, Severity::Info, None)]);
+        assert_eq!(
+            codes(
+                EnvFileFacts {
+                    bucket_region: Fact::Known(None),
+                    ..file()
+                },
+                None
+            ),
+            [(Code::EnvFileNotFound, Severity::Error, None)]
+        );
+        assert_eq!(
+            codes(
+                EnvFileFacts {
+                    object: Fact::Known(false),
+                    ..file()
+                },
+                None
+            ),
+            [(Code::EnvFileNotFound, Severity::Error, None)]
+        );
+        let failed = Fact::Failed(CallFailure {
+            operation: "s3:ListBucket".into(),
+            resource: ARN.into(),
+            error_code: "AccessDenied".into(),
+            message: String::new(),
+        });
+        assert_eq!(
+            codes(
+                EnvFileFacts {
+                    object: failed,
+                    ..file()
+                },
+                None
+            ),
+            [(Code::CheckFailed, Severity::Info, None)]
+        );
     }
 
     #[test]
     fn a_bucket_or_endpoint_policy_that_refuses_the_file_names_itself() {
         let deny = r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::app-config/*"}]}"#;
-        assert_eq!(codes(EnvFileFacts { bucket_policy: Fact::Known(Some(deny.into())), ..file() }, None), [(Code::EnvFileAccessDenied, Severity::Error, Some("the bucket policy".into()))]);
+        assert_eq!(
+            codes(
+                EnvFileFacts {
+                    bucket_policy: Fact::Known(Some(deny.into())),
+                    ..file()
+                },
+                None
+            ),
+            [(
+                Code::EnvFileAccessDenied,
+                Severity::Error,
+                Some("the bucket policy".into())
+            )]
+        );
         // A bucket policy that allows someone else is no refusal: the role's own policies decide.
         let other = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::app-config/*"}]}"#;
-        assert_eq!(codes(EnvFileFacts { bucket_policy: Fact::Known(Some(other.into())), ..file() }, None), []);
+        assert_eq!(
+            codes(
+                EnvFileFacts {
+                    bucket_policy: Fact::Known(Some(other.into())),
+                    ..file()
+                },
+                None
+            ),
+            []
+        );
         // An endpoint policy admits only what it allows: here the ECR layers alone.
         let layers_only = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"}]}"#;
-        assert_eq!(codes(file(), Some(layers_only)), [(Code::EnvFileAccessDenied, Severity::Error, Some("the S3 gateway endpoint policy".into()))]);
+        assert_eq!(
+            codes(file(), Some(layers_only)),
+            [(
+                Code::EnvFileAccessDenied,
+                Severity::Error,
+                Some("the S3 gateway endpoint policy".into())
+            )]
+        );
     }
 }

@@ -71,16 +71,41 @@ impl Code {
     pub fn family(self) -> Family {
         use Code::*;
         match self {
-            NoInternetRoute | PublicIpNotAssigned | NatGatewayUnavailable | VpcEndpointMissing | VpcEndpointPrivateDnsDisabled
-            | VpcDnsDisabled | S3GatewayRouteMissing | S3EndpointPolicyBlocksLayers | VpcEndpointPolicyDenies
-            | SecurityGroupBlocksEgress | EndpointSecurityGroupBlocksIngress | NetworkAclBlocksTraffic => Family::Network,
-            ExecutionRoleMissing | ExecutionRoleNotFound | ExecutionRoleTrustInvalid | ExecutionRoleMissingEcrPermissions
-            | ExecutionRoleMissingSecretsPermissions | ExecutionRoleMissingLogsPermissions => Family::Identity,
-            EcrRepositoryNotFound | EcrImageNotFound | EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing
-            | ImagePlatformMismatch | RegistryRateLimited | PrivateRegistryCredentialsInvalid | ImageTagMutable | EcrLifecycleExpiresImage => Family::Registry,
+            NoInternetRoute
+            | PublicIpNotAssigned
+            | NatGatewayUnavailable
+            | VpcEndpointMissing
+            | VpcEndpointPrivateDnsDisabled
+            | VpcDnsDisabled
+            | S3GatewayRouteMissing
+            | S3EndpointPolicyBlocksLayers
+            | VpcEndpointPolicyDenies
+            | SecurityGroupBlocksEgress
+            | EndpointSecurityGroupBlocksIngress
+            | NetworkAclBlocksTraffic => Family::Network,
+            ExecutionRoleMissing
+            | ExecutionRoleNotFound
+            | ExecutionRoleTrustInvalid
+            | ExecutionRoleMissingEcrPermissions
+            | ExecutionRoleMissingSecretsPermissions
+            | ExecutionRoleMissingLogsPermissions => Family::Identity,
+            EcrRepositoryNotFound
+            | EcrImageNotFound
+            | EcrRepositoryPolicyDenies
+            | EcrCrossAccountAccessMissing
+            | ImagePlatformMismatch
+            | RegistryRateLimited
+            | PrivateRegistryCredentialsInvalid
+            | ImageTagMutable
+            | EcrLifecycleExpiresImage => Family::Registry,
             SecretNotFound | LogGroupNotFound | EphemeralStorageExhausted => Family::SecretsLogsStorage,
-            EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs | EfsAccessDenied | EnvFileNotFound
-            | EnvFileAccessDenied | PullThroughCacheUpstreamAuthFailed => Family::VolumesFilesCache,
+            EfsFileSystemNotFound
+            | EfsMountTargetMissing
+            | EfsSecurityGroupBlocksNfs
+            | EfsAccessDenied
+            | EnvFileNotFound
+            | EnvFileAccessDenied
+            | PullThroughCacheUpstreamAuthFailed => Family::VolumesFilesCache,
             TaskNotFound | CheckFailed => Family::General,
         }
     }
@@ -88,7 +113,47 @@ impl Code {
     /// Every code, in CONTRACT.md's order.
     pub const ALL: [Code; 39] = {
         use Code::*;
-        [NoInternetRoute, PublicIpNotAssigned, NatGatewayUnavailable, VpcEndpointMissing, VpcEndpointPrivateDnsDisabled, VpcDnsDisabled, S3GatewayRouteMissing, S3EndpointPolicyBlocksLayers, VpcEndpointPolicyDenies, SecurityGroupBlocksEgress, EndpointSecurityGroupBlocksIngress, NetworkAclBlocksTraffic, ExecutionRoleMissing, ExecutionRoleNotFound, ExecutionRoleTrustInvalid, ExecutionRoleMissingEcrPermissions, ExecutionRoleMissingSecretsPermissions, ExecutionRoleMissingLogsPermissions, EcrRepositoryNotFound, EcrImageNotFound, EcrRepositoryPolicyDenies, EcrCrossAccountAccessMissing, ImagePlatformMismatch, RegistryRateLimited, PrivateRegistryCredentialsInvalid, ImageTagMutable, EcrLifecycleExpiresImage, SecretNotFound, LogGroupNotFound, EphemeralStorageExhausted, EfsFileSystemNotFound, EfsMountTargetMissing, EfsSecurityGroupBlocksNfs, EfsAccessDenied, EnvFileNotFound, EnvFileAccessDenied, PullThroughCacheUpstreamAuthFailed, TaskNotFound, CheckFailed]
+        [
+            NoInternetRoute,
+            PublicIpNotAssigned,
+            NatGatewayUnavailable,
+            VpcEndpointMissing,
+            VpcEndpointPrivateDnsDisabled,
+            VpcDnsDisabled,
+            S3GatewayRouteMissing,
+            S3EndpointPolicyBlocksLayers,
+            VpcEndpointPolicyDenies,
+            SecurityGroupBlocksEgress,
+            EndpointSecurityGroupBlocksIngress,
+            NetworkAclBlocksTraffic,
+            ExecutionRoleMissing,
+            ExecutionRoleNotFound,
+            ExecutionRoleTrustInvalid,
+            ExecutionRoleMissingEcrPermissions,
+            ExecutionRoleMissingSecretsPermissions,
+            ExecutionRoleMissingLogsPermissions,
+            EcrRepositoryNotFound,
+            EcrImageNotFound,
+            EcrRepositoryPolicyDenies,
+            EcrCrossAccountAccessMissing,
+            ImagePlatformMismatch,
+            RegistryRateLimited,
+            PrivateRegistryCredentialsInvalid,
+            ImageTagMutable,
+            EcrLifecycleExpiresImage,
+            SecretNotFound,
+            LogGroupNotFound,
+            EphemeralStorageExhausted,
+            EfsFileSystemNotFound,
+            EfsMountTargetMissing,
+            EfsSecurityGroupBlocksNfs,
+            EfsAccessDenied,
+            EnvFileNotFound,
+            EnvFileAccessDenied,
+            PullThroughCacheUpstreamAuthFailed,
+            TaskNotFound,
+            CheckFailed,
+        ]
     };
 
     /// The code as the report writes it.
@@ -233,14 +298,21 @@ impl Outcome {
     /// (one task role shared by several volumes, say, is not simulated once per volume).
     pub fn finding(&mut self, finding: Finding) {
         let repeated = finding.code == Code::CheckFailed
-            && self.findings.iter().any(|f| f.code == Code::CheckFailed && f.resource == finding.resource && f.summary == finding.summary);
+            && self
+                .findings
+                .iter()
+                .any(|f| f.code == Code::CheckFailed && f.resource == finding.resource && f.summary == finding.summary);
         if !repeated {
             self.findings.push(finding);
         }
     }
 
     pub fn pass(&mut self, check: &str, resource: impl Into<String>, summary: impl Into<String>) {
-        self.passes.push(Pass { check: check.to_string(), resource: resource.into(), summary: summary.into() });
+        self.passes.push(Pass {
+            check: check.to_string(),
+            resource: resource.into(),
+            summary: summary.into(),
+        });
     }
 
     pub fn extend(&mut self, other: Outcome) {

@@ -13,7 +13,10 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
         Fact::Known(definition) => outcome.pass("task-definition", &definition.arn, "task definition read"),
     }
     if let Some(Fact::Failed(failure)) = &snapshot.network {
-        outcome.finding(could_not_check(failure, "the task's security groups and public IP setting".to_string()));
+        outcome.finding(could_not_check(
+            failure,
+            "the task's security groups and public IP setting".to_string(),
+        ));
     }
     outcome
 }

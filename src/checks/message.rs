@@ -91,19 +91,44 @@ mod tests {
     use crate::facts::fixtures::{private_vpc, snapshot};
 
     fn codes(s: &Snapshot, message: &str) -> Vec<Code> {
-        check(s, &classify_message(message)).findings.iter().map(|f| f.code).collect()
+        check(s, &classify_message(message))
+            .findings
+            .iter()
+            .map(|f| f.code)
+            .collect()
     }
 
     #[test]
     fn causes_the_message_states_itself() {
         let s = snapshot(private_vpc());
-        assert_eq!(codes(&s, "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/library/nginx:1.25: pulling from host registry-1.docker.io failed with status code [manifests 1.25]: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit."), [Code::RegistryRateLimited]);
+        assert_eq!(
+            codes(
+                &s,
+                "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/library/nginx:1.25: pulling from host registry-1.docker.io failed with status code [manifests 1.25]: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit."
+            ),
+            [Code::RegistryRateLimited]
+        );
         let disk = "CannotPullContainerError: ref pull has been retried 1 time(s): failed to extract layer sha256:9f1c: write /var/lib/containerd/x: no space left on device: unknown";
         assert_eq!(codes(&s, disk), [Code::EphemeralStorageExhausted]);
         let outcome = check(&s, &classify_message(disk));
-        assert_eq!(outcome.findings[0].evidence["ephemeralStorageGiB"], 20, "Fargate's default");
-        assert_eq!(codes(&s, "CannotPullContainerError: pull image manifest has been retried 5 time(s): image Manifest does not contain descriptor matching platform 'linux/arm64'"), [Code::ImagePlatformMismatch]);
-        assert_eq!(codes(&s, "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.4.2: not found"), Vec::<Code>::new());
+        assert_eq!(
+            outcome.findings[0].evidence["ephemeralStorageGiB"], 20,
+            "Fargate's default"
+        );
+        assert_eq!(
+            codes(
+                &s,
+                "CannotPullContainerError: pull image manifest has been retried 5 time(s): image Manifest does not contain descriptor matching platform 'linux/arm64'"
+            ),
+            [Code::ImagePlatformMismatch]
+        );
+        assert_eq!(
+            codes(
+                &s,
+                "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref 111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.4.2: not found"
+            ),
+            Vec::<Code>::new()
+        );
     }
 
     #[test]
@@ -112,11 +137,23 @@ mod tests {
         if let Fact::Known(d) = &mut s.task_definition {
             d.containers[0].image = "ghcr.io/acme/api:1.0".into();
         }
-        assert_eq!(codes(&s, "CannotPullContainerAuthError: engine docker private registry credentials: not found"), [Code::PrivateRegistryCredentialsInvalid]);
+        assert_eq!(
+            codes(
+                &s,
+                "CannotPullContainerAuthError: engine docker private registry credentials: not found"
+            ),
+            [Code::PrivateRegistryCredentialsInvalid]
+        );
         if let Fact::Known(d) = &mut s.task_definition {
-            d.containers[0].repository_credentials = Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:ghcr-Ab12Cd".into());
+            d.containers[0].repository_credentials =
+                Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:ghcr-Ab12Cd".into());
         }
-        let outcome = check(&s, &classify_message("CannotPullContainerError: Error response from daemon: Head \"https://ghcr.io/v2/acme/api/manifests/1.0\": unauthorized"));
+        let outcome = check(
+            &s,
+            &classify_message(
+                "CannotPullContainerError: Error response from daemon: Head \"https://ghcr.io/v2/acme/api/manifests/1.0\": unauthorized",
+            ),
+        );
         assert_eq!(outcome.findings[0].code, Code::PrivateRegistryCredentialsInvalid);
         assert!(outcome.findings[0].summary.contains("refused the credentials"));
     }

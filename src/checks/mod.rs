@@ -30,15 +30,34 @@ pub fn run(snapshot: &Snapshot, failure: &Failure) -> Outcome {
     let mut outcome = Outcome::default();
     // Among findings that explain a failure equally well the earlier one is the root: the path
     // first, then whether things exist (registry, secrets, logs), then who may use them.
-    for check in [gaps::check, network::check, registry::check, pull_through::check, secrets::check, volumes::check, env_files::check, identity::check] {
+    for check in [
+        gaps::check,
+        network::check,
+        registry::check,
+        pull_through::check,
+        secrets::check,
+        volumes::check,
+        env_files::check,
+        identity::check,
+    ] {
         outcome.extend(check(snapshot));
     }
     outcome.extend(message::check(snapshot, failure));
     // Every call that failed is named, even where no check leaned on what it would have said.
     for failure in snapshot.failures() {
-        let named = outcome.findings.iter().any(|f| f.code == Code::CheckFailed && f.resource == failure.resource && f.detail.failed_call() == Some(failure.operation.as_str()));
+        let named = outcome.findings.iter().any(|f| {
+            f.code == Code::CheckFailed
+                && f.resource == failure.resource
+                && f.detail.failed_call() == Some(failure.operation.as_str())
+        });
         if !named {
-            outcome.finding(could_not_check(failure, format!("what {} would have said; no check that ran depended on it", failure.operation)));
+            outcome.finding(could_not_check(
+                failure,
+                format!(
+                    "what {} would have said; no check that ran depended on it",
+                    failure.operation
+                ),
+            ));
         }
     }
     outcome
@@ -55,15 +74,24 @@ pub fn unreadable_policy(resource: &str, whose: &str, error: &dyn std::fmt::Disp
 /// CHECK_FAILED: `what` could not be checked because `failure`'s call failed.
 pub fn could_not_check(failure: &CallFailure, what: String) -> Finding {
     let remedy = if failure.is_access_denied() {
-        format!("Allow {} to the doctor's role, then run the diagnosis again.", failure.operation)
+        format!(
+            "Allow {} to the doctor's role, then run the diagnosis again.",
+            failure.operation
+        )
     } else {
-        format!("Run the diagnosis again; if {} keeps failing, check the error above.", failure.operation)
+        format!(
+            "Run the diagnosis again; if {} keeps failing, check the error above.",
+            failure.operation
+        )
     };
     Finding::new(
         Code::CheckFailed,
         Severity::Info,
         &failure.resource,
-        format!("Could not check {what}: {} failed with {}.", failure.operation, failure.error_code),
+        format!(
+            "Could not check {what}: {} failed with {}.",
+            failure.operation, failure.error_code
+        ),
     )
     .evidence(json!({
         "call": failure.operation,
@@ -72,5 +100,7 @@ pub fn could_not_check(failure: &CallFailure, what: String) -> Finding {
         "notChecked": what,
     }))
     .remedy(remedy)
-    .detail(Detail::General(GeneralDetail { failed_call: Some(failure.operation.clone()) }))
+    .detail(Detail::General(GeneralDetail {
+        failed_call: Some(failure.operation.clone()),
+    }))
 }

@@ -15,7 +15,10 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
         match &cache.rule {
             Fact::Failed(failure) => outcome.finding(could_not_check(
                 failure,
-                format!("whether a pull-through cache rule covers repository {}, which its first pull would then create", facts.image.repository),
+                format!(
+                    "whether a pull-through cache rule covers repository {}, which its first pull would then create",
+                    facts.image.repository
+                ),
             )),
             Fact::Known(None) => {}
             Fact::Known(Some(rule)) => check_rule(facts, cache, rule, &mut outcome),
@@ -30,20 +33,36 @@ fn check_rule(facts: &EcrImageFacts, cache: &PullThroughFacts, rule: &CacheRule,
         outcome.pass(
             "pull-through-cache",
             &repository_arn,
-            format!("repository {} does not exist yet: pull-through cache rule {} creates it from {} on the first pull", facts.image.repository, rule.prefix, rule.upstream_url),
+            format!(
+                "repository {} does not exist yet: pull-through cache rule {} creates it from {} on the first pull",
+                facts.image.repository, rule.prefix, rule.upstream_url
+            ),
         );
     }
     let Some(validation) = &cache.validation else { return };
     let validation = match validation {
         Fact::Failed(failure) => {
-            outcome.finding(could_not_check(failure, format!("whether ECR can sign in to {} with the credential of pull-through cache rule {}", rule.upstream_url, rule.prefix)));
+            outcome.finding(could_not_check(
+                failure,
+                format!(
+                    "whether ECR can sign in to {} with the credential of pull-through cache rule {}",
+                    rule.upstream_url, rule.prefix
+                ),
+            ));
             return;
         }
         Fact::Known(validation) => validation,
     };
     let credential = rule.credential_arn.as_deref().unwrap_or_default();
     if validation.valid {
-        outcome.pass("pull-through-upstream", &repository_arn, format!("ECR signs in to {} with the credential of rule {}", rule.upstream_url, rule.prefix));
+        outcome.pass(
+            "pull-through-upstream",
+            &repository_arn,
+            format!(
+                "ECR signs in to {} with the credential of rule {}",
+                rule.upstream_url, rule.prefix
+            ),
+        );
         return;
     }
     outcome.finding(
@@ -84,7 +103,9 @@ mod tests {
         CacheRule {
             prefix: "docker-hub".into(),
             upstream_url: "registry-1.docker.io".into(),
-            credential_arn: Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:ecr-pullthroughcache/docker-hub-AbCdEf".into()),
+            credential_arn: Some(
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:ecr-pullthroughcache/docker-hub-AbCdEf".into(),
+            ),
             custom_role_arn: None,
         }
     }
@@ -110,25 +131,57 @@ mod tests {
 
     #[test]
     fn a_credential_ecr_cannot_use_is_the_error() {
-        let invalid = RuleValidation { valid: false, failure: Some("Unable to authenticate with the upstream registry".into()) };
+        let invalid = RuleValidation {
+            valid: false,
+            failure: Some("Unable to authenticate with the upstream registry".into()),
+        };
         let outcome = check(&snapshot(Fact::Known(Some(rule())), Some(Fact::Known(invalid))));
-        assert_eq!(codes(&outcome), [(Code::PullThroughCacheUpstreamAuthFailed, Severity::Error)]);
+        assert_eq!(
+            codes(&outcome),
+            [(Code::PullThroughCacheUpstreamAuthFailed, Severity::Error)]
+        );
         let finding = &outcome.findings[0];
-        assert_eq!(finding.resource, "arn:aws:ecr:us-east-1:111122223333:repository/docker-hub/library/nginx");
+        assert_eq!(
+            finding.resource,
+            "arn:aws:ecr:us-east-1:111122223333:repository/docker-hub/library/nginx"
+        );
         assert_eq!(finding.evidence["rule"]["upstreamRegistryUrl"], "registry-1.docker.io");
-        assert_eq!(finding.evidence["failure"], "Unable to authenticate with the upstream registry");
-        assert!(finding.remedy.contains("validate-pull-through-cache-rule --ecr-repository-prefix docker-hub"), "{}", finding.remedy);
-        assert_eq!(outcome.passes[0].check, "pull-through-cache", "the missing repository is the rule's to create");
+        assert_eq!(
+            finding.evidence["failure"],
+            "Unable to authenticate with the upstream registry"
+        );
+        assert!(
+            finding
+                .remedy
+                .contains("validate-pull-through-cache-rule --ecr-repository-prefix docker-hub"),
+            "{}",
+            finding.remedy
+        );
+        assert_eq!(
+            outcome.passes[0].check, "pull-through-cache",
+            "the missing repository is the rule's to create"
+        );
     }
 
     #[test]
     fn a_working_credential_passes_and_an_unknown_one_is_check_failed() {
-        let valid = check(&snapshot(Fact::Known(Some(rule())), Some(Fact::Known(RuleValidation { valid: true, failure: None }))));
+        let valid = check(&snapshot(
+            Fact::Known(Some(rule())),
+            Some(Fact::Known(RuleValidation {
+                valid: true,
+                failure: None,
+            })),
+        ));
         assert_eq!(codes(&valid), []);
         let passed: Vec<&str> = valid.passes.iter().map(|p| p.check.as_str()).collect();
         assert_eq!(passed, ["pull-through-cache", "pull-through-upstream"]);
 
-        let failure = CallFailure { operation: "ecr:ValidatePullThroughCacheRule".into(), resource: "111122223333/docker-hub".into(), error_code: "AccessDeniedException".into(), message: "no".into() };
+        let failure = CallFailure {
+            operation: "ecr:ValidatePullThroughCacheRule".into(),
+            resource: "111122223333/docker-hub".into(),
+            error_code: "AccessDeniedException".into(),
+            message: "no".into(),
+        };
         let unknown = check(&snapshot(Fact::Known(Some(rule())), Some(Fact::Failed(failure))));
         assert_eq!(codes(&unknown), [(Code::CheckFailed, Severity::Info)]);
     }
@@ -139,27 +192,58 @@ mod tests {
         let covered = snapshot(Fact::Known(Some(rule())), None);
         assert_eq!(codes(&registry(&covered)), []);
         let uncovered = snapshot(Fact::Known(None), None);
-        assert_eq!(codes(&registry(&uncovered)), [(Code::EcrRepositoryNotFound, Severity::Error)]);
+        assert_eq!(
+            codes(&registry(&uncovered)),
+            [(Code::EcrRepositoryNotFound, Severity::Error)]
+        );
         // The rules unread: not found, but not surely the cause.
-        let failure = CallFailure { operation: "ecr:DescribePullThroughCacheRules".into(), resource: "111122223333".into(), error_code: "ThrottlingException".into(), message: String::new() };
+        let failure = CallFailure {
+            operation: "ecr:DescribePullThroughCacheRules".into(),
+            resource: "111122223333".into(),
+            error_code: "ThrottlingException".into(),
+            message: String::new(),
+        };
         let unknown = snapshot(Fact::Failed(failure), None);
-        assert_eq!(codes(&registry(&unknown)), [(Code::EcrRepositoryNotFound, Severity::Warning)]);
+        assert_eq!(
+            codes(&registry(&unknown)),
+            [(Code::EcrRepositoryNotFound, Severity::Warning)]
+        );
         assert_eq!(codes(&check(&unknown)), [(Code::CheckFailed, Severity::Info)]);
     }
 
     #[test]
     fn the_first_pull_asks_the_role_to_create_and_import_which_the_managed_policy_does_not_grant() {
-        let identity = |s: &Snapshot| super::super::identity::check(s).findings.into_iter().filter(|f| f.code != Code::CheckFailed).collect::<Vec<_>>();
+        let identity = |s: &Snapshot| {
+            super::super::identity::check(s)
+                .findings
+                .into_iter()
+                .filter(|f| f.code != Code::CheckFailed)
+                .collect::<Vec<_>>()
+        };
         let mut s = snapshot(Fact::Known(Some(rule())), None);
         let repository = "arn:aws:ecr:us-east-1:111122223333:repository/docker-hub/library/nginx";
         if let Fact::Known(definition) = &mut s.task_definition {
             definition.containers[0].image = IMAGE.into();
         }
         let findings = identity(&s);
-        assert_eq!(findings.iter().map(|f| f.code).collect::<Vec<_>>(), [Code::ExecutionRoleMissingEcrPermissions]);
-        let denied: Vec<&str> = findings[0].evidence["denied"].as_array().unwrap().iter().map(|d| d["action"].as_str().unwrap()).collect();
+        assert_eq!(
+            findings.iter().map(|f| f.code).collect::<Vec<_>>(),
+            [Code::ExecutionRoleMissingEcrPermissions]
+        );
+        let denied: Vec<&str> = findings[0].evidence["denied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["action"].as_str().unwrap())
+            .collect();
         assert_eq!(denied, ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"]);
-        assert!(findings[0].remedy.contains("ecr:CreateRepository and ecr:BatchImportUpstreamImage"), "{}", findings[0].remedy);
+        assert!(
+            findings[0]
+                .remedy
+                .contains("ecr:CreateRepository and ecr:BatchImportUpstreamImage"),
+            "{}",
+            findings[0].remedy
+        );
 
         let allow = crate::facts::RolePolicy {
             name: "pull-through".into(),

@@ -12,7 +12,10 @@ use crate::model::{ImageSelector, Registry};
 
 pub fn check(snapshot: &Snapshot) -> Outcome {
     let mut outcome = Outcome::default();
-    let definition = snapshot.task_definition.known().map(|d| format!("{}:{}", d.family, d.revision));
+    let definition = snapshot
+        .task_definition
+        .known()
+        .map(|d| format!("{}:{}", d.family, d.revision));
     let definition = definition.as_deref().unwrap_or("the task definition");
     for facts in &snapshot.ecr_images {
         check_image(facts, definition, &mut outcome);
@@ -32,7 +35,13 @@ fn wanted_platform(snapshot: &Snapshot) -> String {
     let architecture = definition
         .and_then(|d| d.cpu_architecture.as_deref())
         .or(snapshot.task.cpu_architecture.as_deref())
-        .map_or("amd64", |a| if matches!(a.to_ascii_lowercase().as_str(), "arm64" | "aarch64") { "arm64" } else { "amd64" });
+        .map_or("amd64", |a| {
+            if matches!(a.to_ascii_lowercase().as_str(), "arm64" | "aarch64") {
+                "arm64"
+            } else {
+                "amd64"
+            }
+        });
     format!("{os}/{architecture}")
 }
 
@@ -40,14 +49,24 @@ fn check_platform(snapshot: &Snapshot, facts: &EcrImageFacts, outcome: &mut Outc
     let platforms = match &facts.platforms {
         Some(Fact::Known(Some(platforms))) => platforms,
         Some(Fact::Failed(failure)) => {
-            outcome.finding(could_not_check(failure, format!("the platforms of {}", facts.image.raw)));
+            outcome.finding(could_not_check(
+                failure,
+                format!("the platforms of {}", facts.image.raw),
+            ));
             return;
         }
         _ => return,
     };
     let wanted = wanted_platform(snapshot);
-    if platforms.iter().any(|p| *p == wanted || p.starts_with(&format!("{wanted}/"))) {
-        outcome.pass("image-platform", &facts.image.raw, format!("{} has a {wanted} manifest", facts.image.raw));
+    if platforms
+        .iter()
+        .any(|p| *p == wanted || p.starts_with(&format!("{wanted}/")))
+    {
+        outcome.pass(
+            "image-platform",
+            &facts.image.raw,
+            format!("{} has a {wanted} manifest", facts.image.raw),
+        );
         return;
     }
     outcome.finding(
@@ -66,13 +85,24 @@ fn check_platform(snapshot: &Snapshot, facts: &EcrImageFacts, outcome: &mut Outc
 }
 
 fn check_repository_policy(snapshot: &Snapshot, facts: &EcrImageFacts, outcome: &mut Outcome) {
-    let (Some(policy), Fact::Known(Some(repository))) = (&facts.policy, &facts.repository) else { return };
+    let (Some(policy), Fact::Known(Some(repository))) = (&facts.policy, &facts.repository) else {
+        return;
+    };
     // Without an execution role there is no principal to judge (EXECUTION_ROLE_MISSING says so).
-    let Some(role) = snapshot.task_definition.known().and_then(|d| d.execution_role_arn.as_deref()) else { return };
+    let Some(role) = snapshot
+        .task_definition
+        .known()
+        .and_then(|d| d.execution_role_arn.as_deref())
+    else {
+        return;
+    };
     let cross_account = repository.registry_id != snapshot.task.account;
     let text = match policy {
         Fact::Failed(failure) => {
-            outcome.finding(could_not_check(failure, format!("the policy of repository {}", repository.name)));
+            outcome.finding(could_not_check(
+                failure,
+                format!("the policy of repository {}", repository.name),
+            ));
             return;
         }
         Fact::Known(None) if cross_account => {
@@ -85,15 +115,27 @@ fn check_repository_policy(snapshot: &Snapshot, facts: &EcrImageFacts, outcome: 
     let parsed = match Policy::parse(text) {
         Ok(parsed) => parsed,
         Err(error) => {
-            outcome.finding(super::unreadable_policy(&repository.arn, &format!("the policy of repository {}", repository.name), &error, text));
+            outcome.finding(super::unreadable_policy(
+                &repository.arn,
+                &format!("the policy of repository {}", repository.name),
+                &error,
+                text,
+            ));
             return;
         }
     };
     let document: Value = serde_json::from_str(text).unwrap_or(Value::Null);
     let principal = Principal::aws(role);
-    let context = Context::partial().with("aws:PrincipalArn", role).with("aws:PrincipalAccount", &snapshot.task.account);
+    let context = Context::partial()
+        .with("aws:PrincipalArn", role)
+        .with("aws:PrincipalAccount", &snapshot.task.account);
     for action in ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] {
-        let decision = parsed.evaluate(&Request { principal: Some(&principal), action, resource: &repository.arn, context: &context });
+        let decision = parsed.evaluate(&Request {
+            principal: Some(&principal),
+            action,
+            resource: &repository.arn,
+            context: &context,
+        });
         match decision {
             Decision::ExplicitlyDenied { statement } => {
                 outcome.finding(
@@ -128,7 +170,11 @@ fn check_repository_policy(snapshot: &Snapshot, facts: &EcrImageFacts, outcome: 
             }
         }
     }
-    outcome.pass("repository-policy", &repository.arn, format!("repository {}'s policy lets the execution role pull", repository.name));
+    outcome.pass(
+        "repository-policy",
+        &repository.arn,
+        format!("repository {}'s policy lets the execution role pull", repository.name),
+    );
 }
 
 fn cross_account_missing(repository: &RepositoryFacts, role: &str, action: Option<&str>, policy: Value) -> Finding {
@@ -159,12 +205,19 @@ fn repository_not_found(facts: &EcrImageFacts, definition: &str, severity: Sever
         Registry::Ecr { account, region } => (account.as_str(), region.as_str()),
         _ => ("", ""),
     };
-    let unknown_rules = if severity == Severity::Error { "" } else { " Whether a pull-through cache rule would create it on the first pull is unknown." };
+    let unknown_rules = if severity == Severity::Error {
+        ""
+    } else {
+        " Whether a pull-through cache rule would create it on the first pull is unknown."
+    };
     Finding::new(
         Code::EcrRepositoryNotFound,
         severity,
         image.ecr_repository_arn().unwrap_or_default(),
-        format!("Container {} uses {}, but repository {} does not exist in account {account}, {region}.{unknown_rules}", facts.container, image.raw, image.repository),
+        format!(
+            "Container {} uses {}, but repository {} does not exist in account {account}, {region}.{unknown_rules}",
+            facts.container, image.raw, image.repository
+        ),
     )
     .evidence(json!({
         "container": facts.container,
@@ -191,7 +244,10 @@ fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
     }
     let repository = match &facts.repository {
         Fact::Failed(failure) => {
-            outcome.finding(could_not_check(failure, format!("whether ECR repository {} exists", image.repository)));
+            outcome.finding(could_not_check(
+                failure,
+                format!("whether ECR repository {} exists", image.repository),
+            ));
             return;
         }
         Fact::Known(None) => {
@@ -200,15 +256,26 @@ fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
             match facts.pull_through.as_ref().map(|cache| &cache.rule) {
                 Some(Fact::Known(Some(_))) => {}
                 // The rules could not be read (a CHECK_FAILED says so): one may cover it.
-                Some(Fact::Failed(_)) => outcome.finding(repository_not_found(facts, definition, Severity::Warning, "unknown")),
-                Some(Fact::Known(None)) => outcome.finding(repository_not_found(facts, definition, Severity::Error, "none covers it")),
+                Some(Fact::Failed(_)) => {
+                    outcome.finding(repository_not_found(facts, definition, Severity::Warning, "unknown"))
+                }
+                Some(Fact::Known(None)) => outcome.finding(repository_not_found(
+                    facts,
+                    definition,
+                    Severity::Error,
+                    "none covers it",
+                )),
                 None => outcome.finding(repository_not_found(facts, definition, Severity::Error, "not asked")),
             }
             return;
         }
         Fact::Known(Some(repository)) => repository,
     };
-    outcome.pass("ecr-repository", &repository.arn, format!("repository {} exists", repository.name));
+    outcome.pass(
+        "ecr-repository",
+        &repository.arn,
+        format!("repository {} exists", repository.name),
+    );
 
     match &facts.image_detail {
         Fact::Failed(failure) => {
@@ -250,14 +317,21 @@ fn check_image(facts: &EcrImageFacts, definition: &str, outcome: &mut Outcome) {
                 )),
             );
             if let Some(Fact::Failed(failure)) = &facts.recent_tags {
-                outcome.finding(could_not_check(failure, format!("which tags repository {} holds", repository.name)));
+                outcome.finding(could_not_check(
+                    failure,
+                    format!("which tags repository {} holds", repository.name),
+                ));
             }
         }
         Fact::Known(Some(detail)) => {
             outcome.pass(
                 "ecr-image",
                 &image.raw,
-                format!("image {} exists{}", image.raw, detail.digest.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()),
+                format!(
+                    "image {} exists{}",
+                    image.raw,
+                    detail.digest.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
             );
         }
     }
@@ -272,7 +346,11 @@ mod tests {
     fn snapshot(images: Vec<EcrImageFacts>) -> Snapshot {
         Snapshot {
             task: TaskFacts::default(),
-            task_definition: Fact::Known(TaskDefinitionFacts { family: "shop-web".into(), revision: 7, ..Default::default() }),
+            task_definition: Fact::Known(TaskDefinitionFacts {
+                family: "shop-web".into(),
+                revision: 7,
+                ..Default::default()
+            }),
             network: None,
             vpc: None,
             ecr_images: images,
@@ -285,8 +363,21 @@ mod tests {
         }
     }
 
-    fn lookup(raw: &str, repository: Fact<Option<RepositoryFacts>>, image_detail: Fact<Option<ImageDetail>>) -> EcrImageFacts {
-        EcrImageFacts { container: "web".into(), image: ImageRef::parse(raw).unwrap(), repository, image_detail, recent_tags: None, policy: None, platforms: None, pull_through: None }
+    fn lookup(
+        raw: &str,
+        repository: Fact<Option<RepositoryFacts>>,
+        image_detail: Fact<Option<ImageDetail>>,
+    ) -> EcrImageFacts {
+        EcrImageFacts {
+            container: "web".into(),
+            image: ImageRef::parse(raw).unwrap(),
+            repository,
+            image_detail,
+            recent_tags: None,
+            policy: None,
+            platforms: None,
+            pull_through: None,
+        }
     }
 
     fn repository() -> Fact<Option<RepositoryFacts>> {
@@ -299,7 +390,12 @@ mod tests {
     }
 
     fn denied(operation: &str) -> CallFailure {
-        CallFailure { operation: operation.into(), resource: "r".into(), error_code: "AccessDeniedException".into(), message: "no".into() }
+        CallFailure {
+            operation: operation.into(),
+            resource: "r".into(),
+            error_code: "AccessDeniedException".into(),
+            message: "no".into(),
+        }
     }
 
     const IMAGE: &str = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.4.2";
@@ -309,8 +405,14 @@ mod tests {
         let outcome = check(&snapshot(vec![lookup(IMAGE, Fact::Known(None), Fact::Known(None))]));
         assert_eq!(outcome.findings.len(), 1);
         let finding = &outcome.findings[0];
-        assert_eq!((finding.code, finding.severity), (Code::EcrRepositoryNotFound, Severity::Error));
-        assert_eq!(finding.resource, "arn:aws:ecr:eu-west-1:111122223333:repository/shop/web");
+        assert_eq!(
+            (finding.code, finding.severity),
+            (Code::EcrRepositoryNotFound, Severity::Error)
+        );
+        assert_eq!(
+            finding.resource,
+            "arn:aws:ecr:eu-west-1:111122223333:repository/shop/web"
+        );
         assert_eq!(finding.evidence["region"], "eu-west-1");
         assert!(finding.remedy.contains("shop-web:7"), "{}", finding.remedy);
         assert!(outcome.passes.is_empty());
@@ -326,7 +428,11 @@ mod tests {
         assert_eq!(finding.resource, IMAGE);
         assert_eq!(finding.evidence["tag"], "1.4.2");
         assert_eq!(finding.evidence["recentTags"], serde_json::json!(["1.4.1", "1.4.0"]));
-        assert!(finding.remedy.contains("(newest tags: 1.4.1, 1.4.0)"), "{}", finding.remedy);
+        assert!(
+            finding.remedy.contains("(newest tags: 1.4.1, 1.4.0)"),
+            "{}",
+            finding.remedy
+        );
         assert_eq!(outcome.passes.len(), 1, "the repository itself passed");
     }
 
@@ -341,7 +447,9 @@ mod tests {
 
     #[test]
     fn an_image_that_exists_passes_twice_and_finds_nothing() {
-        let detail = ImageDetail { digest: Some("sha256:1".into()) };
+        let detail = ImageDetail {
+            digest: Some("sha256:1".into()),
+        };
         let outcome = check(&snapshot(vec![lookup(IMAGE, repository(), Fact::Known(Some(detail)))]));
         assert!(outcome.findings.is_empty());
         let checks: Vec<&str> = outcome.passes.iter().map(|p| p.check.as_str()).collect();
@@ -350,10 +458,21 @@ mod tests {
 
     #[test]
     fn failed_lookups_say_what_was_not_checked() {
-        let outcome = check(&snapshot(vec![lookup(IMAGE, Fact::Failed(denied("ecr:DescribeRepositories")), Fact::Known(None))]));
+        let outcome = check(&snapshot(vec![lookup(
+            IMAGE,
+            Fact::Failed(denied("ecr:DescribeRepositories")),
+            Fact::Known(None),
+        )]));
         assert_eq!(outcome.findings.len(), 1);
-        assert_eq!((outcome.findings[0].code, outcome.findings[0].severity), (Code::CheckFailed, Severity::Info));
-        assert!(outcome.findings[0].summary.contains("whether ECR repository shop/web exists"));
+        assert_eq!(
+            (outcome.findings[0].code, outcome.findings[0].severity),
+            (Code::CheckFailed, Severity::Info)
+        );
+        assert!(
+            outcome.findings[0]
+                .summary
+                .contains("whether ECR repository shop/web exists")
+        );
 
         let mut facts = lookup(IMAGE, repository(), Fact::Known(None));
         facts.recent_tags = Some(Fact::Failed(denied("ecr:DescribeImages")));

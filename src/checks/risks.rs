@@ -15,11 +15,20 @@ const DAY: i64 = 86_400;
 pub fn check(risks: &[ImageRiskFacts], now: i64) -> Outcome {
     let mut out = Outcome::default();
     for facts in risks {
-        let ImageSelector::Tag(tag) = &facts.image.selector else { continue };
+        let ImageSelector::Tag(tag) = &facts.image.selector else {
+            continue;
+        };
         match &facts.tag_mutable {
-            Fact::Failed(failure) => out.finding(could_not_check(failure, format!("whether repository {} lets tag {tag} move", facts.image.repository))),
+            Fact::Failed(failure) => out.finding(could_not_check(
+                failure,
+                format!("whether repository {} lets tag {tag} move", facts.image.repository),
+            )),
             Fact::Known(Some(true)) => out.finding(mutable(facts, tag)),
-            Fact::Known(Some(false)) => out.pass("image-tag-immutable", &facts.image.raw, format!("repository {}'s tags cannot move", facts.image.repository)),
+            Fact::Known(Some(false)) => out.pass(
+                "image-tag-immutable",
+                &facts.image.raw,
+                format!("repository {}'s tags cannot move", facts.image.repository),
+            ),
             Fact::Known(None) => {}
         }
         check_lifecycle(facts, tag, now, &mut out);
@@ -78,8 +87,12 @@ impl Selection {
     fn selects(&self, tags: &[String]) -> bool {
         match self.tag_status.as_str() {
             "any" => true,
-            "tagged" if !self.tag_prefix_list.is_empty() => tags.iter().any(|t| self.tag_prefix_list.iter().any(|p| t.starts_with(p.as_str()))),
-            "tagged" if !self.tag_pattern_list.is_empty() => tags.iter().any(|t| self.tag_pattern_list.iter().any(|p| wildcard(p, t))),
+            "tagged" if !self.tag_prefix_list.is_empty() => tags
+                .iter()
+                .any(|t| self.tag_prefix_list.iter().any(|p| t.starts_with(p.as_str()))),
+            "tagged" if !self.tag_pattern_list.is_empty() => tags
+                .iter()
+                .any(|t| self.tag_pattern_list.iter().any(|p| wildcard(p, t))),
             "tagged" => true,
             _ => false,
         }
@@ -91,8 +104,12 @@ fn wildcard(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((head, rest)) => {
-            let Some(tail) = text.strip_prefix(head) else { return false };
-            (0..=tail.len()).filter(|i| tail.is_char_boundary(*i)).any(|i| wildcard(rest, &tail[i..]))
+            let Some(tail) = text.strip_prefix(head) else {
+                return false;
+            };
+            (0..=tail.len())
+                .filter(|i| tail.is_char_boundary(*i))
+                .any(|i| wildcard(rest, &tail[i..]))
         }
     }
 }
@@ -100,7 +117,13 @@ fn wildcard(pattern: &str, text: &str) -> bool {
 fn check_lifecycle(facts: &ImageRiskFacts, tag: &str, now: i64, out: &mut Outcome) {
     let text = match &facts.lifecycle_policy {
         Fact::Failed(failure) => {
-            out.finding(could_not_check(failure, format!("whether a lifecycle rule of {} will expire tag {tag}", facts.image.repository)));
+            out.finding(could_not_check(
+                failure,
+                format!(
+                    "whether a lifecycle rule of {} will expire tag {tag}",
+                    facts.image.repository
+                ),
+            ));
             return;
         }
         Fact::Known(None) => return,
@@ -109,35 +132,62 @@ fn check_lifecycle(facts: &ImageRiskFacts, tag: &str, now: i64, out: &mut Outcom
     let images = match &facts.images {
         Some(Fact::Known(images)) => images,
         Some(Fact::Failed(failure)) => {
-            out.finding(could_not_check(failure, format!("which images of {} its lifecycle rules select", facts.image.repository)));
+            out.finding(could_not_check(
+                failure,
+                format!("which images of {} its lifecycle rules select", facts.image.repository),
+            ));
             return;
         }
         None => return,
     };
     let Ok(mut policy) = serde_json::from_str::<LifecyclePolicy>(text) else {
-        out.finding(super::unreadable_policy(&facts.image.raw, &format!("the lifecycle policy of {}", facts.image.repository), &"not a lifecycle policy ECR would accept", text));
+        out.finding(super::unreadable_policy(
+            &facts.image.raw,
+            &format!("the lifecycle policy of {}", facts.image.repository),
+            &"not a lifecycle policy ECR would accept",
+            text,
+        ));
         return;
     };
     // The tag is not there: the diagnosis's own checks say so (ECR_IMAGE_NOT_FOUND).
-    let Some(deployed) = images.iter().find(|i| i.tags.iter().any(|t| t == tag)) else { return };
+    let Some(deployed) = images.iter().find(|i| i.tags.iter().any(|t| t == tag)) else {
+        return;
+    };
     policy.rules.sort_by_key(|r| r.rule_priority);
     // The rule of lowest priority that selects an image is the one that may expire it.
     let Some(rule) = policy.rules.iter().find(|r| r.selection.selects(&deployed.tags)) else {
-        out.pass("lifecycle", &facts.image.raw, format!("no lifecycle rule of {} selects tag {tag}", facts.image.repository));
+        out.pass(
+            "lifecycle",
+            &facts.image.raw,
+            format!("no lifecycle rule of {} selects tag {tag}", facts.image.repository),
+        );
         return;
     };
     let when = match rule.selection.count_type.as_str() {
         "sinceImagePushed" => {
             let Some(pushed) = deployed.pushed_at else { return };
             let expires = pushed + rule.selection.count_number * DAY;
-            if expires <= now { "is already past its age limit: the next run of the rule expires it".to_string() } else { format!("expires it in {} day(s)", (expires - now + DAY - 1) / DAY) }
+            if expires <= now {
+                "is already past its age limit: the next run of the rule expires it".to_string()
+            } else {
+                format!("expires it in {} day(s)", (expires - now + DAY - 1) / DAY)
+            }
         }
         "imageCountMoreThan" => {
             let mut selected: Vec<&PushedImage> = images.iter().filter(|i| rule.selection.selects(&i.tags)).collect();
             selected.sort_by_key(|i| std::cmp::Reverse(i.pushed_at));
             let newer = selected.iter().take_while(|i| !std::ptr::eq(**i, deployed)).count() as i64;
             let keep = rule.selection.count_number;
-            if newer >= keep { format!("keeps only the newest {keep}, and {newer} newer image(s) are there: the next run of the rule expires it") } else { format!("keeps the newest {keep}: it expires after {} more push(es) the rule selects", keep - newer) }
+            if newer >= keep {
+                format!(
+                    "keeps only the newest {keep}, and {newer} newer image(s) are there: the next run of the rule expires it"
+                )
+            } else {
+                format!(
+                    "keeps the newest {keep}: it expires after {} more push(es) the rule selects",
+                    keep - newer
+                )
+            }
         }
         _ => return,
     };
@@ -178,7 +228,15 @@ mod tests {
             image: ImageRef::parse("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.4.2").unwrap(),
             tag_mutable: Fact::Known(mutable),
             lifecycle_policy: Fact::Known(policy.map(|p| p.to_string())),
-            images: Some(Fact::Known(images.into_iter().map(|(tags, days_ago)| PushedImage { tags: tags.iter().map(|t| t.to_string()).collect(), pushed_at: Some(NOW - days_ago * DAY) }).collect())),
+            images: Some(Fact::Known(
+                images
+                    .into_iter()
+                    .map(|(tags, days_ago)| PushedImage {
+                        tags: tags.iter().map(|t| t.to_string()).collect(),
+                        pushed_at: Some(NOW - days_ago * DAY),
+                    })
+                    .collect(),
+            )),
         }
     }
 
@@ -194,32 +252,60 @@ mod tests {
     fn a_tag_that_may_move_is_a_warning_and_an_immutable_one_passes() {
         let outcome = check(&[facts(Some(true), None, vec![])], NOW);
         assert_eq!(codes(&outcome), [(Code::ImageTagMutable, Severity::Warning)]);
-        assert!(outcome.findings[0].remedy.contains("--image-tag-mutability IMMUTABLE"), "{}", outcome.findings[0].remedy);
+        assert!(
+            outcome.findings[0].remedy.contains("--image-tag-mutability IMMUTABLE"),
+            "{}",
+            outcome.findings[0].remedy
+        );
         assert_eq!(codes(&check(&[facts(Some(false), None, vec![])], NOW)), []);
     }
 
     #[test]
     fn a_rule_by_age_says_when_it_expires_the_deployed_tag() {
-        let by_age = rule(json!({"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 30}));
+        let by_age =
+            rule(json!({"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 30}));
         let young = check(&[facts(Some(false), Some(by_age.clone()), vec![(&["1.4.2"], 20)])], NOW);
         assert_eq!(codes(&young), [(Code::EcrLifecycleExpiresImage, Severity::Warning)]);
-        assert!(young.findings[0].summary.contains("expires it in 10 day(s)"), "{}", young.findings[0].summary);
+        assert!(
+            young.findings[0].summary.contains("expires it in 10 day(s)"),
+            "{}",
+            young.findings[0].summary
+        );
         let old = check(&[facts(Some(false), Some(by_age), vec![(&["1.4.2"], 45)])], NOW);
-        assert!(old.findings[0].summary.contains("already past its age limit"), "{}", old.findings[0].summary);
+        assert!(
+            old.findings[0].summary.contains("already past its age limit"),
+            "{}",
+            old.findings[0].summary
+        );
     }
 
     #[test]
     fn a_rule_by_count_counts_the_newer_images_it_selects() {
-        let keep_two = rule(json!({"tagStatus": "tagged", "tagPrefixList": ["1."], "countType": "imageCountMoreThan", "countNumber": 2}));
+        let keep_two = rule(
+            json!({"tagStatus": "tagged", "tagPrefixList": ["1."], "countType": "imageCountMoreThan", "countNumber": 2}),
+        );
         let images = || vec![(&["1.4.2"][..], 10), (&["1.4.3"][..], 5), (&["2.0.0"][..], 1)];
         let outcome = check(&[facts(Some(false), Some(keep_two.clone()), images())], NOW);
-        assert!(outcome.findings[0].summary.contains("expires after 1 more push(es)"), "{}", outcome.findings[0].summary);
+        assert!(
+            outcome.findings[0].summary.contains("expires after 1 more push(es)"),
+            "{}",
+            outcome.findings[0].summary
+        );
         let mut crowded = images();
         crowded.push((&["1.5.0"][..], 2));
         let outcome = check(&[facts(Some(false), Some(keep_two), crowded)], NOW);
-        assert!(outcome.findings[0].summary.contains("the next run of the rule expires it"), "{}", outcome.findings[0].summary);
+        assert!(
+            outcome.findings[0]
+                .summary
+                .contains("the next run of the rule expires it"),
+            "{}",
+            outcome.findings[0].summary
+        );
         // A rule for other tags, and one for untagged images, leave it alone.
-        for selection in [json!({"tagStatus": "tagged", "tagPatternList": ["dev-*"], "countType": "imageCountMoreThan", "countNumber": 1}), json!({"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 1})] {
+        for selection in [
+            json!({"tagStatus": "tagged", "tagPatternList": ["dev-*"], "countType": "imageCountMoreThan", "countNumber": 1}),
+            json!({"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 1}),
+        ] {
             let outcome = check(&[facts(Some(false), Some(rule(selection)), images())], NOW);
             assert_eq!(codes(&outcome), []);
             assert!(outcome.passes.iter().any(|p| p.check == "lifecycle"));
@@ -228,12 +314,20 @@ mod tests {
 
     #[test]
     fn what_could_not_be_read_is_check_failed_never_a_warning() {
-        let failure = crate::facts::CallFailure { operation: "ecr:GetLifecyclePolicy".into(), resource: "r".into(), error_code: "AccessDeniedException".into(), message: String::new() };
+        let failure = crate::facts::CallFailure {
+            operation: "ecr:GetLifecyclePolicy".into(),
+            resource: "r".into(),
+            error_code: "AccessDeniedException".into(),
+            message: String::new(),
+        };
         let mut unread = facts(Some(false), None, vec![]);
         unread.lifecycle_policy = Fact::Failed(failure.clone());
         assert_eq!(codes(&check(&[unread], NOW)), [(Code::CheckFailed, Severity::Info)]);
         let mut unread = facts(None, None, vec![]);
-        unread.tag_mutable = Fact::Failed(crate::facts::CallFailure { operation: "ecr:DescribeRepositories".into(), ..failure });
+        unread.tag_mutable = Fact::Failed(crate::facts::CallFailure {
+            operation: "ecr:DescribeRepositories".into(),
+            ..failure
+        });
         assert_eq!(codes(&check(&[unread], NOW)), [(Code::CheckFailed, Severity::Info)]);
         assert!(wildcard("dev-*-x", "dev-1-x") && !wildcard("dev-*", "prod-1"));
     }

@@ -9,10 +9,22 @@ use crate::facts::{Fact, SecretMeta, Snapshot};
 pub fn check(snapshot: &Snapshot) -> Outcome {
     let mut out = Outcome::default();
     for secret in &snapshot.secrets {
-        let call = if secret.value_from.contains(":secretsmanager:") { "secretsmanager:DescribeSecret" } else { "ssm:DescribeParameters" };
+        let call = if secret.value_from.contains(":secretsmanager:") {
+            "secretsmanager:DescribeSecret"
+        } else {
+            "ssm:DescribeParameters"
+        };
         match &secret.lookup {
-            Fact::Failed(failure) => out.finding(could_not_check(failure, format!("whether {} exists", secret.value_from))),
-            Fact::Known(Some(meta @ SecretMeta { deletion_date: Some(when), .. })) => {
+            Fact::Failed(failure) => out.finding(could_not_check(
+                failure,
+                format!("whether {} exists", secret.value_from),
+            )),
+            Fact::Known(Some(
+                meta @ SecretMeta {
+                    deletion_date: Some(when),
+                    ..
+                },
+            )) => {
                 out.finding(
                     Finding::new(
                         Code::SecretNotFound,
@@ -98,21 +110,58 @@ mod tests {
     use crate::facts::{LogGroupFacts, SecretFacts, SecretMeta};
 
     fn secret(name: Option<&str>, value_from: &str, lookup: Fact<Option<SecretMeta>>) -> SecretFacts {
-        SecretFacts { alias_key: None, container: "web".into(), name: name.map(str::to_string), value_from: value_from.into(), lookup }
+        SecretFacts {
+            alias_key: None,
+            container: "web".into(),
+            name: name.map(str::to_string),
+            value_from: value_from.into(),
+            lookup,
+        }
     }
 
     #[test]
     fn missing_secrets_parameters_and_credentials() {
         let mut s = snapshot(private_vpc());
         s.secrets = vec![
-            secret(Some("DB"), "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf", Fact::Known(None)),
-            secret(Some("KEY"), "/app/key", Fact::Known(Some(SecretMeta { arn: "arn:aws:ssm:us-east-1:111122223333:parameter/app/key".into(), kms_key_id: None, ..Default::default() }))),
-            secret(None, "arn:aws:secretsmanager:us-east-1:111122223333:secret:dockerhub-Ab12Cd", Fact::Known(None)),
-            secret(Some("TOKEN"), "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy", Fact::Known(Some(SecretMeta { arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy".into(), kms_key_id: Some("alias/team".into()), ..Default::default() }))),
+            secret(
+                Some("DB"),
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf",
+                Fact::Known(None),
+            ),
+            secret(
+                Some("KEY"),
+                "/app/key",
+                Fact::Known(Some(SecretMeta {
+                    arn: "arn:aws:ssm:us-east-1:111122223333:parameter/app/key".into(),
+                    kms_key_id: None,
+                    ..Default::default()
+                })),
+            ),
+            secret(
+                None,
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:dockerhub-Ab12Cd",
+                Fact::Known(None),
+            ),
+            secret(
+                Some("TOKEN"),
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy",
+                Fact::Known(Some(SecretMeta {
+                    arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy".into(),
+                    kms_key_id: Some("alias/team".into()),
+                    ..Default::default()
+                })),
+            ),
         ];
         let outcome = check(&s);
         let codes: Vec<Code> = outcome.findings.iter().map(|f| f.code).collect();
-        assert_eq!(codes, [Code::SecretNotFound, Code::PrivateRegistryCredentialsInvalid, Code::CheckFailed]);
+        assert_eq!(
+            codes,
+            [
+                Code::SecretNotFound,
+                Code::PrivateRegistryCredentialsInvalid,
+                Code::CheckFailed
+            ]
+        );
         assert_eq!(outcome.findings[0].evidence["call"], "secretsmanager:DescribeSecret");
         assert!(outcome.findings[2].summary.contains("alias/team"));
     }
@@ -121,11 +170,25 @@ mod tests {
     fn a_secret_scheduled_for_deletion_cannot_be_read() {
         let mut s = snapshot(private_vpc());
         let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
-        let meta = |deletion_date: Option<&str>| SecretMeta { arn: arn.into(), deletion_date: deletion_date.map(str::to_string), ..Default::default() };
-        s.secrets = vec![secret(Some("DB"), arn, Fact::Known(Some(meta(Some("2026-12-09T10:00:00Z")))))];
+        let meta = |deletion_date: Option<&str>| SecretMeta {
+            arn: arn.into(),
+            deletion_date: deletion_date.map(str::to_string),
+            ..Default::default()
+        };
+        s.secrets = vec![secret(
+            Some("DB"),
+            arn,
+            Fact::Known(Some(meta(Some("2026-12-09T10:00:00Z")))),
+        )];
         let outcome = check(&s);
         assert_eq!(outcome.findings.len(), 1);
-        assert_eq!((outcome.findings[0].code, outcome.findings[0].evidence["answer"].as_str()), (Code::SecretNotFound, Some("scheduled for deletion")));
+        assert_eq!(
+            (
+                outcome.findings[0].code,
+                outcome.findings[0].evidence["answer"].as_str()
+            ),
+            (Code::SecretNotFound, Some("scheduled for deletion"))
+        );
         assert!(outcome.findings[0].remedy.contains("RestoreSecret"));
         s.secrets = vec![secret(Some("DB"), arn, Fact::Known(Some(meta(None))))];
         assert!(check(&s).findings.is_empty());
@@ -135,30 +198,61 @@ mod tests {
     fn a_log_group_that_does_not_exist_unless_the_task_creates_it() {
         let mut s = snapshot(private_vpc());
         assert!(check(&s).findings.is_empty(), "the fixture's group exists");
-        s.log_groups = vec![LogGroupFacts { container: "web".into(), group: "/ecs/gone".into(), region: "us-east-1".into(), create_group: false, exists: Fact::Known(false) }];
+        s.log_groups = vec![LogGroupFacts {
+            container: "web".into(),
+            group: "/ecs/gone".into(),
+            region: "us-east-1".into(),
+            create_group: false,
+            exists: Fact::Known(false),
+        }];
         let outcome = check(&s);
         assert_eq!(outcome.findings[0].code, Code::LogGroupNotFound);
         assert_eq!(outcome.findings[0].resource, "/ecs/gone");
         s.log_groups[0].create_group = true;
-        assert!(check(&s).findings.is_empty(), "awslogs-create-group: the role's permission decides");
+        assert!(
+            check(&s).findings.is_empty(),
+            "awslogs-create-group: the role's permission decides"
+        );
     }
 
     #[test]
     fn a_key_named_by_alias_is_judged_on_the_key_behind_it_or_said_to_be_unchecked() {
         let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:token-Zz99Yy";
-        let meta = SecretMeta { arn: arn.into(), kms_key_id: Some("alias/team".into()), ..Default::default() };
+        let meta = SecretMeta {
+            arn: arn.into(),
+            kms_key_id: Some("alias/team".into()),
+            ..Default::default()
+        };
         let with = |alias_key| {
             let mut s = snapshot(private_vpc());
-            s.secrets = vec![SecretFacts { alias_key, ..secret(Some("TOKEN"), arn, Fact::Known(Some(meta.clone()))) }];
+            s.secrets = vec![SecretFacts {
+                alias_key,
+                ..secret(Some("TOKEN"), arn, Fact::Known(Some(meta.clone())))
+            }];
             check(&s)
         };
         let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        assert!(with(Some(Fact::Known(Some(key.into())))).findings.is_empty(), "resolved: the identity check judges kms:Decrypt");
+        assert!(
+            with(Some(Fact::Known(Some(key.into())))).findings.is_empty(),
+            "resolved: the identity check judges kms:Decrypt"
+        );
         let gone = with(Some(Fact::Known(None)));
-        assert_eq!((gone.findings[0].code, gone.findings[0].evidence["answer"].as_str()), (Code::CheckFailed, Some("not found")));
-        let failure = crate::facts::CallFailure { operation: "kms:DescribeKey".into(), resource: "alias/team".into(), error_code: "AccessDeniedException".into(), message: "no".into() };
+        assert_eq!(
+            (gone.findings[0].code, gone.findings[0].evidence["answer"].as_str()),
+            (Code::CheckFailed, Some("not found"))
+        );
+        let failure = crate::facts::CallFailure {
+            operation: "kms:DescribeKey".into(),
+            resource: "alias/team".into(),
+            error_code: "AccessDeniedException".into(),
+            message: "no".into(),
+        };
         let denied = with(Some(Fact::Failed(failure)));
         assert_eq!(denied.findings[0].code, Code::CheckFailed);
-        assert!(denied.findings[0].summary.contains("kms:DescribeKey"), "{}", denied.findings[0].summary);
+        assert!(
+            denied.findings[0].summary.contains("kms:DescribeKey"),
+            "{}",
+            denied.findings[0].summary
+        );
     }
 }

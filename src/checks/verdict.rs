@@ -35,21 +35,44 @@ fn explains(category: Category, code: Code) -> bool {
     match category {
         // A pull-through cache that cannot reach its upstream answers as the upstream does: not
         // found, denied, or a bare 403 from the registry.
-        Category::Image => matches!(code, EcrImageNotFound | EcrRepositoryNotFound | ImagePlatformMismatch | PullThroughCacheUpstreamAuthFailed),
+        Category::Image => matches!(
+            code,
+            EcrImageNotFound | EcrRepositoryNotFound | ImagePlatformMismatch | PullThroughCacheUpstreamAuthFailed
+        ),
         Category::Registry => {
             code.family() == Family::Registry && code != ImagePlatformMismatch
-                || matches!(code, ExecutionRoleMissingEcrPermissions | PullThroughCacheUpstreamAuthFailed)
+                || matches!(
+                    code,
+                    ExecutionRoleMissingEcrPermissions | PullThroughCacheUpstreamAuthFailed
+                )
         }
         Category::Network => code.family() == Family::Network,
         Category::Permissions => {
             code.family() == Family::Identity
-                || matches!(code, EcrRepositoryPolicyDenies | EcrCrossAccountAccessMissing | PrivateRegistryCredentialsInvalid | PullThroughCacheUpstreamAuthFailed)
+                || matches!(
+                    code,
+                    EcrRepositoryPolicyDenies
+                        | EcrCrossAccountAccessMissing
+                        | PrivateRegistryCredentialsInvalid
+                        | PullThroughCacheUpstreamAuthFailed
+                )
         }
-        Category::Secrets => matches!(code, SecretNotFound | ExecutionRoleMissingSecretsPermissions | PrivateRegistryCredentialsInvalid),
+        Category::Secrets => matches!(
+            code,
+            SecretNotFound | ExecutionRoleMissingSecretsPermissions | PrivateRegistryCredentialsInvalid
+        ),
         Category::Logs => matches!(code, LogGroupNotFound | ExecutionRoleMissingLogsPermissions),
         Category::Storage => code == EphemeralStorageExhausted,
         // A network ACL on the way to a mount target (its detail names EFS: see explanation_score).
-        Category::Volumes => matches!(code, EfsFileSystemNotFound | EfsMountTargetMissing | EfsSecurityGroupBlocksNfs | EfsAccessDenied | NetworkAclBlocksTraffic | VpcDnsDisabled),
+        Category::Volumes => matches!(
+            code,
+            EfsFileSystemNotFound
+                | EfsMountTargetMissing
+                | EfsSecurityGroupBlocksNfs
+                | EfsAccessDenied
+                | NetworkAclBlocksTraffic
+                | VpcDnsDisabled
+        ),
         // The way to S3 too: without one the download never starts.
         Category::EnvFiles => matches!(code, EnvFileNotFound | EnvFileAccessDenied) || code.family() == Family::Network,
         Category::Unknown => false,
@@ -79,7 +102,11 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
         let services = finding.detail.services();
         let to_efs = services.contains(&Service::Efs);
         let elsewhere = services.is_empty() || services.iter().any(|s| *s != Service::Efs);
-        let explains = if failure.category == Category::Volumes { to_efs } else { elsewhere };
+        let explains = if failure.category == Category::Volumes {
+            to_efs
+        } else {
+            elsewhere
+        };
         if !explains {
             return 0;
         }
@@ -88,7 +115,8 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
     // An environment file S3 refused is a question of access, one it does not have of existence.
     if facts.destination == Some(Destination::EnvFileBucket) {
         match (facts.nature, finding.code) {
-            (Some(Nature::AccessDenied), Code::EnvFileNotFound) | (Some(Nature::NotFound), Code::EnvFileAccessDenied) => return 0,
+            (Some(Nature::AccessDenied), Code::EnvFileNotFound)
+            | (Some(Nature::NotFound), Code::EnvFileAccessDenied) => return 0,
             (Some(Nature::NotFound), code) if code.family() == Family::Network => return 0,
             _ => {}
         }
@@ -170,7 +198,11 @@ pub fn decide(failure: &Failure, findings: &mut [Finding]) -> VerdictOutcome {
                 reason.push_str(&format!("; {gaps} check(s) could not run"));
             }
             reason.push_str(". A transient failure is possible: retry the task, or run the AWS runbook.");
-            VerdictOutcome { verdict: Verdict::Inconclusive, root_cause: None, reason }
+            VerdictOutcome {
+                verdict: Verdict::Inconclusive,
+                root_cause: None,
+                reason,
+            }
         }
     }
 }
@@ -180,7 +212,10 @@ mod tests {
     use super::*;
 
     fn cutting_off(services: &[Service]) -> crate::checks::Detail {
-        crate::checks::Detail::Network(crate::checks::NetworkDetail { services: services.to_vec(), repair: None })
+        crate::checks::Detail::Network(crate::checks::NetworkDetail {
+            services: services.to_vec(),
+            repair: None,
+        })
     }
     use crate::classify::classify_message;
 
@@ -196,13 +231,22 @@ mod tests {
         let failure = classify_message(MISSING_TAG);
         let mut findings = vec![
             Finding::new(Code::CheckFailed, Severity::Info, "x", "s"),
-            error(Code::EcrImageNotFound, "111122223333.dkr.ecr.us-east-1.amazonaws.com/sidecar:v1"),
-            error(Code::EcrImageNotFound, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2"),
+            error(
+                Code::EcrImageNotFound,
+                "111122223333.dkr.ecr.us-east-1.amazonaws.com/sidecar:v1",
+            ),
+            error(
+                Code::EcrImageNotFound,
+                "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2",
+            ),
         ];
         let outcome = decide(&failure, &mut findings);
         assert_eq!(outcome.verdict, Verdict::Diagnosed);
         assert_eq!(outcome.root_cause, Some(Code::EcrImageNotFound));
-        assert_eq!(findings[0].resource, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2");
+        assert_eq!(
+            findings[0].resource,
+            "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2"
+        );
         assert_eq!(findings[2].severity, Severity::Info, "infos last");
     }
 
@@ -210,17 +254,31 @@ mod tests {
     fn a_missing_permission_does_not_explain_a_thing_that_was_not_found() {
         // Found by the fault suite: with the secret's existence unreadable, the role's missing
         // permission must not become the cause of "can't find the specified secret".
-        let failure = classify_message("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.");
-        let mut findings = vec![error(Code::ExecutionRoleMissingSecretsPermissions, "arn:aws:iam::111122223333:role/exec")];
+        let failure = classify_message(
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.",
+        );
+        let mut findings = vec![error(
+            Code::ExecutionRoleMissingSecretsPermissions,
+            "arn:aws:iam::111122223333:role/exec",
+        )];
         assert_eq!(decide(&failure, &mut findings).root_cause, None);
-        let mut findings = vec![error(Code::ExecutionRoleMissingSecretsPermissions, "r"), error(Code::SecretNotFound, "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")];
+        let mut findings = vec![
+            error(Code::ExecutionRoleMissingSecretsPermissions, "r"),
+            error(
+                Code::SecretNotFound,
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf",
+            ),
+        ];
         assert_eq!(decide(&failure, &mut findings).root_cause, Some(Code::SecretNotFound));
     }
 
     #[test]
     fn an_error_of_another_category_does_not_explain_the_message() {
         let failure = classify_message(ECR_TIMEOUT);
-        let mut findings = vec![error(Code::EcrImageNotFound, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2")];
+        let mut findings = vec![error(
+            Code::EcrImageNotFound,
+            "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2",
+        )];
         let outcome = decide(&failure, &mut findings);
         assert_eq!(outcome.verdict, Verdict::Inconclusive);
         assert_eq!(outcome.root_cause, None);
@@ -231,7 +289,10 @@ mod tests {
     fn a_network_finding_explains_a_timeout() {
         let failure = classify_message(ECR_TIMEOUT);
         let mut findings = vec![
-            error(Code::EcrImageNotFound, "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2"),
+            error(
+                Code::EcrImageNotFound,
+                "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v2",
+            ),
             error(Code::NoInternetRoute, "subnet-1"),
         ];
         let outcome = decide(&failure, &mut findings);
@@ -265,8 +326,14 @@ mod tests {
     #[test]
     fn an_unknown_message_is_explained_by_any_error() {
         let failure = classify_message("CannotPullContainerError: something new");
-        let mut findings = vec![error(Code::EcrRepositoryNotFound, "arn:aws:ecr:us-east-1:111122223333:repository/web")];
-        assert_eq!(decide(&failure, &mut findings).root_cause, Some(Code::EcrRepositoryNotFound));
+        let mut findings = vec![error(
+            Code::EcrRepositoryNotFound,
+            "arn:aws:ecr:us-east-1:111122223333:repository/web",
+        )];
+        assert_eq!(
+            decide(&failure, &mut findings).root_cause,
+            Some(Code::EcrRepositoryNotFound)
+        );
     }
 
     #[test]

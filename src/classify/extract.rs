@@ -17,29 +17,40 @@ static URL_HOST: LazyLock<Regex> = LazyLock::new(|| re(r#"https?://([A-Za-z0-9.-
 /// "repository X not found", "manifest for X not found", "REDACTED ECR URL related to X", and since
 /// 2024 "The task cannot pull ‘X’ from the Amazon ECR repository ‘Y’".
 static IMAGE_MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?:failed to resolve ref(?:erence)? "?|pull access denied for |ECR URL related to |manifest for |cannot pull [‘'])([A-Za-z0-9][A-Za-z0-9._/:@-]*[A-Za-z0-9_])|repository ([A-Za-z0-9][A-Za-z0-9._/:@-]*) not found"#)
+    re(
+        r#"(?:failed to resolve ref(?:erence)? "?|pull access denied for |ECR URL related to |manifest for |cannot pull [‘'])([A-Za-z0-9][A-Za-z0-9._/:@-]*[A-Za-z0-9_])|repository ([A-Za-z0-9][A-Za-z0-9._/:@-]*) not found"#,
+    )
 });
 static ECR_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?"));
-static ECR_API_HOST: LazyLock<Regex> = LazyLock::new(|| re(r"\bapi\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com"));
+static ECR_API_HOST: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\bapi\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com"));
 /// `fs-0123.efs.REGION.amazonaws.com`: a file system's mount name.
-static EFS_HOST: LazyLock<Regex> = LazyLock::new(|| re(r"\bfs-[0-9a-f]+\.efs\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com"));
-static LAYER_BUCKET: LazyLock<Regex> = LazyLock::new(|| re(r"\bprod-([a-z]{2}(?:-[a-z]+)+-\d)-starport-layer-bucket\b"));
+static EFS_HOST: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\bfs-[0-9a-f]+\.efs\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com"));
+static LAYER_BUCKET: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\bprod-([a-z]{2}(?:-[a-z]+)+-\d)-starport-layer-bucket\b"));
 static OPERATION_ERROR: LazyLock<Regex> = LazyLock::new(|| re(r"operation error ([A-Za-z ]+?): ([A-Za-z]+)"));
-static NOT_AUTHORIZED: LazyLock<Regex> =
-    LazyLock::new(|| re(r"not authorized to perform:? ([a-z0-9-]+:[A-Za-z*]+)(?: on resource:? (\S+?))?(?:[,.]?\s|[,.]?$)"));
+static NOT_AUTHORIZED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"not authorized to perform:? ([a-z0-9-]+:[A-Za-z*]+)(?: on resource:? (\S+?))?(?:[,.]?\s|[,.]?$)")
+});
 static STS_ROLE: LazyLock<Regex> =
     LazyLock::new(|| re(r"arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([A-Za-z0-9+=,.@_-]+)/"));
-static IAM_ROLE: LazyLock<Regex> = LazyLock::new(|| re(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]*[A-Za-z0-9+=@_-]"));
+static IAM_ROLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]*[A-Za-z0-9+=@_-]"));
 static SECRET_ARN: LazyLock<Regex> =
     LazyLock::new(|| re(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]*[A-Za-z0-9_+=@-]"));
 static PARAMETER_ARN: LazyLock<Regex> =
     LazyLock::new(|| re(r"arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]*[A-Za-z0-9_-]"));
 /// `dial tcp 10.0.2.9:443` or `read tcp 10.0.1.5:41234->10.0.2.15:443`: where the connection went.
-static DIALED: LazyLock<Regex> = LazyLock::new(|| re(r"(?:dial tcp |->)(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d+"));
+static DIALED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:dial tcp |->)(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d+"));
 static INVALID_PARAMETERS: LazyLock<Regex> = LazyLock::new(|| re(r"invalid (?:ssm )?parameters: (.+)$"));
-static PLATFORM: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:matching platform '([a-z0-9]+/[a-z0-9]+(?:/[a-z0-9]+)?)'|no matching manifest for ([a-z0-9]+/[a-z0-9]+(?:/[a-z0-9]+)?))"));
+static PLATFORM: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?:matching platform '([a-z0-9]+/[a-z0-9]+(?:/[a-z0-9]+)?)'|no matching manifest for ([a-z0-9]+/[a-z0-9]+(?:/[a-z0-9]+)?))",
+    )
+});
 static REGION_IN_ARN: LazyLock<Regex> = LazyLock::new(|| re(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):"));
 
 /// Whether the message names some error, ours or not.
@@ -65,9 +76,15 @@ const EC2_RESOURCE_REASONS: [&str; 10] = [
 /// The agent's error name. Hints may be prepended, so the name is searched anywhere in the message.
 pub fn find_kind(message: &str) -> FailureKind {
     const NAMED: [(&str, FailureKind); 6] = [
-        ("CannotPullImageManifestError", FailureKind::CannotPullImageManifestError),
+        (
+            "CannotPullImageManifestError",
+            FailureKind::CannotPullImageManifestError,
+        ),
         ("CannotPullECRContainerError", FailureKind::CannotPullECRContainerError),
-        ("CannotPullContainerAuthError", FailureKind::CannotPullContainerAuthError),
+        (
+            "CannotPullContainerAuthError",
+            FailureKind::CannotPullContainerAuthError,
+        ),
         ("CannotPullContainerError", FailureKind::CannotPullContainerError),
         ("ResourceInitializationError", FailureKind::ResourceInitializationError),
         ("CannotStartContainerError", FailureKind::CannotStartContainerError),
@@ -103,7 +120,9 @@ pub fn extract_facts(message: &str) -> MessageFacts {
         .captures(message)
         .and_then(|c| c.get(1).or_else(|| c.get(2)))
         .map(|m| m.as_str().to_string());
-    facts.address = DIALED.captures(message).map(|c| c[1].trim_matches(['[', ']']).to_string());
+    facts.address = DIALED
+        .captures(message)
+        .map(|c| c[1].trim_matches(['[', ']']).to_string());
     facts.nature = nature(message, &facts);
     if facts.region.is_none() {
         facts.region = REGION_IN_ARN.captures(message).map(|c| c[1].to_string());
@@ -115,7 +134,11 @@ fn read_destination(message: &str, facts: &mut MessageFacts) {
     let lower = message.to_ascii_lowercase();
     let host = URL_HOST.captures(message).map(|c| c[1].to_ascii_lowercase());
     facts.endpoint_host = host.clone();
-    let destination = if lower.contains("efs utils") || lower.contains("efs volume") || lower.contains("mount.nfs4") || EFS_HOST.is_match(message) {
+    let destination = if lower.contains("efs utils")
+        || lower.contains("efs volume")
+        || lower.contains("mount.nfs4")
+        || EFS_HOST.is_match(message)
+    {
         facts.region = EFS_HOST.captures(message).map(|c| c[1].to_string());
         Some(Destination::Efs)
     } else if lower.contains("env files") || lower.contains("environment file") {
@@ -128,7 +151,8 @@ fn read_destination(message: &str, facts: &mut MessageFacts) {
         Some(Destination::EcrApi)
     } else if lower.contains("unable to retrieve ecr registry auth") || lower.contains("getauthorizationtoken") {
         Some(Destination::EcrApi)
-    } else if lower.contains("secret from asm") || lower.contains("secrets manager") || lower.contains("secretsmanager") {
+    } else if lower.contains("secret from asm") || lower.contains("secrets manager") || lower.contains("secretsmanager")
+    {
         Some(Destination::SecretsManager)
     } else if lower.contains("from ssm") || lower.contains("ssm parameters") || lower.contains("ssm:getparameters") {
         Some(Destination::SsmParameterStore)
@@ -161,7 +185,11 @@ fn read_image(message: &str, facts: &mut MessageFacts) {
             facts.account = Some(account.clone());
             facts.region = Some(region.clone());
         }
-        facts.registry_host = image.raw.split_once('/').map(|(host, _)| host.to_string()).filter(|h| h.contains('.'));
+        facts.registry_host = image
+            .raw
+            .split_once('/')
+            .map(|(host, _)| host.to_string())
+            .filter(|h| h.contains('.'));
         facts.repository = Some(image.repository.clone());
         // Only a tag or digest that the message states, not Docker's implied `latest`.
         facts.reference = match &image.selector {
@@ -234,7 +262,10 @@ fn service_prefix(service: &str) -> String {
 
 fn read_secrets(message: &str, facts: &mut MessageFacts) {
     facts.secret_arns = SECRET_ARN.find_iter(message).map(|m| m.as_str().to_string()).collect();
-    facts.parameters = PARAMETER_ARN.find_iter(message).map(|m| m.as_str().to_string()).collect();
+    facts.parameters = PARAMETER_ARN
+        .find_iter(message)
+        .map(|m| m.as_str().to_string())
+        .collect();
     if let Some(c) = INVALID_PARAMETERS.captures(message) {
         facts.parameters.extend(
             c[1].split([' ', ','])
@@ -256,11 +287,21 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
         Some(Nature::NoSpace)
     } else if has(&["toomanyrequests", "pull rate limit", "rate exceeded for pulls"]) {
         Some(Nature::RateLimited)
-    } else if facts.platform.is_some() || has(&["does not contain descriptor matching platform", "no matching manifest for"]) {
+    } else if facts.platform.is_some()
+        || has(&[
+            "does not contain descriptor matching platform",
+            "no matching manifest for",
+        ])
+    {
         Some(Nature::PlatformMismatch)
     } else if has(&["was unable to assume the role"]) {
         Some(Nature::AssumeRoleFailed)
-    } else if has(&["ecr credentials: not found", "registry credentials: not found", "no basic auth credentials", "unable to find execution role credentials"]) {
+    } else if has(&[
+        "ecr credentials: not found",
+        "registry credentials: not found",
+        "no basic auth credentials",
+        "unable to find execution role credentials",
+    ]) {
         Some(Nature::CredentialsMissing)
     } else if has(&["no such host", "server misbehaving", "failed to resolve \"fs-"]) {
         Some(Nature::DnsFailure)
@@ -319,7 +360,10 @@ fn nature(message: &str, facts: &MessageFacts) -> Option<Nature> {
     ]) {
         Some(Nature::NotFound)
     // The technical tail said nothing (or was cut short): the agent's plain-language hint decides.
-    } else if has(&["check your network configuration", "check your task network configuration"]) {
+    } else if has(&[
+        "check your network configuration",
+        "check your task network configuration",
+    ]) {
         Some(Nature::Timeout)
     } else if has(&["check that the role has the permissions"]) {
         Some(Nature::AccessDenied)

@@ -172,7 +172,12 @@ impl Failure {
 
     /// A failure whose stop reason could not be read.
     pub fn unknown() -> Self {
-        Failure { kind: FailureKind::Unknown, category: Category::Unknown, message: String::new(), facts: MessageFacts::default() }
+        Failure {
+            kind: FailureKind::Unknown,
+            category: Category::Unknown,
+            message: String::new(),
+            facts: MessageFacts::default(),
+        }
     }
 }
 
@@ -200,23 +205,48 @@ pub fn classify(reasons: StopReasons<'_>) -> Failure {
     if let Some(best) = best {
         return best.clone();
     }
-    let message = reasons.stopped_reason.or(reasons.container_reasons.first().copied()).unwrap_or_default();
+    let message = reasons
+        .stopped_reason
+        .or(reasons.container_reasons.first().copied())
+        .unwrap_or_default();
     let failed_to_start = reasons.stop_code == Some("TaskFailedToStart");
     // A named error that is not ours (CannotStartContainerError, OutOfMemoryError) is someone else's problem.
-    let foreign_error = classified.iter().any(|f| f.kind == FailureKind::Other && extract::names_an_error(&f.message));
-    let kind = if failed_to_start && !foreign_error { FailureKind::TaskFailedToStart } else { FailureKind::Other };
-    Failure { kind, category: Category::Unknown, message: message.to_string(), facts: MessageFacts::default() }
+    let foreign_error = classified
+        .iter()
+        .any(|f| f.kind == FailureKind::Other && extract::names_an_error(&f.message));
+    let kind = if failed_to_start && !foreign_error {
+        FailureKind::TaskFailedToStart
+    } else {
+        FailureKind::Other
+    };
+    Failure {
+        kind,
+        category: Category::Unknown,
+        message: message.to_string(),
+        facts: MessageFacts::default(),
+    }
 }
 
 /// Classifies one message.
 pub fn classify_message(message: &str) -> Failure {
     let facts = extract_facts(message);
     let kind = match find_kind(message) {
-        FailureKind::CannotStartContainerError if facts.destination != Some(Destination::CloudWatchLogs) => FailureKind::Other,
+        FailureKind::CannotStartContainerError if facts.destination != Some(Destination::CloudWatchLogs) => {
+            FailureKind::Other
+        }
         kind => kind,
     };
-    let category = if kind.is_applicable() { categorize(&facts) } else { Category::Unknown };
-    Failure { kind, category, message: message.to_string(), facts }
+    let category = if kind.is_applicable() {
+        categorize(&facts)
+    } else {
+        Category::Unknown
+    };
+    Failure {
+        kind,
+        category,
+        message: message.to_string(),
+        facts,
+    }
 }
 
 fn categorize(facts: &MessageFacts) -> Category {
@@ -229,7 +259,9 @@ fn categorize(facts: &MessageFacts) -> Category {
     if facts.destination == Some(D::EnvFileBucket) {
         return Category::EnvFiles;
     }
-    let Some(nature) = facts.nature else { return Category::Unknown };
+    let Some(nature) = facts.nature else {
+        return Category::Unknown;
+    };
     match nature {
         Nature::Timeout | Nature::DnsFailure => Category::Network,
         Nature::NoSpace => Category::Storage,

@@ -7,7 +7,8 @@ pub const ACCOUNT: &str = "111122223333";
 pub const REGION: &str = "us-east-1";
 pub const IMAGE: &str = "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.4.2";
 pub const ROLE: &str = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole";
-pub const ALLOW_ALL: &str = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+pub const ALLOW_ALL: &str =
+    r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
 
 pub fn task() -> TaskFacts {
     TaskFacts {
@@ -21,8 +22,16 @@ pub fn task() -> TaskFacts {
         stop_code: Some("TaskFailedToStart".into()),
         stopped_reason: Some("Task failed to start".into()),
         group: Some("service:web".into()),
-        containers: vec![ContainerState { name: "web".into(), image: Some(IMAGE.into()), ..Default::default() }],
-        eni: Some(EniAttachment { eni_id: Some("eni-task".into()), subnet_id: Some("subnet-task".into()), private_ip: Some("10.0.1.23".into()) }),
+        containers: vec![ContainerState {
+            name: "web".into(),
+            image: Some(IMAGE.into()),
+            ..Default::default()
+        }],
+        eni: Some(EniAttachment {
+            eni_id: Some("eni-task".into()),
+            subnet_id: Some("subnet-task".into()),
+            private_ip: Some("10.0.1.23".into()),
+        }),
         ..Default::default()
     }
 }
@@ -38,7 +47,12 @@ pub fn task_definition() -> TaskDefinitionFacts {
             name: "web".into(),
             image: IMAGE.into(),
             essential: true,
-            log: Some(LogConfiguration { driver: "awslogs".into(), group: Some("/ecs/shop-web".into()), region: Some(REGION.into()), create_group: false }),
+            log: Some(LogConfiguration {
+                driver: "awslogs".into(),
+                group: Some("/ecs/shop-web".into()),
+                region: Some(REGION.into()),
+                create_group: false,
+            }),
             ..Default::default()
         }],
         ..Default::default()
@@ -75,8 +89,22 @@ pub fn open_acl_entries() -> Vec<AclEntry> {
         .into_iter()
         .flat_map(|egress| {
             [
-                AclEntry { rule_number: 100, egress, protocol: "-1".into(), allow: true, cidr: Some("0.0.0.0/0".into()), ..Default::default() },
-                AclEntry { rule_number: 32767, egress, protocol: "-1".into(), allow: false, cidr: Some("0.0.0.0/0".into()), ..Default::default() },
+                AclEntry {
+                    rule_number: 100,
+                    egress,
+                    protocol: "-1".into(),
+                    allow: true,
+                    cidr: Some("0.0.0.0/0".into()),
+                    ..Default::default()
+                },
+                AclEntry {
+                    rule_number: 32767,
+                    egress,
+                    protocol: "-1".into(),
+                    allow: false,
+                    cidr: Some("0.0.0.0/0".into()),
+                    ..Default::default()
+                },
             ]
         })
         .collect()
@@ -86,18 +114,47 @@ pub fn private_vpc() -> VpcFacts {
     VpcFacts {
         vpc_id: "vpc-1".into(),
         subnets: Fact::Known(vec![
-            Subnet { id: "subnet-task".into(), vpc_id: "vpc-1".into(), cidr: "10.0.1.0/24".into(), availability_zone: Some("us-east-1a".into()), ..Default::default() },
-            Subnet { id: "subnet-public".into(), vpc_id: "vpc-1".into(), cidr: "10.0.9.0/24".into(), availability_zone: Some("us-east-1a".into()), ..Default::default() },
+            Subnet {
+                id: "subnet-task".into(),
+                vpc_id: "vpc-1".into(),
+                cidr: "10.0.1.0/24".into(),
+                availability_zone: Some("us-east-1a".into()),
+                ..Default::default()
+            },
+            Subnet {
+                id: "subnet-public".into(),
+                vpc_id: "vpc-1".into(),
+                cidr: "10.0.9.0/24".into(),
+                availability_zone: Some("us-east-1a".into()),
+                ..Default::default()
+            },
         ]),
         route_tables: Fact::Known(vec![
-            RouteTable { id: "rtb-main".into(), main: true, subnet_ids: vec![], routes: vec![Route { destination: "10.0.0.0/16".into(), target: "local".into(), state: Some("active".into()) }] },
+            RouteTable {
+                id: "rtb-main".into(),
+                main: true,
+                subnet_ids: vec![],
+                routes: vec![Route {
+                    destination: "10.0.0.0/16".into(),
+                    target: "local".into(),
+                    state: Some("active".into()),
+                }],
+            },
             RouteTable {
                 id: "rtb-private".into(),
                 main: false,
                 subnet_ids: vec!["subnet-task".into()],
                 routes: vec![
-                    Route { destination: "10.0.0.0/16".into(), target: "local".into(), state: Some("active".into()) },
-                    Route { destination: "pl-s3".into(), target: "vpce-s3".into(), state: Some("active".into()) },
+                    Route {
+                        destination: "10.0.0.0/16".into(),
+                        target: "local".into(),
+                        state: Some("active".into()),
+                    },
+                    Route {
+                        destination: "pl-s3".into(),
+                        target: "vpce-s3".into(),
+                        state: Some("active".into()),
+                    },
                 ],
             },
         ]),
@@ -121,14 +178,32 @@ pub fn private_vpc() -> VpcFacts {
                 id: "sg-task".into(),
                 name: "tasks".into(),
                 ingress: vec![],
-                egress: vec![SecurityGroupRule { protocol: "-1".into(), cidrs: vec!["0.0.0.0/0".into()], ..Default::default() }],
+                egress: vec![SecurityGroupRule {
+                    protocol: "-1".into(),
+                    cidrs: vec!["0.0.0.0/0".into()],
+                    ..Default::default()
+                }],
             },
-            SecurityGroup { id: "sg-endpoint".into(), name: "endpoints".into(), ingress: vec![https_rule(&[], &["sg-task"])], egress: vec![] },
+            SecurityGroup {
+                id: "sg-endpoint".into(),
+                name: "endpoints".into(),
+                ingress: vec![https_rule(&[], &["sg-task"])],
+                egress: vec![],
+            },
         ]),
-        network_acls: Fact::Known(vec![NetworkAcl { id: "acl-1".into(), default: true, subnet_ids: vec!["subnet-task".into()], entries: open_acl_entries() }]),
+        network_acls: Fact::Known(vec![NetworkAcl {
+            id: "acl-1".into(),
+            default: true,
+            subnet_ids: vec!["subnet-task".into()],
+            entries: open_acl_entries(),
+        }]),
         dns_support: Fact::Known(true),
         dns_hostnames: Fact::Known(true),
-        s3_prefix_list: Fact::Known(Some(PrefixList { id: "pl-s3".into(), name: format!("com.amazonaws.{REGION}.s3"), cidrs: vec!["52.216.0.0/15".into()] })),
+        s3_prefix_list: Fact::Known(Some(PrefixList {
+            id: "pl-s3".into(),
+            name: format!("com.amazonaws.{REGION}.s3"),
+            cidrs: vec!["52.216.0.0/15".into()],
+        })),
         referenced_prefix_lists: vec![],
     }
 }
@@ -137,11 +212,23 @@ pub fn private_vpc() -> VpcFacts {
 pub fn nat_vpc() -> VpcFacts {
     let mut vpc = private_vpc();
     vpc.endpoints = Fact::Known(vec![]);
-    vpc.nat_gateways = Fact::Known(vec![NatGateway { id: "nat-1".into(), state: "available".into(), subnet_id: Some("subnet-public".into()) }]);
+    vpc.nat_gateways = Fact::Known(vec![NatGateway {
+        id: "nat-1".into(),
+        state: "available".into(),
+        subnet_id: Some("subnet-public".into()),
+    }]);
     if let Fact::Known(tables) = &mut vpc.route_tables {
         tables[1].routes = vec![
-            Route { destination: "10.0.0.0/16".into(), target: "local".into(), state: Some("active".into()) },
-            Route { destination: "0.0.0.0/0".into(), target: "nat-1".into(), state: Some("active".into()) },
+            Route {
+                destination: "10.0.0.0/16".into(),
+                target: "local".into(),
+                state: Some("active".into()),
+            },
+            Route {
+                destination: "0.0.0.0/0".into(),
+                target: "nat-1".into(),
+                state: Some("active".into()),
+            },
         ];
     }
     vpc
@@ -165,7 +252,13 @@ pub fn snapshot(vpc: VpcFacts) -> Snapshot {
         efs: vec![],
         task_role: None,
         env_files: vec![],
-        log_groups: vec![LogGroupFacts { container: "web".into(), group: "/ecs/shop-web".into(), region: REGION.into(), create_group: false, exists: Fact::Known(true) }],
+        log_groups: vec![LogGroupFacts {
+            container: "web".into(),
+            group: "/ecs/shop-web".into(),
+            region: REGION.into(),
+            create_group: false,
+            exists: Fact::Known(true),
+        }],
     }
 }
 
@@ -184,9 +277,19 @@ pub fn execution_role_policy() -> RolePolicy {
 pub fn execution_role(policies: Vec<RolePolicy>) -> ExecutionRoleFacts {
     ExecutionRoleFacts {
         arn: ROLE.into(),
-        role: Fact::Known(Some(RoleFacts { arn: ROLE.into(), name: "ecsTaskExecutionRole".into(), trust_policy: TRUST.into(), permissions_boundary: None })),
+        role: Fact::Known(Some(RoleFacts {
+            arn: ROLE.into(),
+            name: "ecsTaskExecutionRole".into(),
+            trust_policy: TRUST.into(),
+            permissions_boundary: None,
+        })),
         permissions: Some(Permissions::Offline {
-            simulation: CallFailure { operation: "iam:SimulatePrincipalPolicy".into(), resource: ROLE.into(), error_code: "AccessDenied".into(), message: "not allowed".into() },
+            simulation: CallFailure {
+                operation: "iam:SimulatePrincipalPolicy".into(),
+                resource: ROLE.into(),
+                error_code: "AccessDenied".into(),
+                message: "not allowed".into(),
+            },
             policies: Fact::Known(policies),
         }),
     }

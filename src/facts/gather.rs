@@ -5,20 +5,28 @@ use std::future::Future;
 
 use futures::future::join_all;
 
-use super::{
-    AccessPoint, CacheRule, PullThroughFacts, RuleValidation, EfsFacts, EnvFileFacts, s3_object, EfsVolume, FileSystem, MountTarget, CallFailure, EcrImageFacts, ExecutionRoleFacts, Fact, ImageDetail, LogGroupFacts, NetworkConfig, Permissions,
-    PushedImage, ImageRiskFacts, RepositoryFacts, RoleFacts, RolePolicy, SecretFacts, SecretMeta, ServiceFacts, SimulatedDecision, Snapshot, Subnet,
-    TaskDefinitionFacts, TaskFacts, VpcFacts,
+use super::requirements::{
+    ADMINISTRATOR_PROBE, efs_permissions, is_secrets_manager, kms_permissions, parameter_name, pull_through_candidates,
+    required_permissions, secret_arn,
 };
-use super::requirements::{ADMINISTRATOR_PROBE, efs_permissions, is_secrets_manager, kms_permissions, parameter_name, pull_through_candidates, required_permissions, secret_arn};
-use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
-use crate::model::arn::is_region;
+use super::{
+    AccessPoint, CacheRule, CallFailure, EcrImageFacts, EfsFacts, EfsVolume, EnvFileFacts, ExecutionRoleFacts, Fact,
+    FileSystem, ImageDetail, ImageRiskFacts, LogGroupFacts, MountTarget, NetworkConfig, Permissions, PullThroughFacts,
+    PushedImage, RepositoryFacts, RoleFacts, RolePolicy, RuleValidation, SecretFacts, SecretMeta, ServiceFacts,
+    SimulatedDecision, Snapshot, Subnet, TaskDefinitionFacts, TaskFacts, VpcFacts, s3_object,
+};
 use crate::deadline::Deadline;
+use crate::model::arn::is_region;
+use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
 
 pub trait EcsReader: Sync {
     /// `Known(None)`: ECS no longer knows the task (stopped tasks are kept for about an hour).
     fn describe_task(&self, arn: &TaskArn) -> impl Future<Output = Fact<Option<TaskFacts>>> + Send;
-    fn describe_task_definition(&self, region: &str, arn: &str) -> impl Future<Output = Fact<TaskDefinitionFacts>> + Send;
+    fn describe_task_definition(
+        &self,
+        region: &str,
+        arn: &str,
+    ) -> impl Future<Output = Fact<TaskDefinitionFacts>> + Send;
     /// `Known(None)`: no such service (deleted, or the group was not a service).
     fn describe_service_network(
         &self,
@@ -28,7 +36,12 @@ pub trait EcsReader: Sync {
     ) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
     /// ecs:DescribeServices, whole: its task definition and network configuration. `Known(None)`: no
     /// such service (or cluster).
-    fn describe_service(&self, region: &str, cluster: &str, service: &str) -> impl Future<Output = Fact<Option<ServiceFacts>>> + Send;
+    fn describe_service(
+        &self,
+        region: &str,
+        cluster: &str,
+        service: &str,
+    ) -> impl Future<Output = Fact<Option<ServiceFacts>>> + Send;
     /// ecs:ListClusters: the region's cluster names, every page.
     fn list_clusters(&self, region: &str) -> impl Future<Output = Fact<Vec<String>>> + Send;
     /// ecs:ListServices: a cluster's service names, every page.
@@ -37,7 +50,11 @@ pub trait EcsReader: Sync {
 
 pub trait Ec2Reader: Sync {
     /// `Known(None)`: the ENI is gone (Fargate deletes it when the task stops).
-    fn describe_eni_network(&self, region: &str, eni_id: &str) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
+    fn describe_eni_network(
+        &self,
+        region: &str,
+        eni_id: &str,
+    ) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
     /// `Known(None)`: no such subnet.
     fn describe_subnet(&self, region: &str, subnet_id: &str) -> impl Future<Output = Fact<Option<Subnet>>> + Send;
     /// The ID of the region's S3 prefix list (`com.amazonaws.REGION.s3`); `Known(None)` where there is
@@ -70,13 +87,21 @@ pub enum PolicyAnswer {
 pub enum ImageAnswer {
     RepositoryMissing,
     ImageMissing,
-    Found { digest: Option<String>, platforms: Option<Vec<String>> },
+    Found {
+        digest: Option<String>,
+        platforms: Option<Vec<String>>,
+    },
 }
 
 /// ECR is asked two things at once, the repository's policy and the image's manifest; their answers
 /// also say whether the repository and the image exist, which needs no call of its own.
 pub trait EcrReader: Sync {
-    fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<PolicyAnswer>> + Send;
+    fn repository_policy(
+        &self,
+        region: &str,
+        registry_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Fact<PolicyAnswer>> + Send;
     fn image(
         &self,
         region: &str,
@@ -94,26 +119,52 @@ pub trait EcrReader: Sync {
     ) -> impl Future<Output = Fact<Vec<String>>> + Send;
     /// ecr:DescribeRepositories: whether the repository lets a tag move to another image.
     /// `Known(None)`: no such repository.
-    fn tag_mutable(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<Option<bool>>> + Send;
+    fn tag_mutable(
+        &self,
+        region: &str,
+        registry_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Fact<Option<bool>>> + Send;
     /// ecr:GetLifecyclePolicy. `Known(None)`: none (or no such repository).
-    fn lifecycle_policy(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
+    fn lifecycle_policy(
+        &self,
+        region: &str,
+        registry_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Fact<Option<String>>> + Send;
     /// ecr:DescribeImages: the repository's tagged images (one page, up to 1,000), with when each was pushed.
-    fn pushed_images(&self, region: &str, registry_id: &str, name: &str) -> impl Future<Output = Fact<Vec<PushedImage>>> + Send;
+    fn pushed_images(
+        &self,
+        region: &str,
+        registry_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Fact<Vec<PushedImage>>> + Send;
     /// ecr:DescribePullThroughCacheRules: the registry's pull-through cache rules.
     fn pull_through_rules(&self, region: &str, registry_id: &str) -> impl Future<Output = Fact<Vec<CacheRule>>> + Send;
     /// ecr:ValidatePullThroughCacheRule: whether ECR can sign in to the rule's upstream registry with
     /// its credential (ECR reads the secret; the doctor never does).
-    fn validate_pull_through_rule(&self, region: &str, registry_id: &str, prefix: &str) -> impl Future<Output = Fact<RuleValidation>> + Send;
+    fn validate_pull_through_rule(
+        &self,
+        region: &str,
+        registry_id: &str,
+        prefix: &str,
+    ) -> impl Future<Output = Fact<RuleValidation>> + Send;
 }
 
 pub trait IamReader: Sync {
     /// `Known(None)`: no such role.
     fn role(&self, arn: &str) -> impl Future<Output = Fact<Option<RoleFacts>>> + Send;
     /// iam:SimulatePrincipalPolicy for `actions` on one `resource`.
-    fn simulate(&self, role_arn: &str, actions: &[&str], resource: &str) -> impl Future<Output = Fact<Vec<SimulatedDecision>>> + Send;
+    fn simulate(
+        &self,
+        role_arn: &str,
+        actions: &[&str],
+        resource: &str,
+    ) -> impl Future<Output = Fact<Vec<SimulatedDecision>>> + Send;
     /// The role's inline and attached policies and its permissions boundary: several calls, each
     /// bounded by `deadline` under its own name, so that the one cut off is the one named.
-    fn role_policies(&self, role: &RoleFacts, deadline: Deadline) -> impl Future<Output = Fact<Vec<RolePolicy>>> + Send;
+    fn role_policies(&self, role: &RoleFacts, deadline: Deadline)
+    -> impl Future<Output = Fact<Vec<RolePolicy>>> + Send;
 }
 
 /// EFS: the file systems, access points and mount targets a task's volumes name.
@@ -126,7 +177,11 @@ pub trait EfsReader: Sync {
     /// (DescribeMountTargetSecurityGroups). Empty for a file system that does not exist.
     fn mount_targets(&self, region: &str, file_system_id: &str) -> impl Future<Output = Fact<Vec<MountTarget>>> + Send;
     /// elasticfilesystem:DescribeFileSystemPolicy. `Known(None)`: the file system has no policy.
-    fn file_system_policy(&self, region: &str, file_system_id: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
+    fn file_system_policy(
+        &self,
+        region: &str,
+        file_system_id: &str,
+    ) -> impl Future<Output = Fact<Option<String>>> + Send;
 }
 
 /// Environment files on S3: metadata only, never an object's content.
@@ -170,52 +225,106 @@ pub async fn gather<R: Readers>(reader: &R, task: TaskFacts, deadline: Deadline)
 
 /// [`gather`], with the task's network configuration already known (a pre-flight has it from the
 /// service or the request): it is not asked again.
-pub async fn gather_with_network<R: Readers>(reader: &R, task: TaskFacts, known_network: Option<Fact<NetworkConfig>>, deadline: Deadline) -> Snapshot {
+pub async fn gather_with_network<R: Readers>(
+    reader: &R,
+    task: TaskFacts,
+    known_network: Option<Fact<NetworkConfig>>,
+    deadline: Deadline,
+) -> Snapshot {
     let from_definition = async {
-        let task_definition = reader.describe_task_definition(&task.region, &task.task_definition_arn).await;
+        let task_definition = reader
+            .describe_task_definition(&task.region, &task.task_definition_arn)
+            .await;
         let definition = task_definition.known();
         let (ecr_images, (execution_role, secrets), log_groups, efs, task_role, env_files) = tokio::join!(
-            join_all(ecr_lookups(&task, definition).map(|(container, image, region, account)| ecr_image(reader, container, image, region, account))),
+            join_all(
+                ecr_lookups(&task, definition)
+                    .map(|(container, image, region, account)| ecr_image(reader, container, image, region, account))
+            ),
             Box::pin(identity(reader, &task, definition, deadline)),
             log_groups(reader, &task, definition),
-            join_all(definition.into_iter().flat_map(|d| &d.efs_volumes).map(|volume| efs_volume(reader, &task.region, volume))),
+            join_all(
+                definition
+                    .into_iter()
+                    .flat_map(|d| &d.efs_volumes)
+                    .map(|volume| efs_volume(reader, &task.region, volume))
+            ),
             Box::pin(task_role(reader, &task, definition, deadline)),
-            join_all(definition.into_iter().flat_map(|d| &d.containers).flat_map(|c| c.environment_files.iter().map(move |arn| (c, arn))).filter_map(|(container, arn)| {
-                let (bucket, key) = s3_object(arn)?;
-                Some(env_file(reader, &task.region, &container.name, arn, bucket, key))
-            })),
+            join_all(
+                definition
+                    .into_iter()
+                    .flat_map(|d| &d.containers)
+                    .flat_map(|c| c.environment_files.iter().map(move |arn| (c, arn)))
+                    .filter_map(|(container, arn)| {
+                        let (bucket, key) = s3_object(arn)?;
+                        Some(env_file(reader, &task.region, &container.name, arn, bucket, key))
+                    })
+            ),
         );
-        (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files)
+        (
+            task_definition,
+            ecr_images,
+            execution_role,
+            secrets,
+            log_groups,
+            efs,
+            task_role,
+            env_files,
+        )
     };
     // Each chain on the heap: inline, their states would make one future too large for a thread's
     // stack in an unoptimised build.
-    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files)) =
-        tokio::join!(
-            Box::pin(async {
-                match known_network {
-                    Some(known) => Some(known),
-                    None => network_config(reader, &task).await,
-                }
-            }),
-            Box::pin(vpc(reader, &task, deadline)),
-            Box::pin(from_definition)
-        );
-    Snapshot { task, task_definition, network, vpc, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files }
+    let (network, vpc, (task_definition, ecr_images, execution_role, secrets, log_groups, efs, task_role, env_files)) = tokio::join!(
+        Box::pin(async {
+            match known_network {
+                Some(known) => Some(known),
+                None => network_config(reader, &task).await,
+            }
+        }),
+        Box::pin(vpc(reader, &task, deadline)),
+        Box::pin(from_definition)
+    );
+    Snapshot {
+        task,
+        task_definition,
+        network,
+        vpc,
+        ecr_images,
+        execution_role,
+        secrets,
+        log_groups,
+        efs,
+        task_role,
+        env_files,
+    }
 }
 
 /// The ECR images to look up: (container, image, region, registry), once per image (the first
 /// container names it). The task definition names them; when it cannot be read, the task's own
 /// record still does.
-fn ecr_lookups(task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> impl Iterator<Item = (String, ImageRef, String, String)> {
+fn ecr_lookups(
+    task: &TaskFacts,
+    definition: Option<&TaskDefinitionFacts>,
+) -> impl Iterator<Item = (String, ImageRef, String, String)> {
     let mut images: Vec<(String, String)> = match definition {
-        Some(definition) => definition.containers.iter().map(|c| (c.name.clone(), c.image.clone())).collect(),
-        None => task.containers.iter().filter_map(|c| Some((c.name.clone(), c.image.clone()?))).collect(),
+        Some(definition) => definition
+            .containers
+            .iter()
+            .map(|c| (c.name.clone(), c.image.clone()))
+            .collect(),
+        None => task
+            .containers
+            .iter()
+            .filter_map(|c| Some((c.name.clone(), c.image.clone()?)))
+            .collect(),
     };
     let mut seen = std::collections::HashSet::new();
     images.retain(|(_, image)| seen.insert(image.clone()));
     images.into_iter().filter_map(|(container, raw)| {
         let image = ImageRef::parse(&raw)?;
-        let Registry::Ecr { account, region } = image.registry.clone() else { return None };
+        let Registry::Ecr { account, region } = image.registry.clone() else {
+            return None;
+        };
         Some((container, image, region, account))
     })
 }
@@ -224,7 +333,13 @@ fn ecr_lookups(task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> im
 /// from their answers. A missing tag adds one call, for the tags the repository does hold; a missing
 /// repository, or an upstream ECR could not fetch from, the pull-through cache rules (and the rule's
 /// credential check).
-async fn ecr_image<R: Readers>(reader: &R, container: String, image: ImageRef, region: String, account: String) -> EcrImageFacts {
+async fn ecr_image<R: Readers>(
+    reader: &R,
+    container: String,
+    image: ImageRef,
+    region: String,
+    account: String,
+) -> EcrImageFacts {
     let (policy, found) = tokio::join!(
         reader.repository_policy(&region, &account, &image.repository),
         reader.image(&region, &account, &image.repository, &image.selector),
@@ -235,7 +350,11 @@ async fn ecr_image<R: Readers>(reader: &R, container: String, image: ImageRef, r
         async {
             match (&repository, &found) {
                 // What is there is the likeliest fix.
-                (Fact::Known(Some(_)), Fact::Known(ImageAnswer::ImageMissing)) => Some(reader.recent_tags(&region, &account, &image.repository, RECENT_TAGS).await),
+                (Fact::Known(Some(_)), Fact::Known(ImageAnswer::ImageMissing)) => Some(
+                    reader
+                        .recent_tags(&region, &account, &image.repository, RECENT_TAGS)
+                        .await,
+                ),
                 _ => None,
             }
         },
@@ -247,7 +366,9 @@ async fn ecr_image<R: Readers>(reader: &R, container: String, image: ImageRef, r
         },
     );
     let (image_detail, platforms) = match found {
-        Fact::Known(ImageAnswer::Found { digest, platforms }) => (Fact::Known(Some(ImageDetail { digest })), Some(Fact::Known(platforms))),
+        Fact::Known(ImageAnswer::Found { digest, platforms }) => {
+            (Fact::Known(Some(ImageDetail { digest })), Some(Fact::Known(platforms)))
+        }
         Fact::Known(_) => (Fact::Known(None), None),
         Fact::Failed(failure) => (Fact::Failed(failure), None),
     };
@@ -257,17 +378,35 @@ async fn ecr_image<R: Readers>(reader: &R, container: String, image: ImageRef, r
         Fact::Known(PolicyAnswer::RepositoryMissing) => None,
         Fact::Failed(failure) => Some(Fact::Failed(failure)),
     };
-    EcrImageFacts { container, image, repository, image_detail, recent_tags, policy, platforms, pull_through }
+    EcrImageFacts {
+        container,
+        image,
+        repository,
+        image_detail,
+        recent_tags,
+        policy,
+        platforms,
+        pull_through,
+    }
 }
 
 /// The pull-through cache rule a repository falls under (the longest prefix that covers it), then,
 /// for a rule with an upstream credential, whether that credential works.
 async fn pull_through<R: Readers>(reader: &R, region: &str, account: &str, repository: &str) -> PullThroughFacts {
     let rule = match reader.pull_through_rules(region, account).await {
-        Fact::Known(rules) => Fact::Known(rules.into_iter().filter(|r| r.covers(repository)).max_by_key(|r| (r.prefix != "ROOT", r.prefix.len()))),
+        Fact::Known(rules) => Fact::Known(
+            rules
+                .into_iter()
+                .filter(|r| r.covers(repository))
+                .max_by_key(|r| (r.prefix != "ROOT", r.prefix.len())),
+        ),
         Fact::Failed(failure) => Fact::Failed(failure),
     };
-    let validation = match rule.known().and_then(Option::as_ref).filter(|r| r.credential_arn.is_some()) {
+    let validation = match rule
+        .known()
+        .and_then(Option::as_ref)
+        .filter(|r| r.credential_arn.is_some())
+    {
         Some(found) => Some(reader.validate_pull_through_rule(region, account, &found.prefix).await),
         None => None,
     };
@@ -277,26 +416,47 @@ async fn pull_through<R: Readers>(reader: &R, region: &str, account: &str, repos
 /// For a pre-flight: each ECR image the task definition deploys by tag, whether its tag may move
 /// and whether a lifecycle rule will expire it (the policy and, if there is one, the images), asked
 /// together for every image.
-pub async fn image_risks<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> Vec<ImageRiskFacts> {
+pub async fn image_risks<R: Readers>(
+    reader: &R,
+    task: &TaskFacts,
+    definition: Option<&TaskDefinitionFacts>,
+) -> Vec<ImageRiskFacts> {
     let by_tag = ecr_lookups(task, definition).filter(|(_, image, ..)| matches!(image.selector, ImageSelector::Tag(_)));
     join_all(by_tag.map(|(container, image, region, account)| async move {
-        let (tag_mutable, lifecycle_policy) =
-            tokio::join!(reader.tag_mutable(&region, &account, &image.repository), reader.lifecycle_policy(&region, &account, &image.repository));
+        let (tag_mutable, lifecycle_policy) = tokio::join!(
+            reader.tag_mutable(&region, &account, &image.repository),
+            reader.lifecycle_policy(&region, &account, &image.repository)
+        );
         let images = match &lifecycle_policy {
             Fact::Known(Some(_)) => Some(reader.pushed_images(&region, &account, &image.repository).await),
             _ => None,
         };
-        ImageRiskFacts { container, image, tag_mutable, lifecycle_policy, images }
+        ImageRiskFacts {
+            container,
+            image,
+            tag_mutable,
+            lifecycle_policy,
+            images,
+        }
     }))
     .await
 }
 
 /// The repository exists when either answer found it, and is missing when one said so and the other
 /// did not find it; when neither answered, the policy's failure says why it is unknown.
-fn repository_of(image: &ImageRef, account: &str, policy: &Fact<PolicyAnswer>, found: &Fact<ImageAnswer>) -> Fact<Option<RepositoryFacts>> {
+fn repository_of(
+    image: &ImageRef,
+    account: &str,
+    policy: &Fact<PolicyAnswer>,
+    found: &Fact<ImageAnswer>,
+) -> Fact<Option<RepositoryFacts>> {
     let seen = matches!(policy, Fact::Known(PolicyAnswer::NoPolicy | PolicyAnswer::Policy(_)))
-        || matches!(found, Fact::Known(ImageAnswer::ImageMissing | ImageAnswer::Found { .. }));
-    let missing = matches!(policy, Fact::Known(PolicyAnswer::RepositoryMissing)) || matches!(found, Fact::Known(ImageAnswer::RepositoryMissing));
+        || matches!(
+            found,
+            Fact::Known(ImageAnswer::ImageMissing | ImageAnswer::Found { .. })
+        );
+    let missing = matches!(policy, Fact::Known(PolicyAnswer::RepositoryMissing))
+        || matches!(found, Fact::Known(ImageAnswer::RepositoryMissing));
     match (policy, found) {
         _ if seen => Fact::Known(Some(RepositoryFacts {
             arn: image.ecr_repository_arn().unwrap_or_default(),
@@ -323,39 +483,85 @@ async fn efs_volume<R: Readers>(reader: &R, region: &str, volume: &EfsVolume) ->
         reader.mount_targets(region, &volume.file_system_id),
         reader.file_system_policy(region, &volume.file_system_id),
     );
-    EfsFacts { volume: volume.clone(), file_system, access_point, mount_targets, policy }
+    EfsFacts {
+        volume: volume.clone(),
+        file_system,
+        access_point,
+        mount_targets,
+        policy,
+    }
 }
 
 /// One environment file: its bucket's region, the object's metadata and the bucket policy, together.
-async fn env_file<R: Readers>(reader: &R, region: &str, container: &str, arn: &str, bucket: &str, key: &str) -> EnvFileFacts {
-    let (bucket_region, object, bucket_policy) =
-        tokio::join!(reader.bucket_region(region, bucket), reader.object_exists(region, bucket, key), reader.bucket_policy(region, bucket));
-    EnvFileFacts { container: container.into(), arn: arn.into(), bucket: bucket.into(), key: key.into(), bucket_region, object, bucket_policy }
+async fn env_file<R: Readers>(
+    reader: &R,
+    region: &str,
+    container: &str,
+    arn: &str,
+    bucket: &str,
+    key: &str,
+) -> EnvFileFacts {
+    let (bucket_region, object, bucket_policy) = tokio::join!(
+        reader.bucket_region(region, bucket),
+        reader.object_exists(region, bucket, key),
+        reader.bucket_policy(region, bucket)
+    );
+    EnvFileFacts {
+        container: container.into(),
+        arn: arn.into(),
+        bucket: bucket.into(),
+        key: key.into(),
+        bucket_region,
+        object,
+        bucket_policy,
+    }
 }
 
 /// The task role, when an EFS volume is mounted with IAM authorization: the role and its
 /// simulation together, its policies read for offline evaluation where IAM cannot simulate.
-async fn task_role<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>, deadline: Deadline) -> Option<ExecutionRoleFacts> {
+async fn task_role<R: Readers>(
+    reader: &R,
+    task: &TaskFacts,
+    definition: Option<&TaskDefinitionFacts>,
+    deadline: Deadline,
+) -> Option<ExecutionRoleFacts> {
     let definition = definition?;
     let required = efs_permissions(task, definition);
     let arn = definition.task_role_arn.as_deref().filter(|_| !required.is_empty())?;
-    let (role, simulated) = tokio::join!(reader.role(arn), simulate(reader, arn, required.iter().map(|p| (p.action, p.resource.as_str()))));
+    let (role, simulated) = tokio::join!(
+        reader.role(arn),
+        simulate(reader, arn, required.iter().map(|p| (p.action, p.resource.as_str())))
+    );
     let permissions = match &role {
         Fact::Known(Some(found)) => Some(match simulated {
             Ok(decisions) => Permissions::Simulated(decisions),
-            Err(simulation) => Permissions::Offline { simulation, policies: reader.role_policies(found, deadline).await },
+            Err(simulation) => Permissions::Offline {
+                simulation,
+                policies: reader.role_policies(found, deadline).await,
+            },
         }),
         _ => None,
     };
-    Some(ExecutionRoleFacts { arn: arn.to_string(), role, permissions })
+    Some(ExecutionRoleFacts {
+        arn: arn.to_string(),
+        role,
+        permissions,
+    })
 }
 
 /// The task's subnet (for its VPC) and the S3 prefix list's ID together; then the whole VPC.
 async fn vpc<R: Readers>(reader: &R, task: &TaskFacts, deadline: Deadline) -> Option<Fact<VpcFacts>> {
     let subnet_id = task.eni.as_ref()?.subnet_id.clone()?;
-    let (subnet, s3_list_id) = tokio::join!(reader.describe_subnet(&task.region, &subnet_id), reader.s3_prefix_list_id(&task.region));
+    let (subnet, s3_list_id) = tokio::join!(
+        reader.describe_subnet(&task.region, &subnet_id),
+        reader.s3_prefix_list_id(&task.region)
+    );
     Some(match subnet {
-        Fact::Known(Some(subnet)) => Fact::Known(reader.describe_vpc(&task.region, &subnet.vpc_id, s3_list_id, deadline).await),
+        Fact::Known(Some(subnet)) => Fact::Known(
+            reader
+                .describe_vpc(&task.region, &subnet.vpc_id, s3_list_id, deadline)
+                .await,
+        ),
         Fact::Known(None) => Fact::Failed(CallFailure {
             operation: "ec2:DescribeSubnets".into(),
             resource: subnet_id,
@@ -379,14 +585,20 @@ async fn network_config<R: Readers>(reader: &R, task: &TaskFacts) -> Option<Fact
         config
     };
     if let Some(service) = task.service_name() {
-        match reader.describe_service_network(&task.region, &task.cluster, service).await {
+        match reader
+            .describe_service_network(&task.region, &task.cluster, service)
+            .await
+        {
             Fact::Known(Some(config)) => return Some(Fact::Known(with_task_subnets(config))),
             Fact::Known(None) => {}
             Fact::Failed(failure) => return Some(Fact::Failed(failure)),
         }
     }
     let Some(eni_id) = eni.eni_id.as_deref() else {
-        return Some(Fact::Known(NetworkConfig { subnets, ..Default::default() }));
+        return Some(Fact::Known(NetworkConfig {
+            subnets,
+            ..Default::default()
+        }));
     };
     Some(match reader.describe_eni_network(&task.region, eni_id).await {
         Fact::Known(Some(config)) => Fact::Known(with_task_subnets(config)),
@@ -413,7 +625,9 @@ async fn identity<R: Readers>(
     definition: Option<&TaskDefinitionFacts>,
     deadline: Deadline,
 ) -> (Option<ExecutionRoleFacts>, Vec<SecretFacts>) {
-    let Some(definition) = definition else { return (None, Vec::new()) };
+    let Some(definition) = definition else {
+        return (None, Vec::new());
+    };
     let role_arn = definition.execution_role_arn.as_deref();
     let required = required_permissions(task, definition);
     // Same resources as the pulls': no call of their own.
@@ -427,15 +641,34 @@ async fn identity<R: Readers>(
         },
         async {
             match role_arn {
-                Some(arn) => Some(simulate(reader, arn, required.iter().chain(&candidates).map(|p| (p.action, p.resource.as_str())).chain(ADMINISTRATOR_PROBE.iter().map(|a| (*a, "*")))).await),
+                Some(arn) => Some(
+                    simulate(
+                        reader,
+                        arn,
+                        required
+                            .iter()
+                            .chain(&candidates)
+                            .map(|p| (p.action, p.resource.as_str()))
+                            .chain(ADMINISTRATOR_PROBE.iter().map(|a| (*a, "*"))),
+                    )
+                    .await,
+                ),
                 None => None,
             }
         },
         join_all(definition.containers.iter().flat_map(|container| {
-            let secrets = container.secrets.iter().map(|s| (Some(s.name.clone()), s.value_from.clone()));
+            let secrets = container
+                .secrets
+                .iter()
+                .map(|s| (Some(s.name.clone()), s.value_from.clone()));
             let credentials = container.repository_credentials.iter().map(|c| (None, c.clone()));
             secrets.chain(credentials).map(move |(name, value_from)| async move {
-                let region = value_from.split(':').nth(3).filter(|r| value_from.starts_with("arn:") && is_region(r)).unwrap_or(&task.region).to_string();
+                let region = value_from
+                    .split(':')
+                    .nth(3)
+                    .filter(|r| value_from.starts_with("arn:") && is_region(r))
+                    .unwrap_or(&task.region)
+                    .to_string();
                 let lookup = if is_secrets_manager(&value_from) {
                     reader.describe_secret(&region, &secret_arn(&value_from)).await
                 } else {
@@ -446,37 +679,61 @@ async fn identity<R: Readers>(
                     Some(alias) => Some(reader.key_arn(&region, alias).await),
                     None => None,
                 };
-                SecretFacts { container: container.name.clone(), name, value_from, lookup, alias_key }
+                SecretFacts {
+                    container: container.name.clone(),
+                    name,
+                    value_from,
+                    lookup,
+                    alias_key,
+                }
             })
         })),
     );
-    let (Some(role_arn), Some(role), Some(simulated)) = (role_arn, role, simulated) else { return (None, secrets) };
+    let (Some(role_arn), Some(role), Some(simulated)) = (role_arn, role, simulated) else {
+        return (None, secrets);
+    };
     let permissions = match &role {
         Fact::Known(Some(found)) => {
             let keys = kms_permissions(&secrets, task);
             let simulated = match simulated {
-                Ok(mut decisions) if !keys.is_empty() => match simulate(reader, role_arn, keys.iter().map(|p| (p.action, p.resource.as_str()))).await {
-                    Ok(more) => {
-                        decisions.extend(more);
-                        Ok(decisions)
+                Ok(mut decisions) if !keys.is_empty() => {
+                    match simulate(reader, role_arn, keys.iter().map(|p| (p.action, p.resource.as_str()))).await {
+                        Ok(more) => {
+                            decisions.extend(more);
+                            Ok(decisions)
+                        }
+                        Err(failure) => Err(failure),
                     }
-                    Err(failure) => Err(failure),
-                },
+                }
                 other => other,
             };
             Some(match simulated {
                 Ok(decisions) => Permissions::Simulated(decisions),
-                Err(simulation) => Permissions::Offline { simulation, policies: reader.role_policies(found, deadline).await },
+                Err(simulation) => Permissions::Offline {
+                    simulation,
+                    policies: reader.role_policies(found, deadline).await,
+                },
             })
         }
         _ => None,
     };
-    (Some(ExecutionRoleFacts { arn: role_arn.to_string(), role, permissions }), secrets)
+    (
+        Some(ExecutionRoleFacts {
+            arn: role_arn.to_string(),
+            role,
+            permissions,
+        }),
+        secrets,
+    )
 }
 
 /// IAM's answer for each (action, resource), one simulation per resource: a call with every action
 /// and every resource would pair each action with resources it never touches. The first failure ends it.
-async fn simulate<'p, R: Readers>(reader: &R, role_arn: &str, requests: impl Iterator<Item = (&'p str, &'p str)>) -> Result<Vec<SimulatedDecision>, CallFailure> {
+async fn simulate<'p, R: Readers>(
+    reader: &R,
+    role_arn: &str,
+    requests: impl Iterator<Item = (&'p str, &'p str)>,
+) -> Result<Vec<SimulatedDecision>, CallFailure> {
     let mut by_resource: Vec<(&str, Vec<&str>)> = Vec::new();
     for (action, resource) in requests {
         match by_resource.iter_mut().find(|(r, _)| *r == resource) {
@@ -484,7 +741,12 @@ async fn simulate<'p, R: Readers>(reader: &R, role_arn: &str, requests: impl Ite
             None => by_resource.push((resource, vec![action])),
         }
     }
-    let answers = join_all(by_resource.iter().map(|(resource, actions)| reader.simulate(role_arn, actions, resource))).await;
+    let answers = join_all(
+        by_resource
+            .iter()
+            .map(|(resource, actions)| reader.simulate(role_arn, actions, resource)),
+    )
+    .await;
     let mut decisions = Vec::new();
     for answer in answers {
         match answer {
@@ -495,15 +757,32 @@ async fn simulate<'p, R: Readers>(reader: &R, role_arn: &str, requests: impl Ite
     Ok(decisions)
 }
 
-async fn log_groups<R: Readers>(reader: &R, task: &TaskFacts, definition: Option<&TaskDefinitionFacts>) -> Vec<LogGroupFacts> {
-    let Some(definition) = definition else { return Vec::new() };
+async fn log_groups<R: Readers>(
+    reader: &R,
+    task: &TaskFacts,
+    definition: Option<&TaskDefinitionFacts>,
+) -> Vec<LogGroupFacts> {
+    let Some(definition) = definition else {
+        return Vec::new();
+    };
     let wanted = definition.containers.iter().filter_map(|c| {
         let log = c.log.as_ref().filter(|l| l.driver == "awslogs")?;
-        Some((c.name.clone(), log.group.clone()?, log.region.clone().unwrap_or_else(|| task.region.clone()), log.create_group))
+        Some((
+            c.name.clone(),
+            log.group.clone()?,
+            log.region.clone().unwrap_or_else(|| task.region.clone()),
+            log.create_group,
+        ))
     });
     join_all(wanted.map(|(container, group, region, create_group)| async move {
         let exists = reader.log_group_exists(&region, &group).await;
-        LogGroupFacts { container, group, region, create_group, exists }
+        LogGroupFacts {
+            container,
+            group,
+            region,
+            create_group,
+            exists,
+        }
     }))
     .await
 }
@@ -513,24 +792,68 @@ mod tests {
     use super::*;
 
     fn failed(operation: &str) -> CallFailure {
-        CallFailure { operation: operation.into(), resource: "shop/web".into(), error_code: "AccessDeniedException".into(), message: String::new() }
+        CallFailure {
+            operation: operation.into(),
+            resource: "shop/web".into(),
+            error_code: "AccessDeniedException".into(),
+            message: String::new(),
+        }
     }
 
     #[test]
     fn the_repository_is_read_from_the_policy_and_image_answers() {
         let image = ImageRef::parse("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1").unwrap();
-        let found = || Fact::Known(ImageAnswer::Found { digest: None, platforms: None });
+        let found = || {
+            Fact::Known(ImageAnswer::Found {
+                digest: None,
+                platforms: None,
+            })
+        };
         let policy_failed = || Fact::Failed(failed("ecr:GetRepositoryPolicy"));
         let image_failed = || Fact::Failed(failed("ecr:BatchGetImage"));
         let exists = |fact: Fact<Option<RepositoryFacts>>| matches!(fact, Fact::Known(Some(r)) if r.arn == "arn:aws:ecr:us-east-1:111122223333:repository/shop/web" && r.uri == "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web");
         // Either answer that found it is enough.
-        assert!(exists(repository_of(&image, "111122223333", &policy_failed(), &found())));
-        assert!(exists(repository_of(&image, "111122223333", &Fact::Known(PolicyAnswer::NoPolicy), &image_failed())));
-        assert!(exists(repository_of(&image, "111122223333", &policy_failed(), &Fact::Known(ImageAnswer::ImageMissing))));
+        assert!(exists(repository_of(
+            &image,
+            "111122223333",
+            &policy_failed(),
+            &found()
+        )));
+        assert!(exists(repository_of(
+            &image,
+            "111122223333",
+            &Fact::Known(PolicyAnswer::NoPolicy),
+            &image_failed()
+        )));
+        assert!(exists(repository_of(
+            &image,
+            "111122223333",
+            &policy_failed(),
+            &Fact::Known(ImageAnswer::ImageMissing)
+        )));
         // Missing by one answer, the other unknown.
-        assert_eq!(repository_of(&image, "111122223333", &policy_failed(), &Fact::Known(ImageAnswer::RepositoryMissing)), Fact::Known(None));
-        assert_eq!(repository_of(&image, "111122223333", &Fact::Known(PolicyAnswer::RepositoryMissing), &image_failed()), Fact::Known(None));
+        assert_eq!(
+            repository_of(
+                &image,
+                "111122223333",
+                &policy_failed(),
+                &Fact::Known(ImageAnswer::RepositoryMissing)
+            ),
+            Fact::Known(None)
+        );
+        assert_eq!(
+            repository_of(
+                &image,
+                "111122223333",
+                &Fact::Known(PolicyAnswer::RepositoryMissing),
+                &image_failed()
+            ),
+            Fact::Known(None)
+        );
         // Neither answered: unknown, never missing.
-        assert_eq!(repository_of(&image, "111122223333", &policy_failed(), &image_failed()), Fact::Failed(failed("ecr:GetRepositoryPolicy")));
+        assert_eq!(
+            repository_of(&image, "111122223333", &policy_failed(), &image_failed()),
+            Fact::Failed(failed("ecr:GetRepositoryPolicy"))
+        );
     }
 }

@@ -52,7 +52,10 @@ pub enum Permissions {
     /// IAM simulated every request the task makes.
     Simulated(Vec<SimulatedDecision>),
     /// The simulation was not allowed or not available; the role's policies were read instead.
-    Offline { simulation: CallFailure, policies: Fact<Vec<RolePolicy>> },
+    Offline {
+        simulation: CallFailure,
+        policies: Fact<Vec<RolePolicy>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +84,9 @@ pub struct SecretFacts {
 impl SecretMeta {
     /// The alias naming its customer-managed key, when an alias does (`alias/x` or an alias ARN).
     pub fn key_alias(&self) -> Option<&str> {
-        self.kms_key_id.as_deref().filter(|k| k.starts_with("alias/") || k.contains(":alias/"))
+        self.kms_key_id
+            .as_deref()
+            .filter(|k| k.starts_with("alias/") || k.contains(":alias/"))
     }
 }
 

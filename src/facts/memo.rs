@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 use super::{
-    AccessPoint, CacheRule, Ec2Reader, EcrReader, EcsReader, EfsReader, Fact, FileSystem, IamReader, ImageAnswer, MountTarget, NetworkConfig, PolicyAnswer,
-    RoleFacts, RolePolicy, RuleValidation, S3Reader, SecretMeta, SecretReader, ServiceFacts, SimulatedDecision, Subnet, TaskDefinitionFacts, TaskFacts,
-    VpcFacts,
+    AccessPoint, CacheRule, Ec2Reader, EcrReader, EcsReader, EfsReader, Fact, FileSystem, IamReader, ImageAnswer,
+    MountTarget, NetworkConfig, PolicyAnswer, RoleFacts, RolePolicy, RuleValidation, S3Reader, SecretMeta,
+    SecretReader, ServiceFacts, SimulatedDecision, Subnet, TaskDefinitionFacts, TaskFacts, VpcFacts,
 };
 use crate::deadline::Deadline;
 use crate::model::{ImageSelector, TaskArn};
@@ -26,7 +26,11 @@ pub struct Memo<R> {
 
 impl<R> Memo<R> {
     pub fn new(inner: R) -> Self {
-        Memo { inner, answers: Mutex::new(HashMap::new()), asked: std::sync::atomic::AtomicUsize::new(0) }
+        Memo {
+            inner,
+            answers: Mutex::new(HashMap::new()),
+            asked: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
     /// How many distinct reads were made (each AWS call behind one counts once).
@@ -44,8 +48,12 @@ impl<R> Memo<R> {
         let read = Box::pin(read);
         let cell = {
             let mut answers = self.answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let entry = answers.entry(key).or_insert_with(|| Arc::new(OnceCell::<T>::new()) as Arc<dyn Any + Send + Sync>);
-            Arc::clone(entry).downcast::<OnceCell<T>>().expect("one answer type per kind of read")
+            let entry = answers
+                .entry(key)
+                .or_insert_with(|| Arc::new(OnceCell::<T>::new()) as Arc<dyn Any + Send + Sync>);
+            Arc::clone(entry)
+                .downcast::<OnceCell<T>>()
+                .expect("one answer type per kind of read")
         };
         cell.get_or_init(|| async {
             self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -58,64 +66,136 @@ impl<R> Memo<R> {
 
 impl<R: EcsReader> EcsReader for Memo<R> {
     async fn describe_task(&self, arn: &TaskArn) -> Fact<Option<TaskFacts>> {
-        self.once(format!("DescribeTasks {}", arn.as_str()), self.inner.describe_task(arn)).await
+        self.once(format!("DescribeTasks {}", arn.as_str()), self.inner.describe_task(arn))
+            .await
     }
     async fn describe_task_definition(&self, region: &str, arn: &str) -> Fact<TaskDefinitionFacts> {
-        self.once(format!("DescribeTaskDefinition {region} {arn}"), self.inner.describe_task_definition(region, arn)).await
+        self.once(
+            format!("DescribeTaskDefinition {region} {arn}"),
+            self.inner.describe_task_definition(region, arn),
+        )
+        .await
     }
-    async fn describe_service_network(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<NetworkConfig>> {
-        self.describe_service(region, cluster, service).await.map(|found| found.map(|s| s.network))
+    async fn describe_service_network(
+        &self,
+        region: &str,
+        cluster: &str,
+        service: &str,
+    ) -> Fact<Option<NetworkConfig>> {
+        self.describe_service(region, cluster, service)
+            .await
+            .map(|found| found.map(|s| s.network))
     }
     async fn describe_service(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<ServiceFacts>> {
-        self.once(format!("DescribeServices {region} {cluster} {service}"), self.inner.describe_service(region, cluster, service)).await
+        self.once(
+            format!("DescribeServices {region} {cluster} {service}"),
+            self.inner.describe_service(region, cluster, service),
+        )
+        .await
     }
     async fn list_clusters(&self, region: &str) -> Fact<Vec<String>> {
-        self.once(format!("ListClusters {region}"), self.inner.list_clusters(region)).await
+        self.once(format!("ListClusters {region}"), self.inner.list_clusters(region))
+            .await
     }
     async fn list_services(&self, region: &str, cluster: &str) -> Fact<Vec<String>> {
-        self.once(format!("ListServices {region} {cluster}"), self.inner.list_services(region, cluster)).await
+        self.once(
+            format!("ListServices {region} {cluster}"),
+            self.inner.list_services(region, cluster),
+        )
+        .await
     }
 }
 
 impl<R: Ec2Reader> Ec2Reader for Memo<R> {
     async fn describe_eni_network(&self, region: &str, eni_id: &str) -> Fact<Option<NetworkConfig>> {
-        self.once(format!("DescribeNetworkInterfaces {region} {eni_id}"), self.inner.describe_eni_network(region, eni_id)).await
+        self.once(
+            format!("DescribeNetworkInterfaces {region} {eni_id}"),
+            self.inner.describe_eni_network(region, eni_id),
+        )
+        .await
     }
     async fn describe_subnet(&self, region: &str, subnet_id: &str) -> Fact<Option<Subnet>> {
-        self.once(format!("DescribeSubnets {region} {subnet_id}"), self.inner.describe_subnet(region, subnet_id)).await
+        self.once(
+            format!("DescribeSubnets {region} {subnet_id}"),
+            self.inner.describe_subnet(region, subnet_id),
+        )
+        .await
     }
     async fn s3_prefix_list_id(&self, region: &str) -> Fact<Option<String>> {
-        self.once(format!("S3PrefixList {region}"), self.inner.s3_prefix_list_id(region)).await
+        self.once(format!("S3PrefixList {region}"), self.inner.s3_prefix_list_id(region))
+            .await
     }
-    async fn describe_vpc(&self, region: &str, vpc_id: &str, s3_list_id: Fact<Option<String>>, deadline: Deadline) -> VpcFacts {
-        self.once(format!("DescribeVpc {region} {vpc_id}"), self.inner.describe_vpc(region, vpc_id, s3_list_id, deadline)).await
+    async fn describe_vpc(
+        &self,
+        region: &str,
+        vpc_id: &str,
+        s3_list_id: Fact<Option<String>>,
+        deadline: Deadline,
+    ) -> VpcFacts {
+        self.once(
+            format!("DescribeVpc {region} {vpc_id}"),
+            self.inner.describe_vpc(region, vpc_id, s3_list_id, deadline),
+        )
+        .await
     }
 }
 
 impl<R: EcrReader> EcrReader for Memo<R> {
     async fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<PolicyAnswer> {
-        self.once(format!("GetRepositoryPolicy {region} {registry_id} {name}"), self.inner.repository_policy(region, registry_id, name)).await
+        self.once(
+            format!("GetRepositoryPolicy {region} {registry_id} {name}"),
+            self.inner.repository_policy(region, registry_id, name),
+        )
+        .await
     }
     async fn image(&self, region: &str, registry_id: &str, name: &str, selector: &ImageSelector) -> Fact<ImageAnswer> {
-        self.once(format!("BatchGetImage {region} {registry_id} {name}{selector}"), self.inner.image(region, registry_id, name, selector)).await
+        self.once(
+            format!("BatchGetImage {region} {registry_id} {name}{selector}"),
+            self.inner.image(region, registry_id, name, selector),
+        )
+        .await
     }
     async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
-        self.once(format!("DescribeImages {region} {registry_id} {name} {limit}"), self.inner.recent_tags(region, registry_id, name, limit)).await
+        self.once(
+            format!("DescribeImages {region} {registry_id} {name} {limit}"),
+            self.inner.recent_tags(region, registry_id, name, limit),
+        )
+        .await
     }
     async fn tag_mutable(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<bool>> {
-        self.once(format!("DescribeRepositories {region} {registry_id} {name}"), self.inner.tag_mutable(region, registry_id, name)).await
+        self.once(
+            format!("DescribeRepositories {region} {registry_id} {name}"),
+            self.inner.tag_mutable(region, registry_id, name),
+        )
+        .await
     }
     async fn lifecycle_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<String>> {
-        self.once(format!("GetLifecyclePolicy {region} {registry_id} {name}"), self.inner.lifecycle_policy(region, registry_id, name)).await
+        self.once(
+            format!("GetLifecyclePolicy {region} {registry_id} {name}"),
+            self.inner.lifecycle_policy(region, registry_id, name),
+        )
+        .await
     }
     async fn pushed_images(&self, region: &str, registry_id: &str, name: &str) -> Fact<Vec<super::PushedImage>> {
-        self.once(format!("DescribeImages(all) {region} {registry_id} {name}"), self.inner.pushed_images(region, registry_id, name)).await
+        self.once(
+            format!("DescribeImages(all) {region} {registry_id} {name}"),
+            self.inner.pushed_images(region, registry_id, name),
+        )
+        .await
     }
     async fn pull_through_rules(&self, region: &str, registry_id: &str) -> Fact<Vec<CacheRule>> {
-        self.once(format!("DescribePullThroughCacheRules {region} {registry_id}"), self.inner.pull_through_rules(region, registry_id)).await
+        self.once(
+            format!("DescribePullThroughCacheRules {region} {registry_id}"),
+            self.inner.pull_through_rules(region, registry_id),
+        )
+        .await
     }
     async fn validate_pull_through_rule(&self, region: &str, registry_id: &str, prefix: &str) -> Fact<RuleValidation> {
-        self.once(format!("ValidatePullThroughCacheRule {region} {registry_id} {prefix}"), self.inner.validate_pull_through_rule(region, registry_id, prefix)).await
+        self.once(
+            format!("ValidatePullThroughCacheRule {region} {registry_id} {prefix}"),
+            self.inner.validate_pull_through_rule(region, registry_id, prefix),
+        )
+        .await
     }
 }
 
@@ -124,52 +204,104 @@ impl<R: IamReader> IamReader for Memo<R> {
         self.once(format!("GetRole {arn}"), self.inner.role(arn)).await
     }
     async fn simulate(&self, role_arn: &str, actions: &[&str], resource: &str) -> Fact<Vec<SimulatedDecision>> {
-        self.once(format!("SimulatePrincipalPolicy {role_arn} {} {resource}", actions.join(",")), self.inner.simulate(role_arn, actions, resource)).await
+        self.once(
+            format!("SimulatePrincipalPolicy {role_arn} {} {resource}", actions.join(",")),
+            self.inner.simulate(role_arn, actions, resource),
+        )
+        .await
     }
     async fn role_policies(&self, role: &RoleFacts, deadline: Deadline) -> Fact<Vec<RolePolicy>> {
-        self.once(format!("RolePolicies {}", role.arn), self.inner.role_policies(role, deadline)).await
+        self.once(
+            format!("RolePolicies {}", role.arn),
+            self.inner.role_policies(role, deadline),
+        )
+        .await
     }
 }
 
 impl<R: EfsReader> EfsReader for Memo<R> {
     async fn file_system(&self, region: &str, id: &str) -> Fact<Option<FileSystem>> {
-        self.once(format!("DescribeFileSystems {region} {id}"), self.inner.file_system(region, id)).await
+        self.once(
+            format!("DescribeFileSystems {region} {id}"),
+            self.inner.file_system(region, id),
+        )
+        .await
     }
     async fn access_point(&self, region: &str, id: &str) -> Fact<Option<AccessPoint>> {
-        self.once(format!("DescribeAccessPoints {region} {id}"), self.inner.access_point(region, id)).await
+        self.once(
+            format!("DescribeAccessPoints {region} {id}"),
+            self.inner.access_point(region, id),
+        )
+        .await
     }
     async fn mount_targets(&self, region: &str, file_system_id: &str) -> Fact<Vec<MountTarget>> {
-        self.once(format!("DescribeMountTargets {region} {file_system_id}"), self.inner.mount_targets(region, file_system_id)).await
+        self.once(
+            format!("DescribeMountTargets {region} {file_system_id}"),
+            self.inner.mount_targets(region, file_system_id),
+        )
+        .await
     }
     async fn file_system_policy(&self, region: &str, file_system_id: &str) -> Fact<Option<String>> {
-        self.once(format!("DescribeFileSystemPolicy {region} {file_system_id}"), self.inner.file_system_policy(region, file_system_id)).await
+        self.once(
+            format!("DescribeFileSystemPolicy {region} {file_system_id}"),
+            self.inner.file_system_policy(region, file_system_id),
+        )
+        .await
     }
 }
 
 impl<R: S3Reader> S3Reader for Memo<R> {
     async fn bucket_region(&self, region: &str, bucket: &str) -> Fact<Option<String>> {
-        self.once(format!("GetBucketLocation {region} {bucket}"), self.inner.bucket_region(region, bucket)).await
+        self.once(
+            format!("GetBucketLocation {region} {bucket}"),
+            self.inner.bucket_region(region, bucket),
+        )
+        .await
     }
     async fn object_exists(&self, region: &str, bucket: &str, key: &str) -> Fact<bool> {
-        self.once(format!("ListBucket {region} {bucket} {key}"), self.inner.object_exists(region, bucket, key)).await
+        self.once(
+            format!("ListBucket {region} {bucket} {key}"),
+            self.inner.object_exists(region, bucket, key),
+        )
+        .await
     }
     async fn bucket_policy(&self, region: &str, bucket: &str) -> Fact<Option<String>> {
-        self.once(format!("GetBucketPolicy {region} {bucket}"), self.inner.bucket_policy(region, bucket)).await
+        self.once(
+            format!("GetBucketPolicy {region} {bucket}"),
+            self.inner.bucket_policy(region, bucket),
+        )
+        .await
     }
 }
 
 impl<R: SecretReader> SecretReader for Memo<R> {
     async fn describe_secret(&self, region: &str, arn: &str) -> Fact<Option<SecretMeta>> {
-        self.once(format!("DescribeSecret {region} {arn}"), self.inner.describe_secret(region, arn)).await
+        self.once(
+            format!("DescribeSecret {region} {arn}"),
+            self.inner.describe_secret(region, arn),
+        )
+        .await
     }
     async fn describe_parameter(&self, region: &str, name: &str) -> Fact<Option<SecretMeta>> {
-        self.once(format!("DescribeParameters {region} {name}"), self.inner.describe_parameter(region, name)).await
+        self.once(
+            format!("DescribeParameters {region} {name}"),
+            self.inner.describe_parameter(region, name),
+        )
+        .await
     }
     async fn log_group_exists(&self, region: &str, group: &str) -> Fact<bool> {
-        self.once(format!("DescribeLogGroups {region} {group}"), self.inner.log_group_exists(region, group)).await
+        self.once(
+            format!("DescribeLogGroups {region} {group}"),
+            self.inner.log_group_exists(region, group),
+        )
+        .await
     }
     async fn key_arn(&self, region: &str, alias: &str) -> Fact<Option<String>> {
-        self.once(format!("DescribeKey {region} {alias}"), self.inner.key_arn(region, alias)).await
+        self.once(
+            format!("DescribeKey {region} {alias}"),
+            self.inner.key_arn(region, alias),
+        )
+        .await
     }
 }
 
@@ -203,9 +335,19 @@ mod tests {
         let asks = (0..20).map(|i| memo.describe_secret("us-east-1", if i % 2 == 0 { "a" } else { "b" }));
         let answers = futures::future::join_all(asks).await;
         assert!(answers.iter().all(|a| *a == Fact::Known(None)));
-        assert_eq!(memo.inner().0.load(std::sync::atomic::Ordering::SeqCst), 2, "two distinct secrets, two reads");
+        assert_eq!(
+            memo.inner().0.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "two distinct secrets, two reads"
+        );
         // Different kinds of read with the same arguments are different questions.
         assert_eq!(memo.log_group_exists("us-east-1", "a").await, Fact::Known(true));
-        assert_eq!((memo.inner().0.load(std::sync::atomic::Ordering::SeqCst), memo.distinct_reads()), (3, 3));
+        assert_eq!(
+            (
+                memo.inner().0.load(std::sync::atomic::Ordering::SeqCst),
+                memo.distinct_reads()
+            ),
+            (3, 3)
+        );
     }
 }

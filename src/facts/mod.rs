@@ -15,7 +15,10 @@ mod volumes;
 #[cfg(test)]
 pub mod fixtures;
 
-pub use gather::{Ec2Reader, EcrReader, EcsReader, EfsReader, IamReader, S3Reader, ImageAnswer, PolicyAnswer, Readers, SecretReader, gather, gather_with_network, image_risks};
+pub use gather::{
+    Ec2Reader, EcrReader, EcsReader, EfsReader, IamReader, ImageAnswer, PolicyAnswer, Readers, S3Reader, SecretReader,
+    gather, gather_with_network, image_risks,
+};
 pub use identity::*;
 pub use network::*;
 pub use snapshot::*;

@@ -32,7 +32,10 @@ pub struct TaskFacts {
 
 impl TaskFacts {
     pub fn service_name(&self) -> Option<&str> {
-        self.group.as_deref()?.strip_prefix("service:").filter(|name| !name.is_empty())
+        self.group
+            .as_deref()?
+            .strip_prefix("service:")
+            .filter(|name| !name.is_empty())
     }
 
     pub fn is_stopped(&self) -> bool {
@@ -142,7 +145,6 @@ pub enum NetworkSource {
     Eni,
 }
 
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepositoryFacts {
     pub arn: String,
@@ -194,7 +196,10 @@ impl CacheRule {
     /// Whether a repository of this name is this rule's.
     pub fn covers(&self, repository: &str) -> bool {
         let prefix = self.prefix.trim_end_matches('/');
-        prefix == "ROOT" || repository.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+        prefix == "ROOT"
+            || repository
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
     }
 }
 
@@ -266,11 +271,23 @@ impl Snapshot {
             }
         }
         out.extend(self.secrets.iter().filter_map(|s| s.lookup.failure()));
-        out.extend(self.secrets.iter().filter_map(|s| s.alias_key.as_ref().and_then(Fact::failure)));
+        out.extend(
+            self.secrets
+                .iter()
+                .filter_map(|s| s.alias_key.as_ref().and_then(Fact::failure)),
+        );
         out.extend(self.log_groups.iter().filter_map(|l| l.exists.failure()));
         out.extend(self.efs.iter().flat_map(super::EfsFacts::failures));
         for file in &self.env_files {
-            out.extend([file.bucket_region.failure(), file.object.failure(), file.bucket_policy.failure()].into_iter().flatten());
+            out.extend(
+                [
+                    file.bucket_region.failure(),
+                    file.object.failure(),
+                    file.bucket_policy.failure(),
+                ]
+                .into_iter()
+                .flatten(),
+            );
         }
         out
     }

@@ -4,8 +4,8 @@ use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification, VpcEndpointType};
 
 use super::runbook::{DOCUMENT, RunbookRequest, RunbookStarter};
 use super::{Call, FixWriter};
-use crate::facts::Fact;
 use crate::facts::CallFailure;
+use crate::facts::Fact;
 use crate::facts::aws::AwsReader;
 
 fn failure(operation: &str, resource: &str, error: impl std::fmt::Display, code: Option<&str>) -> CallFailure {
@@ -22,7 +22,12 @@ macro_rules! made {
         use aws_sdk_ec2::error::ProvideErrorMetadata as _;
         $request.await.map(|_| None).map_err(|e| {
             let code = e.code().map(str::to_string);
-            failure($operation, $resource, aws_sdk_ec2::error::DisplayErrorContext(&e), code.as_deref())
+            failure(
+                $operation,
+                $resource,
+                aws_sdk_ec2::error::DisplayErrorContext(&e),
+                code.as_deref(),
+            )
         })
     }};
 }
@@ -52,15 +57,25 @@ async fn earlier_group(
         .send()
         .await
         .map_err(|e| crate::facts::aws::call_failure("ec2:DescribeSecurityGroups", group_name, &e))?;
-    let ours = found.security_groups().iter().find(|group| tags.keys().all(|key| group.tags().iter().any(|t| t.key() == Some(key.as_str()))));
+    let ours = found.security_groups().iter().find(|group| {
+        tags.keys()
+            .all(|key| group.tags().iter().any(|t| t.key() == Some(key.as_str())))
+    });
     match ours {
         Some(group) => Ok(group.group_id().map(str::to_string)),
-        None => Err(failure("ec2:CreateSecurityGroup", group_name, format!("a group named {group_name} exists in {vpc_id} without this fix's tag"), Some("InvalidGroup.Duplicate"))),
+        None => Err(failure(
+            "ec2:CreateSecurityGroup",
+            group_name,
+            format!("a group named {group_name} exists in {vpc_id} without this fix's tag"),
+            Some("InvalidGroup.Duplicate"),
+        )),
     }
 }
 
 fn tag_list(tags: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// A CreateVpcEndpoint call with what every endpoint the doctor creates has: its VPC, service, kind and tags.
@@ -71,12 +86,23 @@ fn create_endpoint(
     kind: VpcEndpointType,
     tags: &std::collections::BTreeMap<String, String>,
 ) -> aws_sdk_ec2::operation::create_vpc_endpoint::builders::CreateVpcEndpointFluentBuilder {
-    let tagging = TagSpecification::builder().resource_type(ResourceType::VpcEndpoint).set_tags(Some(tag_list(tags))).build();
-    aws_sdk_ec2::Client::new(config).create_vpc_endpoint().vpc_id(vpc_id).service_name(service_name).vpc_endpoint_type(kind).tag_specifications(tagging)
+    let tagging = TagSpecification::builder()
+        .resource_type(ResourceType::VpcEndpoint)
+        .set_tags(Some(tag_list(tags)))
+        .build();
+    aws_sdk_ec2::Client::new(config)
+        .create_vpc_endpoint()
+        .vpc_id(vpc_id)
+        .service_name(service_name)
+        .vpc_endpoint_type(kind)
+        .tag_specifications(tagging)
 }
 
 fn https() -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
-    aws_sdk_ec2::types::IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443)
+    aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(443)
+        .to_port(443)
 }
 
 /// Creates the doctor's security group; one an earlier apply of the same fix made is carried on with.
@@ -89,14 +115,32 @@ async fn create_security_group(
 ) -> Result<Option<String>, CallFailure> {
     use aws_sdk_ec2::error::ProvideErrorMetadata as _;
     let ec2 = aws_sdk_ec2::Client::new(config);
-    let tagging = TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tag_list(tags))).build();
-    match ec2.create_security_group().group_name(group_name).description(description).vpc_id(vpc_id).tag_specifications(tagging).send().await {
+    let tagging = TagSpecification::builder()
+        .resource_type(ResourceType::SecurityGroup)
+        .set_tags(Some(tag_list(tags)))
+        .build();
+    match ec2
+        .create_security_group()
+        .group_name(group_name)
+        .description(description)
+        .vpc_id(vpc_id)
+        .tag_specifications(tagging)
+        .send()
+        .await
+    {
         Ok(created) => Ok(created.group_id().map(str::to_string)),
         // An earlier apply of this fix made it and stopped later: carry on with it.
-        Err(error) if error.code() == Some("InvalidGroup.Duplicate") => earlier_group(&ec2, group_name, vpc_id, tags).await,
+        Err(error) if error.code() == Some("InvalidGroup.Duplicate") => {
+            earlier_group(&ec2, group_name, vpc_id, tags).await
+        }
         Err(error) => {
             let code = error.code().map(str::to_string);
-            Err(failure("ec2:CreateSecurityGroup", group_name, aws_sdk_ec2::error::DisplayErrorContext(&error), code.as_deref()))
+            Err(failure(
+                "ec2:CreateSecurityGroup",
+                group_name,
+                aws_sdk_ec2::error::DisplayErrorContext(&error),
+                code.as_deref(),
+            ))
         }
     }
 }
@@ -104,10 +148,32 @@ async fn create_security_group(
 /// TCP 443 to each destination; IPv6 CIDRs go into Ipv6Ranges.
 fn https_to(cidrs: &[String], security_groups: &[String], prefix_lists: &[String]) -> aws_sdk_ec2::types::IpPermission {
     https()
-        .set_ip_ranges(Some(cidrs.iter().filter(|c| !c.contains(':')).map(|c| aws_sdk_ec2::types::IpRange::builder().cidr_ip(c).build()).collect()))
-        .set_ipv6_ranges(Some(cidrs.iter().filter(|c| c.contains(':')).map(|c| aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6(c).build()).collect()))
-        .set_user_id_group_pairs(Some(security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect()))
-        .set_prefix_list_ids(Some(prefix_lists.iter().map(|p| aws_sdk_ec2::types::PrefixListId::builder().prefix_list_id(p).build()).collect()))
+        .set_ip_ranges(Some(
+            cidrs
+                .iter()
+                .filter(|c| !c.contains(':'))
+                .map(|c| aws_sdk_ec2::types::IpRange::builder().cidr_ip(c).build())
+                .collect(),
+        ))
+        .set_ipv6_ranges(Some(
+            cidrs
+                .iter()
+                .filter(|c| c.contains(':'))
+                .map(|c| aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6(c).build())
+                .collect(),
+        ))
+        .set_user_id_group_pairs(Some(
+            security_groups
+                .iter()
+                .map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build())
+                .collect(),
+        ))
+        .set_prefix_list_ids(Some(
+            prefix_lists
+                .iter()
+                .map(|p| aws_sdk_ec2::types::PrefixListId::builder().prefix_list_id(p).build())
+                .collect(),
+        ))
         .build()
 }
 
@@ -139,24 +205,53 @@ async fn enable_public_ip(
 
 impl FixWriter for AwsReader {
     async fn call(&self, region: &str, call: &Call) -> Result<Option<String>, CallFailure> {
-        let config = self.sdk_config().to_builder().region(aws_config::Region::new(region.to_string())).build();
+        let config = self
+            .sdk_config()
+            .to_builder()
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
         match call {
             Call::AttachRolePolicy { role_name, policy_arn } => {
-                made!("iam:AttachRolePolicy", role_name, self.iam_client().attach_role_policy().role_name(role_name).policy_arn(policy_arn).send())
+                made!(
+                    "iam:AttachRolePolicy",
+                    role_name,
+                    self.iam_client()
+                        .attach_role_policy()
+                        .role_name(role_name)
+                        .policy_arn(policy_arn)
+                        .send()
+                )
             }
-            Call::UpdateAssumeRolePolicy { role_name, policy_document } => made!(
+            Call::UpdateAssumeRolePolicy {
+                role_name,
+                policy_document,
+            } => made!(
                 "iam:UpdateAssumeRolePolicy",
                 role_name,
-                self.iam_client().update_assume_role_policy().role_name(role_name).policy_document(policy_document).send()
+                self.iam_client()
+                    .update_assume_role_policy()
+                    .role_name(role_name)
+                    .policy_document(policy_document)
+                    .send()
             ),
             Call::TagRole { role_name, tags } => {
                 let mut request = self.iam_client().tag_role().role_name(role_name);
                 for (key, value) in tags {
-                    request = request.tags(aws_sdk_iam::types::Tag::builder().key(key).value(value).build().map_err(|e| failure("iam:TagRole", role_name, e, None))?);
+                    request = request.tags(
+                        aws_sdk_iam::types::Tag::builder()
+                            .key(key)
+                            .value(value)
+                            .build()
+                            .map_err(|e| failure("iam:TagRole", role_name, e, None))?,
+                    );
                 }
                 made!("iam:TagRole", role_name, request.send())
             }
-            Call::ModifyVpcEndpoint { vpc_endpoint_id, add_route_table_ids, policy_document } => made!(
+            Call::ModifyVpcEndpoint {
+                vpc_endpoint_id,
+                add_route_table_ids,
+                policy_document,
+            } => made!(
                 "ec2:ModifyVpcEndpoint",
                 vpc_endpoint_id,
                 aws_sdk_ec2::Client::new(&config)
@@ -166,13 +261,26 @@ impl FixWriter for AwsReader {
                     .set_policy_document(policy_document.clone())
                     .send()
             ),
-            Call::CreateVpcEndpoint { vpc_id, service_name, vpc_endpoint_type, route_table_ids, tags, client_token } => made!(
+            Call::CreateVpcEndpoint {
+                vpc_id,
+                service_name,
+                vpc_endpoint_type,
+                route_table_ids,
+                tags,
+                client_token,
+            } => made!(
                 "ec2:CreateVpcEndpoint",
                 vpc_id,
-                create_endpoint(&config, vpc_id, service_name, VpcEndpointType::from(vpc_endpoint_type.as_str()), tags)
-                    .client_token(client_token)
-                    .set_route_table_ids(Some(route_table_ids.clone()))
-                    .send()
+                create_endpoint(
+                    &config,
+                    vpc_id,
+                    service_name,
+                    VpcEndpointType::from(vpc_endpoint_type.as_str()),
+                    tags
+                )
+                .client_token(client_token)
+                .set_route_table_ids(Some(route_table_ids.clone()))
+                .send()
             ),
             Call::CreateTags { resources, tags } => made!(
                 "ec2:CreateTags",
@@ -183,20 +291,57 @@ impl FixWriter for AwsReader {
                     .set_tags(Some(tag_list(tags)))
                     .send()
             ),
-            Call::CreateSecurityGroup { group_name, description, vpc_id, tags, .. } => create_security_group(&config, group_name, description, vpc_id, tags).await,
-            Call::AuthorizeHttpsIngress { group_id, from_security_groups } => {
-                let pairs = from_security_groups.iter().map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build()).collect();
+            Call::CreateSecurityGroup {
+                group_name,
+                description,
+                vpc_id,
+                tags,
+                ..
+            } => create_security_group(&config, group_name, description, vpc_id, tags).await,
+            Call::AuthorizeHttpsIngress {
+                group_id,
+                from_security_groups,
+            } => {
+                let pairs = from_security_groups
+                    .iter()
+                    .map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build())
+                    .collect();
                 already_there(made!(
                     "ec2:AuthorizeSecurityGroupIngress",
                     group_id,
-                    aws_sdk_ec2::Client::new(&config).authorize_security_group_ingress().group_id(group_id).ip_permissions(https().set_user_id_group_pairs(Some(pairs)).build()).send()
+                    aws_sdk_ec2::Client::new(&config)
+                        .authorize_security_group_ingress()
+                        .group_id(group_id)
+                        .ip_permissions(https().set_user_id_group_pairs(Some(pairs)).build())
+                        .send()
                 ))
             }
-            Call::AuthorizeHttpsEgress { group_id, cidrs, security_groups, prefix_lists } => {
+            Call::AuthorizeHttpsEgress {
+                group_id,
+                cidrs,
+                security_groups,
+                prefix_lists,
+            } => {
                 let permission = https_to(cidrs, security_groups, prefix_lists);
-                already_there(made!("ec2:AuthorizeSecurityGroupEgress", group_id, aws_sdk_ec2::Client::new(&config).authorize_security_group_egress().group_id(group_id).ip_permissions(permission).send()))
+                already_there(made!(
+                    "ec2:AuthorizeSecurityGroupEgress",
+                    group_id,
+                    aws_sdk_ec2::Client::new(&config)
+                        .authorize_security_group_egress()
+                        .group_id(group_id)
+                        .ip_permissions(permission)
+                        .send()
+                ))
             }
-            Call::CreateInterfaceEndpoint { vpc_id, service_name, subnet_ids, security_group_ids, private_dns_enabled, tags, client_token } => made!(
+            Call::CreateInterfaceEndpoint {
+                vpc_id,
+                service_name,
+                subnet_ids,
+                security_group_ids,
+                private_dns_enabled,
+                tags,
+                client_token,
+            } => made!(
                 "ec2:CreateVpcEndpoint",
                 vpc_id,
                 create_endpoint(&config, vpc_id, service_name, VpcEndpointType::Interface, tags)
@@ -206,13 +351,24 @@ impl FixWriter for AwsReader {
                     .private_dns_enabled(*private_dns_enabled)
                     .send()
             ),
-            Call::EnablePublicIp { cluster, service, subnets, security_groups } => enable_public_ip(&config, cluster, service, subnets, security_groups).await,
+            Call::EnablePublicIp {
+                cluster,
+                service,
+                subnets,
+                security_groups,
+            } => enable_public_ip(&config, cluster, service, subnets, security_groups).await,
             Call::TagEcsResource { resource_arn, tags } => {
-                let mut request = aws_sdk_ecs::Client::new(&config).tag_resource().resource_arn(resource_arn);
+                let mut request = aws_sdk_ecs::Client::new(&config)
+                    .tag_resource()
+                    .resource_arn(resource_arn);
                 for (key, value) in tags {
                     request = request.tags(aws_sdk_ecs::types::Tag::builder().key(key).value(value).build());
                 }
-                request.send().await.map(|_| None).map_err(|e| crate::facts::aws::call_failure("ecs:TagResource", resource_arn, &e))
+                request
+                    .send()
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| crate::facts::aws::call_failure("ecs:TagResource", resource_arn, &e))
             }
             Call::ForceNewDeployment { cluster, service } => aws_sdk_ecs::Client::new(&config)
                 .update_service()
@@ -223,10 +379,16 @@ impl FixWriter for AwsReader {
                 .await
                 .map(|_| None)
                 .map_err(|e| crate::facts::aws::call_failure("ecs:UpdateService", service, &e)),
-            Call::CreateLogGroup { log_group_name, tags, .. } => made!(
+            Call::CreateLogGroup {
+                log_group_name, tags, ..
+            } => made!(
                 "logs:CreateLogGroup",
                 log_group_name,
-                aws_sdk_cloudwatchlogs::Client::new(&config).create_log_group().log_group_name(log_group_name).set_tags(Some(tags.clone().into_iter().collect())).send()
+                aws_sdk_cloudwatchlogs::Client::new(&config)
+                    .create_log_group()
+                    .log_group_name(log_group_name)
+                    .set_tags(Some(tags.clone().into_iter().collect()))
+                    .send()
             ),
         }
     }
@@ -235,7 +397,12 @@ impl FixWriter for AwsReader {
 impl RunbookStarter for AwsReader {
     async fn running(&self, region: &str, tag_key: &str) -> Fact<Option<String>> {
         use aws_sdk_ssm::types::{AutomationExecutionFilter, AutomationExecutionFilterKey as Key};
-        let filter = |key: Key, values: &[&str]| AutomationExecutionFilter::builder().key(key).set_values(Some(values.iter().map(|v| v.to_string()).collect())).build();
+        let filter = |key: Key, values: &[&str]| {
+            AutomationExecutionFilter::builder()
+                .key(key)
+                .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+                .build()
+        };
         let filters = [
             filter(Key::DocumentNamePrefix, &[DOCUMENT]),
             filter(Key::ExecutionStatus, &["Pending", "InProgress", "Waiting"]),
@@ -249,13 +416,27 @@ impl RunbookStarter for AwsReader {
             }
         }
         match request.send().await {
-            Ok(output) => Fact::Known(output.automation_execution_metadata_list().first().and_then(|m| m.automation_execution_id()).map(str::to_string)),
-            Err(error) => Fact::Failed(crate::facts::aws::call_failure("ssm:DescribeAutomationExecutions", tag_key, &error)),
+            Ok(output) => Fact::Known(
+                output
+                    .automation_execution_metadata_list()
+                    .first()
+                    .and_then(|m| m.automation_execution_id())
+                    .map(str::to_string),
+            ),
+            Err(error) => Fact::Failed(crate::facts::aws::call_failure(
+                "ssm:DescribeAutomationExecutions",
+                tag_key,
+                &error,
+            )),
         }
     }
 
     async fn start(&self, region: &str, request: &RunbookRequest) -> Result<String, CallFailure> {
-        let tag = aws_sdk_ssm::types::Tag::builder().key(&request.tag_key).value(&request.tag_value).build().map_err(|e| failure("ssm:StartAutomationExecution", &request.task_id, e, None))?;
+        let tag = aws_sdk_ssm::types::Tag::builder()
+            .key(&request.tag_key)
+            .value(&request.tag_value)
+            .build()
+            .map_err(|e| failure("ssm:StartAutomationExecution", &request.task_id, e, None))?;
         let mut call = self
             .ssm_client(region)
             .start_automation_execution()
@@ -272,7 +453,11 @@ impl RunbookStarter for AwsReader {
         }
         match call.send().await {
             Ok(output) => Ok(output.automation_execution_id().unwrap_or_default().to_string()),
-            Err(error) => Err(crate::facts::aws::call_failure("ssm:StartAutomationExecution", &request.task_id, &error)),
+            Err(error) => Err(crate::facts::aws::call_failure(
+                "ssm:StartAutomationExecution",
+                &request.task_id,
+                &error,
+            )),
         }
     }
 }

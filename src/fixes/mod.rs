@@ -29,7 +29,11 @@ pub const EXECUTION_ROLE_POLICY: &str = "arn:aws:iam::aws:policy/service-role/Am
 
 /// AmazonECSTaskExecutionRolePolicy in the task's partition.
 pub fn execution_role_policy(region: &str) -> String {
-    EXECUTION_ROLE_POLICY.replacen("arn:aws:", &format!("arn:{}:", crate::model::arn::partition_of(region)), 1)
+    EXECUTION_ROLE_POLICY.replacen(
+        "arn:aws:",
+        &format!("arn:{}:", crate::model::arn::partition_of(region)),
+        1,
+    )
 }
 
 /// One AWS call, with its parameters as the API names them. A group id `${NAME}` stands for the
@@ -42,7 +46,10 @@ pub enum Call {
     #[serde(rename = "iam:UpdateAssumeRolePolicy", rename_all = "PascalCase")]
     UpdateAssumeRolePolicy { role_name: String, policy_document: String },
     #[serde(rename = "iam:TagRole", rename_all = "PascalCase")]
-    TagRole { role_name: String, tags: BTreeMap<String, String> },
+    TagRole {
+        role_name: String,
+        tags: BTreeMap<String, String>,
+    },
     #[serde(rename = "ec2:ModifyVpcEndpoint", rename_all = "PascalCase")]
     ModifyVpcEndpoint {
         vpc_endpoint_id: String,
@@ -63,11 +70,24 @@ pub enum Call {
         client_token: String,
     },
     #[serde(rename = "ec2:CreateTags", rename_all = "PascalCase")]
-    CreateTags { resources: Vec<String>, tags: BTreeMap<String, String> },
+    CreateTags {
+        resources: Vec<String>,
+        tags: BTreeMap<String, String>,
+    },
     #[serde(rename = "logs:CreateLogGroup", rename_all = "camelCase")]
-    CreateLogGroup { log_group_name: String, region: String, tags: BTreeMap<String, String> },
+    CreateLogGroup {
+        log_group_name: String,
+        region: String,
+        tags: BTreeMap<String, String>,
+    },
     #[serde(rename = "ec2:CreateSecurityGroup", rename_all = "PascalCase")]
-    CreateSecurityGroup { group_name: String, description: String, vpc_id: String, tags: BTreeMap<String, String>, creates: String },
+    CreateSecurityGroup {
+        group_name: String,
+        description: String,
+        vpc_id: String,
+        tags: BTreeMap<String, String>,
+        creates: String,
+    },
     #[serde(rename = "ec2:CreateVpcEndpoint", rename_all = "PascalCase")]
     CreateInterfaceEndpoint {
         vpc_id: String,
@@ -80,7 +100,10 @@ pub enum Call {
     },
     /// TCP 443 in, from security groups.
     #[serde(rename = "ec2:AuthorizeSecurityGroupIngress", rename_all = "PascalCase")]
-    AuthorizeHttpsIngress { group_id: String, from_security_groups: Vec<String> },
+    AuthorizeHttpsIngress {
+        group_id: String,
+        from_security_groups: Vec<String>,
+    },
     /// TCP 443 out, to CIDRs, security groups or prefix lists.
     #[serde(rename = "ec2:AuthorizeSecurityGroupEgress", rename_all = "PascalCase")]
     AuthorizeHttpsEgress {
@@ -93,11 +116,19 @@ pub enum Call {
         prefix_lists: Vec<String>,
     },
     #[serde(rename = "ecs:UpdateService", rename_all = "camelCase")]
-    EnablePublicIp { cluster: String, service: String, subnets: Vec<String>, security_groups: Vec<String> },
+    EnablePublicIp {
+        cluster: String,
+        service: String,
+        subnets: Vec<String>,
+        security_groups: Vec<String>,
+    },
     #[serde(rename = "ecs:UpdateService", rename_all = "camelCase")]
     ForceNewDeployment { cluster: String, service: String },
     #[serde(rename = "ecs:TagResource", rename_all = "camelCase")]
-    TagEcsResource { resource_arn: String, tags: BTreeMap<String, String> },
+    TagEcsResource {
+        resource_arn: String,
+        tags: BTreeMap<String, String>,
+    },
 }
 
 impl Call {
@@ -135,10 +166,21 @@ pub struct PlannedFix {
 /// A stable UUID-shaped token from `text` (FNV-1a, twice): the same task (or fix) always gives the same
 /// token, so a retried start or create is recognised as the same request.
 pub fn client_token(text: &str) -> String {
-    let fnv = |seed: u64| text.bytes().fold(seed, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3));
+    let fnv = |seed: u64| {
+        text.bytes().fold(seed, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
     let (high, low) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x84222325_cbf29ce4));
     let hex = format!("{high:016x}{low:016x}");
-    format!("{}-{}-5{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+    format!(
+        "{}-{}-5{}-8{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
 }
 
 pub fn tags(fix_id: &str) -> BTreeMap<String, String> {
@@ -153,20 +195,80 @@ mod tests {
     fn each_call_names_the_operation_its_report_shows() {
         let tags = tags("x");
         let calls = [
-            Call::AttachRolePolicy { role_name: "r".into(), policy_arn: EXECUTION_ROLE_POLICY.into() },
-            Call::UpdateAssumeRolePolicy { role_name: "r".into(), policy_document: "{}".into() },
-            Call::TagRole { role_name: "r".into(), tags: tags.clone() },
-            Call::ModifyVpcEndpoint { vpc_endpoint_id: "vpce-1".into(), add_route_table_ids: vec![], policy_document: None },
-            Call::CreateVpcEndpoint { vpc_id: "vpc-1".into(), service_name: "s3".into(), vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![], tags: tags.clone(), client_token: "t".into() },
-            Call::CreateTags { resources: vec![], tags: tags.clone() },
-            Call::CreateLogGroup { log_group_name: "/g".into(), region: "us-east-1".into(), tags: tags.clone() },
-            Call::CreateSecurityGroup { group_name: "g".into(), description: "d".into(), vpc_id: "vpc-1".into(), tags: tags.clone(), creates: "c".into() },
-            Call::CreateInterfaceEndpoint { vpc_id: "vpc-1".into(), service_name: "ecr.api".into(), subnet_ids: vec![], security_group_ids: vec![], private_dns_enabled: true, tags: tags.clone(), client_token: "t".into() },
-            Call::AuthorizeHttpsIngress { group_id: "sg-1".into(), from_security_groups: vec![] },
-            Call::AuthorizeHttpsEgress { group_id: "sg-1".into(), cidrs: vec![], security_groups: vec![], prefix_lists: vec![] },
-            Call::EnablePublicIp { cluster: "c".into(), service: "s".into(), subnets: vec![], security_groups: vec![] },
-            Call::ForceNewDeployment { cluster: "c".into(), service: "s".into() },
-            Call::TagEcsResource { resource_arn: "arn".into(), tags },
+            Call::AttachRolePolicy {
+                role_name: "r".into(),
+                policy_arn: EXECUTION_ROLE_POLICY.into(),
+            },
+            Call::UpdateAssumeRolePolicy {
+                role_name: "r".into(),
+                policy_document: "{}".into(),
+            },
+            Call::TagRole {
+                role_name: "r".into(),
+                tags: tags.clone(),
+            },
+            Call::ModifyVpcEndpoint {
+                vpc_endpoint_id: "vpce-1".into(),
+                add_route_table_ids: vec![],
+                policy_document: None,
+            },
+            Call::CreateVpcEndpoint {
+                vpc_id: "vpc-1".into(),
+                service_name: "s3".into(),
+                vpc_endpoint_type: "Gateway".into(),
+                route_table_ids: vec![],
+                tags: tags.clone(),
+                client_token: "t".into(),
+            },
+            Call::CreateTags {
+                resources: vec![],
+                tags: tags.clone(),
+            },
+            Call::CreateLogGroup {
+                log_group_name: "/g".into(),
+                region: "us-east-1".into(),
+                tags: tags.clone(),
+            },
+            Call::CreateSecurityGroup {
+                group_name: "g".into(),
+                description: "d".into(),
+                vpc_id: "vpc-1".into(),
+                tags: tags.clone(),
+                creates: "c".into(),
+            },
+            Call::CreateInterfaceEndpoint {
+                vpc_id: "vpc-1".into(),
+                service_name: "ecr.api".into(),
+                subnet_ids: vec![],
+                security_group_ids: vec![],
+                private_dns_enabled: true,
+                tags: tags.clone(),
+                client_token: "t".into(),
+            },
+            Call::AuthorizeHttpsIngress {
+                group_id: "sg-1".into(),
+                from_security_groups: vec![],
+            },
+            Call::AuthorizeHttpsEgress {
+                group_id: "sg-1".into(),
+                cidrs: vec![],
+                security_groups: vec![],
+                prefix_lists: vec![],
+            },
+            Call::EnablePublicIp {
+                cluster: "c".into(),
+                service: "s".into(),
+                subnets: vec![],
+                security_groups: vec![],
+            },
+            Call::ForceNewDeployment {
+                cluster: "c".into(),
+                service: "s".into(),
+            },
+            Call::TagEcsResource {
+                resource_arn: "arn".into(),
+                tags,
+            },
         ];
         for call in calls {
             let shown = serde_json::to_value(&call).unwrap();
@@ -177,7 +279,13 @@ mod tests {
     #[test]
     fn the_managed_policy_is_named_in_the_tasks_partition() {
         assert_eq!(execution_role_policy("us-east-1"), EXECUTION_ROLE_POLICY);
-        assert_eq!(execution_role_policy("cn-north-1"), "arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
-        assert_eq!(execution_role_policy("us-gov-west-1"), "arn:aws-us-gov:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
+        assert_eq!(
+            execution_role_policy("cn-north-1"),
+            "arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+        );
+        assert_eq!(
+            execution_role_policy("us-gov-west-1"),
+            "arn:aws-us-gov:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+        );
     }
 }

@@ -3,7 +3,10 @@
 use serde_json::{Value, json};
 
 use super::{Call, PlannedFix, tags};
-use crate::checks::{Code, DeniedAction, Denial, Detail, Finding, IdentityDetail, NetworkDetail, NetworkRepair, Opening, Risk, Severity, StoredDetail};
+use crate::checks::{
+    Code, Denial, DeniedAction, Detail, Finding, IdentityDetail, NetworkDetail, NetworkRepair, Opening, Risk, Severity,
+    StoredDetail,
+};
 use crate::facts::{EndpointKind, Fact, NetworkSource, RoleFacts, Snapshot};
 
 /// What AmazonECSTaskExecutionRolePolicy grants, on every resource.
@@ -19,8 +22,14 @@ const MANAGED_ACTIONS: [&str; 6] = [
 /// The fixes for `findings`, each with the index of the finding it cures.
 pub fn plan(snapshot: &Snapshot, findings: &[Finding]) -> Vec<(usize, PlannedFix)> {
     let mut planned: Vec<(usize, PlannedFix)> = Vec::new();
-    for (index, finding) in findings.iter().enumerate().filter(|(_, f)| f.severity == Severity::Error) {
-        let Some(fix) = plan_one(snapshot, finding) else { continue };
+    for (index, finding) in findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.severity == Severity::Error)
+    {
+        let Some(fix) = plan_one(snapshot, finding) else {
+            continue;
+        };
         // Two findings may call for the same fix (ECR and logs permissions): plan it once.
         if !planned.iter().any(|(_, p)| p.id == fix.id) {
             planned.push((index, fix));
@@ -83,16 +92,34 @@ fn plan_one(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
 }
 
 /// A fix in the task's region.
-fn fix(snapshot: &Snapshot, id: String, code: Code, risk: Risk, description: String, calls: Vec<Call>) -> Option<PlannedFix> {
-    Some(PlannedFix { id, code, risk, description, region: snapshot.task.region.clone(), calls })
+fn fix(
+    snapshot: &Snapshot,
+    id: String,
+    code: Code,
+    risk: Risk,
+    description: String,
+    calls: Vec<Call>,
+) -> Option<PlannedFix> {
+    Some(PlannedFix {
+        id,
+        code,
+        risk,
+        description,
+        region: snapshot.task.region.clone(),
+        calls,
+    })
 }
 
 /// Attach AmazonECSTaskExecutionRolePolicy, when a missing Allow of what it grants is all that is wrong.
 fn attach_managed_policy(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
-    let Detail::Identity(IdentityDetail { denied }) = &finding.detail else { return None };
+    let Detail::Identity(IdentityDetail { denied }) = &finding.detail else {
+        return None;
+    };
     // Only when nothing denies outright and the managed policy grants every missing action.
     let curable = !denied.is_empty()
-        && denied.iter().all(|DeniedAction { action, denial, .. }| *denial == Denial::NoAllow && MANAGED_ACTIONS.contains(&action.as_str()));
+        && denied.iter().all(|DeniedAction { action, denial, .. }| {
+            *denial == Denial::NoAllow && MANAGED_ACTIONS.contains(&action.as_str())
+        });
     if !curable {
         return None;
     }
@@ -105,8 +132,14 @@ fn attach_managed_policy(snapshot: &Snapshot, finding: &Finding) -> Option<Plann
         Risk::Safe,
         format!("Attach AmazonECSTaskExecutionRolePolicy to role {}.", role.name),
         vec![
-            Call::AttachRolePolicy { role_name: role.name.clone(), policy_arn: super::execution_role_policy(&snapshot.task.region) },
-            Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
+            Call::AttachRolePolicy {
+                role_name: role.name.clone(),
+                policy_arn: super::execution_role_policy(&snapshot.task.region),
+            },
+            Call::TagRole {
+                role_name: role.name.clone(),
+                tags: tags(&id),
+            },
         ],
     )
 }
@@ -138,17 +171,28 @@ fn trust_ecs_tasks(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix>
         id.clone(),
         finding.code,
         Risk::Safe,
-        format!("Add ecs-tasks.amazonaws.com to role {}'s trust policy, keeping its statements.", role.name),
+        format!(
+            "Add ecs-tasks.amazonaws.com to role {}'s trust policy, keeping its statements.",
+            role.name
+        ),
         vec![
-            Call::UpdateAssumeRolePolicy { role_name: role.name.clone(), policy_document: with_statement(&trust, statement) },
-            Call::TagRole { role_name: role.name.clone(), tags: tags(&id) },
+            Call::UpdateAssumeRolePolicy {
+                role_name: role.name.clone(),
+                policy_document: with_statement(&trust, statement),
+            },
+            Call::TagRole {
+                role_name: role.name.clone(),
+                tags: tags(&id),
+            },
         ],
     )
 }
 
 /// Put the task subnet's route table on the S3 gateway endpoint.
 fn route_to_s3_gateway(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
-    let Some(NetworkRepair::RouteToS3Gateway { endpoint, route_table }) = repair(finding) else { return None };
+    let Some(NetworkRepair::RouteToS3Gateway { endpoint, route_table }) = repair(finding) else {
+        return None;
+    };
     let (endpoint, table) = (endpoint.clone(), route_table.clone());
     let id = format!("s3-endpoint-route:{endpoint}:{table}");
     fix(
@@ -158,15 +202,24 @@ fn route_to_s3_gateway(snapshot: &Snapshot, finding: &Finding) -> Option<Planned
         Risk::Safe,
         format!("Add route table {table} to S3 gateway endpoint {endpoint}."),
         vec![
-            Call::ModifyVpcEndpoint { vpc_endpoint_id: endpoint.clone(), add_route_table_ids: vec![table], policy_document: None },
-            Call::CreateTags { resources: vec![endpoint], tags: tags(&id) },
+            Call::ModifyVpcEndpoint {
+                vpc_endpoint_id: endpoint.clone(),
+                add_route_table_ids: vec![table],
+                policy_document: None,
+            },
+            Call::CreateTags {
+                resources: vec![endpoint],
+                tags: tags(&id),
+            },
         ],
     )
 }
 
 /// Allow the ECR layer bucket in the S3 gateway endpoint's policy, keeping its statements.
 fn allow_layers_in_s3_policy(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
-    let Some(NetworkRepair::LayersInS3Policy { endpoint }) = repair(finding) else { return None };
+    let Some(NetworkRepair::LayersInS3Policy { endpoint }) = repair(finding) else {
+        return None;
+    };
     let endpoint_id = endpoint.clone();
     let vpc = snapshot.vpc.as_ref()?.known()?;
     let endpoint = vpc.endpoints.known()?.iter().find(|e| e.id == endpoint_id)?;
@@ -182,10 +235,19 @@ fn allow_layers_in_s3_policy(snapshot: &Snapshot, finding: &Finding) -> Option<P
         id.clone(),
         finding.code,
         Risk::Safe,
-        format!("Add an s3:GetObject statement for {bucket} to S3 gateway endpoint {endpoint_id}'s policy, keeping its statements."),
+        format!(
+            "Add an s3:GetObject statement for {bucket} to S3 gateway endpoint {endpoint_id}'s policy, keeping its statements."
+        ),
         vec![
-            Call::ModifyVpcEndpoint { vpc_endpoint_id: endpoint_id.clone(), add_route_table_ids: vec![], policy_document: Some(with_statement(&policy, statement)) },
-            Call::CreateTags { resources: vec![endpoint_id], tags: tags(&id) },
+            Call::ModifyVpcEndpoint {
+                vpc_endpoint_id: endpoint_id.clone(),
+                add_route_table_ids: vec![],
+                policy_document: Some(with_statement(&policy, statement)),
+            },
+            Call::CreateTags {
+                resources: vec![endpoint_id],
+                tags: tags(&id),
+            },
         ],
     )
 }
@@ -194,18 +256,33 @@ fn allow_layers_in_s3_policy(snapshot: &Snapshot, finding: &Finding) -> Option<P
 fn create_log_group(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
     let group = finding.resource.clone();
     let group_region = match &finding.detail {
-        Detail::SecretsLogsStorage(StoredDetail { region: Some(group_region) }) => group_region.clone(),
+        Detail::SecretsLogsStorage(StoredDetail {
+            region: Some(group_region),
+        }) => group_region.clone(),
         _ => snapshot.task.region.clone(),
     };
     let id = format!("create-log-group:{group}");
-    let mut planned = fix(snapshot, id.clone(), finding.code, Risk::Safe, format!("Create log group {group} in {group_region}."), vec![Call::CreateLogGroup { log_group_name: group, region: group_region.clone(), tags: tags(&id) }])?;
+    let mut planned = fix(
+        snapshot,
+        id.clone(),
+        finding.code,
+        Risk::Safe,
+        format!("Create log group {group} in {group_region}."),
+        vec![Call::CreateLogGroup {
+            log_group_name: group,
+            region: group_region.clone(),
+            tags: tags(&id),
+        }],
+    )?;
     planned.region = group_region;
     Some(planned)
 }
 
 /// Create the missing endpoints: S3 as a free gateway, the others as interface endpoints behind their own group.
 fn create_endpoints(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
-    let Some(NetworkRepair::CreateEndpoints { route_table }) = repair(finding) else { return None };
+    let Some(NetworkRepair::CreateEndpoints { route_table }) = repair(finding) else {
+        return None;
+    };
     let services: Vec<&str> = finding.detail.services().iter().map(|s| s.name()).collect();
     let vpc = snapshot.vpc.as_ref()?.known()?;
     let table = route_table.clone();
@@ -228,7 +305,10 @@ fn create_endpoints(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix
             tags: tags(&id_base),
             creates: "endpoint-group".into(),
         });
-        calls.push(Call::AuthorizeHttpsIngress { group_id: "${endpoint-group}".into(), from_security_groups: task_groups });
+        calls.push(Call::AuthorizeHttpsIngress {
+            group_id: "${endpoint-group}".into(),
+            from_security_groups: task_groups,
+        });
         for service in &interface {
             calls.push(Call::CreateInterfaceEndpoint {
                 vpc_id: vpc.vpc_id.clone(),
@@ -241,25 +321,50 @@ fn create_endpoints(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix
             });
         }
     }
-    let gateway_exists = vpc.endpoints.known()?.iter().any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway);
+    let gateway_exists = vpc
+        .endpoints
+        .known()?
+        .iter()
+        .any(|e| e.service_name == s3 && e.kind == EndpointKind::Gateway);
     if services.contains(&"s3") && !gateway_exists {
         let client_token = super::client_token(&format!("{id_base}/s3"));
-        calls.push(Call::CreateVpcEndpoint { vpc_id: vpc.vpc_id.clone(), service_name: s3, vpc_endpoint_type: "Gateway".into(), route_table_ids: vec![table.clone()], tags: tags(&id_base), client_token });
+        calls.push(Call::CreateVpcEndpoint {
+            vpc_id: vpc.vpc_id.clone(),
+            service_name: s3,
+            vpc_endpoint_type: "Gateway".into(),
+            route_table_ids: vec![table.clone()],
+            tags: tags(&id_base),
+            client_token,
+        });
     }
     if calls.is_empty() {
         return None;
     }
     let (risk, description) = if interface.is_empty() {
-        (Risk::Safe, format!("Create an S3 gateway endpoint (free) in VPC {} on route table {table}, for ECR's image layers.", vpc.vpc_id))
+        (
+            Risk::Safe,
+            format!(
+                "Create an S3 gateway endpoint (free) in VPC {} on route table {table}, for ECR's image layers.",
+                vpc.vpc_id
+            ),
+        )
     } else {
-        (Risk::Cost, format!("Create {} in subnet {subnet} with private DNS, behind a new security group open to the task on 443 (interface endpoints are billed by the hour).", services.join(", ")))
+        (
+            Risk::Cost,
+            format!(
+                "Create {} in subnet {subnet} with private DNS, behind a new security group open to the task on 443 (interface endpoints are billed by the hour).",
+                services.join(", ")
+            ),
+        )
     };
     fix(snapshot, id_base, finding.code, risk, description, calls)
 }
 
 /// Let TCP 443 out to each blocked destination, by its narrowest name.
 fn open_https_egress(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
-    let Some(NetworkRepair::OpenHttpsEgress { group, to }) = repair(finding) else { return None };
+    let Some(NetworkRepair::OpenHttpsEgress { group, to }) = repair(finding) else {
+        return None;
+    };
     let group = group.clone();
     let (mut cidrs, mut security_groups, mut prefix_lists) = (Vec::new(), Vec::new(), Vec::new());
     for opening in to {
@@ -277,7 +382,11 @@ fn open_https_egress(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFi
         .iter()
         .map(|g| format!("security group {g}"))
         .chain(prefix_lists.iter().map(|l| format!("prefix list {l}")))
-        .chain(cidrs.iter().map(|c| format!("{c} (the internet, whose AWS addresses are not fixed)")))
+        .chain(
+            cidrs
+                .iter()
+                .map(|c| format!("{c} (the internet, whose AWS addresses are not fixed)")),
+        )
         .collect();
     let id = format!("https-egress:{group}");
     fix(
@@ -285,24 +394,50 @@ fn open_https_egress(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFi
         id.clone(),
         finding.code,
         Risk::Exposure,
-        format!("Allow TCP 443 out from security group {group} to {}.", destinations.join(", ")),
-        vec![Call::AuthorizeHttpsEgress { group_id: group.clone(), cidrs, security_groups, prefix_lists }, Call::CreateTags { resources: vec![group], tags: tags(&id) }],
+        format!(
+            "Allow TCP 443 out from security group {group} to {}.",
+            destinations.join(", ")
+        ),
+        vec![
+            Call::AuthorizeHttpsEgress {
+                group_id: group.clone(),
+                cidrs,
+                security_groups,
+                prefix_lists,
+            },
+            Call::CreateTags {
+                resources: vec![group],
+                tags: tags(&id),
+            },
+        ],
     )
 }
 
 /// Turn on the service's public IP, keeping its subnets and groups.
 fn enable_public_ip(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix> {
     let service = snapshot.task.service_name()?.to_string();
-    let network = snapshot.network.as_ref().and_then(Fact::known).filter(|n| n.source == NetworkSource::Service)?;
+    let network = snapshot
+        .network
+        .as_ref()
+        .and_then(Fact::known)
+        .filter(|n| n.source == NetworkSource::Service)?;
     let id = format!("assign-public-ip:{}/{service}", snapshot.task.cluster);
     let task = &snapshot.task;
-    let service_arn = format!("arn:{}:ecs:{}:{}:service/{}/{service}", crate::model::arn::partition_of(&task.region), task.region, task.account, task.cluster);
+    let service_arn = format!(
+        "arn:{}:ecs:{}:{}:service/{}/{service}",
+        crate::model::arn::partition_of(&task.region),
+        task.region,
+        task.account,
+        task.cluster
+    );
     fix(
         snapshot,
         id.clone(),
         finding.code,
         Risk::Exposure,
-        format!("Turn on assignPublicIp for service {service}, keeping its subnets and security groups; its next tasks get public IPs."),
+        format!(
+            "Turn on assignPublicIp for service {service}, keeping its subnets and security groups; its next tasks get public IPs."
+        ),
         vec![
             Call::EnablePublicIp {
                 cluster: snapshot.task.cluster.clone(),
@@ -310,7 +445,10 @@ fn enable_public_ip(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix
                 subnets: network.service_subnets.clone(),
                 security_groups: network.security_groups.clone(),
             },
-            Call::TagEcsResource { resource_arn: service_arn, tags: tags(&id) },
+            Call::TagEcsResource {
+                resource_arn: service_arn,
+                tags: tags(&id),
+            },
         ],
     )
 }
@@ -319,10 +457,10 @@ fn enable_public_ip(snapshot: &Snapshot, finding: &Finding) -> Option<PlannedFix
 mod tests {
     use super::*;
     use crate::checks::{self};
-    use crate::fixes::EXECUTION_ROLE_POLICY;
     use crate::classify::classify_message;
     use crate::facts::fixtures::{self, private_vpc, snapshot};
     use crate::facts::{Fact, LogGroupFacts, RoleFacts};
+    use crate::fixes::EXECUTION_ROLE_POLICY;
 
     const TIMEOUT: &str = "ResourceInitializationError: unable to pull secrets or registry auth: operation error ECR: GetAuthorizationToken, request send failed, Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 10.0.2.9:443: i/o timeout";
 
@@ -339,7 +477,13 @@ mod tests {
     #[test]
     fn a_missing_log_group_is_created_and_tagged() {
         let mut s = snapshot(private_vpc());
-        s.log_groups = vec![LogGroupFacts { container: "web".into(), group: "/ecs/shop-web".into(), region: "us-east-1".into(), create_group: false, exists: Fact::Known(false) }];
+        s.log_groups = vec![LogGroupFacts {
+            container: "web".into(),
+            group: "/ecs/shop-web".into(),
+            region: "us-east-1".into(),
+            create_group: false,
+            exists: Fact::Known(false),
+        }];
         let fixes = planned(&s);
         assert_eq!(fixes.len(), 1);
         assert_eq!(fixes[0].risk, Risk::Safe);
@@ -355,14 +499,24 @@ mod tests {
         s.execution_role = Some(fixtures::execution_role(vec![]));
         let fixes = planned(&s);
         assert_eq!(fixes.len(), 1, "ECR and logs share the one fix: {fixes:#?}");
-        assert_eq!(fixes[0].calls[0], Call::AttachRolePolicy { role_name: "ecsTaskExecutionRole".into(), policy_arn: EXECUTION_ROLE_POLICY.into() });
+        assert_eq!(
+            fixes[0].calls[0],
+            Call::AttachRolePolicy {
+                role_name: "ecsTaskExecutionRole".into(),
+                policy_arn: EXECUTION_ROLE_POLICY.into()
+            }
+        );
         assert!(matches!(fixes[0].calls[1], Call::TagRole { .. }));
     }
 
     #[test]
     fn an_explicit_deny_is_not_papered_over() {
         let mut s = snapshot(private_vpc());
-        let deny = crate::facts::RolePolicy { name: "deny".into(), kind: crate::facts::PolicyKind::Inline, document: r#"{"Statement":[{"Effect":"Deny","Action":"ecr:*","Resource":"*"}]}"#.into() };
+        let deny = crate::facts::RolePolicy {
+            name: "deny".into(),
+            kind: crate::facts::PolicyKind::Inline,
+            document: r#"{"Statement":[{"Effect":"Deny","Action":"ecr:*","Resource":"*"}]}"#.into(),
+        };
         s.execution_role = Some(fixtures::execution_role(vec![fixtures::execution_role_policy(), deny]));
         assert_eq!(planned(&s), vec![]);
     }
@@ -370,10 +524,21 @@ mod tests {
     #[test]
     fn a_boundary_or_a_condition_is_not_cured_by_attaching_a_policy() {
         let mut s = snapshot(private_vpc());
-        let boundary = crate::facts::RolePolicy { name: "boundary".into(), kind: crate::facts::PolicyKind::Boundary, document: r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#.into() };
+        let boundary = crate::facts::RolePolicy {
+            name: "boundary".into(),
+            kind: crate::facts::PolicyKind::Boundary,
+            document: r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#.into(),
+        };
         s.execution_role = Some(fixtures::execution_role(vec![boundary]));
         let outcome = checks::run(&s, &classify_message(TIMEOUT));
-        assert!(outcome.findings.iter().any(|f| f.code == Code::ExecutionRoleMissingEcrPermissions), "{:#?}", outcome.findings);
+        assert!(
+            outcome
+                .findings
+                .iter()
+                .any(|f| f.code == Code::ExecutionRoleMissingEcrPermissions),
+            "{:#?}",
+            outcome.findings
+        );
         assert_eq!(planned(&s), vec![], "the boundary caps whatever is attached");
         let conditioned = crate::facts::RolePolicy {
             name: "vpce-only".into(),
@@ -381,7 +546,11 @@ mod tests {
             document: r#"{"Statement":[{"Effect":"Allow","Action":["ecr:*","logs:*"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#.into(),
         };
         s.execution_role = Some(fixtures::execution_role(vec![conditioned]));
-        assert_eq!(planned(&s), vec![], "the condition is the team's choice: a remedy, not a fix");
+        assert_eq!(
+            planned(&s),
+            vec![],
+            "the condition is the team's choice: a remedy, not a fix"
+        );
     }
 
     #[test]
@@ -389,26 +558,53 @@ mod tests {
         let mut s = snapshot(private_vpc());
         let mut role = fixtures::execution_role(vec![fixtures::execution_role_policy()]);
         let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Ec2","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        role.role = Fact::Known(Some(RoleFacts { arn: fixtures::ROLE.into(), name: "ecsTaskExecutionRole".into(), trust_policy: ec2.into(), permissions_boundary: None }));
+        role.role = Fact::Known(Some(RoleFacts {
+            arn: fixtures::ROLE.into(),
+            name: "ecsTaskExecutionRole".into(),
+            trust_policy: ec2.into(),
+            permissions_boundary: None,
+        }));
         s.execution_role = Some(role);
         let fixes = planned(&s);
-        let Call::UpdateAssumeRolePolicy { policy_document, .. } = &fixes[0].calls[0] else { panic!("{fixes:#?}") };
+        let Call::UpdateAssumeRolePolicy { policy_document, .. } = &fixes[0].calls[0] else {
+            panic!("{fixes:#?}")
+        };
         let document: Value = serde_json::from_str(policy_document).unwrap();
         assert_eq!(document["Statement"][0]["Sid"], "Ec2", "kept");
-        assert_eq!(document["Statement"][1]["Principal"]["Service"], "ecs-tasks.amazonaws.com", "added");
-        assert_eq!(document["Statement"][1]["Condition"]["StringEquals"]["aws:SourceAccount"], "111122223333", "only this account's tasks");
+        assert_eq!(
+            document["Statement"][1]["Principal"]["Service"], "ecs-tasks.amazonaws.com",
+            "added"
+        );
+        assert_eq!(
+            document["Statement"][1]["Condition"]["StringEquals"]["aws:SourceAccount"], "111122223333",
+            "only this account's tasks"
+        );
     }
 
     #[test]
     fn an_administrator_role_is_never_handed_to_ecs_tasks() {
         let mut s = snapshot(private_vpc());
-        let admin = crate::facts::RolePolicy { name: "admin".into(), kind: crate::facts::PolicyKind::Inline, document: r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into() };
+        let admin = crate::facts::RolePolicy {
+            name: "admin".into(),
+            kind: crate::facts::PolicyKind::Inline,
+            document: r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into(),
+        };
         let mut role = fixtures::execution_role(vec![admin]);
         let ec2 = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        role.role = Fact::Known(Some(RoleFacts { arn: fixtures::ROLE.into(), name: "ecsTaskExecutionRole".into(), trust_policy: ec2.into(), permissions_boundary: None }));
+        role.role = Fact::Known(Some(RoleFacts {
+            arn: fixtures::ROLE.into(),
+            name: "ecsTaskExecutionRole".into(),
+            trust_policy: ec2.into(),
+            permissions_boundary: None,
+        }));
         s.execution_role = Some(role.clone());
         let outcome = checks::run(&s, &classify_message(TIMEOUT));
-        assert!(outcome.findings.iter().any(|f| f.code == Code::ExecutionRoleTrustInvalid));
+        assert!(
+            outcome
+                .findings
+                .iter()
+                .any(|f| f.code == Code::ExecutionRoleTrustInvalid)
+        );
         assert_eq!(planned(&s), vec![], "a remedy for a person, not a fix");
         // Permissions that could not be read leave it unknown: no fix either.
         role.permissions = None;
@@ -424,26 +620,48 @@ mod tests {
             endpoints[3].policy = Some(r#"{"Statement":[{"Sid":"Mine","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::mine/*"}]}"#.into());
         }
         let fixes = planned(&snapshot(vpc.clone()));
-        assert_eq!(fixes[0].calls[0], Call::ModifyVpcEndpoint { vpc_endpoint_id: "vpce-s3".into(), add_route_table_ids: vec!["rtb-private".into()], policy_document: None });
+        assert_eq!(
+            fixes[0].calls[0],
+            Call::ModifyVpcEndpoint {
+                vpc_endpoint_id: "vpce-s3".into(),
+                add_route_table_ids: vec!["rtb-private".into()],
+                policy_document: None
+            }
+        );
         // Once on the route table, its policy is what blocks the layers.
         if let Fact::Known(endpoints) = &mut vpc.endpoints {
             endpoints[3].route_table_ids = vec!["rtb-private".into()];
         }
         let fixes = planned(&snapshot(vpc.clone()));
-        let Call::ModifyVpcEndpoint { policy_document: Some(document), .. } = &fixes[0].calls[0] else { panic!("{fixes:#?}") };
+        let Call::ModifyVpcEndpoint {
+            policy_document: Some(document),
+            ..
+        } = &fixes[0].calls[0]
+        else {
+            panic!("{fixes:#?}")
+        };
         let document: Value = serde_json::from_str(document).unwrap();
         assert_eq!(document["Statement"][0]["Sid"], "Mine");
-        assert_eq!(document["Statement"][1]["Resource"], "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*");
+        assert_eq!(
+            document["Statement"][1]["Resource"],
+            "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"
+        );
         // No gateway endpoint at all: create one (free).
         if let Fact::Known(endpoints) = &mut vpc.endpoints {
             endpoints.truncate(3);
         }
         let fixes = planned(&snapshot(vpc));
-        assert!(matches!(&fixes[0].calls[0], Call::CreateVpcEndpoint { vpc_endpoint_type, route_table_ids, .. } if vpc_endpoint_type == "Gateway" && route_table_ids == &["rtb-private"]), "{fixes:#?}");
+        assert!(
+            matches!(&fixes[0].calls[0], Call::CreateVpcEndpoint { vpc_endpoint_type, route_table_ids, .. } if vpc_endpoint_type == "Gateway" && route_table_ids == &["rtb-private"]),
+            "{fixes:#?}"
+        );
     }
 
     fn egress_fix(s: &crate::facts::Snapshot) -> PlannedFix {
-        planned(s).into_iter().find(|f| f.code == Code::SecurityGroupBlocksEgress).expect("an egress fix")
+        planned(s)
+            .into_iter()
+            .find(|f| f.code == Code::SecurityGroupBlocksEgress)
+            .expect("an egress fix")
     }
 
     #[test]
@@ -454,8 +672,19 @@ mod tests {
             groups[0].egress = vec![];
         }
         let fix = egress_fix(&snapshot(vpc));
-        assert_eq!(fix.calls[0], Call::AuthorizeHttpsEgress { group_id: "sg-task".into(), cidrs: vec![], security_groups: vec!["sg-endpoint".into()], prefix_lists: vec!["pl-s3".into()] });
-        assert_eq!(fix.description, "Allow TCP 443 out from security group sg-task to security group sg-endpoint, prefix list pl-s3.");
+        assert_eq!(
+            fix.calls[0],
+            Call::AuthorizeHttpsEgress {
+                group_id: "sg-task".into(),
+                cidrs: vec![],
+                security_groups: vec!["sg-endpoint".into()],
+                prefix_lists: vec!["pl-s3".into()]
+            }
+        );
+        assert_eq!(
+            fix.description,
+            "Allow TCP 443 out from security group sg-task to security group sg-endpoint, prefix list pl-s3."
+        );
 
         // Behind a NAT: S3 still by its prefix list; ECR and logs, whose addresses are not fixed, by 0.0.0.0/0.
         let mut nat = fixtures::nat_vpc();
@@ -463,8 +692,20 @@ mod tests {
             groups[0].egress = vec![];
         }
         let fix = egress_fix(&snapshot(nat));
-        assert_eq!(fix.calls[0], Call::AuthorizeHttpsEgress { group_id: "sg-task".into(), cidrs: vec!["0.0.0.0/0".into()], security_groups: vec![], prefix_lists: vec!["pl-s3".into()] });
-        assert!(fix.description.contains("prefix list pl-s3, 0.0.0.0/0 (the internet"), "{}", fix.description);
+        assert_eq!(
+            fix.calls[0],
+            Call::AuthorizeHttpsEgress {
+                group_id: "sg-task".into(),
+                cidrs: vec!["0.0.0.0/0".into()],
+                security_groups: vec![],
+                prefix_lists: vec!["pl-s3".into()]
+            }
+        );
+        assert!(
+            fix.description.contains("prefix list pl-s3, 0.0.0.0/0 (the internet"),
+            "{}",
+            fix.description
+        );
     }
 
     #[test]
@@ -479,7 +720,18 @@ mod tests {
         }
         let s = snapshot(vpc);
         let outcome = checks::run(&s, &classify_message(TIMEOUT));
-        assert!(outcome.findings.iter().any(|f| f.code == Code::SecurityGroupBlocksEgress), "{:#?}", outcome.findings);
-        assert!(plan(&s, &outcome.findings).iter().all(|(_, f)| f.code != Code::SecurityGroupBlocksEgress));
+        assert!(
+            outcome
+                .findings
+                .iter()
+                .any(|f| f.code == Code::SecurityGroupBlocksEgress),
+            "{:#?}",
+            outcome.findings
+        );
+        assert!(
+            plan(&s, &outcome.findings)
+                .iter()
+                .all(|(_, f)| f.code != Code::SecurityGroupBlocksEgress)
+        );
     }
 }

@@ -23,7 +23,10 @@ impl RunbookRoles {
     /// DOCTOR_RUNBOOK_ASSUME_ROLE and DOCTOR_RUNBOOK_LAMBDA_ROLE.
     pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let read = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        RunbookRoles { automation_assume_role: read("DOCTOR_RUNBOOK_ASSUME_ROLE"), lambda_role: read("DOCTOR_RUNBOOK_LAMBDA_ROLE") }
+        RunbookRoles {
+            automation_assume_role: read("DOCTOR_RUNBOOK_ASSUME_ROLE"),
+            lambda_role: read("DOCTOR_RUNBOOK_LAMBDA_ROLE"),
+        }
     }
 }
 
@@ -43,7 +46,8 @@ pub struct RunbookRequest {
 pub trait RunbookStarter: Sync {
     /// The id of an execution of the runbook in progress that carries `tag_key`, if any.
     fn running(&self, region: &str, tag_key: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
-    fn start(&self, region: &str, request: &RunbookRequest) -> impl Future<Output = Result<String, CallFailure>> + Send;
+    fn start(&self, region: &str, request: &RunbookRequest)
+    -> impl Future<Output = Result<String, CallFailure>> + Send;
 }
 
 /// Whether `mode` asks for the runbook after `verdict`.
@@ -73,7 +77,13 @@ pub fn request(task: &TaskFacts, roles: &RunbookRoles) -> RunbookRequest {
     // Tag keys allow 128 characters of letters, digits, spaces and _.:/=+-@.
     let key: String = format!("ecs-pull-doctor:{}/{}", task.cluster, group(task))
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "_.:/=+-@ ".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_.:/=+-@ ".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(128)
         .collect();
     RunbookRequest {
@@ -90,14 +100,36 @@ pub fn request(task: &TaskFacts, roles: &RunbookRoles) -> RunbookRequest {
 pub async fn start<S: RunbookStarter>(starter: &S, task: &TaskFacts, roles: &RunbookRoles) -> RunbookOutcome {
     let request = request(task, roles);
     let (status, execution_id, detail) = match starter.running(&task.region, &request.tag_key).await {
-        Fact::Known(Some(id)) => (RunbookStatus::AlreadyRunning, Some(id), format!("An execution for {} is in progress.", request.tag_key)),
+        Fact::Known(Some(id)) => (
+            RunbookStatus::AlreadyRunning,
+            Some(id),
+            format!("An execution for {} is in progress.", request.tag_key),
+        ),
         // Not knowing is no reason not to start: the client token still prevents a double start.
         Fact::Known(None) | Fact::Failed(_) => match starter.start(&task.region, &request).await {
-            Ok(id) => (RunbookStatus::Started, Some(id), format!("Started {DOCUMENT} for task {} in cluster {}.", request.task_id, request.cluster)),
-            Err(error) => (RunbookStatus::Failed, None, format!("{} failed with {}: {}", error.operation, error.error_code, error.message)),
+            Ok(id) => (
+                RunbookStatus::Started,
+                Some(id),
+                format!(
+                    "Started {DOCUMENT} for task {} in cluster {}.",
+                    request.task_id, request.cluster
+                ),
+            ),
+            Err(error) => (
+                RunbookStatus::Failed,
+                None,
+                format!(
+                    "{} failed with {}: {}",
+                    error.operation, error.error_code, error.message
+                ),
+            ),
         },
     };
-    RunbookOutcome { status, execution_id, detail }
+    RunbookOutcome {
+        status,
+        execution_id,
+        detail,
+    }
 }
 
 #[cfg(test)]
@@ -116,7 +148,13 @@ mod tests {
 
     #[test]
     fn the_request_names_cluster_task_and_group() {
-        let request = request(&fixtures::task(), &RunbookRoles { automation_assume_role: Some("arn:aws:iam::111122223333:role/automation".into()), lambda_role: None });
+        let request = request(
+            &fixtures::task(),
+            &RunbookRoles {
+                automation_assume_role: Some("arn:aws:iam::111122223333:role/automation".into()),
+                lambda_role: None,
+            },
+        );
         assert_eq!(request.cluster, "prod");
         assert_eq!(request.task_id, "0123456789abcdef0123456789abcdef");
         assert_eq!(request.tag_key, "ecs-pull-doctor:prod/service:web");

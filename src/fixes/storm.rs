@@ -14,7 +14,10 @@ pub struct RecentActions {
 
 impl RecentActions {
     pub fn new(window: Duration) -> Self {
-        RecentActions { window, acted: HashMap::new() }
+        RecentActions {
+            window,
+            acted: HashMap::new(),
+        }
     }
 
     /// How long ago `key` was acted on, when that was within the window.
@@ -37,11 +40,24 @@ mod tests {
     fn a_repeat_within_the_window_is_held_and_one_after_it_is_not() {
         let start = Instant::now();
         let mut recent = RecentActions::new(Duration::from_secs(600));
-        assert_eq!(recent.acted_within_window("prod/service:web/LOG_GROUP_NOT_FOUND", start), None);
+        assert_eq!(
+            recent.acted_within_window("prod/service:web/LOG_GROUP_NOT_FOUND", start),
+            None
+        );
         recent.remember("prod/service:web/LOG_GROUP_NOT_FOUND".into(), start);
         let later = start + Duration::from_secs(60);
-        assert_eq!(recent.acted_within_window("prod/service:web/LOG_GROUP_NOT_FOUND", later), Some(Duration::from_secs(60)));
-        assert_eq!(recent.acted_within_window("prod/service:api/LOG_GROUP_NOT_FOUND", later), None, "another service");
-        assert_eq!(recent.acted_within_window("prod/service:web/LOG_GROUP_NOT_FOUND", start + Duration::from_secs(601)), None);
+        assert_eq!(
+            recent.acted_within_window("prod/service:web/LOG_GROUP_NOT_FOUND", later),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            recent.acted_within_window("prod/service:api/LOG_GROUP_NOT_FOUND", later),
+            None,
+            "another service"
+        );
+        assert_eq!(
+            recent.acted_within_window("prod/service:web/LOG_GROUP_NOT_FOUND", start + Duration::from_secs(601)),
+            None
+        );
     }
 }

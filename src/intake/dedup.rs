@@ -12,12 +12,18 @@ pub struct RecentDeliveries<T> {
 
 impl<T: Clone> RecentDeliveries<T> {
     pub fn new(capacity: usize) -> Self {
-        RecentDeliveries { capacity: capacity.max(1), entries: VecDeque::new() }
+        RecentDeliveries {
+            capacity: capacity.max(1),
+            entries: VecDeque::new(),
+        }
     }
 
     /// What was answered for this task at this version, if it was seen.
     pub fn seen(&self, task_arn: &str, version: i64) -> Option<T> {
-        self.entries.iter().find(|((arn, v), _)| arn == task_arn && *v == version).map(|(_, answer)| answer.clone())
+        self.entries
+            .iter()
+            .find(|((arn, v), _)| arn == task_arn && *v == version)
+            .map(|(_, answer)| answer.clone())
     }
 
     pub fn remember(&mut self, task_arn: &str, version: i64, answer: T) {

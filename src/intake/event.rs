@@ -5,8 +5,8 @@ use crate::redact::redact;
 use serde::Deserialize;
 
 use crate::facts::{ContainerState, EniAttachment, TaskFacts};
-use crate::model::arn::cluster_name;
 use crate::model::TaskArn;
+use crate::model::arn::cluster_name;
 
 pub type TaskStateChangeEvent = aws_lambda_events::event::eventbridge::EventBridgeEvent<TaskStateChange>;
 

@@ -8,11 +8,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use dedup::RecentDeliveries;
-pub use event::{DETAIL_TYPE, EventAttachment, EventContainer, NameValue, SOURCE, TaskStateChange, TaskStateChangeEvent};
+pub use event::{
+    DETAIL_TYPE, EventAttachment, EventContainer, NameValue, SOURCE, TaskStateChange, TaskStateChangeEvent,
+};
 
 use crate::facts::TaskFacts;
-use crate::preflight::{BadSubject, Clusters, Subject};
 use crate::model::TaskArn;
+use crate::preflight::{BadSubject, Clusters, Subject};
 use crate::settings::{FixMode, RunbookMode};
 
 /// A request the engine can act on.
@@ -89,16 +91,24 @@ struct RawCheck {
 /// The member account a pre-flight or sweep request names (`"account": "123456789012"`), for an
 /// organization deployment; `Ok(None)` when it names none or is another payload.
 pub fn requested_account(value: &Value) -> Result<Option<String>, IntakeError> {
-    let Some((kind, request)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else { return Ok(None) };
+    let Some((kind, request)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else {
+        return Ok(None);
+    };
     if kind != "check" && kind != "sweep" {
         return Ok(None);
     }
     match request.get("account") {
         None => Ok(None),
-        Some(Value::String(account)) if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(account.clone())),
+        Some(Value::String(account)) if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(Some(account.clone()))
+        }
         Some(other) => {
             let why = format!("account: {other} is not a 12-digit account ID");
-            Err(if kind == "check" { IntakeError::MalformedCheck(why) } else { IntakeError::MalformedSweep(why) })
+            Err(if kind == "check" {
+                IntakeError::MalformedCheck(why)
+            } else {
+                IntakeError::MalformedSweep(why)
+            })
         }
     }
 }
@@ -133,8 +143,13 @@ pub fn parse_sweep(value: &Value, region: &str) -> Option<Result<(String, Cluste
     let request = value.as_object().filter(|o| o.len() == 1)?.get("sweep")?;
     let malformed = |why: &str| IntakeError::MalformedSweep(why.to_string());
     let parsed = (|| {
-        let request = request.as_object().ok_or_else(|| malformed("it must be an object: {\"clusters\": [\"NAME\", ...] | \"*\"}"))?;
-        if let Some(unknown) = request.keys().find(|k| !matches!(k.as_str(), "clusters" | "region" | "account")) {
+        let request = request
+            .as_object()
+            .ok_or_else(|| malformed("it must be an object: {\"clusters\": [\"NAME\", ...] | \"*\"}"))?;
+        if let Some(unknown) = request
+            .keys()
+            .find(|k| !matches!(k.as_str(), "clusters" | "region" | "account"))
+        {
             return Err(malformed(&format!("unknown field `{unknown}`")));
         }
         let region = match request.get("region") {
@@ -145,7 +160,15 @@ pub fn parse_sweep(value: &Value, region: &str) -> Option<Result<(String, Cluste
         let clusters = match request.get("clusters") {
             Some(Value::String(all)) if all == "*" => Clusters::All,
             Some(Value::Array(names)) if !names.is_empty() => Clusters::Named(
-                names.iter().map(|n| n.as_str().filter(|n| !n.is_empty() && !n.contains('/')).map(str::to_string)).collect::<Option<Vec<_>>>().ok_or_else(|| malformed("clusters must be names"))?,
+                names
+                    .iter()
+                    .map(|n| {
+                        n.as_str()
+                            .filter(|n| !n.is_empty() && !n.contains('/'))
+                            .map(str::to_string)
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| malformed("clusters must be names"))?,
             ),
             _ => return Err(malformed("clusters must be a list of names, or \"*\"")),
         };
@@ -162,7 +185,9 @@ pub fn parse_text(text: &str) -> Result<Payload, IntakeError> {
 
 /// Recognises what was sent.
 pub fn parse_value(value: Value) -> Result<Payload, IntakeError> {
-    let Value::Object(object) = &value else { return Err(IntakeError::Unrecognised) };
+    let Value::Object(object) = &value else {
+        return Err(IntakeError::Unrecognised);
+    };
     if object.contains_key("detail-type") {
         let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
         let (source, detail_type) = (text("source"), text("detail-type"));
@@ -174,7 +199,10 @@ pub fn parse_value(value: Value) -> Result<Payload, IntakeError> {
         let arn: TaskArn = event.detail.task_arn.parse()?;
         // In an organization the account says whose role reads the task: the two must agree.
         if let Some(account) = event.account.as_deref().filter(|a| !a.is_empty() && *a != arn.account) {
-            return Err(IntakeError::MalformedEvent(format!("the event's account {account} is not the task's account {}", arn.account)));
+            return Err(IntakeError::MalformedEvent(format!(
+                "the event's account {account} is not the task's account {}",
+                arn.account
+            )));
         }
         return Ok(Payload::TaskEvent(Box::new(event.detail.to_task_facts(&arn))));
     }

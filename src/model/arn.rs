@@ -44,7 +44,10 @@ impl FromStr for TaskArn {
     type Err = ArnError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let fail = |problem| ArnError { input: input.to_string(), problem };
+        let fail = |problem| ArnError {
+            input: input.to_string(),
+            problem,
+        };
         let trimmed = input.trim();
         let parts: Vec<&str> = trimmed.splitn(6, ':').collect();
         if parts.len() != 6 || parts[0] != "arn" {
@@ -69,7 +72,9 @@ impl FromStr for TaskArn {
         let segments: Vec<&str> = path.split('/').collect();
         let valid = |segment: &str| {
             !segment.is_empty()
-                && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         let (cluster, task_id) = match segments.as_slice() {
             [id] if valid(id) => (None, *id),
@@ -117,8 +122,12 @@ pub fn is_region(candidate: &str) -> bool {
     first.len() == 2
         && first.bytes().all(|b| b.is_ascii_lowercase())
         && rest.len() >= 2
-        && rest.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        && rest[..rest.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && rest
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && rest[..rest.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
 #[cfg(test)]
@@ -127,7 +136,9 @@ mod tests {
 
     #[test]
     fn parses_new_format() {
-        let arn: TaskArn = "arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123456789abcdef".parse().unwrap();
+        let arn: TaskArn = "arn:aws:ecs:us-east-1:111122223333:task/prod/0123456789abcdef0123456789abcdef"
+            .parse()
+            .unwrap();
         assert_eq!(arn.region, "us-east-1");
         assert_eq!(arn.account, "111122223333");
         assert_eq!(arn.cluster.as_deref(), Some("prod"));
@@ -136,7 +147,9 @@ mod tests {
 
     #[test]
     fn parses_old_format_without_cluster() {
-        let arn: TaskArn = "arn:aws:ecs:eu-west-1:111122223333:task/7e4c8b1e-1d4b-4f5a-9c6b-2a3e4f5a6b7c".parse().unwrap();
+        let arn: TaskArn = "arn:aws:ecs:eu-west-1:111122223333:task/7e4c8b1e-1d4b-4f5a-9c6b-2a3e4f5a6b7c"
+            .parse()
+            .unwrap();
         assert_eq!(arn.cluster, None);
         let arn = arn.with_cluster("arn:aws:ecs:eu-west-1:111122223333:cluster/blue");
         assert_eq!(arn.cluster.as_deref(), Some("blue"));
@@ -144,7 +157,9 @@ mod tests {
 
     #[test]
     fn parses_other_partitions() {
-        let arn: TaskArn = "arn:aws-us-gov:ecs:us-gov-west-1:111122223333:task/c/abc".parse().unwrap();
+        let arn: TaskArn = "arn:aws-us-gov:ecs:us-gov-west-1:111122223333:task/c/abc"
+            .parse()
+            .unwrap();
         assert_eq!(arn.partition, "aws-us-gov");
         assert_eq!(arn.region, "us-gov-west-1");
     }
@@ -172,7 +187,13 @@ mod tests {
 
     #[test]
     fn recognises_regions() {
-        for good in ["us-east-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1", "eu-central-2"] {
+        for good in [
+            "us-east-1",
+            "ap-southeast-2",
+            "us-gov-west-1",
+            "cn-north-1",
+            "eu-central-2",
+        ] {
             assert!(is_region(good), "{good}");
         }
         for bad in ["us-east", "us_east_1", "useast1", "US-EAST-1", "us--1", ""] {

@@ -42,8 +42,12 @@ fn ecr_host_parts(host: &str) -> Option<(String, String)> {
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let rest = rest.strip_prefix("dkr.ecr.").or_else(|| rest.strip_prefix("dkr.ecr-fips."))?;
-    let region = rest.strip_suffix(".amazonaws.com").or_else(|| rest.strip_suffix(".amazonaws.com.cn"))?;
+    let rest = rest
+        .strip_prefix("dkr.ecr.")
+        .or_else(|| rest.strip_prefix("dkr.ecr-fips."))?;
+    let region = rest
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))?;
     is_region(region).then(|| (account.to_string(), region.to_string()))
 }
 
@@ -91,7 +95,9 @@ impl ImageRef {
             None => (name, None),
         };
         let (host, path) = match name.split_once('/') {
-            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => (Some(first), rest),
+            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+                (Some(first), rest)
+            }
             _ => (None, name),
         };
         if path.is_empty() || tag == Some("") || digest == Some("") {
@@ -108,7 +114,12 @@ impl ImageRef {
             (None, Some(tag)) => ImageSelector::Tag(tag.to_string()),
             (None, None) => ImageSelector::Tag("latest".to_string()),
         };
-        Some(ImageRef { raw: raw.to_string(), registry, repository, selector })
+        Some(ImageRef {
+            raw: raw.to_string(),
+            registry,
+            repository,
+            selector,
+        })
     }
 
     /// The reference without its tag or digest: `host/repository` as the task definition wrote it.
@@ -123,7 +134,10 @@ impl ImageRef {
         match &self.registry {
             Registry::Ecr { account, region } => {
                 let partition = crate::model::arn::partition_of(region);
-                Some(format!("arn:{partition}:ecr:{region}:{account}:repository/{}", self.repository))
+                Some(format!(
+                    "arn:{partition}:ecr:{region}:{account}:repository/{}",
+                    self.repository
+                ))
             }
             _ => None,
         }
@@ -135,7 +149,10 @@ mod tests {
     use super::*;
 
     fn ecr(account: &str, region: &str) -> Registry {
-        Registry::Ecr { account: account.into(), region: region.into() }
+        Registry::Ecr {
+            account: account.into(),
+            region: region.into(),
+        }
     }
 
     #[test]
@@ -144,8 +161,14 @@ mod tests {
         assert_eq!(image.registry, ecr("111122223333", "us-east-1"));
         assert_eq!(image.repository, "team/app");
         assert_eq!(image.selector, ImageSelector::Tag("v1.2".into()));
-        assert_eq!(image.ecr_repository_arn().unwrap(), "arn:aws:ecr:us-east-1:111122223333:repository/team/app");
-        assert_eq!(image.repository_uri(), "111122223333.dkr.ecr.us-east-1.amazonaws.com/team/app");
+        assert_eq!(
+            image.ecr_repository_arn().unwrap(),
+            "arn:aws:ecr:us-east-1:111122223333:repository/team/app"
+        );
+        assert_eq!(
+            image.repository_uri(),
+            "111122223333.dkr.ecr.us-east-1.amazonaws.com/team/app"
+        );
         let pinned = ImageRef::parse("localhost:5000/team/app:v1@sha256:ab").unwrap();
         assert_eq!(pinned.repository_uri(), "localhost:5000/team/app");
 
@@ -154,7 +177,10 @@ mod tests {
         assert_eq!(image.selector, ImageSelector::Digest(digest));
 
         let image = ImageRef::parse("111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app").unwrap();
-        assert_eq!(image.repository_uri(), "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app");
+        assert_eq!(
+            image.repository_uri(),
+            "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app"
+        );
         assert_eq!(image.registry, ecr("111122223333", "cn-north-1"));
         assert_eq!(image.selector, ImageSelector::Tag("latest".into()));
         assert!(image.ecr_repository_arn().unwrap().starts_with("arn:aws-cn:ecr:"));
@@ -179,13 +205,23 @@ mod tests {
     #[test]
     fn parses_other_registries() {
         let image = ImageRef::parse("registry.example.com:5000/team/app:3").unwrap();
-        assert_eq!(image.registry, Registry::Other { host: "registry.example.com:5000".into() });
+        assert_eq!(
+            image.registry,
+            Registry::Other {
+                host: "registry.example.com:5000".into()
+            }
+        );
         assert_eq!(image.repository, "team/app");
         assert_eq!(image.selector, ImageSelector::Tag("3".into()));
-        assert_eq!(ImageRef::parse("public.ecr.aws/nginx/nginx:1").unwrap().registry, Registry::EcrPublic);
+        assert_eq!(
+            ImageRef::parse("public.ecr.aws/nginx/nginx:1").unwrap().registry,
+            Registry::EcrPublic
+        );
         // Looks like ECR but the region is not one: treat it as some other host.
         assert!(matches!(
-            ImageRef::parse("111122223333.dkr.ecr.nowhere.amazonaws.com/app").unwrap().registry,
+            ImageRef::parse("111122223333.dkr.ecr.nowhere.amazonaws.com/app")
+                .unwrap()
+                .registry,
             Registry::Other { .. }
         ));
     }

@@ -17,7 +17,11 @@ const ECR_API_TIMEOUT: &str = "ResourceInitializationError: unable to pull secre
 const ECR_AUTH_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: 0e5b, api error AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/ecsTaskExecutionRole/1f2e is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action";
 
 fn dry_run(risks: &[Risk]) -> Modes {
-    Modes { fix: FixMode::DryRun, allow_fix: risks.to_vec(), ..Modes::command_line_default() }
+    Modes {
+        fix: FixMode::DryRun,
+        allow_fix: risks.to_vec(),
+        ..Modes::command_line_default()
+    }
 }
 
 /// Each case: its file name, the snapshot, the stop reason, and the modes.
@@ -46,16 +50,43 @@ fn cases() -> Vec<(&'static str, Snapshot, Failure, Modes)> {
     no_ecr_rights.execution_role = Some(fixtures::execution_role(vec![]));
 
     vec![
-        ("vpc-endpoint-missing", snapshot(no_ecr_api), timeout(), dry_run(&[Risk::Safe, Risk::Cost])),
-        ("security-group-blocks-egress", snapshot(blocked), timeout(), Modes::command_line_default()),
-        ("nat-gateways-unreadable", snapshot(unread_nat), timeout(), Modes::command_line_default()),
-        ("execution-role-missing-ecr-permissions", no_ecr_rights, classify_message(ECR_AUTH_DENIED), dry_run(&[Risk::Safe])),
-        ("healthy-inconclusive", snapshot(private_vpc()), timeout(), Modes::command_line_default()),
+        (
+            "vpc-endpoint-missing",
+            snapshot(no_ecr_api),
+            timeout(),
+            dry_run(&[Risk::Safe, Risk::Cost]),
+        ),
+        (
+            "security-group-blocks-egress",
+            snapshot(blocked),
+            timeout(),
+            Modes::command_line_default(),
+        ),
+        (
+            "nat-gateways-unreadable",
+            snapshot(unread_nat),
+            timeout(),
+            Modes::command_line_default(),
+        ),
+        (
+            "execution-role-missing-ecr-permissions",
+            no_ecr_rights,
+            classify_message(ECR_AUTH_DENIED),
+            dry_run(&[Risk::Safe]),
+        ),
+        (
+            "healthy-inconclusive",
+            snapshot(private_vpc()),
+            timeout(),
+            Modes::command_line_default(),
+        ),
     ]
 }
 
 fn golden(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
 }
 
 /// `rendered` against tests/golden/`file` (rewritten instead with `update`); a difference is kept in `differ`.
@@ -66,7 +97,8 @@ fn compare(file: &str, rendered: &str, update: bool, differ: &mut Vec<String>) {
         std::fs::write(&path, rendered).expect("golden written");
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
     if expected != rendered {
         differ.push(format!("{file}:\n--- expected\n{expected}\n--- rendered\n{rendered}"));
     }
@@ -84,7 +116,11 @@ fn reports_render_as_their_golden_files() {
             compare(&file, &rendered, update, &mut differ);
         }
     }
-    assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));
+    assert!(
+        differ.is_empty(),
+        "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}",
+        differ.join("\n")
+    );
 }
 
 /// The pre-flight's renderings: a service whose subnet lacks the ecr.api endpoint (will-fail), and
@@ -108,11 +144,19 @@ fn preflight_reports_render_as_their_golden_files() {
     for (name, vpc) in [("preflight-will-fail", no_ecr_api), ("preflight-ready", private_vpc())] {
         let report = crate::preflight::judge(&snapshot(vpc), &subject.subnets, &[], 0, subject.clone());
         let json = serde_json::to_string_pretty(&report).expect("a report serializes") + "\n";
-        for (file, rendered) in [(format!("{name}.json"), json), (format!("{name}.txt"), render_preflight(&report, Style::Plain)), (format!("{name}.github.txt"), render_github(&report))] {
+        for (file, rendered) in [
+            (format!("{name}.json"), json),
+            (format!("{name}.txt"), render_preflight(&report, Style::Plain)),
+            (format!("{name}.github.txt"), render_github(&report)),
+        ] {
             compare(&file, &rendered, update, &mut differ);
         }
     }
-    assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));
+    assert!(
+        differ.is_empty(),
+        "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}",
+        differ.join("\n")
+    );
 }
 
 /// The chat message and the email of a diagnosed, an inconclusive and a fixed report. The chat
@@ -142,16 +186,28 @@ fn notifications_render_as_their_golden_files() {
         let chat = serde_json::to_string_pretty(&chat_message(&report)).expect("a message serializes") + "\n";
         let mail = email(&report);
         compare(&format!("chat-{name}.json"), &chat, update, &mut differ);
-        compare(&format!("email-{name}.txt"), &format!("Subject: {}\n\n{}", mail.subject, mail.body), update, &mut differ);
+        compare(
+            &format!("email-{name}.txt"),
+            &format!("Subject: {}\n\n{}", mail.subject, mail.body),
+            update,
+            &mut differ,
+        );
     }
-    assert!(differ.is_empty(), "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}", differ.join("\n"));
+    assert!(
+        differ.is_empty(),
+        "renderings differ from tests/golden (UPDATE_GOLDEN=1 rewrites them after review):\n{}",
+        differ.join("\n")
+    );
 }
 
 /// The log record of each notice's report: one line, flat fields a Logs Insights query names.
 #[test]
 fn each_report_is_one_flat_log_line() {
     use super::record::{RECORD, Record};
-    let (_, snapshot, failure, modes) = cases().into_iter().find(|case| case.0 == "execution-role-missing-ecr-permissions").expect("a case");
+    let (_, snapshot, failure, modes) = cases()
+        .into_iter()
+        .find(|case| case.0 == "execution-role-missing-ecr-permissions")
+        .expect("a case");
     let report = judge(&snapshot, &failure, modes).0;
     let line = Record::of(&report).line();
     assert!(!line.contains('\n'), "{line}");
@@ -163,10 +219,27 @@ fn each_report_is_one_flat_log_line() {
     assert_eq!(record["service"], "web");
     assert_eq!(record["verdict"], "diagnosed");
     assert_eq!(record["rootCause"], "EXECUTION_ROLE_MISSING_ECR_PERMISSIONS");
-    assert_eq!(record["codes"][0], "EXECUTION_ROLE_MISSING_ECR_PERMISSIONS", "the root cause first");
-    assert_eq!(record["planned"][0], "attach-execution-role-policy:ecsTaskExecutionRole");
+    assert_eq!(
+        record["codes"][0], "EXECUTION_ROLE_MISSING_ECR_PERMISSIONS",
+        "the root cause first"
+    );
+    assert_eq!(
+        record["planned"][0],
+        "attach-execution-role-policy:ecsTaskExecutionRole"
+    );
     assert_eq!(record["applied"], serde_json::json!([]));
-    assert!(record["summary"].as_str().unwrap().starts_with("Execution role ecsTaskExecutionRole is not allowed"));
-    let nested: Vec<&String> = record.as_object().unwrap().iter().filter(|(_, v)| v.is_object()).map(|(k, _)| k).collect();
+    assert!(
+        record["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Execution role ecsTaskExecutionRole is not allowed")
+    );
+    let nested: Vec<&String> = record
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| v.is_object())
+        .map(|(k, _)| k)
+        .collect();
     assert!(nested.is_empty(), "flat: {nested:?}");
 }

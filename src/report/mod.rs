@@ -1,10 +1,10 @@
 //! The report: the JSON of CONTRACT.md for machines, and a checklist for people.
 
-mod text;
-pub mod notify;
-pub mod record;
 #[cfg(test)]
 mod golden;
+pub mod notify;
+pub mod record;
+mod text;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,10 @@ pub const SCHEMA: &str = "ecs-pull-doctor/report/v1";
 /// An enum's name as the JSON report spells it (`safe`, `not-applicable`, `network`), for the
 /// renderings that show it to a person.
 pub(crate) fn serde_name(value: impl Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,7 +50,13 @@ pub struct Report {
 
 impl Report {
     /// A report with its verdict and nothing found, passed or done yet.
-    pub fn new(verdict: Verdict, verdict_reason: String, task: TaskSummary, failure: FailureSummary, mode: Modes) -> Report {
+    pub fn new(
+        verdict: Verdict,
+        verdict_reason: String,
+        task: TaskSummary,
+        failure: FailureSummary,
+        mode: Modes,
+    ) -> Report {
         Report {
             schema: SCHEMA,
             verdict,
@@ -66,7 +75,12 @@ impl Report {
 
     /// What the checks found and verified, with the finding that explains the failure best.
     pub fn examined(self, findings: Vec<Finding>, passed: Vec<Pass>, root_cause: Option<Code>) -> Report {
-        Report { findings, passed, root_cause, ..self }
+        Report {
+            findings,
+            passed,
+            root_cause,
+            ..self
+        }
     }
 }
 

@@ -28,7 +28,11 @@ impl FromStr for NoticeFormat {
         match value.trim().to_ascii_lowercase().as_str() {
             "chat" => Ok(NoticeFormat::Chat),
             "email" => Ok(NoticeFormat::Email),
-            _ => Err(ModeError { what: "notification format", value: value.to_string(), allowed: "chat, email" }),
+            _ => Err(ModeError {
+                what: "notification format",
+                value: value.to_string(),
+                allowed: "chat, email",
+            }),
         }
     }
 }
@@ -74,7 +78,9 @@ const EVIDENCE_VALUE_CHARS: usize = 300;
 impl Notice {
     pub fn of(report: &Report) -> Notice {
         let report = &super::text::shown(report);
-        let root = report.root_cause.and_then(|code| report.findings.iter().find(|f| f.code == code));
+        let root = report
+            .root_cause
+            .and_then(|code| report.findings.iter().find(|f| f.code == code));
         let outcome = match report.verdict {
             Verdict::Diagnosed if report.actions.iter().any(|a| a.status == ActionStatus::Applied) => Outcome::Fixed,
             Verdict::Diagnosed | Verdict::WillFail => Outcome::Diagnosed,
@@ -96,13 +102,22 @@ impl Notice {
         let cause = root.map_or_else(|| report.verdict_reason.clone(), |f| f.summary.clone());
         let evidence = root.map(|f| evidence_pairs(&f.evidence)).unwrap_or_default();
         let mut context: Vec<(&'static str, String)> = Vec::new();
-        for (label, value) in [("Account", &task.account), ("Region", &task.region), ("Cluster", &task.cluster), ("Service", &task.service), ("Task", &task.arn)] {
+        for (label, value) in [
+            ("Account", &task.account),
+            ("Region", &task.region),
+            ("Cluster", &task.cluster),
+            ("Service", &task.service),
+            ("Task", &task.arn),
+        ] {
             if let Some(value) = value {
                 context.push((label, value.clone()));
             }
         }
         let mut resources: Vec<String> = task.arn.iter().cloned().collect();
-        resources.extend(root.map(|f| f.resource.clone()).filter(|r| !r.is_empty() && !resources.contains(r)));
+        resources.extend(
+            root.map(|f| f.resource.clone())
+                .filter(|r| !r.is_empty() && !resources.contains(r)),
+        );
         Notice {
             outcome,
             root_cause: report.root_cause,
@@ -126,7 +141,12 @@ fn evidence_pairs(evidence: &Value) -> Vec<(String, String)> {
         Value::Object(map) => map
             .iter()
             .filter(|(_, value)| !value.is_null())
-            .map(|(key, value)| (key.clone(), cut(value.as_str().map_or_else(|| value.to_string(), str::to_string))))
+            .map(|(key, value)| {
+                (
+                    key.clone(),
+                    cut(value.as_str().map_or_else(|| value.to_string(), str::to_string)),
+                )
+            })
             .collect(),
         _ => Vec::new(),
     }
@@ -151,23 +171,47 @@ fn steps(report: &Report, root: Option<&Finding>, outcome: Outcome) -> Vec<Strin
         }
         if let Some(fix) = root.and_then(|f| f.fix.as_ref()).filter(|_| report.actions.is_empty()) {
             let risk = serde_name(fix.risk);
-            steps.push(format!("The doctor can make this fix itself ({} fix {}): {}", risk, fix.id, fix.description));
+            steps.push(format!(
+                "The doctor can make this fix itself ({} fix {}): {}",
+                risk, fix.id, fix.description
+            ));
         }
     }
     if outcome == Outcome::Inconclusive {
         for finding in report.findings.iter().filter(|f| f.code == Code::CheckFailed) {
             steps.push(format!("Not checked: {} {}", finding.summary, finding.remedy));
         }
-        for finding in report.findings.iter().filter(|f| f.severity != Severity::Info && f.code != Code::CheckFailed).take(3) {
-            steps.push(format!("{}: {} {}", finding.code.as_str(), finding.summary, finding.remedy));
+        for finding in report
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info && f.code != Code::CheckFailed)
+            .take(3)
+        {
+            steps.push(format!(
+                "{}: {} {}",
+                finding.code.as_str(),
+                finding.summary,
+                finding.remedy
+            ));
         }
     }
     if let Some(runbook) = &report.runbook {
         let status = runbook.status.label();
-        let id = runbook.execution_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
-        steps.push(format!("Runbook AWSSupport-TroubleshootECSTaskFailedToStart {status}{id}: {}", runbook.detail));
+        let id = runbook
+            .execution_id
+            .as_deref()
+            .map(|id| format!(" ({id})"))
+            .unwrap_or_default();
+        steps.push(format!(
+            "Runbook AWSSupport-TroubleshootECSTaskFailedToStart {status}{id}: {}",
+            runbook.detail
+        ));
     }
-    steps.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    steps
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// The custom notification of the documented schema (version 1.0, source custom).
@@ -222,7 +266,12 @@ pub fn chat_message(report: &Report) -> ChatMessage {
             let _ = writeln!(description, "• {key}: `{}`", literal(value));
         }
     }
-    let context: Vec<String> = notice.context.iter().filter(|(label, _)| *label != "Task").map(|(label, value)| format!("*{label}:* `{}`", literal(value))).collect();
+    let context: Vec<String> = notice
+        .context
+        .iter()
+        .filter(|(label, _)| *label != "Task")
+        .map(|(label, value)| format!("*{label}:* `{}`", literal(value)))
+        .collect();
     let _ = writeln!(description, "{}", context.join(" · "));
     if let Some(arn) = &report.task.arn {
         let _ = writeln!(description, "*Task:* `{}`", literal(arn));
@@ -236,12 +285,18 @@ pub fn chat_message(report: &Report) -> ChatMessage {
     keywords.push(serde_name(report.failure.category));
     let mut additional_context = BTreeMap::new();
     additional_context.insert("verdict".to_string(), verdict.to_string());
-    additional_context.insert("rootCause".to_string(), notice.root_cause.map_or("none", Code::as_str).to_string());
+    additional_context.insert(
+        "rootCause".to_string(),
+        notice.root_cause.map_or("none", Code::as_str).to_string(),
+    );
     for (label, value) in &notice.context {
         additional_context.insert(label.to_ascii_lowercase(), value.clone());
     }
     let task = &report.task;
-    let group = task.service.as_deref().map_or_else(|| "task".to_string(), |s| format!("service/{s}"));
+    let group = task
+        .service
+        .as_deref()
+        .map_or_else(|| "task".to_string(), |s| format!("service/{s}"));
     ChatMessage {
         version: "1.0",
         source: "custom",
@@ -267,7 +322,6 @@ pub fn chat_message(report: &Report) -> ChatMessage {
     }
 }
 
-
 /// An email: SNS's subject (one line, under 100 characters) and a plain-text body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
@@ -290,10 +344,22 @@ pub fn email(report: &Report) -> Email {
         (Outcome::NotApplicable, None) => "Not a start failure".to_string(),
         _ => "Unexplained start failure".to_string(),
     };
-    let whose = [task.account.as_deref(), task.cluster.as_deref(), task.service.as_deref()].into_iter().flatten().collect::<Vec<_>>().join("/");
+    let whose = [
+        task.account.as_deref(),
+        task.cluster.as_deref(),
+        task.service.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("/");
     let subject = format!("ecs-pull-doctor: {what} [{whose}]");
     let subject: String = if subject.chars().count() > SUBJECT_CHARS {
-        subject.chars().take(SUBJECT_CHARS - 1).chain(std::iter::once('…')).collect()
+        subject
+            .chars()
+            .take(SUBJECT_CHARS - 1)
+            .chain(std::iter::once('…'))
+            .collect()
     } else {
         subject
     };
@@ -301,7 +367,11 @@ pub fn email(report: &Report) -> Email {
     let mut body = String::new();
     let _ = writeln!(body, "{}\n", notice.headline);
     let _ = writeln!(body, "Verdict:     {}", serde_name(report.verdict));
-    let label = if notice.root_cause.is_some() { "Root cause:" } else { "Why:" };
+    let label = if notice.root_cause.is_some() {
+        "Root cause:"
+    } else {
+        "Why:"
+    };
     let _ = writeln!(body, "{label:<12} {}", notice.cause);
     for (label, value) in &notice.context {
         let _ = writeln!(body, "{:<12} {value}", format!("{label}:"));
@@ -313,7 +383,11 @@ pub fn email(report: &Report) -> Email {
         }
     }
     if !notice.steps.is_empty() {
-        let heading = if notice.outcome == Outcome::Fixed { "What was done" } else { "What to do" };
+        let heading = if notice.outcome == Outcome::Fixed {
+            "What was done"
+        } else {
+            "What to do"
+        };
         let _ = writeln!(body, "\n{heading}");
         for (number, step) in notice.steps.iter().enumerate() {
             let _ = writeln!(body, "  {}. {step}", number + 1);
@@ -327,7 +401,9 @@ pub fn email(report: &Report) -> Email {
         .findings
         .iter()
         .filter(|f| Some(f.code) != report.root_cause)
-        .filter(|f| notice.outcome != Outcome::Inconclusive || (f.code != Code::CheckFailed && f.severity == Severity::Info))
+        .filter(|f| {
+            notice.outcome != Outcome::Inconclusive || (f.code != Code::CheckFailed && f.severity == Severity::Info)
+        })
         .collect();
     if !others.is_empty() {
         let _ = writeln!(body, "\nOther findings");
@@ -336,7 +412,9 @@ pub fn email(report: &Report) -> Email {
             let _ = writeln!(body, "  {severity} {}: {}", finding.code.as_str(), finding.summary);
         }
     }
-    let _ = writeln!(body, "\nThe full report is in the function's log (one line per report) and its JSON result.");
+    let _ = writeln!(
+        body,
+        "\nThe full report is in the function's log (one line per report) and its JSON result."
+    );
     Email { subject, body }
 }
-

@@ -37,14 +37,23 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     pub fn of(report: &'a Report) -> Record<'a> {
-        let root = report.root_cause.and_then(|code| report.findings.iter().find(|f| f.code == code));
+        let root = report
+            .root_cause
+            .and_then(|code| report.findings.iter().find(|f| f.code == code));
         let mut codes: Vec<&'static str> = report.root_cause.iter().map(|c| c.as_str()).collect();
         for finding in &report.findings {
             if !codes.contains(&finding.code.as_str()) {
                 codes.push(finding.code.as_str());
             }
         }
-        let fixes = |status: ActionStatus| report.actions.iter().filter(|a| a.status == status).map(|a| a.fix.as_str()).collect();
+        let fixes = |status: ActionStatus| {
+            report
+                .actions
+                .iter()
+                .filter(|a| a.status == status)
+                .map(|a| a.fix.as_str())
+                .collect()
+        };
         let task = &report.task;
         Record {
             record: RECORD,

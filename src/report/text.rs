@@ -41,7 +41,11 @@ pub fn render_text(report: &Report, style: Style) -> String {
     let p = Painter(style);
     let mut out = String::new();
     let task = &report.task;
-    let short_id = task.arn.as_deref().and_then(|a| a.rsplit('/').next()).unwrap_or("(unknown task)");
+    let short_id = task
+        .arn
+        .as_deref()
+        .and_then(|a| a.rsplit('/').next())
+        .unwrap_or("(unknown task)");
     let mut context: Vec<String> = Vec::new();
     if let Some(cluster) = &task.cluster {
         context.push(format!("cluster {cluster}"));
@@ -50,9 +54,24 @@ pub fn render_text(report: &Report, style: Style) -> String {
         context.push(format!("service {service}"));
     }
     if let Some(launch) = &task.launch_type {
-        context.push(format!("{launch}{}", task.platform_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default()));
+        context.push(format!(
+            "{launch}{}",
+            task.platform_version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default()
+        ));
     }
-    let _ = writeln!(out, "{} task {short_id}{}", p.paint(BOLD, "ecs-pull-doctor:"), if context.is_empty() { String::new() } else { format!(" ({})", context.join(", ")) });
+    let _ = writeln!(
+        out,
+        "{} task {short_id}{}",
+        p.paint(BOLD, "ecs-pull-doctor:"),
+        if context.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", context.join(", "))
+        }
+    );
     if !report.failure.message.is_empty() {
         let _ = writeln!(out, "stopped: {}", report.failure.message);
     }
@@ -63,7 +82,14 @@ pub fn render_text(report: &Report, style: Style) -> String {
         super::serde_name(report.failure.category)
     );
     if report.duplicate {
-        let _ = writeln!(out, "{}", p.paint(DIM, "(a repeated delivery of an event already diagnosed; nothing was done again)"));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                DIM,
+                "(a repeated delivery of an event already diagnosed; nothing was done again)"
+            )
+        );
     }
     let _ = writeln!(out);
 
@@ -108,14 +134,29 @@ pub fn render_text(report: &Report, style: Style) -> String {
             };
             let _ = writeln!(out, "action {} {status}: {}", action.fix, action.detail);
             for call in &action.calls {
-                let parameters = serde_json::to_value(call).map(|mut c| c["parameters"].take()).unwrap_or(Value::Null);
-                let _ = writeln!(out, "        {} {}", call.operation(), p.paint(DIM, &parameters.to_string()));
+                let parameters = serde_json::to_value(call)
+                    .map(|mut c| c["parameters"].take())
+                    .unwrap_or(Value::Null);
+                let _ = writeln!(
+                    out,
+                    "        {} {}",
+                    call.operation(),
+                    p.paint(DIM, &parameters.to_string())
+                );
             }
         }
         if let Some(runbook) = &report.runbook {
             let status = runbook.status.label();
-            let id = runbook.execution_id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
-            let _ = writeln!(out, "runbook AWSSupport-TroubleshootECSTaskFailedToStart: {status}{id}: {}", runbook.detail);
+            let id = runbook
+                .execution_id
+                .as_deref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "runbook AWSSupport-TroubleshootECSTaskFailedToStart: {status}{id}: {}",
+                runbook.detail
+            );
         }
     }
     out
@@ -127,7 +168,12 @@ fn write_finding(out: &mut String, p: &Painter, finding: &Finding) {
         Severity::Warning => p.paint(YELLOW, "WARN"),
         Severity::Info => p.paint(YELLOW, "INFO"),
     };
-    let _ = writeln!(out, "  {mark}  {}  {}", p.paint(BOLD, finding.code.as_str()), finding.summary);
+    let _ = writeln!(
+        out,
+        "  {mark}  {}  {}",
+        p.paint(BOLD, finding.code.as_str()),
+        finding.summary
+    );
     if !finding.remedy.is_empty() {
         let _ = writeln!(out, "        fix: {}", finding.remedy);
     }
@@ -164,7 +210,13 @@ pub(super) fn shown(report: &Report) -> Report {
     let escape = |text: &mut String| *text = escape_control(text);
     escape(&mut report.failure.message);
     escape(&mut report.verdict_reason);
-    for field in [&mut report.task.arn, &mut report.task.cluster, &mut report.task.service, &mut report.task.launch_type, &mut report.task.platform_version] {
+    for field in [
+        &mut report.task.arn,
+        &mut report.task.cluster,
+        &mut report.task.service,
+        &mut report.task.launch_type,
+        &mut report.task.platform_version,
+    ] {
         if let Some(text) = field {
             escape(text);
         }
@@ -199,7 +251,12 @@ pub fn render_preflight(report: &PreflightReport, style: Style) -> String {
         (None, Some(definition)) => format!("task definition {definition}"),
         (None, None) => "(unknown subject)".to_string(),
     };
-    let _ = writeln!(out, "{} pre-flight check of {}", p.paint(BOLD, "ecs-pull-doctor:"), escape_control(&what));
+    let _ = writeln!(
+        out,
+        "{} pre-flight check of {}",
+        p.paint(BOLD, "ecs-pull-doctor:"),
+        escape_control(&what)
+    );
     if let (Some(_), Some(definition)) = (&subject.service, &subject.task_definition_arn) {
         let _ = writeln!(out, "task definition: {}", escape_control(definition));
     }
@@ -246,9 +303,17 @@ pub fn render_github(report: &PreflightReport) -> String {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let title = workflow_property(&escape_control(&format!("{} {}", finding.code.as_str(), finding.resource)));
+        let title = workflow_property(&escape_control(&format!(
+            "{} {}",
+            finding.code.as_str(),
+            finding.resource
+        )));
         let (summary, remedy) = (escape_control(&finding.summary), escape_control(&finding.remedy));
-        let message = if remedy.is_empty() { summary } else { format!("{summary}\nFix: {remedy}") };
+        let message = if remedy.is_empty() {
+            summary
+        } else {
+            format!("{summary}\nFix: {remedy}")
+        };
         let _ = writeln!(out, "::{command} title={title}::{}", workflow_data(&message));
     }
     out.push_str(&render_preflight(report, Style::Plain));

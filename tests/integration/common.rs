@@ -10,12 +10,27 @@ use crate::support::scenario::{Builder, DefinitionSpec, NetworkSpec, StoppedTask
 /// Service `web` in cluster `name` of `account_id`, its network and task definition built as the specs
 /// say, its image `shop/web:1.0.0` present, its task stopped with `reason` (ACCOUNT in it becomes the
 /// account).
-pub async fn stopped(account_id: &str, name: &str, network: NetworkSpec, definition: DefinitionSpec, reason: &str) -> (aws_config::SdkConfig, StoppedTask) {
+pub async fn stopped(
+    account_id: &str,
+    name: &str,
+    network: NetworkSpec,
+    definition: DefinitionSpec,
+    reason: &str,
+) -> (aws_config::SdkConfig, StoppedTask) {
     let config = account(account_id).await;
     let builder = Builder::new(&config).await;
     let repository = builder.repository("shop/web", &["1.0.0"]).await;
     let reason = reason.replace("ACCOUNT", &builder.account);
-    let task = builder.fargate_task_with(name, &network, &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;
+    let task = builder
+        .fargate_task_with(
+            name,
+            &network,
+            &definition,
+            &format!("{repository}:1.0.0"),
+            Some("web"),
+            &reason,
+        )
+        .await;
     (config, task)
 }
 
@@ -25,7 +40,12 @@ pub fn deadline() -> Deadline {
 }
 
 pub fn errors(report: &Report) -> Vec<Code> {
-    report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect()
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.code)
+        .collect()
 }
 
 /// The root cause, asserted to be `code`.

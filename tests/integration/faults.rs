@@ -18,9 +18,11 @@ use ecs_pull_doctor::report::Report;
 use ecs_pull_doctor::settings::Modes;
 
 use crate::common;
-use crate::support::faults::{self, Fault, Recorded};
-use crate::support::scenario::{Builder, DefinitionSpec, EfsSpec, EnvFileSpec, Internet, NetworkSpec, RoleSpec, StoppedTask};
 use crate::support::account;
+use crate::support::faults::{self, Fault, Recorded};
+use crate::support::scenario::{
+    Builder, DefinitionSpec, EfsSpec, EnvFileSpec, Internet, NetworkSpec, RoleSpec, StoppedTask,
+};
 
 /// Short enough that a stalled call ends in about two seconds, long enough for a busy emulator (a
 /// call it times out by mistake only adds a CHECK_FAILED, which the assertions allow).
@@ -39,17 +41,38 @@ const DEADLINE: Duration = Duration::from_secs(4);
 /// What a report may take beyond its deadline: the checks and the report itself.
 const SLACK: Duration = Duration::from_millis(1500);
 
-async fn diagnose(config: &SdkConfig, task: &StoppedTask, fault: Option<(String, Fault)>, limits: CallLimits, budget: Duration) -> (Report, Recorded, Duration) {
+async fn diagnose(
+    config: &SdkConfig,
+    task: &StoppedTask,
+    fault: Option<(String, Fault)>,
+    limits: CallLimits,
+    budget: Duration,
+) -> (Report, Recorded, Duration) {
     let (config, recorded) = faults::faulty(config, fault);
     let reader = AwsReader::with_limits(config, limits);
-    let request = ManualRequest { task: task.task_arn.parse().unwrap(), fix: None, runbook: None };
+    let request = ManualRequest {
+        task: task.task_arn.parse().unwrap(),
+        fix: None,
+        runbook: None,
+    };
     let started = Instant::now();
-    let report = engine::diagnose(&reader, Payload::Manual(request), &Modes::command_line_default(), Deadline::after(budget)).await;
+    let report = engine::diagnose(
+        &reader,
+        Payload::Manual(request),
+        &Modes::command_line_default(),
+        Deadline::after(budget),
+    )
+    .await;
     (report, recorded, started.elapsed())
 }
 
 fn errors(report: &Report) -> Vec<(Code, String)> {
-    report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| (f.code, f.resource.clone())).collect()
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.code, f.resource.clone()))
+        .collect()
 }
 
 /// What one scenario's runs came to.
@@ -71,50 +94,89 @@ struct Tally {
 async fn assert_makes(config: &SdkConfig, task: &StoppedTask, calls: &[&str]) {
     let (_, recorded, _) = diagnose(config, task, None, CallLimits::default(), Duration::from_secs(60)).await;
     for call in calls {
-        assert!(recorded.distinct().iter().any(|c| c == call), "{call} is among the calls broken: {:?}", recorded.distinct());
+        assert!(
+            recorded.distinct().iter().any(|c| c == call),
+            "{call} is among the calls broken: {:?}",
+            recorded.distinct()
+        );
     }
 }
 
 async fn break_each_call(name: &str, config: SdkConfig, task: StoppedTask, expected_root: Code) {
     let (clean, recorded, _) = diagnose(&config, &task, None, CallLimits::default(), Duration::from_secs(60)).await;
-    assert_eq!(clean.root_cause, Some(expected_root), "the clean run of {name}: {clean:#?}");
+    assert_eq!(
+        clean.root_cause,
+        Some(expected_root),
+        "the clean run of {name}: {clean:#?}"
+    );
     let clean_errors = errors(&clean);
     let operations = recorded.distinct();
-    assert!(operations.len() >= 10, "{name} makes the diagnosis's calls: {operations:?}");
+    assert!(
+        operations.len() >= 10,
+        "{name} makes the diagnosis's calls: {operations:?}"
+    );
 
     let mut tally = Tally::default();
     for operation in &operations {
         for fault in Fault::ALL {
             tally.runs += 1;
-            let (report, sent, took) = diagnose(&config, &task, Some((operation.clone(), fault)), limits(), DEADLINE).await;
+            let (report, sent, took) =
+                diagnose(&config, &task, Some((operation.clone(), fault)), limits(), DEADLINE).await;
             // A report a person or a pipeline can use: the contract's schema, and a verdict with its reason.
             let shown = serde_json::to_value(&report).expect("reports serialise");
-            if shown["schema"] == "ecs-pull-doctor/report/v1" && shown["verdict"].is_string() && !report.verdict_reason.is_empty() {
+            if shown["schema"] == "ecs-pull-doctor/report/v1"
+                && shown["verdict"].is_string()
+                && !report.verdict_reason.is_empty()
+            {
                 tally.reports += 1;
             } else {
-                tally.problems.push(format!("{operation} {fault:?}: not a whole report: {shown:#}"));
+                tally
+                    .problems
+                    .push(format!("{operation} {fault:?}: not a whole report: {shown:#}"));
             }
             let what = format!("{operation} {fault:?}");
-            let gaps: Vec<&serde_json::Value> = report.findings.iter().filter(|f| f.code == Code::CheckFailed).map(|f| &f.evidence["call"]).collect();
+            let gaps: Vec<&serde_json::Value> = report
+                .findings
+                .iter()
+                .filter(|f| f.code == Code::CheckFailed)
+                .map(|f| &f.evidence["call"])
+                .collect();
             if gaps.iter().any(|call| *call == operation.as_str()) {
                 tally.named += 1;
             } else if !sent.operations().contains(operation) && !gaps.is_empty() {
                 tally.not_reached += 1;
             } else {
-                tally.problems.push(format!("{what}: no CHECK_FAILED names the call; findings: {:?}", report.findings.iter().map(|f| (f.code, &f.evidence["call"])).collect::<Vec<_>>()));
+                tally.problems.push(format!(
+                    "{what}: no CHECK_FAILED names the call; findings: {:?}",
+                    report
+                        .findings
+                        .iter()
+                        .map(|f| (f.code, &f.evidence["call"]))
+                        .collect::<Vec<_>>()
+                ));
             }
-            let invented: Vec<(Code, String)> = errors(&report).into_iter().filter(|e| !clean_errors.contains(e)).collect();
+            let invented: Vec<(Code, String)> = errors(&report)
+                .into_iter()
+                .filter(|e| !clean_errors.contains(e))
+                .collect();
             if !invented.is_empty() {
                 tally.false_errors += invented.len();
-                tally.problems.push(format!("{what}: errors the clean run did not have: {invented:?}"));
+                tally
+                    .problems
+                    .push(format!("{what}: errors the clean run did not have: {invented:?}"));
             }
             if report.root_cause.is_some() && report.root_cause != clean.root_cause {
                 tally.wrong_roots += 1;
-                tally.problems.push(format!("{what}: root cause {:?}, clean {:?}", report.root_cause, clean.root_cause));
+                tally.problems.push(format!(
+                    "{what}: root cause {:?}, clean {:?}",
+                    report.root_cause, clean.root_cause
+                ));
             }
             if took > DEADLINE + SLACK {
                 tally.late += 1;
-                tally.problems.push(format!("{what}: the report took {took:?}, past the {DEADLINE:?} deadline"));
+                tally.problems.push(format!(
+                    "{what}: the report took {took:?}, past the {DEADLINE:?} deadline"
+                ));
             }
         }
     }
@@ -136,24 +198,66 @@ async fn break_each_call(name: &str, config: SdkConfig, task: StoppedTask, expec
 
 #[tokio::test]
 async fn faults_network_missing_endpoint() {
-    let spec = NetworkSpec { interface_endpoints: vec!["ecr.api", "logs"], ..NetworkSpec::default() };
-    let (config, task) = common::stopped("250000000001", "net", spec, DefinitionSpec::default(), crate::network::ECR_API_TIMEOUT).await;
+    let spec = NetworkSpec {
+        interface_endpoints: vec!["ecr.api", "logs"],
+        ..NetworkSpec::default()
+    };
+    let (config, task) = common::stopped(
+        "250000000001",
+        "net",
+        spec,
+        DefinitionSpec::default(),
+        crate::network::ECR_API_TIMEOUT,
+    )
+    .await;
     break_each_call("network (VPC_ENDPOINT_MISSING)", config, task, Code::VpcEndpointMissing).await;
 }
 
 #[tokio::test]
 async fn faults_network_deleted_nat() {
-    let spec = NetworkSpec { internet: Internet::DeletedNat, ..NetworkSpec::isolated() };
-    let (config, task) = common::stopped("250000000002", "nat", spec, DefinitionSpec::default(), crate::network::ECR_API_TIMEOUT).await;
-    break_each_call("network (NAT_GATEWAY_UNAVAILABLE)", config, task, Code::NatGatewayUnavailable).await;
+    let spec = NetworkSpec {
+        internet: Internet::DeletedNat,
+        ..NetworkSpec::isolated()
+    };
+    let (config, task) = common::stopped(
+        "250000000002",
+        "nat",
+        spec,
+        DefinitionSpec::default(),
+        crate::network::ECR_API_TIMEOUT,
+    )
+    .await;
+    break_each_call(
+        "network (NAT_GATEWAY_UNAVAILABLE)",
+        config,
+        task,
+        Code::NatGatewayUnavailable,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn faults_identity_missing_ecr_permissions() {
     let logs_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#;
-    let definition = DefinitionSpec { role: RoleSpec::Inline(vec![logs_only.into()]), ..DefinitionSpec::default() };
-    let (config, task) = common::stopped("250000000003", "app", NetworkSpec::default(), definition, crate::identity::ECR_AUTH_DENIED).await;
-    break_each_call("identity (EXECUTION_ROLE_MISSING_ECR_PERMISSIONS)", config, task, Code::ExecutionRoleMissingEcrPermissions).await;
+    let definition = DefinitionSpec {
+        role: RoleSpec::Inline(vec![logs_only.into()]),
+        ..DefinitionSpec::default()
+    };
+    let (config, task) = common::stopped(
+        "250000000003",
+        "app",
+        NetworkSpec::default(),
+        definition,
+        crate::identity::ECR_AUTH_DENIED,
+    )
+    .await;
+    break_each_call(
+        "identity (EXECUTION_ROLE_MISSING_ECR_PERMISSIONS)",
+        config,
+        task,
+        Code::ExecutionRoleMissingEcrPermissions,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -166,8 +270,13 @@ async fn faults_registry_missing_tag() {
 #[tokio::test]
 async fn faults_secrets_missing_secret() {
     let missing = "arn:aws:secretsmanager:us-east-1:250000000005:secret:db-AbCdEf";
-    let definition = DefinitionSpec { secrets: vec![("DB".into(), missing.into())], ..DefinitionSpec::default() };
-    let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {missing} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+    let definition = DefinitionSpec {
+        secrets: vec![("DB".into(), missing.into())],
+        ..DefinitionSpec::default()
+    };
+    let reason = format!(
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {missing} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret."
+    );
     let (config, task) = common::stopped("250000000005", "app", NetworkSpec::nat(), definition, &reason).await;
     break_each_call("secrets (SECRET_NOT_FOUND)", config, task, Code::SecretNotFound).await;
 }
@@ -179,13 +288,39 @@ async fn faults_prefix_list_and_kms_alias() {
     let config = account("250000000007").await;
     let builder = Builder::new(&config).await;
     let (arn, _) = builder.secret_under_alias("db", "alias/app-secrets").await;
-    let allow = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"{arn}"}}]}}"#);
-    let definition = DefinitionSpec { role: RoleSpec::StandardPlus(vec![allow]), secrets: vec![("DB".into(), arn.clone())], ..DefinitionSpec::default() };
-    let network = NetworkSpec { egress_to_customer_list: Some(vec!["10.0.0.0/16"]), ..NetworkSpec::default() };
-    let reason = format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: AccessDeniedException: Access to KMS is not allowed");
+    let allow = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"{arn}"}}]}}"#
+    );
+    let definition = DefinitionSpec {
+        role: RoleSpec::StandardPlus(vec![allow]),
+        secrets: vec![("DB".into(), arn.clone())],
+        ..DefinitionSpec::default()
+    };
+    let network = NetworkSpec {
+        egress_to_customer_list: Some(vec!["10.0.0.0/16"]),
+        ..NetworkSpec::default()
+    };
+    let reason = format!(
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: AccessDeniedException: Access to KMS is not allowed"
+    );
     let repository = builder.repository("shop/web", &["1.0.0"]).await;
-    let task = builder.fargate_task_with("app", &network, &definition, &format!("{repository}:1.0.0"), Some("web"), &reason).await;
-    break_each_call("secrets (kms:Decrypt behind an alias, egress by prefix list)", config, task, Code::ExecutionRoleMissingSecretsPermissions).await;
+    let task = builder
+        .fargate_task_with(
+            "app",
+            &network,
+            &definition,
+            &format!("{repository}:1.0.0"),
+            Some("web"),
+            &reason,
+        )
+        .await;
+    break_each_call(
+        "secrets (kms:Decrypt behind an alias, egress by prefix list)",
+        config,
+        task,
+        Code::ExecutionRoleMissingSecretsPermissions,
+    )
+    .await;
 }
 
 /// The EFS calls: a volume whose mount target's security group does not admit NFS from the task,
@@ -194,32 +329,66 @@ async fn faults_prefix_list_and_kms_alias() {
 async fn faults_efs_volume() {
     let mount = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["elasticfilesystem:ClientMount","elasticfilesystem:ClientWrite"],"Resource":"*"}]}"#;
     let definition = DefinitionSpec {
-        efs: Some(EfsSpec::Served { admit: false, policy: None }),
+        efs: Some(EfsSpec::Served {
+            admit: false,
+            policy: None,
+        }),
         task_role: Some(RoleSpec::Inline(vec![mount.into()])),
         efs_access_point: true,
         ..DefinitionSpec::default()
     };
     let reason = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: Connection reset by peer' : unsuccessful EFS utils command execution; code: 32";
     let (config, task) = common::stopped("250000000008", "vol", NetworkSpec::default(), definition, reason).await;
-    assert_makes(&config, &task, &["elasticfilesystem:DescribeAccessPoints", "iam:GetRolePolicy"]).await;
-    break_each_call("volumes (EFS_SECURITY_GROUP_BLOCKS_NFS)", config, task, Code::EfsSecurityGroupBlocksNfs).await;
+    assert_makes(
+        &config,
+        &task,
+        &["elasticfilesystem:DescribeAccessPoints", "iam:GetRolePolicy"],
+    )
+    .await;
+    break_each_call(
+        "volumes (EFS_SECURITY_GROUP_BLOCKS_NFS)",
+        config,
+        task,
+        Code::EfsSecurityGroupBlocksNfs,
+    )
+    .await;
 }
 
 /// The S3 calls: an environment file the execution role may not read.
 #[tokio::test]
 async fn faults_env_file() {
-    let definition = DefinitionSpec { env_file: Some(EnvFileSpec::Present { bucket_policy: None }), ..DefinitionSpec::default() };
+    let definition = DefinitionSpec {
+        env_file: Some(EnvFileSpec::Present { bucket_policy: None }),
+        ..DefinitionSpec::default()
+    };
     let reason = "ResourceInitializationError: failed to download env files: file download command: non empty error stream: service call has been retried 5 time(s): AccessDenied: Access Denied status code: 403";
     let (config, task) = common::stopped("250000000009", "env", NetworkSpec::default(), definition, reason).await;
-    break_each_call("env files (ENV_FILE_ACCESS_DENIED)", config, task, Code::EnvFileAccessDenied).await;
+    break_each_call(
+        "env files (ENV_FILE_ACCESS_DENIED)",
+        config,
+        task,
+        Code::EnvFileAccessDenied,
+    )
+    .await;
 }
 
 /// The pull-through cache calls: a first pull through a rule whose upstream credential ECR cannot use.
 #[tokio::test]
 async fn faults_pull_through_cache() {
     let (config, task) = crate::pull_through::first_pull_with_bad_credential("250000000010").await;
-    assert_makes(&config, &task, &["ecr:DescribePullThroughCacheRules", "ecr:ValidatePullThroughCacheRule"]).await;
-    break_each_call("pull-through cache (PULL_THROUGH_CACHE_UPSTREAM_AUTH_FAILED)", config, task, Code::PullThroughCacheUpstreamAuthFailed).await;
+    assert_makes(
+        &config,
+        &task,
+        &["ecr:DescribePullThroughCacheRules", "ecr:ValidatePullThroughCacheRule"],
+    )
+    .await;
+    break_each_call(
+        "pull-through cache (PULL_THROUGH_CACHE_UPSTREAM_AUTH_FAILED)",
+        config,
+        task,
+        Code::PullThroughCacheUpstreamAuthFailed,
+    )
+    .await;
 }
 
 /// With SDK timeouts longer than the whole budget, the deadline alone ends a stalled call.
@@ -227,12 +396,32 @@ async fn faults_pull_through_cache() {
 async fn faults_a_stall_longer_than_the_sdk_timeouts_ends_at_the_deadline() {
     let config = account("250000000006").await;
     let task = Builder::new(&config).await.service_with_missing_tag("shop").await;
-    let patient = CallLimits { attempt: Duration::from_secs(60), operation: Duration::from_secs(120), ..CallLimits::default() };
+    let patient = CallLimits {
+        attempt: Duration::from_secs(60),
+        operation: Duration::from_secs(120),
+        ..CallLimits::default()
+    };
     let budget = Duration::from_secs(2);
-    for operation in ["ecs:DescribeTaskDefinition", "ec2:DescribeNetworkAcls", "ecr:BatchGetImage", "iam:GetRole"] {
-        let (report, _, took) = diagnose(&config, &task, Some((operation.to_string(), Fault::Stall)), patient, budget).await;
+    for operation in [
+        "ecs:DescribeTaskDefinition",
+        "ec2:DescribeNetworkAcls",
+        "ecr:BatchGetImage",
+        "iam:GetRole",
+    ] {
+        let (report, _, took) = diagnose(
+            &config,
+            &task,
+            Some((operation.to_string(), Fault::Stall)),
+            patient,
+            budget,
+        )
+        .await;
         assert!(took < budget + SLACK, "{operation}: {took:?}");
-        let cut = report.findings.iter().find(|f| f.evidence["call"] == operation).unwrap_or_else(|| panic!("{operation} named: {report:#?}"));
+        let cut = report
+            .findings
+            .iter()
+            .find(|f| f.evidence["call"] == operation)
+            .unwrap_or_else(|| panic!("{operation} named: {report:#?}"));
         assert_eq!(cut.evidence["errorCode"], "Deadline", "{operation}");
     }
 }
@@ -247,24 +436,51 @@ async fn faults_preflight_check() {
     let task = Builder::new(&config).await.service_with_missing_tag("pre").await;
     // A lifecycle policy, so that the images it counts are read (and broken) too.
     let policy = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":50},"action":{"type":"expire"}}]}"#;
-    aws_sdk_ecr::Client::new(&config).put_lifecycle_policy().repository_name("shop/web").lifecycle_policy_text(policy).send().await.unwrap();
-    let subject = Subject::Service { region: crate::support::REGION.into(), cluster: task.cluster.clone(), service: task.service.clone().unwrap() };
+    aws_sdk_ecr::Client::new(&config)
+        .put_lifecycle_policy()
+        .repository_name("shop/web")
+        .lifecycle_policy_text(policy)
+        .send()
+        .await
+        .unwrap();
+    let subject = Subject::Service {
+        region: crate::support::REGION.into(),
+        cluster: task.cluster.clone(),
+        service: task.service.clone().unwrap(),
+    };
     let run = |fault: Option<(String, Fault)>, limits: CallLimits| {
         let (faulty, recorded) = faults::faulty(&config, fault);
         let subject = subject.clone();
         async move {
             let started = Instant::now();
-            let checked = preflight::check(&AwsReader::with_limits(faulty, limits), &subject, Deadline::after(DEADLINE)).await;
+            let checked = preflight::check(
+                &AwsReader::with_limits(faulty, limits),
+                &subject,
+                Deadline::after(DEADLINE),
+            )
+            .await;
             (checked, recorded, started.elapsed())
         }
     };
     let (clean, recorded, _) = run(None, CallLimits::default()).await;
     let clean = clean.expect("the clean check reports");
     assert_eq!(clean.root_cause, Some(Code::EcrImageNotFound));
-    let clean_errors: Vec<(Code, String)> = clean.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| (f.code, f.resource.clone())).collect();
+    let clean_errors: Vec<(Code, String)> = clean
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.code, f.resource.clone()))
+        .collect();
     let operations = recorded.distinct();
-    for call in ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:DescribeImages"] {
-        assert!(operations.iter().any(|o| o == call), "{call} is among the calls broken: {operations:?}");
+    for call in [
+        "ecr:DescribeRepositories",
+        "ecr:GetLifecyclePolicy",
+        "ecr:DescribeImages",
+    ] {
+        assert!(
+            operations.iter().any(|o| o == call),
+            "{call} is among the calls broken: {operations:?}"
+        );
     }
     let (mut runs, mut problems) = (0, Vec::new());
     for operation in &operations {
@@ -283,13 +499,22 @@ async fn faults_preflight_check() {
                     continue;
                 }
             };
-            let named = report.findings.iter().any(|f| f.code == Code::CheckFailed && f.evidence["call"] == operation.as_str());
-            let earlier = !sent.operations().contains(operation) && report.findings.iter().any(|f| f.code == Code::CheckFailed);
+            let named = report
+                .findings
+                .iter()
+                .any(|f| f.code == Code::CheckFailed && f.evidence["call"] == operation.as_str());
+            let earlier =
+                !sent.operations().contains(operation) && report.findings.iter().any(|f| f.code == Code::CheckFailed);
             if !named && !earlier {
                 problems.push(format!("{what}: no CHECK_FAILED names the call"));
             }
-            let invented: Vec<(Code, String)> =
-                report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| (f.code, f.resource.clone())).filter(|e| !clean_errors.contains(e)).collect();
+            let invented: Vec<(Code, String)> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| (f.code, f.resource.clone()))
+                .filter(|e| !clean_errors.contains(e))
+                .collect();
             if !invented.is_empty() {
                 problems.push(format!("{what}: errors the clean check did not have: {invented:?}"));
             }
@@ -298,7 +523,12 @@ async fn faults_preflight_check() {
             }
         }
     }
-    println!("fault suite, pre-flight check (ECR_IMAGE_NOT_FOUND): {} operations x {} kinds = {runs} runs, {} problems", operations.len(), Fault::ALL.len(), problems.len());
+    println!(
+        "fault suite, pre-flight check (ECR_IMAGE_NOT_FOUND): {} operations x {} kinds = {runs} runs, {} problems",
+        operations.len(),
+        Fault::ALL.len(),
+        problems.len()
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -313,11 +543,30 @@ async fn faults_sweep_listings() {
         for fault in Fault::ALL {
             let (faulty, _) = faults::faulty(&config, Some((operation.to_string(), fault)));
             let started = Instant::now();
-            let report = preflight::sweep(&AwsReader::with_limits(faulty, limits()), crate::support::REGION, &Clusters::All, Deadline::after(DEADLINE)).await;
+            let report = preflight::sweep(
+                &AwsReader::with_limits(faulty, limits()),
+                crate::support::REGION,
+                &Clusters::All,
+                Deadline::after(DEADLINE),
+            )
+            .await;
             assert!(started.elapsed() < DEADLINE + SLACK, "{operation} {fault:?}: late");
-            assert!(report.findings.iter().any(|f| f.code == Code::CheckFailed && f.evidence["call"] == operation), "{operation} {fault:?}: {report:#?}");
-            assert!(report.services.iter().all(|s| s.verdict != Some(Verdict::Ready)), "{operation} {fault:?}: nothing listed is ready: {report:#?}");
-            assert_eq!(report.verdict, Verdict::Inconclusive, "{operation} {fault:?}: an unread listing is neither ready nor failing");
+            assert!(
+                report
+                    .findings
+                    .iter()
+                    .any(|f| f.code == Code::CheckFailed && f.evidence["call"] == operation),
+                "{operation} {fault:?}: {report:#?}"
+            );
+            assert!(
+                report.services.iter().all(|s| s.verdict != Some(Verdict::Ready)),
+                "{operation} {fault:?}: nothing listed is ready: {report:#?}"
+            );
+            assert_eq!(
+                report.verdict,
+                Verdict::Inconclusive,
+                "{operation} {fault:?}: an unread listing is neither ready nor failing"
+            );
         }
     }
 }
@@ -334,44 +583,77 @@ async fn faults_organization_assume_role() {
 
     let (central, member) = ("250000000013", "250000000014");
     let member_config = account(member).await;
-    let trust = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{central}:root"}},"Action":"sts:AssumeRole"}}]}}"#);
-    aws_sdk_iam::Client::new(&member_config).create_role().role_name("doctor-member").assume_role_policy_document(trust).send().await.unwrap();
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{central}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    aws_sdk_iam::Client::new(&member_config)
+        .create_role()
+        .role_name("doctor-member")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
     let task = Builder::new(&member_config).await.service_with_missing_tag("org").await;
     let central_config = account(central).await;
     let event = crate::support::scenario::event_for("image-tag-not-found", &task);
     let run = |fault: Option<Fault>| {
         let (faulty, _) = faults::faulty(&central_config, fault.map(|f| ("sts:AssumeRole".to_string(), f)));
         let reader = AwsReader::with_limits(faulty, limits());
-        let role = MemberRole { name: "doctor-member".into(), external_id: None };
-        let handler = Handler::new(reader.clone(), Modes::lambda_default(), Duration::from_secs(60)).with_members(Organization::new(reader.sdk_config().clone(), role));
+        let role = MemberRole {
+            name: "doctor-member".into(),
+            external_id: None,
+        };
+        let handler = Handler::new(reader.clone(), Modes::lambda_default(), Duration::from_secs(60))
+            .with_members(Organization::new(reader.sdk_config().clone(), role));
         let event = event.clone();
         async move {
             let started = Instant::now();
-            let report = handler.handle(LambdaEvent::new(event, invocation())).await.expect("a report");
+            let report = handler
+                .handle(LambdaEvent::new(event, invocation()))
+                .await
+                .expect("a report");
             (report, started.elapsed())
         }
     };
     let (clean, _) = run(None).await;
-    assert_eq!(clean.root_cause, Some(Code::EcrImageNotFound), "the clean run reads the member: {clean:#?}");
+    assert_eq!(
+        clean.root_cause,
+        Some(Code::EcrImageNotFound),
+        "the clean run reads the member: {clean:#?}"
+    );
     let mut problems = Vec::new();
     for fault in Fault::ALL {
         let (report, took) = run(Some(fault)).await;
-        let named = report.findings.iter().any(|f| f.code == Code::CheckFailed && f.evidence["call"] == "sts:AssumeRole");
-        if !named || report.verdict != Verdict::Inconclusive || !errors(&report).is_empty() || report.root_cause.is_some() {
+        let named = report
+            .findings
+            .iter()
+            .any(|f| f.code == Code::CheckFailed && f.evidence["call"] == "sts:AssumeRole");
+        if !named
+            || report.verdict != Verdict::Inconclusive
+            || !errors(&report).is_empty()
+            || report.root_cause.is_some()
+        {
             problems.push(format!("{fault:?}: {report:#?}"));
         }
         if took > DEADLINE + SLACK {
             problems.push(format!("{fault:?}: {took:?}, past the deadline"));
         }
     }
-    println!("fault suite, organization (sts:AssumeRole): {} kinds, {} problems", Fault::ALL.len(), problems.len());
+    println!(
+        "fault suite, organization (sts:AssumeRole): {} kinds, {} problems",
+        Fault::ALL.len(),
+        problems.len()
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// A Lambda invocation whose diagnosis has [`DEADLINE`] (the runtime's deadline less the report's margin).
 fn invocation() -> lambda_runtime::Context {
     let mut context = lambda_runtime::Context::default();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
     context.deadline = now + (DEADLINE + ecs_pull_doctor::handler::REPORT_MARGIN).as_millis() as u64;
     context
 }
@@ -387,24 +669,39 @@ async fn faults_notice_publish() {
 
     let config = account("250000000015").await;
     let task = Builder::new(&config).await.service_with_missing_tag("notice").await;
-    let topic = aws_sdk_sns::Client::new(&config).create_topic().name("doctor-chat").send().await.unwrap();
-    let destination = Destination { topic_arn: topic.topic_arn().unwrap().to_string(), format: NoticeFormat::Chat };
+    let topic = aws_sdk_sns::Client::new(&config)
+        .create_topic()
+        .name("doctor-chat")
+        .send()
+        .await
+        .unwrap();
+    let destination = Destination {
+        topic_arn: topic.topic_arn().unwrap().to_string(),
+        format: NoticeFormat::Chat,
+    };
     let event = crate::support::scenario::event_for("image-tag-not-found", &task);
     let run = |fault: Option<Fault>| {
         let (faulty, recorded) = faults::faulty(&config, fault.map(|f| ("sns:Publish".to_string(), f)));
         let reader = AwsReader::with_limits(faulty, limits());
         let publisher = SnsPublisher::new(reader.sdk_config(), &destination);
-        let handler = Handler::new(reader, Modes::lambda_default(), Duration::from_secs(60)).with_notices(destination.clone(), publisher);
+        let handler = Handler::new(reader, Modes::lambda_default(), Duration::from_secs(60))
+            .with_notices(destination.clone(), publisher);
         let event = event.clone();
         async move {
             let started = Instant::now();
-            let report = handler.handle(LambdaEvent::new(event, invocation())).await.expect("a report");
+            let report = handler
+                .handle(LambdaEvent::new(event, invocation()))
+                .await
+                .expect("a report");
             (report, started.elapsed(), recorded)
         }
     };
     let (clean, _, recorded) = run(None).await;
     assert_eq!(clean.root_cause, Some(Code::EcrImageNotFound), "{clean:#?}");
-    assert!(recorded.operations().contains(&"sns:Publish".to_string()), "the clean run publishes");
+    assert!(
+        recorded.operations().contains(&"sns:Publish".to_string()),
+        "the clean run publishes"
+    );
     let mut problems = Vec::new();
     for fault in Fault::ALL {
         let (report, took, recorded) = run(Some(fault)).await;
@@ -418,6 +715,10 @@ async fn faults_notice_publish() {
             problems.push(format!("{fault:?}: {took:?}, past the invocation"));
         }
     }
-    println!("fault suite, notices (sns:Publish): {} kinds, {} problems", Fault::ALL.len(), problems.len());
+    println!(
+        "fault suite, notices (sns:Publish): {} kinds, {} problems",
+        Fault::ALL.len(),
+        problems.len()
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -5,8 +5,8 @@
 mod support;
 
 mod cli;
-mod env_files;
 mod common;
+mod env_files;
 mod faults;
 mod fixes;
 mod identity;

@@ -5,11 +5,11 @@ use ecs_pull_doctor::checks::{Code, Risk, Verdict};
 use ecs_pull_doctor::facts::aws::{AwsReader, Organization};
 use ecs_pull_doctor::handler::Handler;
 use ecs_pull_doctor::members::MemberRole;
+use ecs_pull_doctor::notices::{Destination, Outgoing, PublishFuture, Publisher, SnsPublisher};
+use ecs_pull_doctor::report::notify::NoticeFormat;
 use ecs_pull_doctor::report::{ActionStatus, Report};
 use ecs_pull_doctor::settings::{FixMode, Modes};
 use ecs_pull_doctor::wiring::aws_handler;
-use ecs_pull_doctor::notices::{Destination, Outgoing, PublishFuture, Publisher, SnsPublisher};
-use ecs_pull_doctor::report::notify::NoticeFormat;
 use lambda_runtime::{Context, LambdaEvent};
 use std::sync::{Arc, Mutex};
 
@@ -25,19 +25,43 @@ async fn member_role(member: &aws_config::SdkConfig, central: &str) {
     let trust = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{central}:root"}},"Action":"sts:AssumeRole"}}]}}"#
     );
-    aws_sdk_iam::Client::new(member).create_role().role_name(MEMBER_ROLE).assume_role_policy_document(trust).send().await.expect("member role");
+    aws_sdk_iam::Client::new(member)
+        .create_role()
+        .role_name(MEMBER_ROLE)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("member role");
 }
 
 /// The handler of a central deployment in `central`, fixing safe causes and sending chat notices
 /// to a topic there, with its STS log and the notices sent.
 async fn central_handler(central: &str) -> (Handler<AwsReader>, AssumeLog, Sent) {
     let (config, log) = with_trust(&account(central).await);
-    let modes = Modes { fix: FixMode::Apply, allow_fix: vec![Risk::Safe], ..Modes::lambda_default() };
-    let role = MemberRole { name: MEMBER_ROLE.into(), external_id: Some("org-doctor".into()) };
-    let topic = aws_sdk_sns::Client::new(&config).create_topic().name("doctor-chat").send().await.expect("a topic");
-    let destination = Destination { topic_arn: topic.topic_arn().expect("its ARN").to_string(), format: NoticeFormat::Chat };
+    let modes = Modes {
+        fix: FixMode::Apply,
+        allow_fix: vec![Risk::Safe],
+        ..Modes::lambda_default()
+    };
+    let role = MemberRole {
+        name: MEMBER_ROLE.into(),
+        external_id: Some("org-doctor".into()),
+    };
+    let topic = aws_sdk_sns::Client::new(&config)
+        .create_topic()
+        .name("doctor-chat")
+        .send()
+        .await
+        .expect("a topic");
+    let destination = Destination {
+        topic_arn: topic.topic_arn().expect("its ARN").to_string(),
+        format: NoticeFormat::Chat,
+    };
     let sent = Sent::default();
-    let publisher = Recording { sns: SnsPublisher::new(&config, &destination), sent: sent.clone() };
+    let publisher = Recording {
+        sns: SnsPublisher::new(&config, &destination),
+        sent: sent.clone(),
+    };
     let handler = Handler::new(AwsReader::new(config.clone()), modes, STORM)
         .with_members(Organization::new(config, role))
         .with_notices(destination, publisher);
@@ -51,7 +75,18 @@ struct Sent(Arc<Mutex<Vec<serde_json::Value>>>);
 impl Sent {
     fn in_thread_of(&self, account: &str) -> Vec<serde_json::Value> {
         let prefix = format!("ecs-pull-doctor/{account}/");
-        self.0.lock().unwrap().iter().filter(|m| m["metadata"]["threadId"].as_str().unwrap_or_default().starts_with(&prefix)).cloned().collect()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m["metadata"]["threadId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(&prefix)
+            })
+            .cloned()
+            .collect()
     }
 }
 
@@ -65,18 +100,30 @@ impl Publisher for Recording {
     fn publish<'a>(&'a self, topic_arn: &'a str, outgoing: &'a Outgoing) -> PublishFuture<'a> {
         Box::pin(async move {
             self.sns.publish(topic_arn, outgoing).await?;
-            self.sent.0.lock().unwrap().push(serde_json::from_str(&outgoing.message).expect("chat JSON"));
+            self.sent
+                .0
+                .lock()
+                .unwrap()
+                .push(serde_json::from_str(&outgoing.message).expect("chat JSON"));
             Ok(())
         })
     }
 }
 
 async fn handle(handler: &Handler<AwsReader>, event: serde_json::Value) -> Report {
-    handler.handle(LambdaEvent::new(event, Context::default())).await.expect("a report")
+    handler
+        .handle(LambdaEvent::new(event, Context::default()))
+        .await
+        .expect("a report")
 }
 
 async fn log_group_exists(config: &aws_config::SdkConfig, name: &str) -> bool {
-    let answer = aws_sdk_cloudwatchlogs::Client::new(config).describe_log_groups().log_group_name_prefix(name).send().await.unwrap();
+    let answer = aws_sdk_cloudwatchlogs::Client::new(config)
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .unwrap();
     answer.log_groups().iter().any(|g| g.log_group_name() == Some(name))
 }
 
@@ -95,7 +142,10 @@ async fn events_from_two_member_accounts_are_each_read_and_fixed_in_their_own_ac
     member_role(&first_config, central).await;
     member_role(&second_config, central).await;
     let missing_tag = Builder::new(&first_config).await.service_with_missing_tag("cart").await;
-    let missing_log_group = Builder::new(&second_config).await.service_with_missing_log_group("billing").await;
+    let missing_log_group = Builder::new(&second_config)
+        .await
+        .service_with_missing_log_group("billing")
+        .await;
     let (handler, log, sent) = central_handler(central).await;
 
     let (one, two) = tokio::join!(
@@ -104,21 +154,42 @@ async fn events_from_two_member_accounts_are_each_read_and_fixed_in_their_own_ac
     );
 
     // Each from its own account: the central account has neither task, nor their images or roles.
-    assert_eq!((one.verdict, one.root_cause), (Verdict::Diagnosed, Some(Code::EcrImageNotFound)), "{one:#?}");
+    assert_eq!(
+        (one.verdict, one.root_cause),
+        (Verdict::Diagnosed, Some(Code::EcrImageNotFound)),
+        "{one:#?}"
+    );
     assert_eq!(one.task.account.as_deref(), Some(first));
-    assert_eq!(one.task.service.as_deref(), Some("web"), "the service was described in the member account");
-    assert_eq!((two.verdict, two.root_cause), (Verdict::Diagnosed, Some(Code::LogGroupNotFound)), "{two:#?}");
+    assert_eq!(
+        one.task.service.as_deref(),
+        Some("web"),
+        "the service was described in the member account"
+    );
+    assert_eq!(
+        (two.verdict, two.root_cause),
+        (Verdict::Diagnosed, Some(Code::LogGroupNotFound)),
+        "{two:#?}"
+    );
     assert_eq!(two.task.account.as_deref(), Some(second));
     // The fix is written in the member account, through its role.
     assert_eq!(two.actions.len(), 1, "{:#?}", two.actions);
     assert_eq!(two.actions[0].status, ActionStatus::Applied, "{:#?}", two.actions);
-    assert!(log_group_exists(&second_config, "/ecs/billing").await, "created in the member account");
-    assert!(!log_group_exists(&account(central).await, "/ecs/billing").await, "not in the central account");
+    assert!(
+        log_group_exists(&second_config, "/ecs/billing").await,
+        "created in the member account"
+    );
+    assert!(
+        !log_group_exists(&account(central).await, "/ecs/billing").await,
+        "not in the central account"
+    );
 
     // One session per account, named after the task that opened it.
     let sessions = log.of_role(&role_in(first));
     assert_eq!(sessions.len(), 1, "{sessions:?}");
-    assert_eq!(sessions[0].session, format!("ecs-pull-doctor-{}", task_id(&missing_tag)));
+    assert_eq!(
+        sessions[0].session,
+        format!("ecs-pull-doctor-{}", task_id(&missing_tag))
+    );
     assert_eq!(log.of_role(&role_in(second)).len(), 1);
 
     // A later stop in the first account reuses its session.
@@ -132,11 +203,30 @@ async fn events_from_two_member_accounts_are_each_read_and_fixed_in_their_own_ac
     // Each report's notice, in its account's thread: the second stop of the first account too.
     let first_notices = sent.in_thread_of(first);
     assert_eq!(first_notices.len(), 2, "{first_notices:#?}");
-    assert!(first_notices[0]["content"]["title"].as_str().unwrap().contains("ECR_IMAGE_NOT_FOUND"));
+    assert!(
+        first_notices[0]["content"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("ECR_IMAGE_NOT_FOUND")
+    );
     let second_notices = sent.in_thread_of(second);
     assert_eq!(second_notices.len(), 1);
-    assert!(second_notices[0]["content"]["title"].as_str().unwrap().starts_with(":white_check_mark: Fixed LOG_GROUP_NOT_FOUND"), "{:#}", second_notices[0]);
-    assert!(second_notices[0]["content"]["nextSteps"][0].as_str().unwrap().starts_with("Applied "), "{:#}", second_notices[0]);
+    assert!(
+        second_notices[0]["content"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with(":white_check_mark: Fixed LOG_GROUP_NOT_FOUND"),
+        "{:#}",
+        second_notices[0]
+    );
+    assert!(
+        second_notices[0]["content"]["nextSteps"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Applied "),
+        "{:#}",
+        second_notices[0]
+    );
 }
 
 #[tokio::test]
@@ -145,7 +235,10 @@ async fn a_member_without_the_role_is_check_failed_for_that_account_only() {
     let with_config = account(with_role).await;
     member_role(&with_config, central).await;
     let reachable = Builder::new(&with_config).await.service_with_missing_tag("cart").await;
-    let unreachable = Builder::new(&account(without_role).await).await.service_with_missing_log_group("billing").await;
+    let unreachable = Builder::new(&account(without_role).await)
+        .await
+        .service_with_missing_log_group("billing")
+        .await;
     let (handler, _, sent) = central_handler(central).await;
 
     let (denied, read) = tokio::join!(
@@ -165,13 +258,24 @@ async fn a_member_without_the_role_is_check_failed_for_that_account_only() {
     assert_eq!(finding.evidence["errorCode"], "AccessDenied");
     assert!(finding.remedy.contains("infra/member.json"), "{}", finding.remedy);
     // What the stop reason says is still reported; nothing was written in the account.
-    assert!(denied.failure.message.contains("log group does not exist"), "{}", denied.failure.message);
+    assert!(
+        denied.failure.message.contains("log group does not exist"),
+        "{}",
+        denied.failure.message
+    );
     assert!(denied.actions.is_empty());
     assert!(!log_group_exists(&account(without_role).await, "/ecs/billing").await);
     let notices = sent.in_thread_of(without_role);
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0]["metadata"]["eventType"], "ecs-pull-doctor/inconclusive");
-    assert!(notices[0]["content"]["nextSteps"][0].as_str().unwrap().starts_with("Not checked: "), "{:#}", notices[0]);
+    assert!(
+        notices[0]["content"]["nextSteps"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Not checked: "),
+        "{:#}",
+        notices[0]
+    );
 }
 
 /// The command line reads another account through --role-arn, as the central function does.
@@ -180,7 +284,10 @@ async fn the_command_line_reads_a_member_account_through_its_role() {
     let (central, member) = ("320000000007", "320000000008");
     let member_config = account(member).await;
     member_role(&member_config, central).await;
-    let task = Builder::new(&member_config).await.service_with_missing_tag("cart").await;
+    let task = Builder::new(&member_config)
+        .await
+        .service_with_missing_tag("cart")
+        .await;
     let env = crate::support::child_env(&account(central).await).await;
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_ecs-pull-doctor"))
@@ -197,13 +304,34 @@ async fn the_command_line_reads_a_member_account_through_its_role() {
     assert_eq!(own["findings"][0]["code"], "TASK_NOT_FOUND", "{own:#}");
 
     let role = role_in(member);
-    let through = run(&["diagnose", "--task", &task.task_arn, "--format", "json", "--role-arn", &role, "--external-id", "org-doctor"]);
-    assert_eq!(through.status.code(), Some(0), "{}", String::from_utf8_lossy(&through.stderr));
+    let through = run(&[
+        "diagnose",
+        "--task",
+        &task.task_arn,
+        "--format",
+        "json",
+        "--role-arn",
+        &role,
+        "--external-id",
+        "org-doctor",
+    ]);
+    assert_eq!(
+        through.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&through.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&through.stdout).unwrap();
     assert_eq!(report["rootCause"], "ECR_IMAGE_NOT_FOUND", "{report:#}");
     assert_eq!(report["task"]["account"], member);
 
-    let bad = run(&["diagnose", "--task", &task.task_arn, "--role-arn", "arn:aws:iam::1234:user/me"]);
+    let bad = run(&[
+        "diagnose",
+        "--task",
+        &task.task_arn,
+        "--role-arn",
+        "arn:aws:iam::1234:user/me",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8(bad.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -216,9 +344,17 @@ async fn the_functions_environment_turns_on_organization_mode_and_notices() {
     let (central, member) = ("320000000009", "320000000010");
     let member_config = account(member).await;
     member_role(&member_config, central).await;
-    let task = Builder::new(&member_config).await.service_with_missing_tag("cart").await;
+    let task = Builder::new(&member_config)
+        .await
+        .service_with_missing_tag("cart")
+        .await;
     let (config, log) = with_trust(&account(central).await);
-    let topic = aws_sdk_sns::Client::new(&config).create_topic().name("doctor-mail").send().await.expect("a topic");
+    let topic = aws_sdk_sns::Client::new(&config)
+        .create_topic()
+        .name("doctor-mail")
+        .send()
+        .await
+        .expect("a topic");
     let topic_arn = topic.topic_arn().expect("its ARN").to_string();
     let environment = |organization: bool, format: &'static str| {
         let topic_arn = topic_arn.clone();
@@ -237,8 +373,15 @@ async fn the_functions_environment_turns_on_organization_mode_and_notices() {
     assert_eq!(log.of_role(&role_in(member)).len(), 1);
     let published = log.published();
     assert_eq!(published.len(), 1, "{published:#?}");
-    assert_eq!(published[0].subject, format!("ecs-pull-doctor: ECR_IMAGE_NOT_FOUND [{member}/cart/web]"));
-    assert!(published[0].message.contains(&format!("Account:     {member}")), "{}", published[0].message);
+    assert_eq!(
+        published[0].subject,
+        format!("ecs-pull-doctor: ECR_IMAGE_NOT_FOUND [{member}/cart/web]")
+    );
+    assert!(
+        published[0].message.contains(&format!("Account:     {member}")),
+        "{}",
+        published[0].message
+    );
 
     // Without the role's name the function reads its own account, where the task is not.
     let single = aws_handler(AwsReader::new(config.clone()), environment(false, "chat")).expect("a valid environment");
@@ -248,8 +391,14 @@ async fn the_functions_environment_turns_on_organization_mode_and_notices() {
     assert_ne!(own.root_cause, Some(Code::EcrImageNotFound), "{own:#?}");
     assert_eq!(log.of_role(&role_in(member)).len(), 1, "no role assumed");
 
-    let error = aws_handler(AwsReader::new(config), environment(true, "pager")).err().expect("a bad format").to_string();
-    assert_eq!(error, "environment variable DOCTOR_NOTIFY_FORMAT: notification format 'pager' is not one of: chat, email");
+    let error = aws_handler(AwsReader::new(config), environment(true, "pager"))
+        .err()
+        .expect("a bad format")
+        .to_string();
+    assert_eq!(
+        error,
+        "environment variable DOCTOR_NOTIFY_FORMAT: notification format 'pager' is not one of: chat, email"
+    );
 }
 
 /// A check or sweep that names a member account is read through its role, as a diagnosis is.
@@ -259,31 +408,68 @@ async fn a_check_and_a_sweep_of_a_member_account_read_it_through_its_role() {
     let (central, member, stranger) = ("320000000011", "320000000012", "320000000013");
     let member_config = account(member).await;
     member_role(&member_config, central).await;
-    Builder::new(&member_config).await.service_with_missing_tag("cart").await;
+    Builder::new(&member_config)
+        .await
+        .service_with_missing_tag("cart")
+        .await;
     let (handler, log, _) = central_handler(central).await;
-    let answer = |payload: serde_json::Value| handler.answer(LambdaEvent::new(payload, Context::default()), crate::support::REGION);
+    let answer = |payload: serde_json::Value| {
+        handler.answer(LambdaEvent::new(payload, Context::default()), crate::support::REGION)
+    };
 
-    let check = answer(serde_json::json!({"check": {"service": "cart/web", "account": member}})).await.expect("a pre-flight");
-    let Answer::Preflight(report) = check else { panic!("a pre-flight report") };
-    assert_eq!((report.verdict, report.root_cause), (Verdict::WillFail, Some(Code::EcrImageNotFound)), "{report:#?}");
-    let sweep = answer(serde_json::json!({"sweep": {"clusters": "*", "account": member}})).await.expect("a sweep");
-    let Answer::Sweep(swept) = sweep else { panic!("a sweep report") };
+    let check = answer(serde_json::json!({"check": {"service": "cart/web", "account": member}}))
+        .await
+        .expect("a pre-flight");
+    let Answer::Preflight(report) = check else {
+        panic!("a pre-flight report")
+    };
+    assert_eq!(
+        (report.verdict, report.root_cause),
+        (Verdict::WillFail, Some(Code::EcrImageNotFound)),
+        "{report:#?}"
+    );
+    let sweep = answer(serde_json::json!({"sweep": {"clusters": "*", "account": member}}))
+        .await
+        .expect("a sweep");
+    let Answer::Sweep(swept) = sweep else {
+        panic!("a sweep report")
+    };
     assert_eq!(swept.verdict, Verdict::WillFail, "{swept:#?}");
     assert_eq!(swept.sweep.will_fail, 1);
     assert_eq!(log.of_role(&role_in(member)).len(), 1, "one session for both");
 
     // The central account has no such service: without the account the check reads its own.
-    let own = answer(serde_json::json!({"check": {"service": "cart/web"}})).await.err().expect("not found here");
+    let own = answer(serde_json::json!({"check": {"service": "cart/web"}}))
+        .await
+        .err()
+        .expect("not found here");
     assert_eq!(lambda_runtime::Diagnostic::from(own).error_type, "NotFound");
     // A member without the role: one line naming the call.
-    let denied = answer(serde_json::json!({"check": {"service": "cart/web", "account": stranger}})).await.err().expect("unreadable");
+    let denied = answer(serde_json::json!({"check": {"service": "cart/web", "account": stranger}}))
+        .await
+        .err()
+        .expect("unreadable");
     let denied = lambda_runtime::Diagnostic::from(denied);
     assert_eq!(denied.error_type, "Unreadable");
-    assert!(denied.error_message.contains("sts:AssumeRole failed with AccessDenied"), "{}", denied.error_message);
+    assert!(
+        denied.error_message.contains("sts:AssumeRole failed with AccessDenied"),
+        "{}",
+        denied.error_message
+    );
     // A single-account deployment reads no other account.
     let single = Handler::new(AwsReader::new(account(central).await), Modes::lambda_default(), STORM);
-    let refused = single.answer(LambdaEvent::new(serde_json::json!({"check": {"service": "cart/web", "account": member}}), Context::default()), crate::support::REGION);
+    let refused = single.answer(
+        LambdaEvent::new(
+            serde_json::json!({"check": {"service": "cart/web", "account": member}}),
+            Context::default(),
+        ),
+        crate::support::REGION,
+    );
     let refused = lambda_runtime::Diagnostic::from(refused.await.err().expect("refused"));
     assert_eq!(refused.error_type, "InvalidInput");
-    assert!(refused.error_message.contains("no member role"), "{}", refused.error_message);
+    assert!(
+        refused.error_message.contains("no member role"),
+        "{}",
+        refused.error_message
+    );
 }

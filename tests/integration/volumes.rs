@@ -16,14 +16,25 @@ const ONE_ROLE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":
 const RESET: &str = "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: Connection reset by peer' : unsuccessful EFS utils command execution; code: 32";
 
 async fn stopped(account_id: &str, efs: EfsSpec, reason: &str) -> (aws_config::SdkConfig, StoppedTask) {
-    let definition = DefinitionSpec { efs: Some(efs), ..DefinitionSpec::default() };
+    let definition = DefinitionSpec {
+        efs: Some(efs),
+        ..DefinitionSpec::default()
+    };
     common::stopped(account_id, "vol", NetworkSpec::default(), definition, reason).await
 }
 
 #[tokio::test]
 async fn a_reachable_mount_target_in_the_task_zone_has_no_error_finding() {
     for (account, reason) in [("280000000001", UNRESOLVED), ("280000000002", RESET)] {
-        let (config, task) = stopped(account, EfsSpec::Served { admit: true, policy: None }, reason).await;
+        let (config, task) = stopped(
+            account,
+            EfsSpec::Served {
+                admit: true,
+                policy: None,
+            },
+            reason,
+        )
+        .await;
         let report = diagnose_by_arn(&config, &task).await;
         assert_eq!(errors(&report), vec![], "{report:#?}");
         assert_eq!(report.verdict, Verdict::Inconclusive);
@@ -58,26 +69,61 @@ async fn no_mount_target_in_the_task_zone() {
 
 #[tokio::test]
 async fn a_mount_target_group_that_does_not_admit_nfs() {
-    let (config, task) = stopped("280000000005", EfsSpec::Served { admit: false, policy: None }, RESET).await;
+    let (config, task) = stopped(
+        "280000000005",
+        EfsSpec::Served {
+            admit: false,
+            policy: None,
+        },
+        RESET,
+    )
+    .await;
     let report = diagnose_by_arn(&config, &task).await;
     let finding = root(&report, Code::EfsSecurityGroupBlocksNfs);
     assert_eq!(finding.evidence["direction"], "ingress");
-    assert_eq!(finding.evidence["taskSecurityGroups"][0], task.network.security_group_id.as_str());
-    assert!(finding.remedy.contains("TCP 2049 in to security group sg-"), "{}", finding.remedy);
+    assert_eq!(
+        finding.evidence["taskSecurityGroups"][0],
+        task.network.security_group_id.as_str()
+    );
+    assert!(
+        finding.remedy.contains("TCP 2049 in to security group sg-"),
+        "{}",
+        finding.remedy
+    );
     assert_eq!(errors(&report), vec![Code::EfsSecurityGroupBlocksNfs]);
 }
 
 #[tokio::test]
 async fn a_file_system_policy_that_lets_the_mount_in_has_no_error_finding() {
-    let (config, task) = stopped("280000000006", EfsSpec::Served { admit: true, policy: Some(CONSOLE_POLICY) }, REFUSED).await;
+    let (config, task) = stopped(
+        "280000000006",
+        EfsSpec::Served {
+            admit: true,
+            policy: Some(CONSOLE_POLICY),
+        },
+        REFUSED,
+    )
+    .await;
     let report = diagnose_by_arn(&config, &task).await;
     assert_eq!(errors(&report), vec![], "{report:#?}");
-    assert!(report.passed.iter().any(|p| p.check == "efs-policy"), "{:#?}", report.passed);
+    assert!(
+        report.passed.iter().any(|p| p.check == "efs-policy"),
+        "{:#?}",
+        report.passed
+    );
 }
 
 #[tokio::test]
 async fn a_file_system_policy_that_refuses_an_anonymous_mount() {
-    let (config, task) = stopped("280000000007", EfsSpec::Served { admit: true, policy: Some(ONE_ROLE_POLICY) }, REFUSED).await;
+    let (config, task) = stopped(
+        "280000000007",
+        EfsSpec::Served {
+            admit: true,
+            policy: Some(ONE_ROLE_POLICY),
+        },
+        REFUSED,
+    )
+    .await;
     let report = diagnose_by_arn(&config, &task).await;
     let finding = root(&report, Code::EfsAccessDenied);
     assert_eq!(finding.evidence["iamAuthorization"], false);
@@ -93,7 +139,10 @@ async fn a_task_role_not_allowed_to_mount() {
     let mount = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["elasticfilesystem:ClientMount","elasticfilesystem:ClientWrite"],"Resource":"*"}]}"#;
     for (account, policy, denied) in [("280000000008", s3_only, true), ("280000000009", mount, false)] {
         let definition = DefinitionSpec {
-            efs: Some(EfsSpec::Served { admit: true, policy: None }),
+            efs: Some(EfsSpec::Served {
+                admit: true,
+                policy: None,
+            }),
             task_role: Some(RoleSpec::Inline(vec![policy.into()])),
             efs_access_point: true,
             ..DefinitionSpec::default()
@@ -102,12 +151,22 @@ async fn a_task_role_not_allowed_to_mount() {
         let report = diagnose_by_arn(&config, &task).await;
         if denied {
             let finding = root(&report, Code::EfsAccessDenied);
-            assert!(finding.summary.starts_with("Task role vol-task is not allowed elasticfilesystem:ClientMount"), "{}", finding.summary);
+            assert!(
+                finding
+                    .summary
+                    .starts_with("Task role vol-task is not allowed elasticfilesystem:ClientMount"),
+                "{}",
+                finding.summary
+            );
             assert_eq!(errors(&report), vec![Code::EfsAccessDenied]);
         } else {
             assert_eq!(errors(&report), vec![], "{report:#?}");
             for check in ["efs-task-role", "efs-access-point"] {
-                assert!(report.passed.iter().any(|p| p.check == check), "{check}: {:#?}", report.passed);
+                assert!(
+                    report.passed.iter().any(|p| p.check == check),
+                    "{check}: {:#?}",
+                    report.passed
+                );
             }
         }
     }

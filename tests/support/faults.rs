@@ -27,7 +27,13 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 5] = [Fault::Throttle, Fault::AccessDenied, Fault::ServerError, Fault::Malformed, Fault::Stall];
+    pub const ALL: [Fault; 5] = [
+        Fault::Throttle,
+        Fault::AccessDenied,
+        Fault::ServerError,
+        Fault::Malformed,
+        Fault::Stall,
+    ];
 }
 
 /// The operations sent, as `service:Action`, in order.
@@ -55,9 +61,18 @@ impl Recorded {
 pub fn faulty(config: &SdkConfig, fault: Option<(String, Fault)>) -> (SdkConfig, Recorded) {
     let recorded = Recorded::default();
     // The emulator speaks plain HTTP on loopback.
-    let inner = config.http_client().unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
-    let client = FaultyClient { inner, fault, recorded: recorded.clone() };
-    (config.to_builder().http_client(SharedHttpClient::new(client)).build(), recorded)
+    let inner = config
+        .http_client()
+        .unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
+    let client = FaultyClient {
+        inner,
+        fault,
+        recorded: recorded.clone(),
+    };
+    (
+        config.to_builder().http_client(SharedHttpClient::new(client)).build(),
+        recorded,
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +106,9 @@ impl HttpConnector for FaultyConnector {
         self.recorded.0.lock().unwrap().push(operation.clone());
         match &self.fault {
             Some((broken, Fault::Stall)) if *broken == operation => HttpConnectorFuture::new(std::future::pending()),
-            Some((broken, fault)) if *broken == operation => HttpConnectorFuture::ready(Ok(answer(&service, &action, *fault))),
+            Some((broken, fault)) if *broken == operation => {
+                HttpConnectorFuture::ready(Ok(answer(&service, &action, *fault)))
+            }
             _ => self.inner.call(request),
         }
     }
@@ -113,8 +130,15 @@ pub fn operation_of(request: &HttpRequest) -> (String, String) {
         None if service == "elasticfilesystem" => efs_operation(request.uri()).to_string(),
         None if service == "s3" => s3_operation(request.uri()).to_string(),
         None => {
-            let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-            body.split('&').find_map(|pair| pair.strip_prefix("Action=")).unwrap_or("unknown").to_string()
+            let body = request
+                .body()
+                .bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            body.split('&')
+                .find_map(|pair| pair.strip_prefix("Action="))
+                .unwrap_or("unknown")
+                .to_string()
         }
     };
     (service, action)
@@ -123,7 +147,11 @@ pub fn operation_of(request: &HttpRequest) -> (String, String) {
 /// The S3 read a request's query names, as IAM names it (the listing is s3:ListBucket).
 fn s3_operation(uri: &str) -> &'static str {
     let query = uri.split_once('?').map_or("", |(_, query)| query);
-    let has = |name: &str| query.split('&').any(|pair| pair == name || pair.starts_with(&format!("{name}=")));
+    let has = |name: &str| {
+        query
+            .split('&')
+            .any(|pair| pair == name || pair.starts_with(&format!("{name}=")))
+    };
     if has("location") {
         "GetBucketLocation"
     } else if has("policy") {
@@ -169,9 +197,19 @@ pub fn answer(service: &str, action: &str, fault: Fault) -> HttpResponse {
         (Fault::Throttle, Protocol::Json) => (400, "ThrottlingException", "Rate exceeded"),
         (Fault::Throttle, Protocol::Ec2) => (503, "RequestLimitExceeded", "Request limit exceeded."),
         (Fault::Throttle, Protocol::Query) => (400, "Throttling", "Rate exceeded"),
-        (Fault::AccessDenied, Protocol::Json) => (400, "AccessDeniedException", "User is not authorized to perform this action"),
-        (Fault::AccessDenied, Protocol::Ec2) => (403, "UnauthorizedOperation", "You are not authorized to perform this operation."),
-        (Fault::AccessDenied, Protocol::Query) => (403, "AccessDenied", "User is not authorized to perform this action"),
+        (Fault::AccessDenied, Protocol::Json) => (
+            400,
+            "AccessDeniedException",
+            "User is not authorized to perform this action",
+        ),
+        (Fault::AccessDenied, Protocol::Ec2) => (
+            403,
+            "UnauthorizedOperation",
+            "You are not authorized to perform this operation.",
+        ),
+        (Fault::AccessDenied, Protocol::Query) => {
+            (403, "AccessDenied", "User is not authorized to perform this action")
+        }
         (Fault::ServerError, Protocol::Json) => (500, "InternalFailure", "We encountered an internal error."),
         (Fault::ServerError, Protocol::Ec2) => (500, "InternalError", "An internal error has occurred."),
         (Fault::ServerError, Protocol::Query) => (500, "ServiceFailure", "An internal error has occurred."),
@@ -181,17 +219,27 @@ pub fn answer(service: &str, action: &str, fault: Fault) -> HttpResponse {
     let (content_type, body) = match (fault, protocol) {
         (Fault::Malformed, Protocol::Json) => ("application/x-amz-json-1.1", r#"{"truncated": [{"#.to_string()),
         (Fault::Malformed, _) => ("text/xml", format!("<{action}Response><{action}Result><item>")),
-        (_, Protocol::Json) => ("application/x-amz-json-1.1", format!(r#"{{"__type":"{code}","message":"{message}"}}"#)),
+        (_, Protocol::Json) => (
+            "application/x-amz-json-1.1",
+            format!(r#"{{"__type":"{code}","message":"{message}"}}"#),
+        ),
         (_, Protocol::Ec2) => (
             "text/xml",
-            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>"),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>"
+            ),
         ),
         (_, Protocol::Query) => (
             "text/xml",
-            format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>"),
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
+            ),
         ),
     };
-    let mut response = HttpResponse::new(StatusCode::try_from(status).expect("a valid status"), SdkBody::from(body));
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(status).expect("a valid status"),
+        SdkBody::from(body),
+    );
     response.headers_mut().insert("content-type", content_type);
     response
 }

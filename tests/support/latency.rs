@@ -30,7 +30,13 @@ pub struct Timeline(Arc<Mutex<Vec<Call>>>);
 impl Timeline {
     /// The calls, less STS (the bench's own credentials).
     pub fn calls(&self) -> Vec<Call> {
-        self.0.lock().unwrap().iter().filter(|c| !c.operation.starts_with("sts:")).cloned().collect()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| !c.operation.starts_with("sts:"))
+            .cloned()
+            .collect()
     }
 
     pub fn clear(&self) {
@@ -49,7 +55,11 @@ impl Timeline {
         calls.sort_by_key(|c| c.sent);
         let mut depth: Vec<usize> = Vec::with_capacity(calls.len());
         for (i, call) in calls.iter().enumerate() {
-            let before = (0..i).filter(|&j| calls[j].answered.is_some_and(|a| a <= call.sent)).map(|j| depth[j]).max().unwrap_or(0);
+            let before = (0..i)
+                .filter(|&j| calls[j].answered.is_some_and(|a| a <= call.sent))
+                .map(|j| depth[j])
+                .max()
+                .unwrap_or(0);
             depth.push(before + 1);
         }
         depth.into_iter().zip(calls.into_iter().map(|c| c.operation)).collect()
@@ -69,9 +79,19 @@ pub enum Simulation {
 /// answered after the same delay as `simulation` says.
 pub fn delayed(config: &SdkConfig, delay: Duration, simulation: Simulation) -> (SdkConfig, Timeline) {
     let timeline = Timeline::default();
-    let inner = config.http_client().unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
-    let client = DelayedClient { inner, delay, simulation, timeline: timeline.clone() };
-    (config.to_builder().http_client(SharedHttpClient::new(client)).build(), timeline)
+    let inner = config
+        .http_client()
+        .unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
+    let client = DelayedClient {
+        inner,
+        delay,
+        simulation,
+        timeline: timeline.clone(),
+    };
+    (
+        config.to_builder().http_client(SharedHttpClient::new(client)).build(),
+        timeline,
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -111,7 +131,11 @@ impl HttpConnector for DelayedConnector {
         });
         let index = {
             let mut calls = self.timeline.0.lock().unwrap();
-            calls.push(Call { operation, sent: Instant::now(), answered: None });
+            calls.push(Call {
+                operation,
+                sent: Instant::now(),
+                answered: None,
+            });
             calls.len() - 1
         };
         let (inner, delay, timeline) = (self.inner.clone(), self.delay, self.timeline.clone());

@@ -44,9 +44,19 @@ pub async fn account(account: &str) -> SdkConfig {
         .await
         .expect("the emulator answers sts:AssumeRole");
     let c = assumed.credentials().expect("assumed-role credentials");
-    let credentials =
-        Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_string()), None, "assumed");
-    let config = base.to_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials)).build();
+    let credentials = Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "assumed",
+    );
+    let config = base
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            credentials,
+        ))
+        .build();
     // The emulator has no pull-through cache: its registries answer that they have no rules.
     pull_through::with_rules(&config, Vec::new())
 }
@@ -65,14 +75,19 @@ pub async fn child_env(config: &SdkConfig) -> Vec<(String, String)> {
         ("AWS_REGION".into(), REGION.into()),
         ("AWS_ACCESS_KEY_ID".into(), credentials.access_key_id().into()),
         ("AWS_SECRET_ACCESS_KEY".into(), credentials.secret_access_key().into()),
-        ("AWS_SESSION_TOKEN".into(), credentials.session_token().unwrap_or_default().into()),
+        (
+            "AWS_SESSION_TOKEN".into(),
+            credentials.session_token().unwrap_or_default().into(),
+        ),
     ]
 }
 
 /// An AWS endpoint that accepts connections and never answers, on a free loopback port; it stops
 /// when the test's runtime does.
 pub async fn stalled_endpoint() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
     let address = listener.local_addr().expect("its address");
     tokio::spawn(async move {
         let mut held = Vec::new();

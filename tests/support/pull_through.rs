@@ -20,7 +20,6 @@ use super::scenario::{Builder, DefinitionSpec, NetworkSpec, RoleSpec, StoppedTas
 /// The registry's answer when the rule's upstream refuses its credential (containers-roadmap#2354).
 pub const UPSTREAM_AUTH: &str = "CannotPullContainerError: Error response from daemon: pull access denied for ACCOUNT.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx, repository does not exist or may require 'docker login': denied: The authentication to the upstream registry failed.";
 
-
 /// A rule of the registry, and what validating its upstream credential would say.
 #[derive(Debug, Clone)]
 pub struct RuleSpec {
@@ -37,7 +36,9 @@ impl RuleSpec {
         RuleSpec {
             prefix: "docker-hub".into(),
             upstream_url: "registry-1.docker.io".into(),
-            credential_arn: Some(format!("arn:aws:secretsmanager:us-east-1:{account}:secret:ecr-pullthroughcache/docker-hub-AbCdEf")),
+            credential_arn: Some(format!(
+                "arn:aws:secretsmanager:us-east-1:{account}:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+            )),
             failure: failure.map(str::to_string),
         }
     }
@@ -45,8 +46,13 @@ impl RuleSpec {
 
 /// `config` whose registry has `rules` (none: a registry without pull-through cache).
 pub fn with_rules(config: &SdkConfig, rules: Vec<RuleSpec>) -> SdkConfig {
-    let inner = config.http_client().unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
-    config.to_builder().http_client(SharedHttpClient::new(Registry { inner, rules })).build()
+    let inner = config
+        .http_client()
+        .unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
+    config
+        .to_builder()
+        .http_client(SharedHttpClient::new(Registry { inner, rules }))
+        .build()
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +63,10 @@ struct Registry {
 
 impl HttpClient for Registry {
     fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        SharedHttpConnector::new(Connector { inner: self.inner.http_connector(settings, components), rules: self.rules.clone() })
+        SharedHttpConnector::new(Connector {
+            inner: self.inner.http_connector(settings, components),
+            rules: self.rules.clone(),
+        })
     }
 }
 
@@ -73,7 +82,11 @@ impl HttpConnector for Connector {
         if service != "ecr" {
             return self.inner.call(request);
         }
-        let body: Value = request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
+        let body: Value = request
+            .body()
+            .bytes()
+            .and_then(|b| serde_json::from_slice(b).ok())
+            .unwrap_or(Value::Null);
         let registry = body["registryId"].as_str().unwrap_or_default();
         match action.as_str() {
             "DescribePullThroughCacheRules" => {
@@ -113,8 +126,13 @@ fn rule_json(rule: &RuleSpec, registry: &str) -> Value {
 }
 
 fn respond(status: u16, body: Value) -> HttpResponse {
-    let mut response = HttpResponse::new(StatusCode::try_from(status).expect("a valid status"), SdkBody::from(body.to_string()));
-    response.headers_mut().insert("content-type", "application/x-amz-json-1.1");
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(status).expect("a valid status"),
+        SdkBody::from(body.to_string()),
+    );
+    response
+        .headers_mut()
+        .insert("content-type", "application/x-amz-json-1.1");
     response
 }
 
@@ -127,11 +145,28 @@ pub fn may_create_and_import(account: &str) -> RoleSpec {
 
 /// A task of service `web` pulling docker-hub/library/nginx:1.27, a repository the cache has not
 /// created yet, in a registry with `rules`.
-pub async fn first_pull(account_id: &str, rules: Vec<RuleSpec>, role: RoleSpec, reason: &str) -> (aws_config::SdkConfig, StoppedTask) {
+pub async fn first_pull(
+    account_id: &str,
+    rules: Vec<RuleSpec>,
+    role: RoleSpec,
+    reason: &str,
+) -> (aws_config::SdkConfig, StoppedTask) {
     let config = with_rules(&super::account(account_id).await, rules);
     let builder = Builder::new(&config).await;
     let image = format!("{account_id}.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27");
-    let definition = DefinitionSpec { role, ..DefinitionSpec::default() };
-    let task = builder.fargate_task_with("cache", &NetworkSpec::nat(), &definition, &image, Some("web"), &reason.replace("ACCOUNT", account_id)).await;
+    let definition = DefinitionSpec {
+        role,
+        ..DefinitionSpec::default()
+    };
+    let task = builder
+        .fargate_task_with(
+            "cache",
+            &NetworkSpec::nat(),
+            &definition,
+            &image,
+            Some("web"),
+            &reason.replace("ACCOUNT", account_id),
+        )
+        .await;
     (config, task)
 }

@@ -5,8 +5,8 @@
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange, UserIdGroupPair, VpcEndpointType};
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType, LogConfiguration,
-    LogDriver, NetworkConfiguration, NetworkMode,
+    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType, LogConfiguration, LogDriver,
+    NetworkConfiguration, NetworkMode,
 };
 
 use super::REGION;
@@ -96,19 +96,36 @@ impl Default for NetworkSpec {
 impl NetworkSpec {
     /// A private subnet behind a NAT gateway, with no endpoints.
     pub fn nat() -> Self {
-        NetworkSpec { interface_endpoints: vec![], s3_gateway: false, internet: Internet::Nat, ..NetworkSpec::default() }
+        NetworkSpec {
+            interface_endpoints: vec![],
+            s3_gateway: false,
+            internet: Internet::Nat,
+            ..NetworkSpec::default()
+        }
     }
 
     /// No endpoints and no route out.
     pub fn isolated() -> Self {
-        NetworkSpec { interface_endpoints: vec![], s3_gateway: false, ..NetworkSpec::default() }
+        NetworkSpec {
+            interface_endpoints: vec![],
+            s3_gateway: false,
+            ..NetworkSpec::default()
+        }
     }
 }
 
 /// Removes a new group's default "everything out" rule.
 async fn revoke_all_egress(ec2: &aws_sdk_ec2::Client, group: &str) {
-    let everything = IpPermission::builder().ip_protocol("-1").ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build()).build();
-    ec2.revoke_security_group_egress().group_id(group).ip_permissions(everything).send().await.expect("revoke egress");
+    let everything = IpPermission::builder()
+        .ip_protocol("-1")
+        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    ec2.revoke_security_group_egress()
+        .group_id(group)
+        .ip_permissions(everything)
+        .send()
+        .await
+        .expect("revoke egress");
 }
 
 /// The execution role a scenario gives its task definition.
@@ -163,7 +180,16 @@ pub enum EnvFileSpec {
 
 impl Default for DefinitionSpec {
     fn default() -> Self {
-        DefinitionSpec { role: RoleSpec::Standard, secrets: vec![], repository_credentials: None, create_log_group: true, efs: None, task_role: None, efs_access_point: false, env_file: None }
+        DefinitionSpec {
+            role: RoleSpec::Standard,
+            secrets: vec![],
+            repository_credentials: None,
+            create_log_group: true,
+            efs: None,
+            task_role: None,
+            efs_access_point: false,
+            env_file: None,
+        }
     }
 }
 
@@ -208,8 +234,15 @@ pub struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     pub async fn new(config: &'a SdkConfig) -> Builder<'a> {
-        let identity = aws_sdk_sts::Client::new(config).get_caller_identity().send().await.expect("sts:GetCallerIdentity");
-        Builder { config, account: identity.account().expect("account").to_string() }
+        let identity = aws_sdk_sts::Client::new(config)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect("sts:GetCallerIdentity");
+        Builder {
+            config,
+            account: identity.account().expect("account").to_string(),
+        }
     }
 
     pub fn ecr_host(&self) -> String {
@@ -227,32 +260,103 @@ impl<'a> Builder<'a> {
         let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
         // Endpoint names resolve only with VPC DNS on (the emulator also needs it to give task ENIs a name).
         self.set_vpc_dns(&vpc_id, true, true).await;
-        let mut subnet = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.0.1.0/24").availability_zone(format!("{REGION}a"));
+        let mut subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block("10.0.1.0/24")
+            .availability_zone(format!("{REGION}a"));
         if spec.dual_stack_egress_v4.is_some() {
-            let association = ec2.associate_vpc_cidr_block().vpc_id(&vpc_id).amazon_provided_ipv6_cidr_block(true).send().await.expect("ipv6 range");
-            let range = association.ipv6_cidr_block_association().and_then(|a| a.ipv6_cidr_block()).expect("the VPC's IPv6 range").to_string();
+            let association = ec2
+                .associate_vpc_cidr_block()
+                .vpc_id(&vpc_id)
+                .amazon_provided_ipv6_cidr_block(true)
+                .send()
+                .await
+                .expect("ipv6 range");
+            let range = association
+                .ipv6_cidr_block_association()
+                .and_then(|a| a.ipv6_cidr_block())
+                .expect("the VPC's IPv6 range")
+                .to_string();
             subnet = subnet.ipv6_cidr_block(range.replace("/56", "/64"));
         }
         let subnet = subnet.send().await.expect("subnet");
-        let subnet_id = subnet.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string();
-        let table = ec2.create_route_table().vpc_id(&vpc_id).send().await.expect("route table");
-        let route_table_id = table.route_table().and_then(|t| t.route_table_id()).expect("rt id").to_string();
-        ec2.associate_route_table().route_table_id(&route_table_id).subnet_id(&subnet_id).send().await.expect("associate");
+        let subnet_id = subnet
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .expect("subnet id")
+            .to_string();
+        let table = ec2
+            .create_route_table()
+            .vpc_id(&vpc_id)
+            .send()
+            .await
+            .expect("route table");
+        let route_table_id = table
+            .route_table()
+            .and_then(|t| t.route_table_id())
+            .expect("rt id")
+            .to_string();
+        ec2.associate_route_table()
+            .route_table_id(&route_table_id)
+            .subnet_id(&subnet_id)
+            .send()
+            .await
+            .expect("associate");
         let group = |suffix: &str, description: &str| {
-            ec2.create_security_group().vpc_id(&vpc_id).group_name(format!("{name}-{suffix}")).description(description).send()
+            ec2.create_security_group()
+                .vpc_id(&vpc_id)
+                .group_name(format!("{name}-{suffix}"))
+                .description(description)
+                .send()
         };
-        let security_group_id = group("tasks", "tasks of the service").await.expect("task group").group_id().expect("sg id").to_string();
-        let endpoint_group_id = group("endpoints", "interface endpoints").await.expect("endpoint group").group_id().expect("sg id").to_string();
+        let security_group_id = group("tasks", "tasks of the service")
+            .await
+            .expect("task group")
+            .group_id()
+            .expect("sg id")
+            .to_string();
+        let endpoint_group_id = group("endpoints", "interface endpoints")
+            .await
+            .expect("endpoint group")
+            .group_id()
+            .expect("sg id")
+            .to_string();
         let admit = if spec.endpoint_admits_tasks {
-            IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443).user_id_group_pairs(UserIdGroupPair::builder().group_id(&security_group_id).build()).build()
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&security_group_id).build())
+                .build()
         } else {
-            IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443).ip_ranges(IpRange::builder().cidr_ip("10.9.0.0/16").build()).build()
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ip_ranges(IpRange::builder().cidr_ip("10.9.0.0/16").build())
+                .build()
         };
-        ec2.authorize_security_group_ingress().group_id(&endpoint_group_id).ip_permissions(admit).send().await.expect("endpoint ingress");
+        ec2.authorize_security_group_ingress()
+            .group_id(&endpoint_group_id)
+            .ip_permissions(admit)
+            .send()
+            .await
+            .expect("endpoint ingress");
         if !spec.task_egress_443 {
             revoke_all_egress(&ec2, &security_group_id).await;
-            let http = IpPermission::builder().ip_protocol("tcp").from_port(80).to_port(80).ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build()).build();
-            ec2.authorize_security_group_egress().group_id(&security_group_id).ip_permissions(http).send().await.expect("http egress");
+            let http = IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(80)
+                .to_port(80)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .build();
+            ec2.authorize_security_group_egress()
+                .group_id(&security_group_id)
+                .ip_permissions(http)
+                .send()
+                .await
+                .expect("http egress");
         }
         let endpoint_subnet_id = match spec.endpoint_subnet {
             None => subnet_id.clone(),
@@ -263,11 +367,20 @@ impl<'a> Builder<'a> {
         }
         if let Some(v4) = spec.dual_stack_egress_v4 {
             revoke_all_egress(&ec2, &security_group_id).await;
-            let mut https = IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443).ipv6_ranges(aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6("::/0").build());
+            let mut https = IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ipv6_ranges(aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6("::/0").build());
             if v4 {
                 https = https.ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build());
             }
-            ec2.authorize_security_group_egress().group_id(&security_group_id).ip_permissions(https.build()).send().await.expect("https egress");
+            ec2.authorize_security_group_egress()
+                .group_id(&security_group_id)
+                .ip_permissions(https.build())
+                .send()
+                .await
+                .expect("https egress");
         }
         for service in &spec.interface_endpoints {
             let mut request = ec2
@@ -286,18 +399,37 @@ impl<'a> Builder<'a> {
         if spec.s3_gateway {
             let main = ec2
                 .describe_route_tables()
-                .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc_id).build())
-                .filters(aws_sdk_ec2::types::Filter::builder().name("association.main").values("true").build())
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("vpc-id")
+                        .values(&vpc_id)
+                        .build(),
+                )
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("association.main")
+                        .values("true")
+                        .build(),
+                )
                 .send()
                 .await
                 .expect("main route table");
-            let main_id = main.route_tables().first().and_then(|t| t.route_table_id()).expect("main table").to_string();
+            let main_id = main
+                .route_tables()
+                .first()
+                .and_then(|t| t.route_table_id())
+                .expect("main table")
+                .to_string();
             let mut request = ec2
                 .create_vpc_endpoint()
                 .vpc_id(&vpc_id)
                 .vpc_endpoint_type(VpcEndpointType::Gateway)
                 .service_name(format!("com.amazonaws.{REGION}.s3"))
-                .route_table_ids(if spec.s3_on_task_route_table { &route_table_id } else { &main_id });
+                .route_table_ids(if spec.s3_on_task_route_table {
+                    &route_table_id
+                } else {
+                    &main_id
+                });
             if let Some(policy) = &spec.s3_policy {
                 request = request.policy_document(policy);
             }
@@ -307,33 +439,104 @@ impl<'a> Builder<'a> {
             Internet::None => {}
             Internet::Gateway => {
                 let igw = self.internet_gateway(&vpc_id).await;
-                ec2.create_route().route_table_id(&route_table_id).destination_cidr_block("0.0.0.0/0").gateway_id(igw).send().await.expect("igw route");
+                ec2.create_route()
+                    .route_table_id(&route_table_id)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id(igw)
+                    .send()
+                    .await
+                    .expect("igw route");
             }
             Internet::Nat | Internet::DeletedNat => {
                 let igw = self.internet_gateway(&vpc_id).await;
-                let public = ec2.create_subnet().vpc_id(&vpc_id).cidr_block("10.0.9.0/24").send().await.expect("public subnet");
-                let public_id = public.subnet().and_then(|s| s.subnet_id()).expect("public subnet id").to_string();
-                let public_table = ec2.create_route_table().vpc_id(&vpc_id).send().await.expect("public table");
-                let public_table_id = public_table.route_table().and_then(|t| t.route_table_id()).expect("id").to_string();
-                ec2.associate_route_table().route_table_id(&public_table_id).subnet_id(&public_id).send().await.expect("associate public");
-                ec2.create_route().route_table_id(&public_table_id).destination_cidr_block("0.0.0.0/0").gateway_id(igw).send().await.expect("public route");
-                let address = ec2.allocate_address().domain(aws_sdk_ec2::types::DomainType::Vpc).send().await.expect("eip");
-                let nat = ec2.create_nat_gateway().subnet_id(&public_id).allocation_id(address.allocation_id().expect("allocation")).send().await.expect("nat");
-                let nat_id = nat.nat_gateway().and_then(|n| n.nat_gateway_id()).expect("nat id").to_string();
-                ec2.create_route().route_table_id(&route_table_id).destination_cidr_block("0.0.0.0/0").nat_gateway_id(&nat_id).send().await.expect("nat route");
+                let public = ec2
+                    .create_subnet()
+                    .vpc_id(&vpc_id)
+                    .cidr_block("10.0.9.0/24")
+                    .send()
+                    .await
+                    .expect("public subnet");
+                let public_id = public
+                    .subnet()
+                    .and_then(|s| s.subnet_id())
+                    .expect("public subnet id")
+                    .to_string();
+                let public_table = ec2
+                    .create_route_table()
+                    .vpc_id(&vpc_id)
+                    .send()
+                    .await
+                    .expect("public table");
+                let public_table_id = public_table
+                    .route_table()
+                    .and_then(|t| t.route_table_id())
+                    .expect("id")
+                    .to_string();
+                ec2.associate_route_table()
+                    .route_table_id(&public_table_id)
+                    .subnet_id(&public_id)
+                    .send()
+                    .await
+                    .expect("associate public");
+                ec2.create_route()
+                    .route_table_id(&public_table_id)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id(igw)
+                    .send()
+                    .await
+                    .expect("public route");
+                let address = ec2
+                    .allocate_address()
+                    .domain(aws_sdk_ec2::types::DomainType::Vpc)
+                    .send()
+                    .await
+                    .expect("eip");
+                let nat = ec2
+                    .create_nat_gateway()
+                    .subnet_id(&public_id)
+                    .allocation_id(address.allocation_id().expect("allocation"))
+                    .send()
+                    .await
+                    .expect("nat");
+                let nat_id = nat
+                    .nat_gateway()
+                    .and_then(|n| n.nat_gateway_id())
+                    .expect("nat id")
+                    .to_string();
+                ec2.create_route()
+                    .route_table_id(&route_table_id)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .nat_gateway_id(&nat_id)
+                    .send()
+                    .await
+                    .expect("nat route");
                 if spec.internet == Internet::DeletedNat {
-                    ec2.delete_nat_gateway().nat_gateway_id(&nat_id).send().await.expect("delete nat");
+                    ec2.delete_nat_gateway()
+                        .nat_gateway_id(&nat_id)
+                        .send()
+                        .await
+                        .expect("delete nat");
                 }
             }
         }
         if spec.acl_denies_443_out {
             let acls = ec2
                 .describe_network_acls()
-                .filters(aws_sdk_ec2::types::Filter::builder().name("association.subnet-id").values(&subnet_id).build())
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("association.subnet-id")
+                        .values(&subnet_id)
+                        .build(),
+                )
                 .send()
                 .await
                 .expect("network acls");
-            let acl_id = acls.network_acls().first().and_then(|a| a.network_acl_id()).expect("subnet acl").to_string();
+            let acl_id = acls
+                .network_acls()
+                .first()
+                .and_then(|a| a.network_acl_id())
+                .expect("subnet acl")
+                .to_string();
             ec2.create_network_acl_entry()
                 .network_acl_id(&acl_id)
                 .rule_number(50)
@@ -346,28 +549,78 @@ impl<'a> Builder<'a> {
                 .await
                 .expect("deny entry");
         }
-        Network { vpc_id, subnet_id, route_table_id, security_group_id, endpoint_group_id }
+        Network {
+            vpc_id,
+            subnet_id,
+            route_table_id,
+            security_group_id,
+            endpoint_group_id,
+        }
     }
 
     /// A subnet for the interface endpoints (10.0.2.0/24) with a network ACL of its own.
     async fn endpoint_subnet(&self, vpc_id: &str, acl: EndpointSubnet) -> String {
         use aws_sdk_ec2::types::{Filter, PortRange, RuleAction};
         let ec2 = aws_sdk_ec2::Client::new(self.config);
-        let subnet = ec2.create_subnet().vpc_id(vpc_id).cidr_block("10.0.2.0/24").availability_zone(format!("{REGION}a")).send().await.expect("endpoint subnet");
-        let subnet_id = subnet.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string();
-        let created = ec2.create_network_acl().vpc_id(vpc_id).send().await.expect("network acl");
-        let acl_id = created.network_acl().and_then(|a| a.network_acl_id()).expect("acl id").to_string();
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(vpc_id)
+            .cidr_block("10.0.2.0/24")
+            .availability_zone(format!("{REGION}a"))
+            .send()
+            .await
+            .expect("endpoint subnet");
+        let subnet_id = subnet
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .expect("subnet id")
+            .to_string();
+        let created = ec2
+            .create_network_acl()
+            .vpc_id(vpc_id)
+            .send()
+            .await
+            .expect("network acl");
+        let acl_id = created
+            .network_acl()
+            .and_then(|a| a.network_acl_id())
+            .expect("acl id")
+            .to_string();
         let entry = |number: i32, egress: bool, action: RuleAction, cidr: &str| {
-            ec2.create_network_acl_entry().network_acl_id(&acl_id).rule_number(number).egress(egress).rule_action(action).cidr_block(cidr)
+            ec2.create_network_acl_entry()
+                .network_acl_id(&acl_id)
+                .rule_number(number)
+                .egress(egress)
+                .rule_action(action)
+                .cidr_block(cidr)
         };
         for egress in [true, false] {
-            entry(100, egress, RuleAction::Allow, "0.0.0.0/0").protocol("-1").send().await.expect("allow entry");
+            entry(100, egress, RuleAction::Allow, "0.0.0.0/0")
+                .protocol("-1")
+                .send()
+                .await
+                .expect("allow entry");
         }
         if acl == EndpointSubnet::DeniesTasks {
             // The emulator gives a task's interface a random 10.x address, not one in its subnet.
-            entry(10, false, RuleAction::Deny, "10.0.0.0/8").protocol("6").port_range(PortRange::builder().from(443).to(443).build()).send().await.expect("deny entry");
+            entry(10, false, RuleAction::Deny, "10.0.0.0/8")
+                .protocol("6")
+                .port_range(PortRange::builder().from(443).to(443).build())
+                .send()
+                .await
+                .expect("deny entry");
         }
-        let current = ec2.describe_network_acls().filters(Filter::builder().name("association.subnet-id").values(&subnet_id).build()).send().await.expect("acls");
+        let current = ec2
+            .describe_network_acls()
+            .filters(
+                Filter::builder()
+                    .name("association.subnet-id")
+                    .values(&subnet_id)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("acls");
         let association = current
             .network_acls()
             .iter()
@@ -376,7 +629,12 @@ impl<'a> Builder<'a> {
             .and_then(|a| a.network_acl_association_id())
             .expect("the subnet's association")
             .to_string();
-        ec2.replace_network_acl_association().association_id(association).network_acl_id(&acl_id).send().await.expect("associate acl");
+        ec2.replace_network_acl_association()
+            .association_id(association)
+            .network_acl_id(&acl_id)
+            .send()
+            .await
+            .expect("associate acl");
         subnet_id
     }
 
@@ -385,19 +643,37 @@ impl<'a> Builder<'a> {
         use aws_sdk_ec2::types::{AddPrefixListEntry, Filter, PrefixListId};
         let ec2 = aws_sdk_ec2::Client::new(self.config);
         revoke_all_egress(&ec2, group).await;
-        let mut create = ec2.create_managed_prefix_list().prefix_list_name(format!("{group}-corp")).max_entries(10).address_family("IPv4");
+        let mut create = ec2
+            .create_managed_prefix_list()
+            .prefix_list_name(format!("{group}-corp"))
+            .max_entries(10)
+            .address_family("IPv4");
         for cidr in cidrs {
             create = create.entries(AddPrefixListEntry::builder().cidr(*cidr).build());
         }
         let list = create.send().await.expect("prefix list");
-        let list_id = list.prefix_list().and_then(|l| l.prefix_list_id()).expect("list id").to_string();
+        let list_id = list
+            .prefix_list()
+            .and_then(|l| l.prefix_list_id())
+            .expect("list id")
+            .to_string();
         let s3 = ec2
             .describe_managed_prefix_lists()
-            .filters(Filter::builder().name("prefix-list-name").values(format!("com.amazonaws.{REGION}.s3")).build())
+            .filters(
+                Filter::builder()
+                    .name("prefix-list-name")
+                    .values(format!("com.amazonaws.{REGION}.s3"))
+                    .build(),
+            )
             .send()
             .await
             .expect("s3 list");
-        let s3_id = s3.prefix_lists().first().and_then(|l| l.prefix_list_id()).expect("the S3 list").to_string();
+        let s3_id = s3
+            .prefix_lists()
+            .first()
+            .and_then(|l| l.prefix_list_id())
+            .expect("the S3 list")
+            .to_string();
         let https = IpPermission::builder()
             .ip_protocol("tcp")
             .from_port(443)
@@ -405,14 +681,28 @@ impl<'a> Builder<'a> {
             .prefix_list_ids(PrefixListId::builder().prefix_list_id(list_id).build())
             .prefix_list_ids(PrefixListId::builder().prefix_list_id(s3_id).build())
             .build();
-        ec2.authorize_security_group_egress().group_id(group).ip_permissions(https).send().await.expect("egress to lists");
+        ec2.authorize_security_group_egress()
+            .group_id(group)
+            .ip_permissions(https)
+            .send()
+            .await
+            .expect("egress to lists");
     }
 
     async fn internet_gateway(&self, vpc_id: &str) -> String {
         let ec2 = aws_sdk_ec2::Client::new(self.config);
         let igw = ec2.create_internet_gateway().send().await.expect("igw");
-        let id = igw.internet_gateway().and_then(|g| g.internet_gateway_id()).expect("igw id").to_string();
-        ec2.attach_internet_gateway().internet_gateway_id(&id).vpc_id(vpc_id).send().await.expect("attach igw");
+        let id = igw
+            .internet_gateway()
+            .and_then(|g| g.internet_gateway_id())
+            .expect("igw id")
+            .to_string();
+        ec2.attach_internet_gateway()
+            .internet_gateway_id(&id)
+            .vpc_id(vpc_id)
+            .send()
+            .await
+            .expect("attach igw");
         id
     }
 
@@ -423,7 +713,11 @@ impl<'a> Builder<'a> {
         for (attribute, value) in [("support", support), ("hostnames", hostnames)] {
             let value = AttributeBooleanValue::builder().value(value).build();
             let call = ec2.modify_vpc_attribute().vpc_id(vpc_id);
-            let call = if attribute == "support" { call.enable_dns_support(value) } else { call.enable_dns_hostnames(value) };
+            let call = if attribute == "support" {
+                call.enable_dns_support(value)
+            } else {
+                call.enable_dns_hostnames(value)
+            };
             call.send().await.expect("dns attribute");
         }
     }
@@ -432,22 +726,54 @@ impl<'a> Builder<'a> {
     /// and the key's.
     pub async fn secret_under_alias(&self, name: &str, alias: &str) -> (String, String) {
         let kms = aws_sdk_kms::Client::new(self.config);
-        let key = kms.create_key().description(format!("{name}'s key")).send().await.expect("key");
+        let key = kms
+            .create_key()
+            .description(format!("{name}'s key"))
+            .send()
+            .await
+            .expect("key");
         let key_arn = key.key_metadata().and_then(|k| k.arn()).expect("key ARN").to_string();
-        kms.create_alias().alias_name(alias).target_key_id(&key_arn).send().await.expect("alias");
+        kms.create_alias()
+            .alias_name(alias)
+            .target_key_id(&key_arn)
+            .send()
+            .await
+            .expect("alias");
         let secrets = aws_sdk_secretsmanager::Client::new(self.config);
-        let secret = secrets.create_secret().name(name).kms_key_id(alias).secret_string("not read").send().await.expect("secret");
+        let secret = secrets
+            .create_secret()
+            .name(name)
+            .kms_key_id(alias)
+            .secret_string("not read")
+            .send()
+            .await
+            .expect("secret");
         (secret.arn().expect("secret ARN").to_string(), key_arn)
     }
 
     /// A repository holding `tags`.
     pub async fn repository(&self, name: &str, tags: &[&str]) -> String {
         let ecr = aws_sdk_ecr::Client::new(self.config);
-        let created = ecr.create_repository().repository_name(name).send().await.expect("repository");
+        let created = ecr
+            .create_repository()
+            .repository_name(name)
+            .send()
+            .await
+            .expect("repository");
         for tag in tags {
-            ecr.put_image().repository_name(name).image_tag(*tag).image_manifest(manifest(tag)).send().await.expect("put image");
+            ecr.put_image()
+                .repository_name(name)
+                .image_tag(*tag)
+                .image_manifest(manifest(tag))
+                .send()
+                .await
+                .expect("put image");
         }
-        created.repository().and_then(|r| r.repository_uri()).expect("uri").to_string()
+        created
+            .repository()
+            .and_then(|r| r.repository_uri())
+            .expect("uri")
+            .to_string()
     }
 
     pub async fn execution_role(&self, name: &str) -> String {
@@ -465,20 +791,39 @@ impl<'a> Builder<'a> {
         };
         let trust = match spec {
             RoleSpec::Trust(trust) => trust.clone(),
-            _ => format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#),
+            _ => format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#
+            ),
         };
         let mut create = iam.create_role().role_name(name).assume_role_policy_document(trust);
         if let RoleSpec::Bounded(boundary) = spec {
-            let policy = iam.create_policy().policy_name(format!("{name}-boundary")).policy_document(boundary).send().await.expect("boundary policy");
+            let policy = iam
+                .create_policy()
+                .policy_name(format!("{name}-boundary"))
+                .policy_document(boundary)
+                .send()
+                .await
+                .expect("boundary policy");
             create = create.permissions_boundary(policy.policy().and_then(|p| p.arn()).expect("its ARN"));
         }
         let role = create.send().await.expect("role");
         if !matches!(spec, RoleSpec::Inline(_)) {
-            iam.attach_role_policy().role_name(name).policy_arn(EXECUTION_ROLE_POLICY).send().await.expect("attach policy");
+            iam.attach_role_policy()
+                .role_name(name)
+                .policy_arn(EXECUTION_ROLE_POLICY)
+                .send()
+                .await
+                .expect("attach policy");
         }
         if let RoleSpec::Inline(policies) | RoleSpec::StandardPlus(policies) = spec {
             for (i, policy) in policies.iter().enumerate() {
-                iam.put_role_policy().role_name(name).policy_name(format!("inline-{i}")).policy_document(policy).send().await.expect("inline policy");
+                iam.put_role_policy()
+                    .role_name(name)
+                    .policy_name(format!("inline-{i}"))
+                    .policy_document(policy)
+                    .send()
+                    .await
+                    .expect("inline policy");
             }
         }
         role.role().map(|r| r.arn().to_string())
@@ -494,7 +839,10 @@ impl<'a> Builder<'a> {
                 format!(r#"{{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":528,"digest":"sha256:{i:064x}","platform":{{"architecture":"{architecture}","os":"{os}"}}}}"#)
             })
             .collect();
-        let list = format!(r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{}]}}"#, entries.join(","));
+        let list = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{}]}}"#,
+            entries.join(",")
+        );
         aws_sdk_ecr::Client::new(self.config)
             .put_image()
             .repository_name(repository)
@@ -507,11 +855,29 @@ impl<'a> Builder<'a> {
     }
 
     pub async fn log_group(&self, name: &str) {
-        aws_sdk_cloudwatchlogs::Client::new(self.config).create_log_group().log_group_name(name).send().await.expect("log group");
+        aws_sdk_cloudwatchlogs::Client::new(self.config)
+            .create_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .expect("log group");
     }
 
-    pub async fn fargate_task_definition(&self, family: &str, image: &str, execution_role: &str, log_group: &str) -> String {
-        self.task_definition(family, image, Some(execution_role), log_group, &DefinitionSpec::default()).await
+    pub async fn fargate_task_definition(
+        &self,
+        family: &str,
+        image: &str,
+        execution_role: &str,
+        log_group: &str,
+    ) -> String {
+        self.task_definition(
+            family,
+            image,
+            Some(execution_role),
+            log_group,
+            &DefinitionSpec::default(),
+        )
+        .await
     }
 
     /// The environment file `spec` asks for; its ARN.
@@ -521,12 +887,27 @@ impl<'a> Builder<'a> {
         if spec == EnvFileSpec::BucketMissing {
             return arn;
         }
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(self.config).force_path_style(true).build());
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(self.config)
+                .force_path_style(true)
+                .build(),
+        );
         s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
         if let EnvFileSpec::Present { bucket_policy } = spec {
-            s3.put_object().bucket(&bucket).key("app.env").body(b"MODE=production\n".to_vec().into()).send().await.expect("object");
+            s3.put_object()
+                .bucket(&bucket)
+                .key("app.env")
+                .body(b"MODE=production\n".to_vec().into())
+                .send()
+                .await
+                .expect("object");
             if let Some(policy) = bucket_policy {
-                s3.put_bucket_policy().bucket(&bucket).policy(policy.replace("BUCKET", &bucket)).send().await.expect("bucket policy");
+                s3.put_bucket_policy()
+                    .bucket(&bucket)
+                    .policy(policy.replace("BUCKET", &bucket))
+                    .send()
+                    .await
+                    .expect("bucket policy");
             }
         }
         arn
@@ -535,43 +916,107 @@ impl<'a> Builder<'a> {
     /// The file system `spec` asks for in `network`, and an access point of it when asked.
     pub async fn efs(&self, name: &str, network: &Network, spec: EfsSpec, access_point: bool) -> BuiltEfs {
         if spec == EfsSpec::Missing {
-            return BuiltEfs { file_system: "fs-0000000000000000d".into(), access_point: access_point.then(|| "fsap-0000000000000000d".into()) };
+            return BuiltEfs {
+                file_system: "fs-0000000000000000d".into(),
+                access_point: access_point.then(|| "fsap-0000000000000000d".into()),
+            };
         }
         let efs = aws_sdk_efs::Client::new(self.config);
-        let created = efs.create_file_system().creation_token(name).send().await.expect("file system");
+        let created = efs
+            .create_file_system()
+            .creation_token(name)
+            .send()
+            .await
+            .expect("file system");
         let id = created.file_system_id().to_string();
         let ec2 = aws_sdk_ec2::Client::new(self.config);
-        let group = ec2.create_security_group().vpc_id(&network.vpc_id).group_name(format!("{name}-efs")).description("mount targets").send().await.expect("efs group");
+        let group = ec2
+            .create_security_group()
+            .vpc_id(&network.vpc_id)
+            .group_name(format!("{name}-efs"))
+            .description("mount targets")
+            .send()
+            .await
+            .expect("efs group");
         let group = group.group_id().expect("sg id").to_string();
         let subnet = match spec {
             EfsSpec::Served { admit, policy } => {
                 if let Some(policy) = policy {
-                    efs.put_file_system_policy().file_system_id(&id).policy(policy).send().await.expect("file system policy");
+                    efs.put_file_system_policy()
+                        .file_system_id(&id)
+                        .policy(policy)
+                        .send()
+                        .await
+                        .expect("file system policy");
                 }
                 if admit {
-                    let nfs = IpPermission::builder().ip_protocol("tcp").from_port(2049).to_port(2049).user_id_group_pairs(UserIdGroupPair::builder().group_id(&network.security_group_id).build()).build();
-                    ec2.authorize_security_group_ingress().group_id(&group).ip_permissions(nfs).send().await.expect("nfs ingress");
+                    let nfs = IpPermission::builder()
+                        .ip_protocol("tcp")
+                        .from_port(2049)
+                        .to_port(2049)
+                        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&network.security_group_id).build())
+                        .build();
+                    ec2.authorize_security_group_ingress()
+                        .group_id(&group)
+                        .ip_permissions(nfs)
+                        .send()
+                        .await
+                        .expect("nfs ingress");
                 }
                 network.subnet_id.clone()
             }
             _ => {
-                let other = ec2.create_subnet().vpc_id(&network.vpc_id).cidr_block("10.0.7.0/24").availability_zone(format!("{REGION}b")).send().await.expect("subnet b");
-                other.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string()
+                let other = ec2
+                    .create_subnet()
+                    .vpc_id(&network.vpc_id)
+                    .cidr_block("10.0.7.0/24")
+                    .availability_zone(format!("{REGION}b"))
+                    .send()
+                    .await
+                    .expect("subnet b");
+                other
+                    .subnet()
+                    .and_then(|s| s.subnet_id())
+                    .expect("subnet id")
+                    .to_string()
             }
         };
-        efs.create_mount_target().file_system_id(&id).subnet_id(subnet).security_groups(group).send().await.expect("mount target");
+        efs.create_mount_target()
+            .file_system_id(&id)
+            .subnet_id(subnet)
+            .security_groups(group)
+            .send()
+            .await
+            .expect("mount target");
         let access_point = match access_point {
             true => {
-                let created = efs.create_access_point().client_token(name).file_system_id(&id).send().await.expect("access point");
+                let created = efs
+                    .create_access_point()
+                    .client_token(name)
+                    .file_system_id(&id)
+                    .send()
+                    .await
+                    .expect("access point");
                 Some(created.access_point_id().expect("access point id").to_string())
             }
             false => None,
         };
-        BuiltEfs { file_system: id, access_point }
+        BuiltEfs {
+            file_system: id,
+            access_point,
+        }
     }
 
-    pub async fn task_definition(&self, family: &str, image: &str, execution_role: Option<&str>, log_group: &str, spec: &DefinitionSpec) -> String {
-        self.task_definition_with_volume(family, image, execution_role, log_group, spec, None).await
+    pub async fn task_definition(
+        &self,
+        family: &str,
+        image: &str,
+        execution_role: Option<&str>,
+        log_group: &str,
+        spec: &DefinitionSpec,
+    ) -> String {
+        self.task_definition_with_volume(family, image, execution_role, log_group, spec, None)
+            .await
     }
 
     pub async fn task_definition_with_volume(
@@ -583,8 +1028,21 @@ impl<'a> Builder<'a> {
         spec: &DefinitionSpec,
         file_system: Option<&str>,
     ) -> String {
-        let volume = file_system.map(|id| BuiltEfs { file_system: id.to_string(), access_point: None });
-        self.task_definition_with_roles(family, image, execution_role, None, log_group, spec, volume.as_ref(), None).await
+        let volume = file_system.map(|id| BuiltEfs {
+            file_system: id.to_string(),
+            access_point: None,
+        });
+        self.task_definition_with_roles(
+            family,
+            image,
+            execution_role,
+            None,
+            log_group,
+            spec,
+            volume.as_ref(),
+            None,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -613,27 +1071,59 @@ impl<'a> Builder<'a> {
             .memory(512) // the emulator's run_task needs it for Fargate
             .log_configuration(log);
         for (name, value_from) in &spec.secrets {
-            container = container.secrets(aws_sdk_ecs::types::Secret::builder().name(name).value_from(value_from).build().expect("secret"));
+            container = container.secrets(
+                aws_sdk_ecs::types::Secret::builder()
+                    .name(name)
+                    .value_from(value_from)
+                    .build()
+                    .expect("secret"),
+            );
         }
         if let Some(credentials) = &spec.repository_credentials {
-            container = container.repository_credentials(aws_sdk_ecs::types::RepositoryCredentials::builder().credentials_parameter(credentials).build().expect("credentials"));
+            container = container.repository_credentials(
+                aws_sdk_ecs::types::RepositoryCredentials::builder()
+                    .credentials_parameter(credentials)
+                    .build()
+                    .expect("credentials"),
+            );
         }
         if let Some(file) = env_file {
-            container = container.environment_files(aws_sdk_ecs::types::EnvironmentFile::builder().value(file).r#type(aws_sdk_ecs::types::EnvironmentFileType::S3).build().expect("environment file"));
+            container = container.environment_files(
+                aws_sdk_ecs::types::EnvironmentFile::builder()
+                    .value(file)
+                    .r#type(aws_sdk_ecs::types::EnvironmentFileType::S3)
+                    .build()
+                    .expect("environment file"),
+            );
         }
         let mut volumes = Vec::new();
         if let Some(volume) = volume {
             use aws_sdk_ecs::types::{EfsAuthorizationConfig, EfsAuthorizationConfigIam, EfsTransitEncryption};
-            container = container.mount_points(aws_sdk_ecs::types::MountPoint::builder().source_volume("data").container_path("/data").build());
+            container = container.mount_points(
+                aws_sdk_ecs::types::MountPoint::builder()
+                    .source_volume("data")
+                    .container_path("/data")
+                    .build(),
+            );
             let mut efs = aws_sdk_ecs::types::EfsVolumeConfiguration::builder().file_system_id(&volume.file_system);
             // IAM authorization and access points both need TLS.
             let iam = task_role.is_some().then_some(EfsAuthorizationConfigIam::Enabled);
             if iam.is_some() || volume.access_point.is_some() {
-                let authorization = EfsAuthorizationConfig::builder().set_iam(iam).set_access_point_id(volume.access_point.clone()).build();
-                efs = efs.transit_encryption(EfsTransitEncryption::Enabled).authorization_config(authorization);
+                let authorization = EfsAuthorizationConfig::builder()
+                    .set_iam(iam)
+                    .set_access_point_id(volume.access_point.clone())
+                    .build();
+                efs = efs
+                    .transit_encryption(EfsTransitEncryption::Enabled)
+                    .authorization_config(authorization);
             }
             let efs = efs.build().expect("efs volume");
-            volumes.push(aws_sdk_ecs::types::Volume::builder().name("data").efs_volume_configuration(efs).build());
+            volumes.push(
+                aws_sdk_ecs::types::Volume::builder()
+                    .name("data")
+                    .efs_volume_configuration(efs)
+                    .build(),
+            );
         }
         let registered = aws_sdk_ecs::Client::new(self.config)
             .register_task_definition()
@@ -649,7 +1139,11 @@ impl<'a> Builder<'a> {
             .send()
             .await
             .expect("task definition");
-        registered.task_definition().and_then(|t| t.task_definition_arn()).expect("td arn").to_string()
+        registered
+            .task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .expect("td arn")
+            .to_string()
     }
 
     /// A Fargate service in `network`, and one of its tasks that stopped with `reason`.
@@ -663,8 +1157,17 @@ impl<'a> Builder<'a> {
         reason: &str,
     ) -> StoppedTask {
         let ecs = aws_sdk_ecs::Client::new(self.config);
-        let created = ecs.create_cluster().cluster_name(cluster).send().await.expect("cluster");
-        let cluster_arn = created.cluster().and_then(|c| c.cluster_arn()).expect("cluster arn").to_string();
+        let created = ecs
+            .create_cluster()
+            .cluster_name(cluster)
+            .send()
+            .await
+            .expect("cluster");
+        let cluster_arn = created
+            .cluster()
+            .and_then(|c| c.cluster_arn())
+            .expect("cluster arn")
+            .to_string();
         let vpc = AwsVpcConfiguration::builder()
             .subnets(&network.subnet_id)
             .security_groups(&network.security_group_id)
@@ -692,7 +1195,11 @@ impl<'a> Builder<'a> {
             .task_definition(task_definition_arn)
             .launch_type(LaunchType::Fargate)
             .group(group)
-            .started_by(if service.is_some() { "ecs-svc/4785120317249918373" } else { "manual" })
+            .started_by(if service.is_some() {
+                "ecs-svc/4785120317249918373"
+            } else {
+                "manual"
+            })
             .network_configuration(network_configuration)
             .send()
             .await
@@ -706,7 +1213,13 @@ impl<'a> Builder<'a> {
             .find(|d| d.name() == Some("networkInterfaceId"))
             .and_then(|d| d.value())
             .map(str::to_string);
-        ecs.stop_task().cluster(cluster).task(&task_arn).reason(reason).send().await.expect("stop task");
+        ecs.stop_task()
+            .cluster(cluster)
+            .task(&task_arn)
+            .reason(reason)
+            .send()
+            .await
+            .expect("stop task");
         StoppedTask {
             account: self.account.clone(),
             task_arn,
@@ -728,29 +1241,57 @@ impl<'a> Builder<'a> {
         let reason = format!(
             "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref {image}: not found"
         );
-        self.fargate_service(name, &NetworkSpec::default(), &["1.4.0", "1.4.1"], "1.4.2", &reason).await
+        self.fargate_service(name, &NetworkSpec::default(), &["1.4.0", "1.4.1"], "1.4.2", &reason)
+            .await
     }
 
     /// The demo's second service: its task definition logs to a group that does not exist, which
     /// the doctor may create (a safe fix).
     pub async fn service_with_missing_log_group(&self, name: &str) -> StoppedTask {
         let repository = self.repository("shop/api", &["2.0.0"]).await;
-        let definition = DefinitionSpec { create_log_group: false, ..DefinitionSpec::default() };
+        let definition = DefinitionSpec {
+            create_log_group: false,
+            ..DefinitionSpec::default()
+        };
         let reason = "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. : exit status 1";
-        self.fargate_task_with(name, &NetworkSpec::default(), &definition, &format!("{repository}:2.0.0"), Some("api"), reason).await
+        self.fargate_task_with(
+            name,
+            &NetworkSpec::default(),
+            &definition,
+            &format!("{repository}:2.0.0"),
+            Some("api"),
+            reason,
+        )
+        .await
     }
 
     /// A Fargate service `web` in a network built as `spec` says, whose image `shop/web:TAG` is in a
     /// repository holding `tags`, and one of its tasks stopped with `reason`.
-    pub async fn fargate_service(&self, name: &str, spec: &NetworkSpec, tags: &[&str], tag: &str, reason: &str) -> StoppedTask {
+    pub async fn fargate_service(
+        &self,
+        name: &str,
+        spec: &NetworkSpec,
+        tags: &[&str],
+        tag: &str,
+        reason: &str,
+    ) -> StoppedTask {
         let repository = self.repository("shop/web", tags).await;
-        self.fargate_task(name, spec, &format!("{repository}:{tag}"), Some("web"), reason).await
+        self.fargate_task(name, spec, &format!("{repository}:{tag}"), Some("web"), reason)
+            .await
     }
 
     /// A Fargate task running `image` (which this does not create) in a network built as `spec`
     /// says, with an execution role and a log group, stopped with `reason`; in `service` if given.
-    pub async fn fargate_task(&self, name: &str, spec: &NetworkSpec, image: &str, service: Option<&str>, reason: &str) -> StoppedTask {
-        self.fargate_task_with(name, spec, &DefinitionSpec::default(), image, service, reason).await
+    pub async fn fargate_task(
+        &self,
+        name: &str,
+        spec: &NetworkSpec,
+        image: &str,
+        service: Option<&str>,
+        reason: &str,
+    ) -> StoppedTask {
+        self.fargate_task_with(name, spec, &DefinitionSpec::default(), image, service, reason)
+            .await
     }
 
     /// [`Builder::fargate_task`] with a task definition built as `definition` says.
@@ -782,9 +1323,19 @@ impl<'a> Builder<'a> {
             None => None,
         };
         let arn = self
-            .task_definition_with_roles(name, image, role.as_deref(), task_role.as_deref(), &log_group, definition, volume.as_ref(), env_file.as_deref())
+            .task_definition_with_roles(
+                name,
+                image,
+                role.as_deref(),
+                task_role.as_deref(),
+                &log_group,
+                definition,
+                volume.as_ref(),
+                env_file.as_deref(),
+            )
             .await;
-        self.stopped_service_task(name, service, &arn, image, &network, reason).await
+        self.stopped_service_task(name, service, &arn, image, &network, reason)
+            .await
     }
 }
 
@@ -800,7 +1351,11 @@ pub fn event_for(name: &str, task: &StoppedTask) -> serde_json::Value {
     detail["taskArn"] = task.task_arn.clone().into();
     detail["clusterArn"] = task.cluster_arn.clone().into();
     detail["taskDefinitionArn"] = task.task_definition_arn.clone().into();
-    detail["group"] = task.service.as_ref().map_or_else(|| format!("family:{}", task.cluster), |s| format!("service:{s}")).into();
+    detail["group"] = task
+        .service
+        .as_ref()
+        .map_or_else(|| format!("family:{}", task.cluster), |s| format!("service:{s}"))
+        .into();
     for container in detail["containers"].as_array_mut().into_iter().flatten() {
         container["image"] = task.image.clone().into();
         container["taskArn"] = task.task_arn.clone().into();

@@ -20,26 +20,50 @@ pub struct Simulator {
 impl Simulator {
     /// `roles`: (role ARN, its policy documents). A document that does not parse is left out.
     pub fn new(roles: impl IntoIterator<Item = (String, Vec<String>)>) -> Simulator {
-        let roles = roles.into_iter().map(|(arn, documents)| (arn, documents.iter().filter_map(|d| Policy::parse(d).ok()).collect())).collect();
+        let roles = roles
+            .into_iter()
+            .map(|(arn, documents)| (arn, documents.iter().filter_map(|d| Policy::parse(d).ok()).collect()))
+            .collect();
         Simulator { roles: Arc::new(roles) }
     }
 
     /// The answer to one SimulatePrincipalPolicy request: a decision for each action on each resource.
     pub fn answer(&self, request: &HttpRequest) -> HttpResponse {
-        let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let body = request
+            .body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
         let form: Vec<(String, String)> = body
             .split('&')
             .filter_map(|pair| pair.split_once('='))
             .map(|(key, value)| (decode(key), decode(value)))
             .collect();
-        let values = |prefix: &str| form.iter().filter(|(key, _)| key.starts_with(prefix)).map(|(_, value)| value.as_str()).collect::<Vec<_>>();
-        let role = values("PolicySourceArn").first().copied().unwrap_or_default().to_string();
+        let values = |prefix: &str| {
+            form.iter()
+                .filter(|(key, _)| key.starts_with(prefix))
+                .map(|(_, value)| value.as_str())
+                .collect::<Vec<_>>()
+        };
+        let role = values("PolicySourceArn")
+            .first()
+            .copied()
+            .unwrap_or_default()
+            .to_string();
         let policies = self.roles.get(&role).map(Vec::as_slice).unwrap_or_default();
         let context = Context::partial();
         let mut members = String::new();
         for resource in values("ResourceArns.member.") {
             for action in values("ActionNames.member.") {
-                let decision = match Policy::evaluate_all(policies, &Request { principal: None, action, resource, context: &context }) {
+                let decision = match Policy::evaluate_all(
+                    policies,
+                    &Request {
+                        principal: None,
+                        action,
+                        resource,
+                        context: &context,
+                    },
+                ) {
                     Decision::Allowed { .. } => "allowed",
                     Decision::ExplicitlyDenied { .. } => "explicitDeny",
                     Decision::ImplicitlyDenied | Decision::Undecided { .. } => "implicitDeny",
@@ -63,7 +87,9 @@ impl Simulator {
 }
 
 fn decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn escape(text: &str) -> String {

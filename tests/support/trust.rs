@@ -40,7 +40,13 @@ pub struct AssumeLog(Arc<Mutex<Vec<Assumed>>>, Arc<Mutex<Vec<Published>>>);
 
 impl AssumeLog {
     pub fn of_role(&self, role_arn: &str) -> Vec<Assumed> {
-        self.0.lock().unwrap().iter().filter(|a| a.role_arn == role_arn).cloned().collect()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| a.role_arn == role_arn)
+            .cloned()
+            .collect()
     }
 
     pub fn published(&self) -> Vec<Published> {
@@ -50,10 +56,19 @@ impl AssumeLog {
 
 /// `config` whose sts:AssumeRole fails, as AWS's does, for a role that does not exist.
 pub fn with_trust(config: &SdkConfig) -> (SdkConfig, AssumeLog) {
-    let inner = config.http_client().unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
+    let inner = config
+        .http_client()
+        .unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
     let log = AssumeLog::default();
-    let client = Trust { inner, plain: config.clone(), log: log.clone() };
-    (config.to_builder().http_client(SharedHttpClient::new(client)).build(), log)
+    let client = Trust {
+        inner,
+        plain: config.clone(),
+        log: log.clone(),
+    };
+    (
+        config.to_builder().http_client(SharedHttpClient::new(client)).build(),
+        log,
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -66,7 +81,10 @@ struct Trust {
 
 impl HttpClient for Trust {
     fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        SharedHttpConnector::new(Connector { inner: self.inner.http_connector(settings, components), trust: self.clone() })
+        SharedHttpConnector::new(Connector {
+            inner: self.inner.http_connector(settings, components),
+            trust: self.clone(),
+        })
     }
 }
 
@@ -79,36 +97,63 @@ struct Connector {
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let operation = operation_of(&request);
-        let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let body = request
+            .body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
         let field = |name: &str| {
             body.split('&')
                 .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
-                .map(|value| percent_encoding::percent_decode_str(&value.replace('+', " ")).decode_utf8_lossy().into_owned())
+                .map(|value| {
+                    percent_encoding::percent_decode_str(&value.replace('+', " "))
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
                 .unwrap_or_default()
         };
         if operation == ("sns".to_string(), "Publish".to_string()) {
-            self.trust.log.1.lock().unwrap().push(Published { subject: field("Subject"), message: field("Message") });
+            self.trust.log.1.lock().unwrap().push(Published {
+                subject: field("Subject"),
+                message: field("Message"),
+            });
             return self.inner.call(request);
         }
         if operation != ("sts".to_string(), "AssumeRole".to_string()) {
             return self.inner.call(request);
         }
         let (role_arn, session) = (field("RoleArn"), field("RoleSessionName"));
-        self.trust.log.0.lock().unwrap().push(Assumed { role_arn: role_arn.clone(), session });
+        self.trust.log.0.lock().unwrap().push(Assumed {
+            role_arn: role_arn.clone(),
+            session,
+        });
         let answer = self.inner.call(request);
         let plain = self.trust.plain.clone();
         HttpConnectorFuture::new(async move {
             // The emulator's answer streams: read it whole, then hand on a copy.
             let mut response = answer.await?;
             let body = std::mem::replace(response.body_mut(), SdkBody::empty());
-            let bytes = aws_smithy_types::byte_stream::ByteStream::new(body).collect().await.map(|b| b.into_bytes()).unwrap_or_default();
+            let bytes = aws_smithy_types::byte_stream::ByteStream::new(body)
+                .collect()
+                .await
+                .map(|b| b.into_bytes())
+                .unwrap_or_default();
             let text = String::from_utf8_lossy(&bytes).into_owned();
             *response.body_mut() = SdkBody::from(bytes);
-            let (Some(key), Some(secret), Some(token)) = (element(&text, "AccessKeyId"), element(&text, "SecretAccessKey"), element(&text, "SessionToken")) else {
+            let (Some(key), Some(secret), Some(token)) = (
+                element(&text, "AccessKeyId"),
+                element(&text, "SecretAccessKey"),
+                element(&text, "SessionToken"),
+            ) else {
                 return Ok(response);
             };
             let credentials = Credentials::new(key, secret, Some(token), None, "trust-check");
-            let iam = aws_sdk_iam::Client::new(&plain.to_builder().credentials_provider(SharedCredentialsProvider::new(credentials)).build());
+            let iam = aws_sdk_iam::Client::new(
+                &plain
+                    .to_builder()
+                    .credentials_provider(SharedCredentialsProvider::new(credentials))
+                    .build(),
+            );
             let name = role_arn.rsplit('/').next().unwrap_or_default();
             match iam.get_role().role_name(name).send().await {
                 Ok(_) => Ok(response),

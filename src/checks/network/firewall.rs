@@ -36,7 +36,11 @@ impl IpNet {
     fn mask(self) -> u128 {
         let (_, width) = Self::number(self.address);
         let all = if width == 32 { u128::from(u32::MAX) } else { u128::MAX };
-        if self.bits == 0 { 0 } else { all & (all << (width - self.bits)) }
+        if self.bits == 0 {
+            0
+        } else {
+            all & (all << (width - self.bits))
+        }
     }
 
     pub fn contains(self, ip: IpAddr) -> bool {
@@ -50,7 +54,11 @@ impl IpNet {
     pub fn representative(self) -> IpAddr {
         let base = Self::number(self.address).0 & self.mask();
         match self.address {
-            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::from(if self.bits <= 28 { base as u32 + 4 } else { base as u32 })),
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::from(if self.bits <= 28 {
+                base as u32 + 4
+            } else {
+                base as u32
+            })),
             IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::from(if self.bits <= 124 { base + 4 } else { base })),
         }
     }
@@ -81,7 +89,9 @@ pub enum Passage {
     Allowed(Value),
     Blocked,
     /// No readable rule lets it through, but one names a prefix list whose entries could not be read.
-    Unknown { prefix_lists: Vec<String> },
+    Unknown {
+        prefix_lists: Vec<String>,
+    },
 }
 
 fn protocol_is_tcp(protocol: &str) -> bool {
@@ -102,10 +112,18 @@ fn rule_matches(rule: &SecurityGroupRule, port: i32, peer: &Peer, lists: &ListCi
     if !protocol_is_tcp(&rule.protocol) || !(rule.protocol == "-1" || covers_port(rule.from_port, rule.to_port, port)) {
         return Ok(false);
     }
-    let in_range = |cidrs: &[String]| cidrs.iter().filter_map(|c| IpNet::parse(c)).any(|net| net.contains(peer.ip));
+    let in_range = |cidrs: &[String]| {
+        cidrs
+            .iter()
+            .filter_map(|c| IpNet::parse(c))
+            .any(|net| net.contains(peer.ip))
+    };
     if in_range(&rule.cidrs)
         || rule.security_groups.iter().any(|g| peer.security_groups.contains(g))
-        || peer.prefix_list.as_ref().is_some_and(|pl| rule.prefix_lists.contains(pl))
+        || peer
+            .prefix_list
+            .as_ref()
+            .is_some_and(|pl| rule.prefix_lists.contains(pl))
     {
         return Ok(true);
     }
@@ -132,7 +150,13 @@ fn rule_json(group: &SecurityGroup, rule: &SecurityGroupRule) -> Value {
     })
 }
 
-fn passage<'g>(groups: &[&'g SecurityGroup], rules: impl Fn(&'g SecurityGroup) -> &'g [SecurityGroupRule], port: i32, peer: &Peer, lists: &ListCidrs) -> Passage {
+fn passage<'g>(
+    groups: &[&'g SecurityGroup],
+    rules: impl Fn(&'g SecurityGroup) -> &'g [SecurityGroupRule],
+    port: i32,
+    peer: &Peer,
+    lists: &ListCidrs,
+) -> Passage {
     let mut unknown = Vec::new();
     for group in groups {
         for rule in rules(group) {
@@ -145,7 +169,11 @@ fn passage<'g>(groups: &[&'g SecurityGroup], rules: impl Fn(&'g SecurityGroup) -
     }
     unknown.sort();
     unknown.dedup();
-    if unknown.is_empty() { Passage::Blocked } else { Passage::Unknown { prefix_lists: unknown } }
+    if unknown.is_empty() {
+        Passage::Blocked
+    } else {
+        Passage::Unknown { prefix_lists: unknown }
+    }
 }
 
 /// Whether `groups` let TCP `port` out to `peer`.
@@ -163,7 +191,11 @@ pub fn rules_json(groups: &[&SecurityGroup], egress: bool) -> Value {
     Value::Array(
         groups
             .iter()
-            .flat_map(|g| (if egress { &g.egress } else { &g.ingress }).iter().map(move |r| rule_json(g, r)))
+            .flat_map(|g| {
+                (if egress { &g.egress } else { &g.ingress })
+                    .iter()
+                    .map(move |r| rule_json(g, r))
+            })
             .collect(),
     )
 }
@@ -175,7 +207,10 @@ fn deciding_entry(acl: &NetworkAcl, egress: bool, ip: IpAddr, port: i32) -> Opti
     entries.into_iter().find(|e| {
         protocol_is_tcp(&e.protocol)
             && (e.protocol == "-1" || covers_port(e.from_port, e.to_port, port))
-            && e.cidr.as_deref().and_then(IpNet::parse).is_some_and(|net| net.contains(ip))
+            && e.cidr
+                .as_deref()
+                .and_then(IpNet::parse)
+                .is_some_and(|net| net.contains(ip))
     })
 }
 
@@ -186,7 +221,15 @@ pub fn acl_blocks(acl: &NetworkAcl, egress: bool, ip: IpAddr, ports: (i32, i32))
     let (low, high) = ports;
     let mut candidates = vec![low, high];
     for entry in acl.entries.iter().filter(|e| e.egress == egress) {
-        for edge in [entry.from_port, entry.to_port.map(|p| p + 1), entry.from_port.map(|p| p - 1), entry.to_port].into_iter().flatten() {
+        for edge in [
+            entry.from_port,
+            entry.to_port.map(|p| p + 1),
+            entry.from_port.map(|p| p - 1),
+            entry.to_port,
+        ]
+        .into_iter()
+        .flatten()
+        {
             if (low..=high).contains(&edge) {
                 candidates.push(edge);
             }
@@ -217,7 +260,13 @@ pub fn acl_blocks(acl: &NetworkAcl, egress: bool, ip: IpAddr, ports: (i32, i32))
 mod tests {
     use super::*;
 
-    fn rule(protocol: &str, ports: Option<(i32, i32)>, cidrs: &[&str], groups: &[&str], lists: &[&str]) -> SecurityGroupRule {
+    fn rule(
+        protocol: &str,
+        ports: Option<(i32, i32)>,
+        cidrs: &[&str],
+        groups: &[&str],
+        lists: &[&str],
+    ) -> SecurityGroupRule {
         SecurityGroupRule {
             protocol: protocol.into(),
             from_port: ports.map(|p| p.0),
@@ -229,11 +278,22 @@ mod tests {
     }
 
     fn group(egress: Vec<SecurityGroupRule>, ingress: Vec<SecurityGroupRule>) -> SecurityGroup {
-        SecurityGroup { id: "sg-1".into(), name: "tasks".into(), ingress, egress }
+        SecurityGroup {
+            id: "sg-1".into(),
+            name: "tasks".into(),
+            ingress,
+            egress,
+        }
     }
 
     fn peer(ip: &str, groups: &[&str], list: Option<&str>) -> Peer {
-        Peer { ip: ip.parse().unwrap(), security_groups: groups.iter().map(|g| g.to_string()).collect(), prefix_list: list.map(str::to_string), subnet: None, label: "p".into() }
+        Peer {
+            ip: ip.parse().unwrap(),
+            security_groups: groups.iter().map(|g| g.to_string()).collect(),
+            prefix_list: list.map(str::to_string),
+            subnet: None,
+            label: "p".into(),
+        }
     }
 
     fn none(_: &str) -> Option<&'static [String]> {
@@ -250,11 +310,20 @@ mod tests {
         let endpoint = peer("10.0.2.4", &["sg-endpoint"], None);
         let s3 = peer("52.216.0.4", &[], Some("pl-s3"));
         let all = group(vec![rule("-1", None, &["0.0.0.0/0"], &[], &[])], vec![]);
-        assert!(allowed(egress(&[&all], 443, &internet, &none)), "protocol -1 covers every port");
+        assert!(
+            allowed(egress(&[&all], 443, &internet, &none)),
+            "protocol -1 covers every port"
+        );
         let https_vpc = group(vec![rule("tcp", Some((443, 443)), &["10.0.0.0/16"], &[], &[])], vec![]);
         assert!(allowed(egress(&[&https_vpc], 443, &endpoint, &none)));
-        assert!(!allowed(egress(&[&https_vpc], 443, &internet, &none)), "the CIDR does not cover it");
-        assert!(!allowed(egress(&[&https_vpc], 80, &endpoint, &none)), "the port is outside the range");
+        assert!(
+            !allowed(egress(&[&https_vpc], 443, &internet, &none)),
+            "the CIDR does not cover it"
+        );
+        assert!(
+            !allowed(egress(&[&https_vpc], 80, &endpoint, &none)),
+            "the port is outside the range"
+        );
         let by_group = group(vec![rule("6", Some((0, 65535)), &[], &["sg-endpoint"], &[])], vec![]);
         assert!(allowed(egress(&[&by_group], 443, &endpoint, &none)));
         assert!(!allowed(egress(&[&by_group], 443, &s3, &none)));
@@ -262,10 +331,23 @@ mod tests {
         assert!(allowed(egress(&[&by_list], 443, &s3, &none)));
         let udp = group(vec![rule("udp", Some((0, 65535)), &["0.0.0.0/0"], &[], &[])], vec![]);
         assert!(!allowed(egress(&[&udp], 443, &internet, &none)));
-        assert!(allowed(egress(&[&udp, &all], 443, &internet, &none)), "any group of the task may allow");
+        assert!(
+            allowed(egress(&[&udp, &all], 443, &internet, &none)),
+            "any group of the task may allow"
+        );
         let inbound = group(vec![], vec![rule("tcp", Some((443, 443)), &[], &["sg-task"], &[])]);
-        assert!(allowed(ingress(&[&inbound], 443, &peer("10.0.1.9", &["sg-task"], None), &none)));
-        assert!(!allowed(ingress(&[&inbound], 443, &peer("10.0.1.9", &["sg-other"], None), &none)));
+        assert!(allowed(ingress(
+            &[&inbound],
+            443,
+            &peer("10.0.1.9", &["sg-task"], None),
+            &none
+        )));
+        assert!(!allowed(ingress(
+            &[&inbound],
+            443,
+            &peer("10.0.1.9", &["sg-other"], None),
+            &none
+        )));
     }
 
     fn entry(number: i32, egress: bool, allow: bool, cidr: &str, ports: Option<(i32, i32)>) -> AclEntry {
@@ -281,20 +363,37 @@ mod tests {
     }
 
     fn acl(entries: Vec<AclEntry>) -> NetworkAcl {
-        NetworkAcl { id: "acl-1".into(), default: false, subnet_ids: vec![], entries }
+        NetworkAcl {
+            id: "acl-1".into(),
+            default: false,
+            subnet_ids: vec![],
+            entries,
+        }
     }
 
     #[test]
     fn network_acls_take_the_lowest_matching_rule_then_deny() {
         let ip: IpAddr = "52.94.0.1".parse().unwrap();
-        let open = acl(vec![entry(100, true, true, "0.0.0.0/0", None), entry(32767, true, false, "0.0.0.0/0", None)]);
+        let open = acl(vec![
+            entry(100, true, true, "0.0.0.0/0", None),
+            entry(32767, true, false, "0.0.0.0/0", None),
+        ]);
         assert_eq!(acl_blocks(&open, true, ip, (443, 443)), None);
-        let deny_first = acl(vec![entry(200, true, true, "0.0.0.0/0", None), entry(100, true, false, "52.0.0.0/8", Some((443, 443)))]);
+        let deny_first = acl(vec![
+            entry(200, true, true, "0.0.0.0/0", None),
+            entry(100, true, false, "52.0.0.0/8", Some((443, 443))),
+        ]);
         let blocked = acl_blocks(&deny_first, true, ip, (443, 443)).expect("rule 100 denies");
         assert_eq!(blocked["decidedBy"]["ruleNumber"], 100);
         let nothing = acl(vec![entry(100, true, true, "10.0.0.0/8", None)]);
-        assert_eq!(acl_blocks(&nothing, true, ip, (443, 443)).unwrap()["decidedBy"], "the implicit deny (*): no entry matches");
-        assert!(acl_blocks(&nothing, false, ip, (443, 443)).is_some(), "directions are separate");
+        assert_eq!(
+            acl_blocks(&nothing, true, ip, (443, 443)).unwrap()["decidedBy"],
+            "the implicit deny (*): no entry matches"
+        );
+        assert!(
+            acl_blocks(&nothing, false, ip, (443, 443)).is_some(),
+            "directions are separate"
+        );
     }
 
     #[test]
@@ -305,7 +404,10 @@ mod tests {
         assert_eq!(acl_blocks(&narrow, false, ip, ephemeral).unwrap()["port"], 40001);
         let wide = acl(vec![entry(100, false, true, "0.0.0.0/0", Some((1024, 65535)))]);
         assert_eq!(acl_blocks(&wide, false, ip, ephemeral), None);
-        let hole = acl(vec![entry(90, false, false, "0.0.0.0/0", Some((50000, 50000))), entry(100, false, true, "0.0.0.0/0", Some((1024, 65535)))]);
+        let hole = acl(vec![
+            entry(90, false, false, "0.0.0.0/0", Some((50000, 50000))),
+            entry(100, false, true, "0.0.0.0/0", Some((1024, 65535))),
+        ]);
         assert_eq!(acl_blocks(&hole, false, ip, ephemeral).unwrap()["port"], 50000);
     }
 
@@ -316,7 +418,12 @@ mod tests {
         assert!(!net.contains("10.0.2.1".parse().unwrap()));
         assert_eq!(net.representative(), "10.0.1.4".parse::<IpAddr>().unwrap());
         assert!(IpNet::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
-        assert!(!IpNet::parse("0.0.0.0/0").unwrap().contains("2600:1f18::1".parse().unwrap()), "an IPv4 range holds no IPv6 address");
+        assert!(
+            !IpNet::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("2600:1f18::1".parse().unwrap()),
+            "an IPv4 range holds no IPv6 address"
+        );
         assert_eq!(IpNet::parse("10.0.0.0/33"), None);
         let v6 = IpNet::parse("2600:1f18:aa:bb00::/56").unwrap();
         assert!(v6.contains("2600:1f18:aa:bbff::9".parse().unwrap()));
@@ -333,7 +440,12 @@ mod tests {
         let internet = peer("52.94.0.1", &[], None);
         let only_v6 = group(vec![rule("tcp", Some((443, 443)), &["::/0"], &[], &[])], vec![]);
         assert!(!allowed(egress(&[&only_v6], 443, &internet, &none)));
-        assert!(allowed(egress(&[&only_v6], 443, &peer("2600:1f18::4", &[], None), &none)));
+        assert!(allowed(egress(
+            &[&only_v6],
+            443,
+            &peer("2600:1f18::4", &[], None),
+            &none
+        )));
     }
 
     #[test]
@@ -351,10 +463,22 @@ mod tests {
         let by_else = group(vec![rule("tcp", Some((443, 443)), &[], &[], &["pl-else"])], vec![]);
         assert_eq!(egress(&[&by_else], 443, &endpoint, &lists), Passage::Blocked);
         let by_unread = group(vec![rule("tcp", Some((443, 443)), &[], &[], &["pl-unread"])], vec![]);
-        assert_eq!(egress(&[&by_unread], 443, &endpoint, &lists), Passage::Unknown { prefix_lists: vec!["pl-unread".into()] });
-        assert!(allowed(egress(&[&by_unread, &by_corp], 443, &endpoint, &lists)), "a rule that allows settles it");
+        assert_eq!(
+            egress(&[&by_unread], 443, &endpoint, &lists),
+            Passage::Unknown {
+                prefix_lists: vec!["pl-unread".into()]
+            }
+        );
+        assert!(
+            allowed(egress(&[&by_unread, &by_corp], 443, &endpoint, &lists)),
+            "a rule that allows settles it"
+        );
         let wrong_port = group(vec![rule("tcp", Some((80, 80)), &[], &[], &["pl-unread"])], vec![]);
-        assert_eq!(egress(&[&wrong_port], 443, &endpoint, &lists), Passage::Blocked, "an unreadable list on another port decides nothing");
+        assert_eq!(
+            egress(&[&wrong_port], 443, &endpoint, &lists),
+            Passage::Blocked,
+            "an unreadable list on another port decides nothing"
+        );
     }
 
     #[test]

@@ -18,11 +18,14 @@ pub use needs::{Need, Service, needs};
 use self::firewall::{Passage, Peer, acl_blocks, egress, ingress, rules_json};
 use super::policy::{Context, Decision, Policy, Principal, Request};
 use super::{Code, Detail, Finding, NetworkDetail, NetworkRepair, Opening, Outcome, Severity, could_not_check};
-use crate::facts::{CallFailure, EndpointKind, Fact, NatGateway, NetworkAcl, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint, VpcFacts};
 use crate::facts::requirements::required_permissions;
+use crate::facts::{
+    CallFailure, EndpointKind, Fact, NatGateway, NetworkAcl, Route, RouteTable, SecurityGroup, Snapshot, VpcEndpoint,
+    VpcFacts,
+};
 
-pub use crate::model::names::layer_bucket_objects;
 use crate::model::names::endpoint_service;
+pub use crate::model::names::layer_bucket_objects;
 
 /// The ports a Linux task's connections come back to.
 /// The ports the task's side of a connection uses, where replies come back to.
@@ -44,7 +47,10 @@ enum Internet<'a> {
     Ipv6(&'a Route),
     /// A transit gateway, firewall or peering: not followed further.
     Elsewhere(&'a Route),
-    NatDown { route: &'a Route, nat: Option<&'a NatGateway> },
+    NatDown {
+        route: &'a Route,
+        nat: Option<&'a NatGateway>,
+    },
     NoPublicIp(&'a Route),
     None,
     /// Whether the way out works is not known: a fact it depends on could not be read.
@@ -53,7 +59,10 @@ enum Internet<'a> {
 
 impl Internet<'_> {
     fn is_open(&self) -> bool {
-        matches!(self, Internet::Nat(_) | Internet::Gateway(_) | Internet::Ipv6(_) | Internet::Elsewhere(_))
+        matches!(
+            self,
+            Internet::Nat(_) | Internet::Gateway(_) | Internet::Ipv6(_) | Internet::Elsewhere(_)
+        )
     }
 }
 
@@ -84,34 +93,57 @@ struct Network<'a> {
 
 /// The network ACL of a subnet: the one associated with it, else the VPC's default.
 pub fn acl_of<'b>(acls: &'b [NetworkAcl], subnet_id: &str) -> Option<&'b NetworkAcl> {
-    acls.iter().find(|a| a.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| acls.iter().find(|a| a.default))
+    acls.iter()
+        .find(|a| a.subnet_ids.iter().any(|s| s == subnet_id))
+        .or_else(|| acls.iter().find(|a| a.default))
 }
 
 /// The route table a subnet uses: the one associated with it, else the VPC's main table.
 pub fn route_table_of<'t>(tables: &'t [RouteTable], subnet_id: &str) -> Option<&'t RouteTable> {
-    tables.iter().find(|t| t.subnet_ids.iter().any(|s| s == subnet_id)).or_else(|| tables.iter().find(|t| t.main))
+    tables
+        .iter()
+        .find(|t| t.subnet_ids.iter().any(|s| s == subnet_id))
+        .or_else(|| tables.iter().find(|t| t.main))
 }
 
 /// The range of `subnet_id` in one address family (IPv6: its first IPv6 block).
 pub fn subnet_net(vpc: &VpcFacts, subnet_id: &str, ipv6: bool) -> Option<IpNet> {
     let subnet = vpc.subnets.known()?.iter().find(|s| s.id == subnet_id)?;
-    if ipv6 { subnet.ipv6_cidrs.iter().find_map(|c| IpNet::parse(c)) } else { IpNet::parse(&subnet.cidr) }
+    if ipv6 {
+        subnet.ipv6_cidrs.iter().find_map(|c| IpNet::parse(c))
+    } else {
+        IpNet::parse(&subnet.cidr)
+    }
 }
 
 /// The task's address in one family: its network interface's, else one standing for its subnet's
 /// range (the interface is gone once Fargate stops the task; a rule that admits the range admits it).
 pub fn task_address(task: &crate::facts::TaskFacts, vpc: &VpcFacts, ipv6: bool) -> Option<IpAddr> {
     let eni = task.eni.as_ref()?;
-    let own = eni.private_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()).filter(|ip| ip.is_ipv6() == ipv6);
+    let own = eni
+        .private_ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<IpAddr>().ok())
+        .filter(|ip| ip.is_ipv6() == ipv6);
     own.or_else(|| subnet_net(vpc, eni.subnet_id.as_deref()?, ipv6).map(IpNet::representative))
 }
 
 /// The CIDRs of a prefix list a security group rule names, as far as they were read.
 pub fn prefix_list_cidrs<'a>(vpc: &'a VpcFacts, id: &str) -> Option<&'a [String]> {
-    if let Some(s3) = vpc.s3_prefix_list.known().and_then(Option::as_ref).filter(|l| l.id == id) {
+    if let Some(s3) = vpc
+        .s3_prefix_list
+        .known()
+        .and_then(Option::as_ref)
+        .filter(|l| l.id == id)
+    {
         return Some(&s3.cidrs);
     }
-    vpc.referenced_prefix_lists.iter().find(|l| l.id == id)?.cidrs.known().map(Vec::as_slice)
+    vpc.referenced_prefix_lists
+        .iter()
+        .find(|l| l.id == id)?
+        .cidrs
+        .known()
+        .map(Vec::as_slice)
 }
 
 pub fn check(snapshot: &Snapshot) -> Outcome {
@@ -120,11 +152,16 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
     let vpc = match vpc {
         Fact::Known(vpc) => vpc,
         Fact::Failed(failure) => {
-            out.finding(could_not_check(failure, "the network path: the task's subnet and VPC".into()));
+            out.finding(could_not_check(
+                failure,
+                "the network path: the task's subnet and VPC".into(),
+            ));
             return out;
         }
     };
-    let Some(subnet_id) = snapshot.task.eni.as_ref().and_then(|e| e.subnet_id.as_deref()) else { return out };
+    let Some(subnet_id) = snapshot.task.eni.as_ref().and_then(|e| e.subnet_id.as_deref()) else {
+        return out;
+    };
     let needs = needs(snapshot);
     if needs.is_empty() {
         return out;
@@ -136,17 +173,31 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
             return out;
         }
     };
-    let Some(table) = route_table_of(tables, subnet_id) else { return out };
+    let Some(table) = route_table_of(tables, subnet_id) else {
+        return out;
+    };
     let endpoints = match &vpc.endpoints {
         Fact::Known(endpoints) => Some(endpoints.as_slice()),
         Fact::Failed(failure) => {
-            out.finding(could_not_check(failure, format!("the VPC endpoints of {}, so which way each service's traffic goes", vpc.vpc_id)));
+            out.finding(could_not_check(
+                failure,
+                format!(
+                    "the VPC endpoints of {}, so which way each service's traffic goes",
+                    vpc.vpc_id
+                ),
+            ));
             None
         }
     };
     for (fact, what) in [
-        (vpc.subnets.failure(), "the address ranges of the VPC's subnets, where the endpoints' interfaces are"),
-        (vpc.s3_prefix_list.failure(), "the addresses of S3 (the region's prefix list), which firewall rules must let through"),
+        (
+            vpc.subnets.failure(),
+            "the address ranges of the VPC's subnets, where the endpoints' interfaces are",
+        ),
+        (
+            vpc.s3_prefix_list.failure(),
+            "the addresses of S3 (the region's prefix list), which firewall rules must let through",
+        ),
     ] {
         if let Some(failure) = fact {
             out.finding(could_not_check(failure, what.to_string()));
@@ -157,12 +208,28 @@ pub fn check(snapshot: &Snapshot) -> Outcome {
         Some(Fact::Known(network)) => Ok(network.assign_public_ip),
         None => Ok(None),
     };
-    let ipv6_only = vpc.subnets.known().and_then(|subnets| subnets.iter().find(|s| s.id == subnet_id)).is_some_and(|s| s.cidr.is_empty() && !s.ipv6_cidrs.is_empty());
+    let ipv6_only = vpc
+        .subnets
+        .known()
+        .and_then(|subnets| subnets.iter().find(|s| s.id == subnet_id))
+        .is_some_and(|s| s.cidr.is_empty() && !s.ipv6_cidrs.is_empty());
     let internet = internet_path(table, &vpc.nat_gateways, public_ip, ipv6_only);
     if let (Internet::Unknown(failure), Fact::Failed(_)) = (&internet, &vpc.nat_gateways) {
-        out.finding(could_not_check(failure, "the state of the NAT gateway the subnet routes to".into()));
+        out.finding(could_not_check(
+            failure,
+            "the state of the NAT gateway the subnet routes to".into(),
+        ));
     }
-    let net = Network { snapshot, vpc, subnet_id, region: &snapshot.task.region, table, endpoints, internet, ipv6_only };
+    let net = Network {
+        snapshot,
+        vpc,
+        subnet_id,
+        region: &snapshot.task.region,
+        table,
+        endpoints,
+        internet,
+        ipv6_only,
+    };
 
     let ways: Vec<(&Need, Via)> = needs.iter().map(|need| (need, net.way(need.service))).collect();
     net.check_path(&ways, &mut out);
@@ -183,12 +250,19 @@ fn internet_path<'a>(
     if ipv6_only {
         // IPv6 addresses are public: a route to an internet gateway, or an egress-only one, is enough.
         return match table.routes.iter().find(|r| r.destination == "::/0") {
-            Some(route) if route.state.as_deref() != Some("blackhole") && (route.target.starts_with("igw-") || route.target.starts_with("eigw-")) => Internet::Ipv6(route),
+            Some(route)
+                if route.state.as_deref() != Some("blackhole")
+                    && (route.target.starts_with("igw-") || route.target.starts_with("eigw-")) =>
+            {
+                Internet::Ipv6(route)
+            }
             Some(route) if route.state.as_deref() != Some("blackhole") => Internet::Elsewhere(route),
             _ => Internet::None,
         };
     }
-    let Some(route) = table.routes.iter().find(|r| r.destination == "0.0.0.0/0") else { return Internet::None };
+    let Some(route) = table.routes.iter().find(|r| r.destination == "0.0.0.0/0") else {
+        return Internet::None;
+    };
     let blackhole = route.state.as_deref() == Some("blackhole");
     if route.target.starts_with("nat-") && !blackhole {
         return match nats {
@@ -200,7 +274,10 @@ fn internet_path<'a>(
         };
     }
     if blackhole {
-        return Internet::NatDown { route, nat: nats.known().and_then(|nats| nats.iter().find(|n| n.id == route.target)) };
+        return Internet::NatDown {
+            route,
+            nat: nats.known().and_then(|nats| nats.iter().find(|n| n.id == route.target)),
+        };
     }
     if route.target.starts_with("igw-") {
         return match public_ip {
@@ -223,7 +300,10 @@ fn route_json(table: &RouteTable) -> Value {
 
 /// A network finding's detail: the services it cuts off, and the repair a fix would make.
 fn cut_off(services: impl IntoIterator<Item = Service>, repair: Option<NetworkRepair>) -> Detail {
-    Detail::Network(NetworkDetail { services: services.into_iter().collect(), repair })
+    Detail::Network(NetworkDetail {
+        services: services.into_iter().collect(),
+        repair,
+    })
 }
 
 /// Appends what `list` does not hold yet, keeping its order.
@@ -244,15 +324,25 @@ fn names(needs: &[&Need]) -> Vec<&'static str> {
 }
 
 fn why(needs: &[&Need]) -> Value {
-    needs.iter().map(|n| (n.service.name().to_string(), json!(n.why))).collect::<serde_json::Map<_, _>>().into()
+    needs
+        .iter()
+        .map(|n| (n.service.name().to_string(), json!(n.why)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 impl<'a> Network<'a> {
     fn endpoint(&self, service: Service) -> Option<&'a VpcEndpoint> {
         let name = endpoint_service(self.region, service.name());
-        let kind = if service == Service::S3 { EndpointKind::Gateway } else { EndpointKind::Interface };
+        let kind = if service == Service::S3 {
+            EndpointKind::Gateway
+        } else {
+            EndpointKind::Interface
+        };
         self.endpoints?.iter().find(|e| {
-            e.service_name == name && e.kind == kind && !e.state.as_deref().is_some_and(|s| DEAD_ENDPOINT_STATES.contains(&s))
+            e.service_name == name
+                && e.kind == kind
+                && !e.state.as_deref().is_some_and(|s| DEAD_ENDPOINT_STATES.contains(&s))
         })
     }
 
@@ -273,7 +363,10 @@ impl<'a> Network<'a> {
         match service {
             Service::Internet => {}
             Service::S3 => {
-                if let Some(gateway) = self.endpoint(Service::S3).filter(|e| e.route_table_ids.contains(&self.table.id)) {
+                if let Some(gateway) = self
+                    .endpoint(Service::S3)
+                    .filter(|e| e.route_table_ids.contains(&self.table.id))
+                {
                     return Via::S3Gateway(gateway);
                 }
             }
@@ -298,7 +391,11 @@ impl<'a> Network<'a> {
     /// The way out of the subnet: to the internet, else through endpoints. `stranded`: the needs
     /// with no way at all.
     fn check_path(&self, ways: &[(&Need, Via)], out: &mut Outcome) {
-        let stranded: Vec<&Need> = ways.iter().filter(|(_, via)| matches!(via, Via::Nowhere)).map(|(n, _)| *n).collect();
+        let stranded: Vec<&Need> = ways
+            .iter()
+            .filter(|(_, via)| matches!(via, Via::Nowhere))
+            .map(|(n, _)| *n)
+            .collect();
         self.check_internet_path(&stranded, out);
         self.check_missing_endpoints(ways, &stranded, out);
     }
@@ -306,7 +403,11 @@ impl<'a> Network<'a> {
     fn check_internet_path(&self, stranded: &[&Need], out: &mut Outcome) {
         // A gateway that is down is the cause only for a need it strands; with no need known to be
         // stranded it is a risk, not this failure's cause.
-        let severity = if stranded.is_empty() { Severity::Warning } else { Severity::Error };
+        let severity = if stranded.is_empty() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
         let evidence = |extra: Value| {
             let mut evidence = json!({
                 "subnetId": self.subnet_id,
@@ -382,7 +483,10 @@ impl<'a> Network<'a> {
 
     /// No way out, and the task relies on endpoints: name the ones it lacks.
     fn check_missing_endpoints(&self, ways: &[(&Need, Via)], stranded: &[&Need], out: &mut Outcome) {
-        let Some(endpoints) = self.endpoints.filter(|e| !e.is_empty() && matches!(self.internet, Internet::None)) else {
+        let Some(endpoints) = self
+            .endpoints
+            .filter(|e| !e.is_empty() && matches!(self.internet, Internet::None))
+        else {
             return;
         };
         let mut missing = Vec::new();
@@ -425,13 +529,23 @@ impl<'a> Network<'a> {
                 ))
                 .detail(cut_off(services_of(&missing), Some(NetworkRepair::CreateEndpoints { route_table: self.table.id.clone() }))),
             );
-        } else if stranded.is_empty() && self.snapshot.task_definition.known().is_some() && !ways.iter().any(|(_, via)| matches!(via, Via::Unknown)) {
-            out.pass("vpc-endpoints", &self.vpc.vpc_id, "every AWS service the task needs has a VPC endpoint");
+        } else if stranded.is_empty()
+            && self.snapshot.task_definition.known().is_some()
+            && !ways.iter().any(|(_, via)| matches!(via, Via::Unknown))
+        {
+            out.pass(
+                "vpc-endpoints",
+                &self.vpc.vpc_id,
+                "every AWS service the task needs has a VPC endpoint",
+            );
         }
     }
 
     fn check_dns(&self, ways: &[(&Need, Via)], out: &mut Outcome) {
-        for (fact, what) in [(&self.vpc.dns_support, "enableDnsSupport"), (&self.vpc.dns_hostnames, "enableDnsHostnames")] {
+        for (fact, what) in [
+            (&self.vpc.dns_support, "enableDnsSupport"),
+            (&self.vpc.dns_hostnames, "enableDnsHostnames"),
+        ] {
             if let Fact::Failed(failure) = fact {
                 out.finding(could_not_check(failure, format!("the VPC's {what}")));
             }
@@ -509,15 +623,27 @@ impl<'a> Network<'a> {
 
     /// The execution role is who calls ECR, Secrets Manager, SSM and Logs for the task.
     fn execution_role(&self) -> Option<&'a str> {
-        self.snapshot.task_definition.known().and_then(|d| d.execution_role_arn.as_deref())
+        self.snapshot
+            .task_definition
+            .known()
+            .and_then(|d| d.execution_role_arn.as_deref())
     }
 
     /// The requests the execution role makes through `service`'s endpoint.
     fn requests(&self, service: Service) -> Vec<(&'static str, String)> {
         let Some(definition) = self.snapshot.task_definition.known() else {
-            return if service == Service::EcrApi { vec![("ecr:GetAuthorizationToken", "*".into())] } else { vec![] };
+            return if service == Service::EcrApi {
+                vec![("ecr:GetAuthorizationToken", "*".into())]
+            } else {
+                vec![]
+            };
         };
-        let in_region = |resource: &str| resource.split(':').nth(3).is_none_or(|r| r.is_empty() || r == self.region);
+        let in_region = |resource: &str| {
+            resource
+                .split(':')
+                .nth(3)
+                .is_none_or(|r| r.is_empty() || r == self.region)
+        };
         required_permissions(&self.snapshot.task, definition)
             .into_iter()
             .filter(|p| {
@@ -540,22 +666,39 @@ impl<'a> Network<'a> {
         let policy = match Policy::parse(text) {
             Ok(policy) => policy,
             Err(error) => {
-                out.finding(super::unreadable_policy(&endpoint.id, &format!("the policy of endpoint {}", endpoint.id), &error, text));
+                out.finding(super::unreadable_policy(
+                    &endpoint.id,
+                    &format!("the policy of endpoint {}", endpoint.id),
+                    &error,
+                    text,
+                ));
                 return;
             }
         };
         let principal = self.execution_role().map_or_else(Principal::unnamed, Principal::aws);
-        let mut context = Context::partial().with("aws:SourceVpc", &self.vpc.vpc_id).with("aws:SourceVpce", &endpoint.id).with("aws:PrincipalAccount", &self.snapshot.task.account);
+        let mut context = Context::partial()
+            .with("aws:SourceVpc", &self.vpc.vpc_id)
+            .with("aws:SourceVpce", &endpoint.id)
+            .with("aws:PrincipalAccount", &self.snapshot.task.account);
         if let Some(role) = self.execution_role() {
             context = context.with("aws:PrincipalArn", role);
         }
         for (action, resource) in self.requests(need.service) {
-            let decision = policy.evaluate(&Request { principal: Some(&principal), action, resource: &resource, context: &context });
+            let decision = policy.evaluate(&Request {
+                principal: Some(&principal),
+                action,
+                resource: &resource,
+                context: &context,
+            });
             let (severity, verb, statements) = match decision {
                 Decision::Allowed { .. } => continue,
                 Decision::ExplicitlyDenied { statement } => (Severity::Error, "denies", vec![statement]),
                 Decision::ImplicitlyDenied => (Severity::Error, "does not allow", vec![]),
-                Decision::Undecided { statements, .. } => (Severity::Warning, "may deny, depending on conditions the doctor cannot see,", statements),
+                Decision::Undecided { statements, .. } => (
+                    Severity::Warning,
+                    "may deny, depending on conditions the doctor cannot see,",
+                    statements,
+                ),
             };
             out.finding(
                 Finding::new(
@@ -578,15 +721,29 @@ impl<'a> Network<'a> {
         let object = bucket.replace('*', "layer");
         let decision = match Policy::parse(text) {
             // ECR hands the task a presigned URL: the request is allowed only by a grant any principal can use.
-            Ok(policy) => policy.evaluate(&Request { principal: Some(&Principal::unnamed()), action: "s3:GetObject", resource: &object, context: &Context::partial() }),
+            Ok(policy) => policy.evaluate(&Request {
+                principal: Some(&Principal::unnamed()),
+                action: "s3:GetObject",
+                resource: &object,
+                context: &Context::partial(),
+            }),
             Err(error) => {
-                out.finding(super::unreadable_policy(&gateway.id, &format!("the policy of S3 endpoint {}", gateway.id), &error, text));
+                out.finding(super::unreadable_policy(
+                    &gateway.id,
+                    &format!("the policy of S3 endpoint {}", gateway.id),
+                    &error,
+                    text,
+                ));
                 return;
             }
         };
         let (severity, statements) = match decision {
             Decision::Allowed { .. } => {
-                out.pass("s3-endpoint-policy", &gateway.id, format!("S3 endpoint {} allows the ECR layer bucket", gateway.id));
+                out.pass(
+                    "s3-endpoint-policy",
+                    &gateway.id,
+                    format!("S3 endpoint {} allows the ECR layer bucket", gateway.id),
+                );
                 return;
             }
             Decision::ExplicitlyDenied { statement } => (Severity::Error, vec![statement]),
@@ -631,10 +788,23 @@ impl<'a> Network<'a> {
 
     fn check_endpoint_ingress(&self, need: &Need, endpoint: &VpcEndpoint, out: &mut Outcome) {
         // Without the task's own groups (service or ENI unreadable) nothing can be said of what admits it.
-        let (Some(groups), Some(task_ip), Some(Fact::Known(network))) = (self.vpc.security_groups.known(), self.task_ip(), &self.snapshot.network) else { return };
+        let (Some(groups), Some(task_ip), Some(Fact::Known(network))) =
+            (self.vpc.security_groups.known(), self.task_ip(), &self.snapshot.network)
+        else {
+            return;
+        };
         let task_groups = network.security_groups.clone();
-        let endpoint_groups: Vec<&SecurityGroup> = groups.iter().filter(|g| endpoint.security_group_ids.contains(&g.id)).collect();
-        let task = Peer { ip: task_ip, security_groups: task_groups, prefix_list: None, subnet: Some(self.subnet_id.to_string()), label: "the task".into() };
+        let endpoint_groups: Vec<&SecurityGroup> = groups
+            .iter()
+            .filter(|g| endpoint.security_group_ids.contains(&g.id))
+            .collect();
+        let task = Peer {
+            ip: task_ip,
+            security_groups: task_groups,
+            prefix_list: None,
+            subnet: Some(self.subnet_id.to_string()),
+            label: "the task".into(),
+        };
         if ingress(&endpoint_groups, HTTPS, &task, &|id| self.list_cidrs(id)) != Passage::Blocked {
             return;
         }
@@ -662,8 +832,19 @@ impl<'a> Network<'a> {
         let s3 = self.vpc.s3_prefix_list.known().and_then(Option::as_ref);
         let s3_peer = || -> Option<Peer> {
             let list = s3?;
-            let ip = list.cidrs.iter().filter_map(|c| IpNet::parse(c)).find(|n| n.address.is_ipv6() == self.ipv6_only)?.representative();
-            Some(Peer { ip, security_groups: vec![], prefix_list: Some(list.id.clone()), subnet: None, label: format!("S3 ({})", list.id) })
+            let ip = list
+                .cidrs
+                .iter()
+                .filter_map(|c| IpNet::parse(c))
+                .find(|n| n.address.is_ipv6() == self.ipv6_only)?
+                .representative();
+            Some(Peer {
+                ip,
+                security_groups: vec![],
+                prefix_list: Some(list.id.clone()),
+                subnet: None,
+                label: format!("S3 ({})", list.id),
+            })
         };
         let whole = |peer: Option<Peer>| (peer.is_some(), peer.into_iter().collect::<Vec<_>>());
         match via {
@@ -673,8 +854,18 @@ impl<'a> Network<'a> {
                     .iter()
                     .filter_map(|subnet| {
                         let ip = self.subnet_net(subnet)?.representative();
-                        let label = if endpoint.subnet_ids.len() > 1 { format!("endpoint {} in {subnet}", endpoint.id) } else { format!("endpoint {}", endpoint.id) };
-                        Some(Peer { ip, security_groups: endpoint.security_group_ids.clone(), prefix_list: None, subnet: Some(subnet.clone()), label })
+                        let label = if endpoint.subnet_ids.len() > 1 {
+                            format!("endpoint {} in {subnet}", endpoint.id)
+                        } else {
+                            format!("endpoint {}", endpoint.id)
+                        };
+                        Some(Peer {
+                            ip,
+                            security_groups: endpoint.security_group_ids.clone(),
+                            prefix_list: None,
+                            subnet: Some(subnet.clone()),
+                            label,
+                        })
                     })
                     .collect();
                 (peers.len() == endpoint.subnet_ids.len() && !peers.is_empty(), peers)
@@ -682,8 +873,18 @@ impl<'a> Network<'a> {
             Via::S3Gateway(_) => whole(s3_peer()),
             Via::Internet if service == Service::S3 => whole(s3_peer()),
             Via::Internet => {
-                let ip = if self.ipv6_only { IpAddr::V6(INTERNET_V6) } else { IpAddr::V4(INTERNET_V4) };
-                whole(Some(Peer { ip, security_groups: vec![], prefix_list: None, subnet: None, label: "the internet".into() }))
+                let ip = if self.ipv6_only {
+                    IpAddr::V6(INTERNET_V6)
+                } else {
+                    IpAddr::V4(INTERNET_V4)
+                };
+                whole(Some(Peer {
+                    ip,
+                    security_groups: vec![],
+                    prefix_list: None,
+                    subnet: None,
+                    label: "the internet".into(),
+                }))
             }
             Via::Nowhere => (true, Vec::new()),
             Via::Unknown => (false, Vec::new()),
@@ -713,7 +914,10 @@ impl<'a> Network<'a> {
     fn check_security_groups(&self, ways: &[(&Need, Via<'a>)], out: &mut Outcome) {
         let Some(groups) = self.task_groups() else {
             if let Fact::Failed(failure) = &self.vpc.security_groups {
-                out.finding(could_not_check(failure, "the security groups of the task and the endpoints".into()));
+                out.finding(could_not_check(
+                    failure,
+                    "the security groups of the task and the endpoints".into(),
+                ));
             }
             return;
         };
@@ -731,7 +935,11 @@ impl<'a> Network<'a> {
         }
         if blocked.is_empty() {
             if complete {
-                out.pass("security-group-egress", groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(","), "the task's security groups allow TCP 443 out to where the pull goes");
+                out.pass(
+                    "security-group-egress",
+                    groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(","),
+                    "the task's security groups allow TCP 443 out to where the pull goes",
+                );
             }
             return;
         }
@@ -762,7 +970,14 @@ impl<'a> Network<'a> {
                 Code::SecurityGroupBlocksEgress,
                 Severity::Error,
                 groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(","),
-                format!("No security group of the task allows TCP 443 out to {}.", blocked.iter().map(|(_, p)| p.label.as_str()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "No security group of the task allows TCP 443 out to {}.",
+                    blocked
+                        .iter()
+                        .map(|(_, p)| p.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             )
             .evidence(json!({
                 "securityGroups": groups.iter().map(|g| &g.id).collect::<Vec<_>>(),
@@ -770,8 +985,18 @@ impl<'a> Network<'a> {
                 "blocked": blocked.iter().map(|(s, p)| self.blocked_json(s, p)).collect::<Vec<_>>(),
                 "services": services,
             }))
-            .remedy(format!("Allow TCP 443 out from security group {} to {} (AuthorizeSecurityGroupEgress).", groups[0].id, targets.join(" and ")))
-            .detail(cut_off(services, nameable.then(|| NetworkRepair::OpenHttpsEgress { group: groups[0].id.clone(), to: openings }))),
+            .remedy(format!(
+                "Allow TCP 443 out from security group {} to {} (AuthorizeSecurityGroupEgress).",
+                groups[0].id,
+                targets.join(" and ")
+            ))
+            .detail(cut_off(
+                services,
+                nameable.then(|| NetworkRepair::OpenHttpsEgress {
+                    group: groups[0].id.clone(),
+                    to: openings,
+                }),
+            )),
         );
     }
 
@@ -810,11 +1035,16 @@ impl<'a> Network<'a> {
         let acls = match &self.vpc.network_acls {
             Fact::Known(acls) => acls,
             Fact::Failed(failure) => {
-                out.finding(could_not_check(failure, format!("the network ACL of subnet {}", self.subnet_id)));
+                out.finding(could_not_check(
+                    failure,
+                    format!("the network ACL of subnet {}", self.subnet_id),
+                ));
                 return;
             }
         };
-        let Some(task_acl) = Self::acl_of(acls, self.subnet_id) else { return };
+        let Some(task_acl) = Self::acl_of(acls, self.subnet_id) else {
+            return;
+        };
         let (peers, mut complete) = self.peers(ways);
         let task_ip = self.task_ip();
         // What each ACL on the path blocks: the task subnet's on the way out, and that of an
@@ -837,7 +1067,13 @@ impl<'a> Network<'a> {
             if peer.subnet.as_deref() == Some(self.subnet_id) {
                 continue;
             }
-            for verdict in [acl_blocks(task_acl, true, peer.ip, (HTTPS, HTTPS)), acl_blocks(task_acl, false, peer.ip, EPHEMERAL_PORTS)].into_iter().flatten() {
+            for verdict in [
+                acl_blocks(task_acl, true, peer.ip, (HTTPS, HTTPS)),
+                acl_blocks(task_acl, false, peer.ip, EPHEMERAL_PORTS),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 record(task_acl, self.subnet_id, verdict, &peer.label, names);
             }
             let Some(subnet) = peer.subnet.as_deref() else { continue };
@@ -846,13 +1082,26 @@ impl<'a> Network<'a> {
                 continue;
             };
             add_unique(&mut checked, &[acl.id.as_str()]);
-            for verdict in [acl_blocks(acl, false, task_ip, (HTTPS, HTTPS)), acl_blocks(acl, true, task_ip, EPHEMERAL_PORTS)].into_iter().flatten() {
+            for verdict in [
+                acl_blocks(acl, false, task_ip, (HTTPS, HTTPS)),
+                acl_blocks(acl, true, task_ip, EPHEMERAL_PORTS),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 record(acl, subnet, verdict, &format!("the task, from {}", peer.label), names);
             }
         }
         if blocked.is_empty() {
             if complete {
-                out.pass("network-acl", checked.join(","), format!("network ACL {} lets 443 out and the replies back in", checked.join(" and ")));
+                out.pass(
+                    "network-acl",
+                    checked.join(","),
+                    format!(
+                        "network ACL {} lets 443 out and the replies back in",
+                        checked.join(" and ")
+                    ),
+                );
             }
             return;
         }

@@ -55,18 +55,30 @@ pub fn needs(snapshot: &Snapshot) -> Vec<Need> {
     let mut found: Vec<(Service, String)> = Vec::new();
     let images: Vec<String> = match snapshot.task_definition.known() {
         Some(definition) => definition.containers.iter().map(|c| c.image.clone()).collect(),
-        None => snapshot.task.containers.iter().filter_map(|c| c.image.clone()).collect(),
+        None => snapshot
+            .task
+            .containers
+            .iter()
+            .filter_map(|c| c.image.clone())
+            .collect(),
     };
     for raw in images {
         let Some(image) = ImageRef::parse(&raw) else { continue };
         match &image.registry {
-            Registry::Ecr { region: image_region, .. } if image_region == region => {
+            Registry::Ecr {
+                region: image_region, ..
+            } if image_region == region => {
                 found.push((Service::EcrApi, format!("registry authentication for {raw}")));
                 found.push((Service::EcrDkr, format!("the manifest of {raw}")));
                 found.push((Service::S3, format!("the layers of {raw}")));
             }
-            Registry::Ecr { region: image_region, .. } => {
-                found.push((Service::Internet, format!("{raw} is in {image_region}; VPC endpoints serve only {region}")));
+            Registry::Ecr {
+                region: image_region, ..
+            } => {
+                found.push((
+                    Service::Internet,
+                    format!("{raw} is in {image_region}; VPC endpoints serve only {region}"),
+                ));
             }
             _ => found.push((Service::Internet, format!("{raw} is in a public registry"))),
         }
@@ -86,16 +98,32 @@ pub fn needs(snapshot: &Snapshot) -> Vec<Need> {
                 .secrets
                 .iter()
                 .map(|s| (s.value_from.as_str(), format!("secret {}", s.name)))
-                .chain(container.repository_credentials.iter().map(|c| (c.as_str(), "the registry credentials".to_string())));
+                .chain(
+                    container
+                        .repository_credentials
+                        .iter()
+                        .map(|c| (c.as_str(), "the registry credentials".to_string())),
+                );
             for (value_from, what) in references {
-                let service = if value_from.contains(":secretsmanager:") { Service::SecretsManager } else { Service::Ssm };
-                let secret_region = value_from.split(':').nth(3).filter(|r| value_from.starts_with("arn:") && !r.is_empty());
+                let service = if value_from.contains(":secretsmanager:") {
+                    Service::SecretsManager
+                } else {
+                    Service::Ssm
+                };
+                let secret_region = value_from
+                    .split(':')
+                    .nth(3)
+                    .filter(|r| value_from.starts_with("arn:") && !r.is_empty());
                 match secret_region {
                     Some(other) if other != region => found.push((Service::Internet, format!("{what} is in {other}"))),
                     _ => found.push((service, format!("{what} ({value_from})"))),
                 }
             }
-            for file in container.environment_files.iter().filter(|f| crate::facts::s3_object(f).is_some()) {
+            for file in container
+                .environment_files
+                .iter()
+                .filter(|f| crate::facts::s3_object(f).is_some())
+            {
                 found.push((Service::S3, format!("environment file {file}")));
             }
         }
@@ -109,7 +137,10 @@ pub fn needs(snapshot: &Snapshot) -> Vec<Need> {
                     last.why.push(why);
                 }
             }
-            _ => needs.push(Need { service, why: vec![why] }),
+            _ => needs.push(Need {
+                service,
+                why: vec![why],
+            }),
         }
     }
     needs

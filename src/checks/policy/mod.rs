@@ -22,7 +22,10 @@ impl Principal {
     /// An AWS principal no policy names, such as the signer of a presigned URL: only a grant to
     /// every principal (`*`, `{"AWS": "*"}`) covers it.
     pub fn unnamed() -> Principal {
-        Principal::Aws { arn: String::new(), account: String::new() }
+        Principal::Aws {
+            arn: String::new(),
+            account: String::new(),
+        }
     }
 
     /// A role or user ARN; `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION` counts as the role.
@@ -58,11 +61,17 @@ impl Context {
 
     /// A context that holds every key the request has.
     pub fn complete() -> Self {
-        Context { values: BTreeMap::new(), complete: true }
+        Context {
+            values: BTreeMap::new(),
+            complete: true,
+        }
     }
 
     pub fn with(mut self, key: &str, value: &str) -> Self {
-        self.values.entry(key.to_ascii_lowercase()).or_default().push(value.to_string());
+        self.values
+            .entry(key.to_ascii_lowercase())
+            .or_default()
+            .push(value.to_string());
         self
     }
 
@@ -149,13 +158,20 @@ pub struct PolicyError(pub String);
 /// The answer for one request, with the statements that decided it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    Allowed { statement: Value },
+    Allowed {
+        statement: Value,
+    },
     /// An explicit Deny matched: nothing can override it.
-    ExplicitlyDenied { statement: Value },
+    ExplicitlyDenied {
+        statement: Value,
+    },
     /// No statement allows the request.
     ImplicitlyDenied,
     /// The answer depends on condition keys whose values are unknown.
-    Undecided { statements: Vec<Value>, keys: Vec<String> },
+    Undecided {
+        statements: Vec<Value>,
+        keys: Vec<String>,
+    },
 }
 
 impl Decision {
@@ -191,7 +207,10 @@ impl Policy {
             Some(single @ Value::Object(_)) => vec![single],
             _ => return Err(PolicyError("it has no Statement".into())),
         };
-        let mut policy = Policy { statements: Vec::new(), malformed: Vec::new() };
+        let mut policy = Policy {
+            statements: Vec::new(),
+            malformed: Vec::new(),
+        };
         for statement in raw {
             match parse_statement(statement) {
                 Ok(parsed) => policy.statements.push(parsed),
@@ -201,7 +220,9 @@ impl Policy {
                         Some("Deny") => Some(Effect::Deny),
                         _ => None,
                     },
-                    action: element(statement, "Action", "NotAction", strings).ok().filter(|a| *a != Match::Absent),
+                    action: element(statement, "Action", "NotAction", strings)
+                        .ok()
+                        .filter(|a| *a != Match::Absent),
                     why,
                     raw: statement.clone(),
                 }),
@@ -229,7 +250,11 @@ impl Policy {
         for statement in policies.iter().flat_map(|p| &p.statements) {
             match (statement.effect, statement.applies(request)) {
                 (_, Applies::No) => {}
-                (Effect::Deny, Applies::Yes) => return Decision::ExplicitlyDenied { statement: statement.raw.clone() },
+                (Effect::Deny, Applies::Yes) => {
+                    return Decision::ExplicitlyDenied {
+                        statement: statement.raw.clone(),
+                    };
+                }
                 (Effect::Deny, Applies::Maybe(unknown)) => {
                     maybe_deny.push(statement.raw.clone());
                     keys.extend(unknown);
@@ -245,7 +270,11 @@ impl Policy {
         }
         let action = request.action.to_ascii_lowercase();
         for malformed in policies.iter().flat_map(|p| &p.malformed) {
-            if malformed.action.as_ref().is_some_and(|a| !matches(a, |pattern| wildcard(&pattern.to_ascii_lowercase(), &action))) {
+            if malformed
+                .action
+                .as_ref()
+                .is_some_and(|a| !matches(a, |pattern| wildcard(&pattern.to_ascii_lowercase(), &action)))
+            {
                 continue;
             }
             if malformed.effect != Some(Effect::Allow) {
@@ -260,8 +289,14 @@ impl Policy {
         keys.dedup();
         match allowed {
             Some(statement) if maybe_deny.is_empty() => Decision::Allowed { statement },
-            Some(statement) => Decision::Undecided { statements: [vec![statement], maybe_deny].concat(), keys },
-            None if !maybe_allow.is_empty() => Decision::Undecided { statements: [maybe_allow, maybe_deny].concat(), keys },
+            Some(statement) => Decision::Undecided {
+                statements: [vec![statement], maybe_deny].concat(),
+                keys,
+            },
+            None if !maybe_allow.is_empty() => Decision::Undecided {
+                statements: [maybe_allow, maybe_deny].concat(),
+                keys,
+            },
             None => Decision::ImplicitlyDenied,
         }
     }
@@ -276,7 +311,9 @@ impl Statement {
             // A resource policy with no principal to compare cannot grant anything.
             (_, None) => false,
         };
-        let action_matches = matches(&self.action, |pattern| wildcard(&pattern.to_ascii_lowercase(), &request.action.to_ascii_lowercase()));
+        let action_matches = matches(&self.action, |pattern| {
+            wildcard(&pattern.to_ascii_lowercase(), &request.action.to_ascii_lowercase())
+        });
         let resource_matches = match &self.resource {
             // Resource policies may omit Resource: they are about their own resource.
             Match::Absent => true,
@@ -293,7 +330,11 @@ impl Statement {
                 None => unknown.push(condition.key.clone()),
             }
         }
-        if unknown.is_empty() { Applies::Yes } else { Applies::Maybe(unknown) }
+        if unknown.is_empty() {
+            Applies::Yes
+        } else {
+            Applies::Maybe(unknown)
+        }
     }
 }
 
@@ -315,7 +356,10 @@ fn principal_matches(pattern: &str, principal: &Principal) -> bool {
         ("AWS", _) if value == "*" => matches!(principal, Principal::Aws { .. }),
         ("AWS", Principal::Aws { arn, account }) => {
             // An account ID or its root ARN grants to the whole account.
-            let root = value.strip_prefix("arn:").and_then(|rest| rest.split_once(":iam::")).and_then(|(_, r)| r.strip_suffix(":root"));
+            let root = value
+                .strip_prefix("arn:")
+                .and_then(|rest| rest.split_once(":iam::"))
+                .and_then(|(_, r)| r.strip_suffix(":root"));
             value == account || root == Some(account.as_str()) || wildcard(value, arn)
         }
         ("Service", Principal::Service(service)) => value.eq_ignore_ascii_case(service),
@@ -380,13 +424,21 @@ impl Condition {
             return Some(self.values.iter().any(|v| v.eq_ignore_ascii_case("false")));
         }
         let test_one = |actual: &str| -> Option<bool> {
-            let hit = self.values.iter().map(|expected| compare(operator, expected, actual)).collect::<Option<Vec<bool>>>()?;
+            let hit = self
+                .values
+                .iter()
+                .map(|expected| compare(operator, expected, actual))
+                .collect::<Option<Vec<bool>>>()?;
             let any = hit.iter().any(|h| *h);
             // Negated operators hold when the value matches none of the listed ones.
             Some(if negated { !any } else { any })
         };
         let results = present.iter().map(|v| test_one(v)).collect::<Option<Vec<bool>>>()?;
-        Some(if all_values { results.iter().all(|r| *r) } else { results.iter().any(|r| *r) })
+        Some(if all_values {
+            results.iter().all(|r| *r)
+        } else {
+            results.iter().any(|r| *r)
+        })
     }
 }
 
@@ -419,14 +471,26 @@ fn ipv4_in_cidr(address: &str, cidr: &str) -> Option<bool> {
 fn strings(value: &Value) -> Result<Vec<String>, PolicyError> {
     match value {
         Value::String(s) => Ok(vec![s.clone()]),
-        Value::Array(list) => list.iter().map(|v| v.as_str().map(str::to_string).ok_or_else(|| PolicyError(format!("{v} is not a string")))).collect(),
+        Value::Array(list) => list
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| PolicyError(format!("{v} is not a string")))
+            })
+            .collect(),
         Value::Bool(b) => Ok(vec![b.to_string()]),
         Value::Number(n) => Ok(vec![n.to_string()]),
         other => Err(PolicyError(format!("{other} is not a string or a list of strings"))),
     }
 }
 
-fn element(statement: &Value, name: &str, not_name: &str, read: impl Fn(&Value) -> Result<Vec<String>, PolicyError>) -> Result<Match, PolicyError> {
+fn element(
+    statement: &Value,
+    name: &str,
+    not_name: &str,
+    read: impl Fn(&Value) -> Result<Vec<String>, PolicyError>,
+) -> Result<Match, PolicyError> {
     match (statement.get(name), statement.get(not_name)) {
         (Some(_), Some(_)) => Err(PolicyError(format!("a statement has both {name} and {not_name}"))),
         (Some(value), None) => Ok(Match::Listed(read(value)?)),
@@ -442,7 +506,13 @@ fn principals(value: &Value) -> Result<Vec<String>, PolicyError> {
         Value::Object(map) => {
             let mut out = Vec::new();
             for (kind, values) in map {
-                out.extend(strings(values)?.into_iter().map(|v| if v == "*" && kind == "AWS" { "AWS:*".to_string() } else { format!("{kind}:{v}") }));
+                out.extend(strings(values)?.into_iter().map(|v| {
+                    if v == "*" && kind == "AWS" {
+                        "AWS:*".to_string()
+                    } else {
+                        format!("{kind}:{v}")
+                    }
+                }));
             }
             Ok(out)
         }
@@ -462,11 +532,19 @@ fn parse_statement(value: &Value) -> Result<Statement, PolicyError> {
     }
     let mut conditions = Vec::new();
     if let Some(block) = value.get("Condition") {
-        let block = block.as_object().ok_or_else(|| PolicyError("Condition is not an object".into()))?;
+        let block = block
+            .as_object()
+            .ok_or_else(|| PolicyError("Condition is not an object".into()))?;
         for (operator, keys) in block {
-            let keys = keys.as_object().ok_or_else(|| PolicyError(format!("condition {operator} is not an object")))?;
+            let keys = keys
+                .as_object()
+                .ok_or_else(|| PolicyError(format!("condition {operator} is not an object")))?;
             for (key, values) in keys {
-                conditions.push(Condition { operator: operator.clone(), key: key.clone(), values: strings(values)? });
+                conditions.push(Condition {
+                    operator: operator.clone(),
+                    key: key.clone(),
+                    values: strings(values)?,
+                });
             }
         }
     }

@@ -11,7 +11,12 @@ fn policy(value: Value) -> Policy {
 }
 
 fn ask(policy: &Policy, principal: Option<&Principal>, action: &str, resource: &str, context: &Context) -> Decision {
-    policy.evaluate(&Request { principal, action, resource, context })
+    policy.evaluate(&Request {
+        principal,
+        action,
+        resource,
+        context,
+    })
 }
 
 fn identity(policy: &Policy, action: &str, resource: &str) -> Decision {
@@ -24,7 +29,11 @@ fn an_explicit_deny_overrides_any_allow() {
         {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"},
         {"Sid": "NoPulls", "Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*"}
     ]}));
-    match identity(&p, "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:111122223333:repository/web") {
+    match identity(
+        &p,
+        "ecr:BatchGetImage",
+        "arn:aws:ecr:us-east-1:111122223333:repository/web",
+    ) {
         Decision::ExplicitlyDenied { statement } => assert_eq!(statement["Sid"], "NoPulls"),
         other => panic!("{other:?}"),
     }
@@ -35,25 +44,55 @@ fn an_explicit_deny_overrides_any_allow() {
 fn without_a_matching_allow_the_request_is_implicitly_denied() {
     let p = policy(json!({"Statement": {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}}));
     assert_eq!(identity(&p, "logs:CreateLogGroup", "*"), Decision::ImplicitlyDenied);
-    assert!(identity(&p, "logs:PutLogEvents", "*").is_allowed(), "a single Statement object is read too");
+    assert!(
+        identity(&p, "logs:PutLogEvents", "*").is_allowed(),
+        "a single Statement object is read too"
+    );
 }
 
 #[test]
 fn actions_match_wildcards_without_regard_to_case() {
-    let p = policy(json!({"Statement": [{"Effect": "Allow", "Action": ["ecr:Get*", "s3:Get?bject"], "Resource": "*"}]}));
+    let p =
+        policy(json!({"Statement": [{"Effect": "Allow", "Action": ["ecr:Get*", "s3:Get?bject"], "Resource": "*"}]}));
     assert!(identity(&p, "ecr:GetAuthorizationToken", "*").is_allowed());
     assert!(identity(&p, "ECR:getdownloadurlforlayer", "*").is_allowed());
     assert!(identity(&p, "s3:GetObject", "*").is_allowed());
     assert!(identity(&p, "ecr:BatchGetImage", "*").is_denied());
-    assert!(identity(&p, "s3:GetObjectAcl", "*").is_denied(), "? is exactly one character");
+    assert!(
+        identity(&p, "s3:GetObjectAcl", "*").is_denied(),
+        "? is exactly one character"
+    );
 }
 
 #[test]
 fn resources_match_wildcards_with_regard_to_case() {
-    let p = policy(json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"}]}));
-    assert!(identity(&p, "s3:GetObject", "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/a/b").is_allowed());
-    assert!(identity(&p, "s3:GetObject", "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/a").is_denied());
-    assert!(identity(&p, "s3:GetObject", "arn:aws:s3:::PROD-us-east-1-starport-layer-bucket/a").is_denied());
+    let p = policy(
+        json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"}]}),
+    );
+    assert!(
+        identity(
+            &p,
+            "s3:GetObject",
+            "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/a/b"
+        )
+        .is_allowed()
+    );
+    assert!(
+        identity(
+            &p,
+            "s3:GetObject",
+            "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/a"
+        )
+        .is_denied()
+    );
+    assert!(
+        identity(
+            &p,
+            "s3:GetObject",
+            "arn:aws:s3:::PROD-us-east-1-starport-layer-bucket/a"
+        )
+        .is_denied()
+    );
 }
 
 #[test]
@@ -64,8 +103,18 @@ fn not_action_and_not_resource_match_everything_else() {
     ]}));
     assert!(identity(&p, "ecr:BatchGetImage", "*").is_allowed());
     assert!(identity(&p, "iam:PassRole", "*").is_denied());
-    assert!(identity(&p, "s3:GetObject", "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/x").is_allowed());
-    assert!(matches!(identity(&p, "s3:GetObject", "arn:aws:s3:::other/x"), Decision::ExplicitlyDenied { .. }));
+    assert!(
+        identity(
+            &p,
+            "s3:GetObject",
+            "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/x"
+        )
+        .is_allowed()
+    );
+    assert!(matches!(
+        identity(&p, "s3:GetObject", "arn:aws:s3:::other/x"),
+        Decision::ExplicitlyDenied { .. }
+    ));
 }
 
 #[test]
@@ -75,7 +124,9 @@ fn principals_in_resource_policies() {
     let stranger = Principal::aws("arn:aws:iam::444455556666:role/ecsTaskExecutionRole");
     let service = Principal::Service("ecs-tasks.amazonaws.com".into());
     let ctx = Context::complete();
-    let grant = |principal: Value| policy(json!({"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "ecr:BatchGetImage"}]}));
+    let grant = |principal: Value| {
+        policy(json!({"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "ecr:BatchGetImage"}]}))
+    };
 
     let everyone = grant(json!("*"));
     assert!(ask(&everyone, Some(&stranger), "ecr:BatchGetImage", "r", &ctx).is_allowed());
@@ -91,24 +142,41 @@ fn principals_in_resource_policies() {
     assert!(ask(&by_service, Some(&service), "ecr:BatchGetImage", "r", &ctx).is_allowed());
     assert!(ask(&by_service, Some(&role), "ecr:BatchGetImage", "r", &ctx).is_denied());
     let all_aws = grant(json!({"AWS": "*"}));
-    assert!(ask(&all_aws, Some(&service), "ecr:BatchGetImage", "r", &ctx).is_denied(), "AWS:* is not a service");
+    assert!(
+        ask(&all_aws, Some(&service), "ecr:BatchGetImage", "r", &ctx).is_denied(),
+        "AWS:* is not a service"
+    );
 
-    let all_but = policy(json!({"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": ROLE}, "Action": "*"}, {"Effect": "Allow", "Principal": "*", "Action": "*"}]}));
+    let all_but = policy(
+        json!({"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": ROLE}, "Action": "*"}, {"Effect": "Allow", "Principal": "*", "Action": "*"}]}),
+    );
     assert!(ask(&all_but, Some(&role), "ecr:BatchGetImage", "r", &ctx).is_allowed());
-    assert!(matches!(ask(&all_but, Some(&stranger), "ecr:BatchGetImage", "r", &ctx), Decision::ExplicitlyDenied { .. }));
+    assert!(matches!(
+        ask(&all_but, Some(&stranger), "ecr:BatchGetImage", "r", &ctx),
+        Decision::ExplicitlyDenied { .. }
+    ));
 }
 
 #[test]
 fn conditions_are_decided_from_the_context() {
-    let p = policy(json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}, "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:111122223333:*"}}}]}));
+    let p = policy(
+        json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}, "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:111122223333:*"}}}]}),
+    );
     let service = Principal::Service("ecs-tasks.amazonaws.com".into());
-    let from = |account: &str, arn: &str| Context::complete().with("aws:SourceAccount", account).with("AWS:SOURCEARN", arn);
+    let from = |account: &str, arn: &str| {
+        Context::complete()
+            .with("aws:SourceAccount", account)
+            .with("AWS:SOURCEARN", arn)
+    };
     let assume = |ctx: &Context| ask(&p, Some(&service), "sts:AssumeRole", "*", ctx);
     assert!(assume(&from("111122223333", "arn:aws:ecs:us-east-1:111122223333:cluster/prod")).is_allowed());
     assert!(assume(&from("444455556666", "arn:aws:ecs:us-east-1:111122223333:cluster/prod")).is_denied());
     assert!(assume(&from("111122223333", "arn:aws:ecs:eu-west-1:111122223333:cluster/prod")).is_denied());
-    assert!(assume(&Context::complete()).is_denied(), "an absent key fails a positive operator");
+    assert!(
+        assume(&Context::complete()).is_denied(),
+        "an absent key fails a positive operator"
+    );
     match assume(&Context::partial()) {
         Decision::Undecided { keys, .. } => assert_eq!(keys, ["aws:SourceAccount", "aws:SourceArn"]),
         other => panic!("unknown keys leave it undecided: {other:?}"),
@@ -118,26 +186,69 @@ fn conditions_are_decided_from_the_context() {
 #[test]
 fn negated_if_exists_null_and_set_operators() {
     let check = |condition: Value, ctx: &Context| {
-        identity_with(&policy(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": condition}]})), ctx)
+        identity_with(
+            &policy(
+                json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": condition}]}),
+            ),
+            ctx,
+        )
     };
     let absent = Context::complete();
     let vpce = Context::complete().with("aws:SourceVpce", "vpce-1");
     assert!(check(json!({"StringNotEquals": {"aws:SourceVpce": "vpce-2"}}), &vpce).is_allowed());
-    assert!(check(json!({"StringNotEquals": {"aws:SourceVpce": ["vpce-1", "vpce-2"]}}), &vpce).is_denied());
-    assert!(check(json!({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}), &absent).is_allowed(), "negated with no key holds");
+    assert!(
+        check(
+            json!({"StringNotEquals": {"aws:SourceVpce": ["vpce-1", "vpce-2"]}}),
+            &vpce
+        )
+        .is_denied()
+    );
+    assert!(
+        check(json!({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}), &absent).is_allowed(),
+        "negated with no key holds"
+    );
     assert!(check(json!({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-9"}}), &absent).is_allowed());
     assert!(check(json!({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-9"}}), &vpce).is_denied());
     assert!(check(json!({"Null": {"aws:SourceVpce": "true"}}), &absent).is_allowed());
     assert!(check(json!({"Null": {"aws:SourceVpce": "true"}}), &vpce).is_denied());
     assert!(check(json!({"Null": {"aws:SourceVpce": "false"}}), &vpce).is_allowed());
-    assert!(check(json!({"Bool": {"aws:SecureTransport": "true"}}), &Context::complete().with("aws:SecureTransport", "true")).is_allowed());
-    assert!(check(json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/16"}}), &Context::complete().with("aws:SourceIp", "10.0.3.4")).is_allowed());
-    assert!(check(json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/16"}}), &Context::complete().with("aws:SourceIp", "10.0.3.4")).is_denied());
-    let tags = Context::complete().with("aws:TagKeys", "team").with("aws:TagKeys", "cost");
+    assert!(
+        check(
+            json!({"Bool": {"aws:SecureTransport": "true"}}),
+            &Context::complete().with("aws:SecureTransport", "true")
+        )
+        .is_allowed()
+    );
+    assert!(
+        check(
+            json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/16"}}),
+            &Context::complete().with("aws:SourceIp", "10.0.3.4")
+        )
+        .is_allowed()
+    );
+    assert!(
+        check(
+            json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/16"}}),
+            &Context::complete().with("aws:SourceIp", "10.0.3.4")
+        )
+        .is_denied()
+    );
+    let tags = Context::complete()
+        .with("aws:TagKeys", "team")
+        .with("aws:TagKeys", "cost");
     assert!(check(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": "cost"}}), &tags).is_allowed());
     assert!(check(json!({"ForAllValues:StringEquals": {"aws:TagKeys": "cost"}}), &tags).is_denied());
-    assert!(check(json!({"ForAllValues:StringEquals": {"aws:TagKeys": "cost"}}), &absent).is_allowed(), "vacuously true");
-    assert!(matches!(check(json!({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}), &Context::complete().with("aws:CurrentTime", "x")), Decision::Undecided { .. }));
+    assert!(
+        check(json!({"ForAllValues:StringEquals": {"aws:TagKeys": "cost"}}), &absent).is_allowed(),
+        "vacuously true"
+    );
+    assert!(matches!(
+        check(
+            json!({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}),
+            &Context::complete().with("aws:CurrentTime", "x")
+        ),
+        Decision::Undecided { .. }
+    ));
 }
 
 fn identity_with(policy: &Policy, ctx: &Context) -> Decision {
@@ -150,7 +261,10 @@ fn a_deny_that_may_apply_leaves_an_allow_undecided() {
         {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"},
         {"Effect": "Deny", "Action": "ecr:*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}
     ]}));
-    assert!(matches!(identity_with(&p, &Context::partial()), Decision::Undecided { .. }));
+    assert!(matches!(
+        identity_with(&p, &Context::partial()),
+        Decision::Undecided { .. }
+    ));
     assert!(identity_with(&p, &Context::partial().with("aws:SourceVpce", "vpce-1")).is_allowed());
 }
 
@@ -158,8 +272,16 @@ fn a_deny_that_may_apply_leaves_an_allow_undecided() {
 fn several_policies_are_evaluated_together() {
     let allow = policy(json!({"Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}));
     let deny = policy(json!({"Statement": [{"Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*"}]}));
-    let request = Request { principal: None, action: "ecr:BatchGetImage", resource: "*", context: &Context::complete() };
-    assert!(matches!(Policy::evaluate_all(&[allow.clone(), deny], &request), Decision::ExplicitlyDenied { .. }));
+    let request = Request {
+        principal: None,
+        action: "ecr:BatchGetImage",
+        resource: "*",
+        context: &Context::complete(),
+    };
+    assert!(matches!(
+        Policy::evaluate_all(&[allow.clone(), deny], &request),
+        Decision::ExplicitlyDenied { .. }
+    ));
     assert!(Policy::evaluate_all(&[allow], &request).is_allowed());
     assert_eq!(Policy::evaluate_all(&[], &request), Decision::ImplicitlyDenied);
 }
@@ -201,10 +323,17 @@ fn wildcards() {
 #[test]
 fn a_statement_that_cannot_be_read_leaves_the_answers_it_might_touch_undecided() {
     let garbled_allow = json!({"Effect": "Allow", "Action": "ecr:*", "Resource": {"not": "a list"}});
-    let policy = Policy::from_value(&json!({"Statement": [garbled_allow]})).expect("a policy with one unreadable statement");
+    let policy =
+        Policy::from_value(&json!({"Statement": [garbled_allow]})).expect("a policy with one unreadable statement");
     assert!(policy.has_malformed());
-    assert!(matches!(identity(&policy, "ecr:BatchGetImage", "*"), Decision::Undecided { .. }), "it might allow");
-    assert!(identity(&policy, "s3:GetObject", "*").is_denied(), "it names other actions");
+    assert!(
+        matches!(identity(&policy, "ecr:BatchGetImage", "*"), Decision::Undecided { .. }),
+        "it might allow"
+    );
+    assert!(
+        identity(&policy, "s3:GetObject", "*").is_denied(),
+        "it names other actions"
+    );
 
     // A readable Deny still wins; an unreadable Effect may deny what another statement allows.
     let policy = Policy::from_value(&json!({"Statement": [
@@ -213,7 +342,13 @@ fn a_statement_that_cannot_be_read_leaves_the_answers_it_might_touch_undecided()
         {"Effect": 7, "Action": "ecr:GetDownloadUrlForLayer", "Resource": "*"},
     ]}))
     .unwrap();
-    assert!(matches!(identity(&policy, "ecr:BatchGetImage", "*"), Decision::ExplicitlyDenied { .. }));
-    assert!(matches!(identity(&policy, "ecr:GetDownloadUrlForLayer", "*"), Decision::Undecided { .. }));
+    assert!(matches!(
+        identity(&policy, "ecr:BatchGetImage", "*"),
+        Decision::ExplicitlyDenied { .. }
+    ));
+    assert!(matches!(
+        identity(&policy, "ecr:GetDownloadUrlForLayer", "*"),
+        Decision::Undecided { .. }
+    ));
     assert!(identity(&policy, "logs:PutLogEvents", "*").is_allowed());
 }

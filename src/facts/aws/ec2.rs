@@ -11,7 +11,9 @@ use crate::facts::{
 
 impl AwsReader {
     fn ec2(&self, region: &str) -> Client {
-        let config = aws_sdk_ec2::config::Builder::from(&self.in_region(region)).interceptor(super::xml::WholeXmlBody).build();
+        let config = aws_sdk_ec2::config::Builder::from(&self.in_region(region))
+            .interceptor(super::xml::WholeXmlBody)
+            .build();
         Client::from_conf(config)
     }
 }
@@ -51,13 +53,26 @@ macro_rules! all_pages {
 
 impl Ec2Reader for AwsReader {
     async fn describe_eni_network(&self, region: &str, eni_id: &str) -> Fact<Option<NetworkConfig>> {
-        match self.ec2(region).describe_network_interfaces().network_interface_ids(eni_id).send().await {
-            Ok(output) => Fact::Known(output.network_interfaces().first().map(|eni| NetworkConfig {
-                subnets: eni.subnet_id().map(str::to_string).into_iter().collect(),
-                service_subnets: Vec::new(),
-                security_groups: eni.groups().iter().filter_map(|g| g.group_id()).map(str::to_string).collect(),
-                assign_public_ip: Some(eni.association().and_then(|a| a.public_ip()).is_some()),
-                source: NetworkSource::Eni,
+        match self
+            .ec2(region)
+            .describe_network_interfaces()
+            .network_interface_ids(eni_id)
+            .send()
+            .await
+        {
+            Ok(output) => Fact::Known(output.network_interfaces().first().map(|eni| {
+                NetworkConfig {
+                    subnets: eni.subnet_id().map(str::to_string).into_iter().collect(),
+                    service_subnets: Vec::new(),
+                    security_groups: eni
+                        .groups()
+                        .iter()
+                        .filter_map(|g| g.group_id())
+                        .map(str::to_string)
+                        .collect(),
+                    assign_public_ip: Some(eni.association().and_then(|a| a.public_ip()).is_some()),
+                    source: NetworkSource::Eni,
+                }
             })),
             Err(error) if error.code() == Some("InvalidNetworkInterfaceID.NotFound") => Fact::Known(None),
             Err(error) => Fact::Failed(call_failure("ec2:DescribeNetworkInterfaces", eni_id, &error)),
@@ -74,20 +89,46 @@ impl Ec2Reader for AwsReader {
 
     async fn s3_prefix_list_id(&self, region: &str) -> Fact<Option<String>> {
         let name = crate::model::names::endpoint_service(region, "s3");
-        match self.ec2(region).describe_managed_prefix_lists().filters(filter("prefix-list-name", &name)).send().await {
-            Ok(output) => Fact::Known(output.prefix_lists().first().and_then(|l| l.prefix_list_id()).map(str::to_string)),
+        match self
+            .ec2(region)
+            .describe_managed_prefix_lists()
+            .filters(filter("prefix-list-name", &name))
+            .send()
+            .await
+        {
+            Ok(output) => Fact::Known(
+                output
+                    .prefix_lists()
+                    .first()
+                    .and_then(|l| l.prefix_list_id())
+                    .map(str::to_string),
+            ),
             Err(error) => Fact::Failed(call_failure("ec2:DescribeManagedPrefixLists", &name, &error)),
         }
     }
 
-    async fn describe_vpc(&self, region: &str, vpc_id: &str, s3_list_id: Fact<Option<String>>, deadline: Deadline) -> VpcFacts {
+    async fn describe_vpc(
+        &self,
+        region: &str,
+        vpc_id: &str,
+        s3_list_id: Fact<Option<String>>,
+        deadline: Deadline,
+    ) -> VpcFacts {
         let ec2 = self.ec2(region);
         let by_vpc = || filter("vpc-id", vpc_id);
         // The S3 list's entries beside the other calls; the other lists the security group rules
         // name once the groups are read (each list read once).
         let s3_id_known = s3_list_id.known().cloned().flatten();
         let groups_and_lists = async {
-            let groups = bounded_pages!(deadline, "ec2:DescribeSecurityGroups", vpc_id, ec2.describe_security_groups().filters(by_vpc()), security_groups, security_group).await;
+            let groups = bounded_pages!(
+                deadline,
+                "ec2:DescribeSecurityGroups",
+                vpc_id,
+                ec2.describe_security_groups().filters(by_vpc()),
+                security_groups,
+                security_group
+            )
+            .await;
             let referenced = match &groups {
                 Fact::Known(groups) => referenced_lists(&ec2, groups, s3_id_known.as_deref(), deadline).await,
                 Fact::Failed(_) => Vec::new(),
@@ -96,24 +137,84 @@ impl Ec2Reader for AwsReader {
         };
         let s3_list = async {
             match s3_list_id {
-                Fact::Known(Some(id)) => match deadline.bound("ec2:GetManagedPrefixListEntries", &id, list_entries(&ec2, &id)).await {
-                    Fact::Known(cidrs) => Fact::Known(Some(PrefixList { name: crate::model::names::endpoint_service(region, "s3"), id, cidrs })),
+                Fact::Known(Some(id)) => match deadline
+                    .bound("ec2:GetManagedPrefixListEntries", &id, list_entries(&ec2, &id))
+                    .await
+                {
+                    Fact::Known(cidrs) => Fact::Known(Some(PrefixList {
+                        name: crate::model::names::endpoint_service(region, "s3"),
+                        id,
+                        cidrs,
+                    })),
                     Fact::Failed(failure) => Fact::Failed(failure),
                 },
                 Fact::Known(None) => Fact::Known(None),
                 Fact::Failed(failure) => Fact::Failed(failure),
             }
         };
-        let (subnets, route_tables, nat_gateways, endpoints, (security_groups, referenced_prefix_lists), s3_prefix_list, network_acls, dns_support, dns_hostnames) = tokio::join!(
-            bounded_pages!(deadline, "ec2:DescribeSubnets", vpc_id, ec2.describe_subnets().filters(by_vpc()), subnets, subnet),
-            bounded_pages!(deadline, "ec2:DescribeRouteTables", vpc_id, ec2.describe_route_tables().filters(by_vpc()), route_tables, route_table),
-            bounded_pages!(deadline, "ec2:DescribeNatGateways", vpc_id, ec2.describe_nat_gateways().filter(by_vpc()), nat_gateways, nat_gateway),
-            bounded_pages!(deadline, "ec2:DescribeVpcEndpoints", vpc_id, ec2.describe_vpc_endpoints().filters(by_vpc()), vpc_endpoints, endpoint),
+        let (
+            subnets,
+            route_tables,
+            nat_gateways,
+            endpoints,
+            (security_groups, referenced_prefix_lists),
+            s3_prefix_list,
+            network_acls,
+            dns_support,
+            dns_hostnames,
+        ) = tokio::join!(
+            bounded_pages!(
+                deadline,
+                "ec2:DescribeSubnets",
+                vpc_id,
+                ec2.describe_subnets().filters(by_vpc()),
+                subnets,
+                subnet
+            ),
+            bounded_pages!(
+                deadline,
+                "ec2:DescribeRouteTables",
+                vpc_id,
+                ec2.describe_route_tables().filters(by_vpc()),
+                route_tables,
+                route_table
+            ),
+            bounded_pages!(
+                deadline,
+                "ec2:DescribeNatGateways",
+                vpc_id,
+                ec2.describe_nat_gateways().filter(by_vpc()),
+                nat_gateways,
+                nat_gateway
+            ),
+            bounded_pages!(
+                deadline,
+                "ec2:DescribeVpcEndpoints",
+                vpc_id,
+                ec2.describe_vpc_endpoints().filters(by_vpc()),
+                vpc_endpoints,
+                endpoint
+            ),
             groups_and_lists,
             s3_list,
-            bounded_pages!(deadline, "ec2:DescribeNetworkAcls", vpc_id, ec2.describe_network_acls().filters(by_vpc()), network_acls, network_acl),
-            deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport)),
-            deadline.bound("ec2:DescribeVpcAttribute", vpc_id, vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames)),
+            bounded_pages!(
+                deadline,
+                "ec2:DescribeNetworkAcls",
+                vpc_id,
+                ec2.describe_network_acls().filters(by_vpc()),
+                network_acls,
+                network_acl
+            ),
+            deadline.bound(
+                "ec2:DescribeVpcAttribute",
+                vpc_id,
+                vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport)
+            ),
+            deadline.bound(
+                "ec2:DescribeVpcAttribute",
+                vpc_id,
+                vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames)
+            ),
         );
         VpcFacts {
             vpc_id: vpc_id.to_string(),
@@ -135,7 +236,12 @@ impl Ec2Reader for AwsReader {
 const MAX_REFERENCED_LISTS: usize = 20;
 
 /// The CIDRs of every prefix list the groups' rules name, `s3` aside (read on its own).
-async fn referenced_lists(ec2: &Client, groups: &[SecurityGroup], s3: Option<&str>, deadline: Deadline) -> Vec<ReferencedPrefixList> {
+async fn referenced_lists(
+    ec2: &Client,
+    groups: &[SecurityGroup],
+    s3: Option<&str>,
+    deadline: Deadline,
+) -> Vec<ReferencedPrefixList> {
     let mut ids: Vec<&str> = groups
         .iter()
         .flat_map(|g| g.ingress.iter().chain(&g.egress))
@@ -154,15 +260,26 @@ async fn referenced_lists(ec2: &Client, groups: &[SecurityGroup], s3: Option<&st
         }),
     });
     let read = futures::future::join_all(ids.into_iter().map(|id| async move {
-        let cidrs = deadline.bound("ec2:GetManagedPrefixListEntries", id, list_entries(ec2, id)).await;
-        ReferencedPrefixList { id: id.to_string(), cidrs }
+        let cidrs = deadline
+            .bound("ec2:GetManagedPrefixListEntries", id, list_entries(ec2, id))
+            .await;
+        ReferencedPrefixList {
+            id: id.to_string(),
+            cidrs,
+        }
     }))
     .await;
     read.into_iter().chain(unread).collect()
 }
 
 async fn vpc_attribute(ec2: &Client, vpc_id: &str, attribute: VpcAttributeName) -> Fact<bool> {
-    match ec2.describe_vpc_attribute().vpc_id(vpc_id).attribute(attribute.clone()).send().await {
+    match ec2
+        .describe_vpc_attribute()
+        .vpc_id(vpc_id)
+        .attribute(attribute.clone())
+        .send()
+        .await
+    {
         Ok(output) => {
             let value = match attribute {
                 VpcAttributeName::EnableDnsSupport => output.enable_dns_support(),
@@ -170,13 +287,21 @@ async fn vpc_attribute(ec2: &Client, vpc_id: &str, attribute: VpcAttributeName) 
             };
             Fact::Known(value.and_then(|v| v.value()).unwrap_or(false))
         }
-        Err(error) => Fact::Failed(call_failure("ec2:DescribeVpcAttribute", &format!("{vpc_id} {}", attribute.as_str()), &error)),
+        Err(error) => Fact::Failed(call_failure(
+            "ec2:DescribeVpcAttribute",
+            &format!("{vpc_id} {}", attribute.as_str()),
+            &error,
+        )),
     }
 }
 
 /// Every CIDR of a prefix list, all pages.
 async fn list_entries(ec2: &Client, id: &str) -> Fact<Vec<String>> {
-    let mut pages = ec2.get_managed_prefix_list_entries().prefix_list_id(id).into_paginator().send();
+    let mut pages = ec2
+        .get_managed_prefix_list_entries()
+        .prefix_list_id(id)
+        .into_paginator()
+        .send();
     let mut cidrs = Vec::new();
     while let Some(page) = pages.next().await {
         match page {
@@ -192,7 +317,12 @@ fn subnet(s: &aws_sdk_ec2::types::Subnet) -> Subnet {
         id: s.subnet_id().unwrap_or_default().to_string(),
         vpc_id: s.vpc_id().unwrap_or_default().to_string(),
         cidr: s.cidr_block().unwrap_or_default().to_string(),
-        ipv6_cidrs: s.ipv6_cidr_block_association_set().iter().filter_map(|a| a.ipv6_cidr_block()).map(str::to_string).collect(),
+        ipv6_cidrs: s
+            .ipv6_cidr_block_association_set()
+            .iter()
+            .filter_map(|a| a.ipv6_cidr_block())
+            .map(str::to_string)
+            .collect(),
         availability_zone: s.availability_zone().map(str::to_string),
     }
 }
@@ -201,7 +331,12 @@ fn route_table(t: &aws_sdk_ec2::types::RouteTable) -> RouteTable {
     RouteTable {
         id: t.route_table_id().unwrap_or_default().to_string(),
         main: t.associations().iter().any(|a| a.main().unwrap_or(false)),
-        subnet_ids: t.associations().iter().filter_map(|a| a.subnet_id()).map(str::to_string).collect(),
+        subnet_ids: t
+            .associations()
+            .iter()
+            .filter_map(|a| a.subnet_id())
+            .map(str::to_string)
+            .collect(),
         routes: t
             .routes()
             .iter()
@@ -222,7 +357,14 @@ fn route_table(t: &aws_sdk_ec2::types::RouteTable) -> RouteTable {
                     .or(r.instance_id())
                     .unwrap_or_default()
                     .to_string(),
-                state: r.state().map(|s| if *s == RouteState::Blackhole { "blackhole" } else { s.as_str() }.to_string()),
+                state: r.state().map(|s| {
+                    if *s == RouteState::Blackhole {
+                        "blackhole"
+                    } else {
+                        s.as_str()
+                    }
+                    .to_string()
+                }),
             })
             .collect(),
     }
@@ -248,7 +390,12 @@ fn endpoint(e: &aws_sdk_ec2::types::VpcEndpoint) -> VpcEndpoint {
         state: e.state().map(|s| s.as_str().to_ascii_lowercase()),
         subnet_ids: e.subnet_ids().to_vec(),
         route_table_ids: e.route_table_ids().to_vec(),
-        security_group_ids: e.groups().iter().filter_map(|g| g.group_id()).map(str::to_string).collect(),
+        security_group_ids: e
+            .groups()
+            .iter()
+            .filter_map(|g| g.group_id())
+            .map(str::to_string)
+            .collect(),
         private_dns: e.private_dns_enabled().unwrap_or(false),
         policy: e.policy_document().map(str::to_string),
     }
@@ -268,8 +415,18 @@ fn rules(permissions: &[aws_sdk_ec2::types::IpPermission]) -> Vec<SecurityGroupR
                 .chain(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()))
                 .map(str::to_string)
                 .collect(),
-            security_groups: p.user_id_group_pairs().iter().filter_map(|g| g.group_id()).map(str::to_string).collect(),
-            prefix_lists: p.prefix_list_ids().iter().filter_map(|l| l.prefix_list_id()).map(str::to_string).collect(),
+            security_groups: p
+                .user_id_group_pairs()
+                .iter()
+                .filter_map(|g| g.group_id())
+                .map(str::to_string)
+                .collect(),
+            prefix_lists: p
+                .prefix_list_ids()
+                .iter()
+                .filter_map(|l| l.prefix_list_id())
+                .map(str::to_string)
+                .collect(),
         })
         .collect()
 }
@@ -287,7 +444,12 @@ fn network_acl(a: &aws_sdk_ec2::types::NetworkAcl) -> NetworkAcl {
     NetworkAcl {
         id: a.network_acl_id().unwrap_or_default().to_string(),
         default: a.is_default().unwrap_or(false),
-        subnet_ids: a.associations().iter().filter_map(|x| x.subnet_id()).map(str::to_string).collect(),
+        subnet_ids: a
+            .associations()
+            .iter()
+            .filter_map(|x| x.subnet_id())
+            .map(str::to_string)
+            .collect(),
         entries: a
             .entries()
             .iter()

@@ -41,15 +41,47 @@ impl AwsReader {
 }
 
 /// BatchGetImage failure codes that mean the image is not there.
-const IMAGE_MISSING: [&str; 4] = ["ImageNotFound", "InvalidImageTag", "InvalidImageDigest", "ImageTagDoesNotMatchDigest"];
+const IMAGE_MISSING: [&str; 4] = [
+    "ImageNotFound",
+    "InvalidImageTag",
+    "InvalidImageDigest",
+    "ImageTagDoesNotMatchDigest",
+];
 
 impl EcrReader for AwsReader {
     async fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<PolicyAnswer> {
-        match self.ecr(region).get_repository_policy().registry_id(registry_id).repository_name(name).send().await {
-            Ok(output) => Fact::Known(output.policy_text().map_or(PolicyAnswer::NoPolicy, |text| PolicyAnswer::Policy(text.to_string()))),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_policy_not_found_exception()) => Fact::Known(PolicyAnswer::NoPolicy),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()) => Fact::Known(PolicyAnswer::RepositoryMissing),
-            Err(error) => Fact::Failed(call_failure("ecr:GetRepositoryPolicy", &format!("{registry_id}/{name}"), &error)),
+        match self
+            .ecr(region)
+            .get_repository_policy()
+            .registry_id(registry_id)
+            .repository_name(name)
+            .send()
+            .await
+        {
+            Ok(output) => Fact::Known(
+                output
+                    .policy_text()
+                    .map_or(PolicyAnswer::NoPolicy, |text| PolicyAnswer::Policy(text.to_string())),
+            ),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_repository_policy_not_found_exception()) =>
+            {
+                Fact::Known(PolicyAnswer::NoPolicy)
+            }
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_repository_not_found_exception()) =>
+            {
+                Fact::Known(PolicyAnswer::RepositoryMissing)
+            }
+            Err(error) => Fact::Failed(call_failure(
+                "ecr:GetRepositoryPolicy",
+                &format!("{registry_id}/{name}"),
+                &error,
+            )),
         }
     }
 
@@ -58,7 +90,12 @@ impl EcrReader for AwsReader {
             ImageSelector::Tag(tag) => ImageIdentifier::builder().image_tag(tag).build(),
             ImageSelector::Digest(digest) => ImageIdentifier::builder().image_digest(digest).build(),
         };
-        let mut request = self.ecr(region).batch_get_image().registry_id(registry_id).repository_name(name).image_ids(id);
+        let mut request = self
+            .ecr(region)
+            .batch_get_image()
+            .registry_id(registry_id)
+            .repository_name(name)
+            .image_ids(id);
         for media_type in MANIFEST_TYPES {
             request = request.accepted_media_types(media_type);
         }
@@ -84,40 +121,79 @@ impl EcrReader for AwsReader {
                 }
                 (None, None) => Fact::Known(ImageAnswer::ImageMissing),
             },
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()) => Fact::Known(ImageAnswer::RepositoryMissing),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_repository_not_found_exception()) =>
+            {
+                Fact::Known(ImageAnswer::RepositoryMissing)
+            }
             Err(error) => Fact::Failed(call_failure("ecr:BatchGetImage", &resource, &error)),
         }
     }
 
     async fn recent_tags(&self, region: &str, registry_id: &str, name: &str, limit: usize) -> Fact<Vec<String>> {
-        Box::pin(self.pushed_images(region, registry_id, name)).await.map(|mut images| {
-            images.sort_by_key(|image| std::cmp::Reverse(image.pushed_at));
-            images.into_iter().flat_map(|image| image.tags).take(limit).collect()
-        })
+        Box::pin(self.pushed_images(region, registry_id, name))
+            .await
+            .map(|mut images| {
+                images.sort_by_key(|image| std::cmp::Reverse(image.pushed_at));
+                images.into_iter().flat_map(|image| image.tags).take(limit).collect()
+            })
     }
 
     async fn tag_mutable(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<bool>> {
-        match self.ecr(region).describe_repositories().registry_id(registry_id).repository_names(name).send().await {
+        match self
+            .ecr(region)
+            .describe_repositories()
+            .registry_id(registry_id)
+            .repository_names(name)
+            .send()
+            .await
+        {
             Ok(output) => Fact::Known(output.repositories().first().map(|r| {
                 // MUTABLE, or MUTABLE_WITH_EXCLUSION (some tags fixed): a tag may still move.
-                !matches!(r.image_tag_mutability().map(|m| m.as_str()), Some("IMMUTABLE" | "IMMUTABLE_WITH_EXCLUSION"))
+                !matches!(
+                    r.image_tag_mutability().map(|m| m.as_str()),
+                    Some("IMMUTABLE" | "IMMUTABLE_WITH_EXCLUSION")
+                )
             })),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()) => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("ecr:DescribeRepositories", &format!("{registry_id}/{name}"), &error)),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_repository_not_found_exception()) =>
+            {
+                Fact::Known(None)
+            }
+            Err(error) => Fact::Failed(call_failure(
+                "ecr:DescribeRepositories",
+                &format!("{registry_id}/{name}"),
+                &error,
+            )),
         }
     }
 
     async fn lifecycle_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<Option<String>> {
-        match self.ecr(region).get_lifecycle_policy().registry_id(registry_id).repository_name(name).send().await {
+        match self
+            .ecr(region)
+            .get_lifecycle_policy()
+            .registry_id(registry_id)
+            .repository_name(name)
+            .send()
+            .await
+        {
             Ok(output) => Fact::Known(output.lifecycle_policy_text().map(str::to_string)),
             Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_lifecycle_policy_not_found_exception() || e.is_repository_not_found_exception()) =>
+                if error.as_service_error().is_some_and(|e| {
+                    e.is_lifecycle_policy_not_found_exception() || e.is_repository_not_found_exception()
+                }) =>
             {
                 Fact::Known(None)
             }
-            Err(error) => Fact::Failed(call_failure("ecr:GetLifecyclePolicy", &format!("{registry_id}/{name}"), &error)),
+            Err(error) => Fact::Failed(call_failure(
+                "ecr:GetLifecyclePolicy",
+                &format!("{registry_id}/{name}"),
+                &error,
+            )),
         }
     }
 
@@ -134,15 +210,33 @@ impl EcrReader for AwsReader {
             .await;
         match answer {
             Ok(output) => Fact::Known(
-                output.image_details().iter().map(|d| PushedImage { tags: d.image_tags().to_vec(), pushed_at: d.image_pushed_at().map(|t| t.secs()) }).collect(),
+                output
+                    .image_details()
+                    .iter()
+                    .map(|d| PushedImage {
+                        tags: d.image_tags().to_vec(),
+                        pushed_at: d.image_pushed_at().map(|t| t.secs()),
+                    })
+                    .collect(),
             ),
-            Err(error) => Fact::Failed(call_failure("ecr:DescribeImages", &format!("{registry_id}/{name}"), &error)),
+            Err(error) => Fact::Failed(call_failure(
+                "ecr:DescribeImages",
+                &format!("{registry_id}/{name}"),
+                &error,
+            )),
         }
     }
 
     async fn pull_through_rules(&self, region: &str, registry_id: &str) -> Fact<Vec<CacheRule>> {
         // A registry holds at most 50 rules (ECR's quota): one page holds them all.
-        match self.ecr(region).describe_pull_through_cache_rules().registry_id(registry_id).max_results(1000).send().await {
+        match self
+            .ecr(region)
+            .describe_pull_through_cache_rules()
+            .registry_id(registry_id)
+            .max_results(1000)
+            .send()
+            .await
+        {
             Ok(output) => Fact::Known(
                 output
                     .pull_through_cache_rules()
@@ -160,9 +254,23 @@ impl EcrReader for AwsReader {
     }
 
     async fn validate_pull_through_rule(&self, region: &str, registry_id: &str, prefix: &str) -> Fact<RuleValidation> {
-        match self.ecr(region).validate_pull_through_cache_rule().registry_id(registry_id).ecr_repository_prefix(prefix).send().await {
-            Ok(output) => Fact::Known(RuleValidation { valid: output.is_valid(), failure: output.failure().map(str::to_string) }),
-            Err(error) => Fact::Failed(call_failure("ecr:ValidatePullThroughCacheRule", &format!("{registry_id}/{prefix}"), &error)),
+        match self
+            .ecr(region)
+            .validate_pull_through_cache_rule()
+            .registry_id(registry_id)
+            .ecr_repository_prefix(prefix)
+            .send()
+            .await
+        {
+            Ok(output) => Fact::Known(RuleValidation {
+                valid: output.is_valid(),
+                failure: output.failure().map(str::to_string),
+            }),
+            Err(error) => Fact::Failed(call_failure(
+                "ecr:ValidatePullThroughCacheRule",
+                &format!("{registry_id}/{prefix}"),
+                &error,
+            )),
         }
     }
 }

@@ -1,12 +1,11 @@
-use aws_sdk_ecs::Client;
 use crate::redact::redact;
+use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{AssignPublicIp, Task, TaskDefinition};
 
 use super::{AwsReader, call_failure};
 use crate::facts::{
-    EfsVolume, MountPoint,
-    ContainerDefinition, ContainerState, EcsReader, EniAttachment, Fact, LogConfiguration, NetworkConfig, NetworkSource,
-    SecretReference, ServiceFacts, TaskDefinitionFacts, TaskFacts,
+    ContainerDefinition, ContainerState, EcsReader, EfsVolume, EniAttachment, Fact, LogConfiguration, MountPoint,
+    NetworkConfig, NetworkSource, SecretReference, ServiceFacts, TaskDefinitionFacts, TaskFacts,
 };
 use crate::model::TaskArn;
 use crate::model::arn::cluster_name;
@@ -20,16 +19,34 @@ impl AwsReader {
 impl EcsReader for AwsReader {
     async fn describe_task(&self, arn: &TaskArn) -> Fact<Option<TaskFacts>> {
         let cluster = arn.cluster.clone().unwrap_or_else(|| "default".to_string());
-        let answer = self.ecs(&arn.region).describe_tasks().cluster(&cluster).tasks(arn.as_str()).send().await;
+        let answer = self
+            .ecs(&arn.region)
+            .describe_tasks()
+            .cluster(&cluster)
+            .tasks(arn.as_str())
+            .send()
+            .await;
         match answer {
             Ok(output) => Fact::Known(output.tasks().first().map(|task| task_facts(task, arn))),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_cluster_not_found_exception()) => Fact::Known(None),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_cluster_not_found_exception()) =>
+            {
+                Fact::Known(None)
+            }
             Err(error) => Fact::Failed(call_failure("ecs:DescribeTasks", arn.as_str(), &error)),
         }
     }
 
     async fn describe_task_definition(&self, region: &str, arn: &str) -> Fact<TaskDefinitionFacts> {
-        match self.ecs(region).describe_task_definition().task_definition(arn).send().await {
+        match self
+            .ecs(region)
+            .describe_task_definition()
+            .task_definition(arn)
+            .send()
+            .await
+        {
             Ok(output) => match output.task_definition() {
                 Some(definition) => Fact::Known(task_definition_facts(definition)),
                 None => Fact::Failed(crate::facts::CallFailure {
@@ -43,31 +60,59 @@ impl EcsReader for AwsReader {
         }
     }
 
-    async fn describe_service_network(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<NetworkConfig>> {
-        self.describe_service(region, cluster, service).await.map(|found| found.map(|s| s.network))
+    async fn describe_service_network(
+        &self,
+        region: &str,
+        cluster: &str,
+        service: &str,
+    ) -> Fact<Option<NetworkConfig>> {
+        self.describe_service(region, cluster, service)
+            .await
+            .map(|found| found.map(|s| s.network))
     }
 
     async fn describe_service(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<ServiceFacts>> {
-        match self.ecs(region).describe_services().cluster(cluster).services(service).send().await {
+        match self
+            .ecs(region)
+            .describe_services()
+            .cluster(cluster)
+            .services(service)
+            .send()
+            .await
+        {
             // A deleted service stays INACTIVE for a while: it starts no task.
-            Ok(output) => Fact::Known(output.services().iter().find(|s| s.status() != Some("INACTIVE")).map(|service| {
-                let vpc = service.network_configuration().and_then(|n| n.awsvpc_configuration());
-                ServiceFacts {
-                    arn: service.service_arn().unwrap_or_default().to_string(),
-                    task_definition_arn: service.task_definition().unwrap_or_default().to_string(),
-                    launch_type: service.launch_type().map(|l| l.as_str().to_string()),
-                    platform_version: service.platform_version().map(str::to_string),
-                    network: NetworkConfig {
-                        subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
-                        service_subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
-                        security_groups: vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default(),
-                        assign_public_ip: vpc.and_then(|v| v.assign_public_ip()).map(|a| *a == AssignPublicIp::Enabled),
-                        source: NetworkSource::Service,
-                    },
-                }
-            })),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_cluster_not_found_exception()) => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("ecs:DescribeServices", &format!("{cluster}/{service}"), &error)),
+            Ok(output) => Fact::Known(output.services().iter().find(|s| s.status() != Some("INACTIVE")).map(
+                |service| {
+                    let vpc = service.network_configuration().and_then(|n| n.awsvpc_configuration());
+                    ServiceFacts {
+                        arn: service.service_arn().unwrap_or_default().to_string(),
+                        task_definition_arn: service.task_definition().unwrap_or_default().to_string(),
+                        launch_type: service.launch_type().map(|l| l.as_str().to_string()),
+                        platform_version: service.platform_version().map(str::to_string),
+                        network: NetworkConfig {
+                            subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
+                            service_subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
+                            security_groups: vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default(),
+                            assign_public_ip: vpc
+                                .and_then(|v| v.assign_public_ip())
+                                .map(|a| *a == AssignPublicIp::Enabled),
+                            source: NetworkSource::Service,
+                        },
+                    }
+                },
+            )),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_cluster_not_found_exception()) =>
+            {
+                Fact::Known(None)
+            }
+            Err(error) => Fact::Failed(call_failure(
+                "ecs:DescribeServices",
+                &format!("{cluster}/{service}"),
+                &error,
+            )),
         }
     }
 
@@ -84,13 +129,29 @@ impl EcsReader for AwsReader {
     }
 
     async fn list_services(&self, region: &str, cluster: &str) -> Fact<Vec<String>> {
-        let mut pages = self.ecs(region).list_services().cluster(cluster).into_paginator().send();
+        let mut pages = self
+            .ecs(region)
+            .list_services()
+            .cluster(cluster)
+            .into_paginator()
+            .send();
         let mut names = Vec::new();
         while let Some(page) = pages.next().await {
             match page {
                 // arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME (or service/NAME in the old format)
-                Ok(page) => names.extend(page.service_arns().iter().filter_map(|arn| arn.rsplit('/').next()).map(str::to_string)),
-                Err(error) if error.as_service_error().is_some_and(|e| e.is_cluster_not_found_exception()) => return Fact::Known(Vec::new()),
+                Ok(page) => names.extend(
+                    page.service_arns()
+                        .iter()
+                        .filter_map(|arn| arn.rsplit('/').next())
+                        .map(str::to_string),
+                ),
+                Err(error)
+                    if error
+                        .as_service_error()
+                        .is_some_and(|e| e.is_cluster_not_found_exception()) =>
+                {
+                    return Fact::Known(Vec::new());
+                }
                 Err(error) => return Fact::Failed(call_failure("ecs:ListServices", cluster, &error)),
             }
         }
@@ -105,7 +166,12 @@ fn task_facts(task: &Task, arn: &TaskArn) -> TaskFacts {
         .find(|a| a.r#type() == Some("ElasticNetworkInterface") || a.r#type() == Some("eni"))
         .map(|attachment| {
             let detail = |name: &str| {
-                attachment.details().iter().find(|d| d.name() == Some(name)).and_then(|d| d.value()).map(str::to_string)
+                attachment
+                    .details()
+                    .iter()
+                    .find(|d| d.name() == Some(name))
+                    .and_then(|d| d.value())
+                    .map(str::to_string)
             };
             EniAttachment {
                 eni_id: detail("networkInterfaceId"),
@@ -165,9 +231,19 @@ fn task_definition_facts(definition: &TaskDefinition) -> TaskDefinitionFacts {
         execution_role_arn: definition.execution_role_arn().map(str::to_string),
         task_role_arn: definition.task_role_arn().map(str::to_string),
         network_mode: definition.network_mode().map(|m| m.as_str().to_string()),
-        requires_compatibilities: definition.requires_compatibilities().iter().map(|c| c.as_str().to_string()).collect(),
-        cpu_architecture: definition.runtime_platform().and_then(|p| p.cpu_architecture()).map(|a| a.as_str().to_string()),
-        os_family: definition.runtime_platform().and_then(|p| p.operating_system_family()).map(|o| o.as_str().to_string()),
+        requires_compatibilities: definition
+            .requires_compatibilities()
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        cpu_architecture: definition
+            .runtime_platform()
+            .and_then(|p| p.cpu_architecture())
+            .map(|a| a.as_str().to_string()),
+        os_family: definition
+            .runtime_platform()
+            .and_then(|p| p.operating_system_family())
+            .map(|o| o.as_str().to_string()),
         ephemeral_storage_gib: definition.ephemeral_storage().map(|e| e.size_in_gib()),
         efs_volumes: definition
             .volumes()
@@ -181,7 +257,9 @@ fn task_definition_facts(definition: &TaskDefinition) -> TaskDefinitionFacts {
                     root_directory: efs.root_directory().map(str::to_string),
                     transit_encryption: efs.transit_encryption().is_some_and(|t| t.as_str() == "ENABLED"),
                     access_point_id: authorization.and_then(|a| a.access_point_id()).map(str::to_string),
-                    iam: authorization.and_then(|a| a.iam()).is_some_and(|i| i.as_str() == "ENABLED"),
+                    iam: authorization
+                        .and_then(|a| a.iam())
+                        .is_some_and(|i| i.as_str() == "ENABLED"),
                 })
             })
             .collect(),
@@ -195,14 +273,27 @@ fn task_definition_facts(definition: &TaskDefinition) -> TaskDefinitionFacts {
                 secrets: c
                     .secrets()
                     .iter()
-                    .map(|s| SecretReference { name: s.name().to_string(), value_from: s.value_from().to_string() })
+                    .map(|s| SecretReference {
+                        name: s.name().to_string(),
+                        value_from: s.value_from().to_string(),
+                    })
                     .collect(),
-                repository_credentials: c.repository_credentials().map(|r| r.credentials_parameter().to_string()),
-                environment_files: c.environment_files().iter().filter(|f| f.r#type().as_str() == "s3").map(|f| f.value().to_string()).collect(),
+                repository_credentials: c
+                    .repository_credentials()
+                    .map(|r| r.credentials_parameter().to_string()),
+                environment_files: c
+                    .environment_files()
+                    .iter()
+                    .filter(|f| f.r#type().as_str() == "s3")
+                    .map(|f| f.value().to_string())
+                    .collect(),
                 mount_points: c
                     .mount_points()
                     .iter()
-                    .map(|m| MountPoint { source_volume: m.source_volume().unwrap_or_default().to_string(), read_only: m.read_only().unwrap_or(false) })
+                    .map(|m| MountPoint {
+                        source_volume: m.source_volume().unwrap_or_default().to_string(),
+                        read_only: m.read_only().unwrap_or(false),
+                    })
                     .collect(),
                 log: c.log_configuration().map(|l| {
                     let option = |key: &str| l.options().and_then(|o| o.get(key)).cloned();

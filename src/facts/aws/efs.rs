@@ -23,7 +23,13 @@ impl EfsReader for AwsReader {
     }
 
     async fn access_point(&self, region: &str, id: &str) -> Fact<Option<AccessPoint>> {
-        match self.efs(region).describe_access_points().access_point_id(id).send().await {
+        match self
+            .efs(region)
+            .describe_access_points()
+            .access_point_id(id)
+            .send()
+            .await
+        {
             Ok(output) => Fact::Known(output.access_points().first().map(|ap| AccessPoint {
                 id: ap.access_point_id().unwrap_or(id).to_string(),
                 file_system_id: ap.file_system_id().unwrap_or_default().to_string(),
@@ -37,16 +43,33 @@ impl EfsReader for AwsReader {
         let efs = self.efs(region);
         let targets = match efs.describe_mount_targets().file_system_id(file_system_id).send().await {
             Ok(output) => output.mount_targets().to_vec(),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_file_system_not_found()) => return Fact::Known(Vec::new()),
-            Err(error) => return Fact::Failed(call_failure("elasticfilesystem:DescribeMountTargets", file_system_id, &error)),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_file_system_not_found()) => {
+                return Fact::Known(Vec::new());
+            }
+            Err(error) => {
+                return Fact::Failed(call_failure(
+                    "elasticfilesystem:DescribeMountTargets",
+                    file_system_id,
+                    &error,
+                ));
+            }
         };
         let efs = &efs;
         Fact::Known(
             join_all(targets.iter().map(|target| async move {
                 let id = target.mount_target_id();
-                let security_groups = match efs.describe_mount_target_security_groups().mount_target_id(id).send().await {
+                let security_groups = match efs
+                    .describe_mount_target_security_groups()
+                    .mount_target_id(id)
+                    .send()
+                    .await
+                {
                     Ok(output) => Fact::Known(output.security_groups().to_vec()),
-                    Err(error) => Fact::Failed(call_failure("elasticfilesystem:DescribeMountTargetSecurityGroups", id, &error)),
+                    Err(error) => Fact::Failed(call_failure(
+                        "elasticfilesystem:DescribeMountTargetSecurityGroups",
+                        id,
+                        &error,
+                    )),
                 };
                 MountTarget {
                     id: id.to_string(),
@@ -62,10 +85,26 @@ impl EfsReader for AwsReader {
     }
 
     async fn file_system_policy(&self, region: &str, file_system_id: &str) -> Fact<Option<String>> {
-        match self.efs(region).describe_file_system_policy().file_system_id(file_system_id).send().await {
+        match self
+            .efs(region)
+            .describe_file_system_policy()
+            .file_system_id(file_system_id)
+            .send()
+            .await
+        {
             Ok(output) => Fact::Known(output.policy().map(str::to_string)),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_policy_not_found() || e.is_file_system_not_found()) => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("elasticfilesystem:DescribeFileSystemPolicy", file_system_id, &error)),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_policy_not_found() || e.is_file_system_not_found()) =>
+            {
+                Fact::Known(None)
+            }
+            Err(error) => Fact::Failed(call_failure(
+                "elasticfilesystem:DescribeFileSystemPolicy",
+                file_system_id,
+                &error,
+            )),
         }
     }
 }

@@ -8,7 +8,9 @@ use crate::facts::{Fact, IamReader, PolicyKind, RoleFacts, RolePolicy, Simulated
 
 /// IAM returns policy documents URL-encoded.
 fn decode(document: &str) -> String {
-    percent_encoding::percent_decode_str(document).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn role_name(arn: &str) -> &str {
@@ -26,7 +28,13 @@ impl AwsReader {
         let version = deadline
             .bound("iam:GetPolicy", arn, async {
                 match iam.get_policy().policy_arn(arn).send().await {
-                    Ok(policy) => Fact::Known(policy.policy().and_then(|p| p.default_version_id()).unwrap_or("v1").to_string()),
+                    Ok(policy) => Fact::Known(
+                        policy
+                            .policy()
+                            .and_then(|p| p.default_version_id())
+                            .unwrap_or("v1")
+                            .to_string(),
+                    ),
                     Err(error) => Fact::Failed(call_failure("iam:GetPolicy", arn, &error)),
                 }
             })
@@ -37,10 +45,24 @@ impl AwsReader {
         };
         deadline
             .bound("iam:GetPolicyVersion", arn, async {
-                match iam.get_policy_version().policy_arn(arn).version_id(&version).send().await {
+                match iam
+                    .get_policy_version()
+                    .policy_arn(arn)
+                    .version_id(&version)
+                    .send()
+                    .await
+                {
                     Ok(document) => {
-                        let text = document.policy_version().and_then(|v| v.document()).map(decode).unwrap_or_default();
-                        Fact::Known(RolePolicy { name: arn.to_string(), kind, document: text })
+                        let text = document
+                            .policy_version()
+                            .and_then(|v| v.document())
+                            .map(decode)
+                            .unwrap_or_default();
+                        Fact::Known(RolePolicy {
+                            name: arn.to_string(),
+                            kind,
+                            document: text,
+                        })
                     }
                     Err(error) => Fact::Failed(call_failure("iam:GetPolicyVersion", arn, &error)),
                 }
@@ -52,19 +74,34 @@ impl AwsReader {
 impl IamReader for AwsReader {
     async fn role(&self, arn: &str) -> Fact<Option<RoleFacts>> {
         match self.iam().get_role().role_name(role_name(arn)).send().await {
-            Ok(output) => Fact::Known(output.role().map(|role| RoleFacts {
-                arn: role.arn().to_string(),
-                name: role.role_name().to_string(),
-                trust_policy: role.assume_role_policy_document().map(decode).unwrap_or_default(),
-                permissions_boundary: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+            Ok(output) => Fact::Known(output.role().map(|role| {
+                RoleFacts {
+                    arn: role.arn().to_string(),
+                    name: role.role_name().to_string(),
+                    trust_policy: role.assume_role_policy_document().map(decode).unwrap_or_default(),
+                    permissions_boundary: role
+                        .permissions_boundary()
+                        .and_then(|b| b.permissions_boundary_arn())
+                        .map(str::to_string),
+                }
             })),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => Fact::Known(None),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
+            {
+                Fact::Known(None)
+            }
             Err(error) => Fact::Failed(call_failure("iam:GetRole", arn, &error)),
         }
     }
 
     async fn simulate(&self, role_arn: &str, actions: &[&str], resource: &str) -> Fact<Vec<SimulatedDecision>> {
-        let mut request = self.iam().simulate_principal_policy().policy_source_arn(role_arn).resource_arns(resource);
+        let mut request = self
+            .iam()
+            .simulate_principal_policy()
+            .policy_source_arn(role_arn)
+            .resource_arns(resource);
         for action in actions {
             request = request.action_names(*action);
         }
@@ -82,10 +119,19 @@ impl IamReader for AwsReader {
                             _ => "implicitDeny",
                         }
                         .to_string(),
-                        matched: r.matched_statements().iter().filter_map(|s| s.source_policy_id()).map(str::to_string).collect(),
+                        matched: r
+                            .matched_statements()
+                            .iter()
+                            .filter_map(|s| s.source_policy_id())
+                            .map(str::to_string)
+                            .collect(),
                         missing_context: r.missing_context_values().to_vec(),
-                        allowed_by_boundary: r.permissions_boundary_decision_detail().map(|d| d.allowed_by_permissions_boundary()),
-                        allowed_by_organizations: r.organizations_decision_detail().map(|d| d.allowed_by_organizations()),
+                        allowed_by_boundary: r
+                            .permissions_boundary_decision_detail()
+                            .map(|d| d.allowed_by_permissions_boundary()),
+                        allowed_by_organizations: r
+                            .organizations_decision_detail()
+                            .map(|d| d.allowed_by_organizations()),
                     })
                     .collect(),
             ),
@@ -104,7 +150,14 @@ impl IamReader for AwsReader {
             }),
             deadline.bound("iam:ListAttachedRolePolicies", &role.arn, async {
                 match iam.list_attached_role_policies().role_name(&role.name).send().await {
-                    Ok(output) => Fact::Known(output.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string).collect::<Vec<_>>()),
+                    Ok(output) => Fact::Known(
+                        output
+                            .attached_policies()
+                            .iter()
+                            .filter_map(|p| p.policy_arn())
+                            .map(str::to_string)
+                            .collect::<Vec<_>>(),
+                    ),
                     Err(error) => Fact::Failed(call_failure("iam:ListAttachedRolePolicies", &role.arn, &error)),
                 }
             }),
@@ -116,13 +169,27 @@ impl IamReader for AwsReader {
         let (iam, role) = (&iam, role);
         let inline = join_all(inline.iter().map(|name| {
             deadline.bound("iam:GetRolePolicy", name, async move {
-                match iam.get_role_policy().role_name(&role.name).policy_name(name).send().await {
-                    Ok(output) => Fact::Known(RolePolicy { name: name.clone(), kind: PolicyKind::Inline, document: decode(output.policy_document()) }),
+                match iam
+                    .get_role_policy()
+                    .role_name(&role.name)
+                    .policy_name(name)
+                    .send()
+                    .await
+                {
+                    Ok(output) => Fact::Known(RolePolicy {
+                        name: name.clone(),
+                        kind: PolicyKind::Inline,
+                        document: decode(output.policy_document()),
+                    }),
                     Err(error) => Fact::Failed(call_failure("iam:GetRolePolicy", name, &error)),
                 }
             })
         }));
-        let managed = join_all(attached.iter().map(|arn| self.managed_policy(iam, arn, PolicyKind::Managed, deadline)));
+        let managed = join_all(
+            attached
+                .iter()
+                .map(|arn| self.managed_policy(iam, arn, PolicyKind::Managed, deadline)),
+        );
         let boundary = async {
             match &role.permissions_boundary {
                 Some(arn) => Some(self.managed_policy(iam, arn, PolicyKind::Boundary, deadline).await),

@@ -31,7 +31,12 @@ pub async fn assume_role(
         .map_err(|error| call_failure("sts:AssumeRole", role_arn, &error))?;
     let Some(given) = answer.credentials() else {
         let message = "the answer carried no credentials".to_string();
-        return Err(CallFailure { operation: "sts:AssumeRole".into(), resource: role_arn.into(), error_code: "ResponseError".into(), message });
+        return Err(CallFailure {
+            operation: "sts:AssumeRole".into(),
+            resource: role_arn.into(),
+            error_code: "ResponseError".into(),
+            message,
+        });
     };
     let expires = SystemTime::try_from(*given.expiration()).ok();
     let credentials = Credentials::new(
@@ -41,7 +46,12 @@ pub async fn assume_role(
         expires,
         "ecs-pull-doctor-member",
     );
-    Ok((base.to_builder().credentials_provider(SharedCredentialsProvider::new(credentials)).build(), expires))
+    Ok((
+        base.to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build(),
+        expires,
+    ))
 }
 
 /// Readers for the organization's member accounts, each through [`MemberRole`] in that account.
@@ -59,12 +69,19 @@ struct Session {
 impl Organization {
     /// `base` is the function's own configuration: its credentials assume the member roles.
     pub fn new(base: SdkConfig, role: MemberRole) -> Self {
-        Organization { base, role, sessions: Mutex::new(HashMap::new()) }
+        Organization {
+            base,
+            role,
+            sessions: Mutex::new(HashMap::new()),
+        }
     }
 
     fn cached(&self, account: &str) -> Option<AwsReader> {
         let sessions = self.sessions.lock().ok()?;
-        sessions.get(account).filter(|s| still_good(s.expires, SystemTime::now())).map(|s| s.reader.clone())
+        sessions
+            .get(account)
+            .filter(|s| still_good(s.expires, SystemTime::now()))
+            .map(|s| s.reader.clone())
     }
 
     async fn open(&self, task: &MemberTask, deadline: Deadline) -> Result<AwsReader, CallFailure> {
@@ -75,7 +92,14 @@ impl Organization {
         // The lock is never held across the call: one member's slow or failing STS answer does not
         // hold up another's. Two first events of one account may both assume; the later one is kept.
         let assumed = async {
-            match assume_role(&self.base, &role_arn, &session_name(&task.task_id), self.role.external_id.as_deref()).await {
+            match assume_role(
+                &self.base,
+                &role_arn,
+                &session_name(&task.task_id),
+                self.role.external_id.as_deref(),
+            )
+            .await
+            {
                 Ok(assumed) => Fact::Known(assumed),
                 Err(failure) => Fact::Failed(failure),
             }
@@ -86,7 +110,13 @@ impl Organization {
         };
         let reader = AwsReader::new(config);
         if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.insert(task.account.clone(), Session { reader: reader.clone(), expires });
+            sessions.insert(
+                task.account.clone(),
+                Session {
+                    reader: reader.clone(),
+                    expires,
+                },
+            );
         }
         Ok(reader)
     }

@@ -4,9 +4,9 @@ mod ec2;
 mod ecr;
 mod ecs;
 mod efs;
-mod s3;
 mod iam;
 mod members;
+mod s3;
 mod secrets;
 mod xml;
 
@@ -69,7 +69,11 @@ impl CallLimits {
             .with_max_attempts(self.max_attempts)
             .with_initial_backoff(self.initial_backoff)
             .with_max_backoff(self.max_backoff);
-        config.to_builder().timeout_config(timeouts).retry_config(retries).build()
+        config
+            .to_builder()
+            .timeout_config(timeouts)
+            .retry_config(retries)
+            .build()
     }
 }
 
@@ -80,7 +84,11 @@ impl AwsReader {
     }
 
     pub fn with_limits(config: SdkConfig, limits: CallLimits) -> Self {
-        AwsReader { config: limits.applied_to(config), iam: None, ssm: None }
+        AwsReader {
+            config: limits.applied_to(config),
+            iam: None,
+            ssm: None,
+        }
     }
 
     /// The same reader with its IAM calls going to `client`.
@@ -104,13 +112,19 @@ impl AwsReader {
     }
 
     pub(crate) fn ssm_client(&self, region: &str) -> aws_sdk_ssm::Client {
-        self.ssm.clone().unwrap_or_else(|| aws_sdk_ssm::Client::new(&self.in_region(region)))
+        self.ssm
+            .clone()
+            .unwrap_or_else(|| aws_sdk_ssm::Client::new(&self.in_region(region)))
     }
 
     /// The IAM client: the test's replacement, or one from the shared configuration.
     pub(crate) fn iam_client(&self) -> aws_sdk_iam::Client {
         self.iam.clone().unwrap_or_else(|| {
-            aws_sdk_iam::Client::from_conf(aws_sdk_iam::config::Builder::from(&self.config).interceptor(xml::WholeXmlBody).build())
+            aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&self.config)
+                    .interceptor(xml::WholeXmlBody)
+                    .build(),
+            )
         })
     }
 
@@ -131,11 +145,19 @@ where
             service.err().code().unwrap_or("ServiceError").to_string(),
             // Without an AWS message (a body that is not an AWS error), the error chain alone: the
             // raw response would fill the report with headers and HTML.
-            service.err().message().map_or_else(|| DisplayErrorContext(service.err()).to_string(), str::to_string),
+            service
+                .err()
+                .message()
+                .map_or_else(|| DisplayErrorContext(service.err()).to_string(), str::to_string),
         ),
         SdkError::TimeoutError(_) => ("Timeout".to_string(), DisplayErrorContext(error).to_string()),
         SdkError::DispatchFailure(_) => ("DispatchFailure".to_string(), DisplayErrorContext(error).to_string()),
         _ => ("ResponseError".to_string(), DisplayErrorContext(error).to_string()),
     };
-    CallFailure { operation: operation.to_string(), resource: resource.to_string(), error_code, message }
+    CallFailure {
+        operation: operation.to_string(),
+        resource: resource.to_string(),
+        error_code,
+        message,
+    }
 }

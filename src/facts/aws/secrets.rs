@@ -1,4 +1,4 @@
-use aws_sdk_ssm::types::{ParameterStringFilter};
+use aws_sdk_ssm::types::ParameterStringFilter;
 
 use super::{AwsReader, call_failure};
 use crate::facts::{Fact, SecretMeta, SecretReader};
@@ -16,17 +16,28 @@ impl SecretReader for AwsReader {
                 arn: output.arn().unwrap_or(arn).to_string(),
                 kms_key_id: customer_key(output.kms_key_id()),
                 deletion_date: output.deleted_date().map(|date| {
-                    date.fmt(aws_sdk_secretsmanager::primitives::DateTimeFormat::DateTime).unwrap_or_else(|_| date.secs().to_string())
+                    date.fmt(aws_sdk_secretsmanager::primitives::DateTimeFormat::DateTime)
+                        .unwrap_or_else(|_| date.secs().to_string())
                 }),
             })),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => Fact::Known(None),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Fact::Known(None)
+            }
             Err(error) => Fact::Failed(call_failure("secretsmanager:DescribeSecret", arn, &error)),
         }
     }
 
     async fn describe_parameter(&self, region: &str, name: &str) -> Fact<Option<SecretMeta>> {
         let client = aws_sdk_ssm::Client::new(&self.in_region(region));
-        let filter = ParameterStringFilter::builder().key("Name").option("Equals").values(name).build();
+        let filter = ParameterStringFilter::builder()
+            .key("Name")
+            .option("Equals")
+            .values(name)
+            .build();
         let filter = match filter {
             Ok(filter) => filter,
             Err(error) => {
@@ -39,11 +50,19 @@ impl SecretReader for AwsReader {
             }
         };
         match client.describe_parameters().parameter_filters(filter).send().await {
-            Ok(output) => Fact::Known(output.parameters().iter().find(|p| p.name() == Some(name)).map(|p| SecretMeta {
-                arn: p.arn().map(str::to_string).unwrap_or_else(|| name.to_string()),
-                kms_key_id: customer_key(p.key_id()),
-                deletion_date: None,
-            })),
+            Ok(output) => {
+                Fact::Known(
+                    output
+                        .parameters()
+                        .iter()
+                        .find(|p| p.name() == Some(name))
+                        .map(|p| SecretMeta {
+                            arn: p.arn().map(str::to_string).unwrap_or_else(|| name.to_string()),
+                            kms_key_id: customer_key(p.key_id()),
+                            deletion_date: None,
+                        }),
+                )
+            }
             Err(error) => Fact::Failed(call_failure("ssm:DescribeParameters", name, &error)),
         }
     }

@@ -40,8 +40,13 @@ pub(crate) fn is_whole_document(body: &[u8]) -> bool {
             None => return false,
         }
     }
-    let Some(rest) = text.strip_prefix('<') else { return false };
-    let root: String = rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/')).collect();
+    let Some(rest) = text.strip_prefix('<') else {
+        return false;
+    };
+    let root: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/'))
+        .collect();
     if root.is_empty() {
         return false;
     }
