@@ -8,9 +8,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ecs_pull_doctor::deadline::Deadline;
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::engine;
-use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::facts::Deadline;
 use ecs_pull_doctor::intake::{ManualRequest, Payload, parse_value};
 use ecs_pull_doctor::settings::Modes;
 
@@ -28,7 +28,7 @@ const EFS_UNRESOLVED: &str = "ResourceInitializationError: failed to invoke EFS 
 /// before the timing starts), as AWS answers a doctor allowed iam:SimulatePrincipalPolicy.
 async fn simulator(config: &aws_config::SdkConfig) -> Simulator {
     let iam = aws_sdk_iam::Client::new(config);
-    let reader = AwsReader::new(config.clone());
+    let reader = AwsClients::new(config.clone());
     let roles = iam.list_roles().send().await.expect("iam:ListRoles");
     let mut read = Vec::new();
     for role in roles.roles() {
@@ -38,7 +38,7 @@ async fn simulator(config: &aws_config::SdkConfig) -> Simulator {
         let documents = reader
             .role_policies(
                 &facts,
-                ecs_pull_doctor::deadline::Deadline::after(std::time::Duration::from_secs(30)),
+                ecs_pull_doctor::facts::Deadline::after(std::time::Duration::from_secs(30)),
             )
             .await
             .known()
@@ -206,7 +206,7 @@ async fn main() {
     );
     for (name, config, task, simulation) in &runs {
         let (config, timeline) = delayed(config, latency, simulation.clone());
-        let reader = AwsReader::new(config);
+        let reader = AwsClients::new(config);
         let manual = || {
             Payload::Manual(ManualRequest {
                 task: task.task_arn.parse().expect("a task ARN"),

@@ -3,7 +3,7 @@
 //!
 //!     cargo run --example invoke_handler -- events/manual-invoke.json
 
-use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::wiring::aws_handler;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 
@@ -20,7 +20,7 @@ async fn main() {
             eprintln!("invoke_handler: cannot read {path}: {e}");
             std::process::exit(2);
         });
-    let handler = aws_handler(AwsReader::from_env().await, |name| std::env::var(name).ok()).unwrap_or_else(|e| {
+    let handler = aws_handler(AwsClients::from_env().await, |name| std::env::var(name).ok()).unwrap_or_else(|e| {
         eprintln!("invoke_handler: {e}");
         std::process::exit(2);
     });

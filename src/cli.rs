@@ -4,9 +4,11 @@ use std::io::{IsTerminal, Read, Write};
 
 use clap::{Parser, Subcommand};
 
+use crate::adapters::aws::AwsClients;
+
 use crate::checks::Risk;
-use crate::deadline::Deadline;
 use crate::engine;
+use crate::facts::Deadline;
 use crate::intake::{self, ManualRequest, Payload};
 use crate::model::TaskArn;
 use crate::model::arn::is_region;
@@ -60,21 +62,12 @@ fn parse_role_arn(value: &str) -> Result<String, String> {
     }
 }
 
-/// The configuration to read with: `base`, or the role of `args` assumed with `base`'s credentials,
-/// under a session name that says what it is for.
-pub async fn configuration(
-    base: aws_config::SdkConfig,
-    args: &RoleArgs,
-    purpose: &str,
-) -> Result<aws_config::SdkConfig, CliError> {
-    let Some(role_arn) = &args.role_arn else {
-        return Ok(base);
-    };
-    let session = crate::members::session_name(purpose);
-    match crate::facts::aws::assume_role(&base, role_arn, &session, args.external_id.as_deref()).await {
-        Ok((config, _)) => Ok(config),
-        Err(failure) => Err(CliError::Assume(failure)),
-    }
+/// The AWS clients to read with: the standard configuration chain's, or the role of `args` assumed
+/// with its credentials, under a session name that says what it is for.
+pub async fn connect(args: &RoleArgs, purpose: &str) -> Result<AwsClients, CliError> {
+    let role = args.role_arn.as_deref().map(|arn| (arn, args.external_id.as_deref()));
+    let session = crate::facts::members::session_name(purpose);
+    AwsClients::connect(role, &session).await.map_err(CliError::Assume)
 }
 
 #[derive(Debug, clap::Args)]

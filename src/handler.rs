@@ -7,12 +7,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde_json::Value;
 
-use crate::deadline::Deadline;
 use crate::engine::{self, Doctor};
 use crate::facts::CallFailure;
+use crate::facts::Deadline;
+use crate::facts::members::{MemberTask, Members, account_of_function};
 use crate::fixes::storm::{DEFAULT_WINDOW, RecentActions};
 use crate::intake::{self, IntakeError, Payload, RecentDeliveries};
-use crate::members::{MemberTask, Members, account_of_function};
 use crate::notices::{Destination, Publisher};
 use crate::report::Report;
 use crate::report::notify::worth_sending;

@@ -1,19 +1,22 @@
 //! ecs-pull-doctor: why an ECS task could not pull its image, with evidence.
 //!
-//! The stages, in the order a diagnosis runs them:
-//! intake (what was asked) -> classify (what the stop reason says) -> facts (what AWS says)
-//! -> checks (pure rules over the facts) -> report (what a person and a machine read).
+//! The modules below are layers, listed bottom up: each may use those before it and none after it
+//! (tests/layers.rs reads this list and every `use crate::` line to keep it so). A diagnosis runs
+//! them in this order: intake (what was asked) -> classify (what the stop reason says) -> facts
+//! (what AWS says, through the ports) -> checks (pure rules over the facts) -> fixes (planned from
+//! the findings, applied only after verification) -> report (what a person and a machine read).
+//! See ARCHITECTURE.md for the map and its invariants.
 
+// layers: model redact classify settings facts checks fixes report notices adapters intake engine preflight handler cli wiring
+pub mod adapters;
 pub mod checks;
 pub mod classify;
 pub mod cli;
-pub mod deadline;
 pub mod engine;
 pub mod facts;
 pub mod fixes;
 pub mod handler;
 pub mod intake;
-pub mod members;
 pub mod model;
 pub mod notices;
 pub mod preflight;

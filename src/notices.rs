@@ -1,5 +1,6 @@
 //! Where the notices go: an SNS topic (a chat channel's, or an email list's), in the format its
-//! subscribers read. The handler sends one per report worth telling; the SNS adapter is below.
+//! subscribers read. The handler sends one per report worth telling; the SNS adapter is in
+//! `adapters::aws::sns`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -83,38 +84,6 @@ pub type PublishFuture<'a> = Pin<Box<dyn Future<Output = Result<(), CallFailure>
 /// Sends a message to a topic.
 pub trait Publisher: Send + Sync {
     fn publish<'a>(&'a self, topic_arn: &'a str, outgoing: &'a Outgoing) -> PublishFuture<'a>;
-}
-
-/// sns:Publish with the function's own credentials (the topic is the central account's).
-pub struct SnsPublisher {
-    client: aws_sdk_sns::Client,
-}
-
-impl SnsPublisher {
-    pub fn new(config: &aws_config::SdkConfig, destination: &Destination) -> Self {
-        let config = aws_sdk_sns::config::Builder::from(config)
-            .region(aws_config::Region::new(destination.region().to_string()))
-            .build();
-        SnsPublisher {
-            client: aws_sdk_sns::Client::from_conf(config),
-        }
-    }
-}
-
-impl Publisher for SnsPublisher {
-    fn publish<'a>(&'a self, topic_arn: &'a str, outgoing: &'a Outgoing) -> PublishFuture<'a> {
-        Box::pin(async move {
-            self.client
-                .publish()
-                .topic_arn(topic_arn)
-                .set_subject(outgoing.subject.clone())
-                .message(&outgoing.message)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|error| crate::facts::aws::call_failure("sns:Publish", topic_arn, &error))
-        })
-    }
 }
 
 #[cfg(test)]

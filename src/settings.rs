@@ -6,8 +6,27 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::checks::Risk;
-use crate::fixes::RunbookRoles;
+pub use crate::model::RunbookRoles;
+
+/// How far a fix may reach: the classes the configuration allows (DOCTOR_ALLOW_FIX).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    Safe,
+    Cost,
+    Exposure,
+}
+
+impl RunbookRoles {
+    /// DOCTOR_RUNBOOK_ASSUME_ROLE and DOCTOR_RUNBOOK_LAMBDA_ROLE.
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let read = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        RunbookRoles {
+            automation_assume_role: read("DOCTOR_RUNBOOK_ASSUME_ROLE"),
+            lambda_role: read("DOCTOR_RUNBOOK_LAMBDA_ROLE"),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

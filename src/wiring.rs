@@ -2,18 +2,19 @@
 //! the member accounts' role (organization mode) and the notices' topic. The Lambda binary and the
 //! local invoke example share it, so what the tests wire is what runs.
 
-use crate::facts::aws::{AwsReader, Organization};
+use crate::adapters::aws::SnsPublisher;
+use crate::adapters::aws::{AwsClients, Organization};
+use crate::facts::members::MemberRole;
 use crate::handler::Handler;
-use crate::members::MemberRole;
-use crate::notices::{Destination, SnsPublisher};
+use crate::notices::Destination;
 use crate::settings::SettingError;
 
 /// The handler the variables of `lookup` describe (README: configuration). A bad value is a
 /// one-line error naming the variable.
 pub fn aws_handler(
-    reader: AwsReader,
+    reader: AwsClients,
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<Handler<AwsReader>, SettingError> {
+) -> Result<Handler<AwsClients>, SettingError> {
     // The function's own credentials assume the member roles and publish the notices.
     let own = reader.sdk_config().clone();
     let role = MemberRole::from_env(&lookup)?;

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use ecs_pull_doctor::checks::Verdict;
 use ecs_pull_doctor::cli::{self, Command};
-use ecs_pull_doctor::deadline::Deadline;
-use ecs_pull_doctor::facts::aws::AwsReader;
+use ecs_pull_doctor::facts::Deadline;
 use ecs_pull_doctor::redact;
 
 #[tokio::main]
@@ -22,7 +21,7 @@ async fn main() {
                 let task_id = ecs_pull_doctor::engine::member_task(&request.0)
                     .map(|task| task.task_id)
                     .unwrap_or_default();
-                let reader = AwsReader::new(cli::configuration(base_config().await, &args.role, &task_id).await?);
+                let reader = cli::connect(&args.role, &task_id).await?;
                 cli::run(
                     &reader,
                     request,
@@ -38,8 +37,8 @@ async fn main() {
                 let deadline = Deadline::after(Duration::from_secs(args.timeout));
                 // Arguments that cannot be right are rejected before any configuration is loaded.
                 cli::check_subject(&args, args.region.as_deref().or(Some("us-east-1")))?;
-                let reader = AwsReader::new(cli::configuration(base_config().await, &args.role, "check").await?);
-                let subject = cli::check_subject(&args, reader.sdk_config().region().map(|r| r.as_ref()))?;
+                let reader = cli::connect(&args.role, "check").await?;
+                let subject = cli::check_subject(&args, reader.region())?;
                 let report = cli::run_check(
                     &reader,
                     &subject,
@@ -63,8 +62,4 @@ async fn main() {
             std::process::exit(error.exit_code());
         }
     }
-}
-
-async fn base_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
 }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::settings::Risk;
+
 /// The finding codes of CONTRACT.md. Users build alerts on these names: add, never rename.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -212,14 +214,6 @@ pub enum Severity {
     Warning,
     /// What could not be checked.
     Info,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Risk {
-    Safe,
-    Cost,
-    Exposure,
 }
 
 /// A fix the doctor can make itself, when its configuration allows.

@@ -1,216 +1,24 @@
 //! Gathering: which calls to make, in as few sequential rounds as the data dependencies allow.
-//! The calls themselves sit behind small traits, so this orchestration is tested without AWS.
-
-use std::future::Future;
+//! The calls themselves sit behind the ports (`facts::ports`), so this orchestration is tested without AWS.
 
 use futures::future::join_all;
 
+use super::ports::{ImageAnswer, PolicyAnswer, Readers};
 use super::requirements::{
     ADMINISTRATOR_PROBE, efs_permissions, is_secrets_manager, kms_permissions, parameter_name, pull_through_candidates,
     required_permissions, secret_arn,
 };
 use super::{
-    AccessPoint, CacheRule, CallFailure, EcrImageFacts, EfsFacts, EfsVolume, EnvFileFacts, ExecutionRoleFacts, Fact,
-    FileSystem, ImageDetail, ImageRiskFacts, LogGroupFacts, MountTarget, NetworkConfig, Permissions, PullThroughFacts,
-    PushedImage, RepositoryFacts, RoleFacts, RolePolicy, RuleValidation, SecretFacts, SecretMeta, ServiceFacts,
-    SimulatedDecision, Snapshot, Subnet, TaskDefinitionFacts, TaskFacts, VpcFacts, s3_object,
+    CallFailure, EcrImageFacts, EfsFacts, EfsVolume, EnvFileFacts, ExecutionRoleFacts, Fact, ImageDetail,
+    ImageRiskFacts, LogGroupFacts, NetworkConfig, Permissions, PullThroughFacts, RepositoryFacts, SecretFacts,
+    SecretMeta, SimulatedDecision, Snapshot, TaskDefinitionFacts, TaskFacts, VpcFacts, s3_object,
 };
-use crate::deadline::Deadline;
+use crate::facts::Deadline;
 use crate::model::arn::is_region;
-use crate::model::{ImageRef, ImageSelector, Registry, TaskArn};
-
-pub trait EcsReader: Sync {
-    /// `Known(None)`: ECS no longer knows the task (stopped tasks are kept for about an hour).
-    fn describe_task(&self, arn: &TaskArn) -> impl Future<Output = Fact<Option<TaskFacts>>> + Send;
-    fn describe_task_definition(
-        &self,
-        region: &str,
-        arn: &str,
-    ) -> impl Future<Output = Fact<TaskDefinitionFacts>> + Send;
-    /// `Known(None)`: no such service (deleted, or the group was not a service).
-    fn describe_service_network(
-        &self,
-        region: &str,
-        cluster: &str,
-        service: &str,
-    ) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
-    /// ecs:DescribeServices, whole: its task definition and network configuration. `Known(None)`: no
-    /// such service (or cluster).
-    fn describe_service(
-        &self,
-        region: &str,
-        cluster: &str,
-        service: &str,
-    ) -> impl Future<Output = Fact<Option<ServiceFacts>>> + Send;
-    /// ecs:ListClusters: the region's cluster names, every page.
-    fn list_clusters(&self, region: &str) -> impl Future<Output = Fact<Vec<String>>> + Send;
-    /// ecs:ListServices: a cluster's service names, every page.
-    fn list_services(&self, region: &str, cluster: &str) -> impl Future<Output = Fact<Vec<String>>> + Send;
-}
-
-pub trait Ec2Reader: Sync {
-    /// `Known(None)`: the ENI is gone (Fargate deletes it when the task stops).
-    fn describe_eni_network(
-        &self,
-        region: &str,
-        eni_id: &str,
-    ) -> impl Future<Output = Fact<Option<NetworkConfig>>> + Send;
-    /// `Known(None)`: no such subnet.
-    fn describe_subnet(&self, region: &str, subnet_id: &str) -> impl Future<Output = Fact<Option<Subnet>>> + Send;
-    /// The ID of the region's S3 prefix list (`com.amazonaws.REGION.s3`); `Known(None)` where there is
-    /// none. It depends on no VPC, so it is asked beside the task's subnet.
-    fn s3_prefix_list_id(&self, region: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
-    /// Everything about a VPC, each part from its own call, read concurrently (with the entries of
-    /// the S3 prefix list `s3_list_id` names); a part still unanswered at `deadline` is a failed fact
-    /// of its own.
-    fn describe_vpc(
-        &self,
-        region: &str,
-        vpc_id: &str,
-        s3_list_id: Fact<Option<String>>,
-        deadline: Deadline,
-    ) -> impl Future<Output = VpcFacts> + Send;
-}
-
-/// What ecr:GetRepositoryPolicy answers of a repository.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PolicyAnswer {
-    RepositoryMissing,
-    NoPolicy,
-    Policy(String),
-}
-
-/// What ecr:BatchGetImage answers of an image: whether it is there and, for a multi-platform image,
-/// its `os/architecture` platforms (`None` for a single manifest, whose platform is in its config blob,
-/// which the doctor does not download).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ImageAnswer {
-    RepositoryMissing,
-    ImageMissing,
-    Found {
-        digest: Option<String>,
-        platforms: Option<Vec<String>>,
-    },
-}
-
-/// ECR is asked two things at once, the repository's policy and the image's manifest; their answers
-/// also say whether the repository and the image exist, which needs no call of its own.
-pub trait EcrReader: Sync {
-    fn repository_policy(
-        &self,
-        region: &str,
-        registry_id: &str,
-        name: &str,
-    ) -> impl Future<Output = Fact<PolicyAnswer>> + Send;
-    fn image(
-        &self,
-        region: &str,
-        registry_id: &str,
-        name: &str,
-        selector: &ImageSelector,
-    ) -> impl Future<Output = Fact<ImageAnswer>> + Send;
-    /// The newest tags in a repository, newest first, at most `limit`.
-    fn recent_tags(
-        &self,
-        region: &str,
-        registry_id: &str,
-        name: &str,
-        limit: usize,
-    ) -> impl Future<Output = Fact<Vec<String>>> + Send;
-    /// ecr:DescribeRepositories: whether the repository lets a tag move to another image.
-    /// `Known(None)`: no such repository.
-    fn tag_mutable(
-        &self,
-        region: &str,
-        registry_id: &str,
-        name: &str,
-    ) -> impl Future<Output = Fact<Option<bool>>> + Send;
-    /// ecr:GetLifecyclePolicy. `Known(None)`: none (or no such repository).
-    fn lifecycle_policy(
-        &self,
-        region: &str,
-        registry_id: &str,
-        name: &str,
-    ) -> impl Future<Output = Fact<Option<String>>> + Send;
-    /// ecr:DescribeImages: the repository's tagged images (one page, up to 1,000), with when each was pushed.
-    fn pushed_images(
-        &self,
-        region: &str,
-        registry_id: &str,
-        name: &str,
-    ) -> impl Future<Output = Fact<Vec<PushedImage>>> + Send;
-    /// ecr:DescribePullThroughCacheRules: the registry's pull-through cache rules.
-    fn pull_through_rules(&self, region: &str, registry_id: &str) -> impl Future<Output = Fact<Vec<CacheRule>>> + Send;
-    /// ecr:ValidatePullThroughCacheRule: whether ECR can sign in to the rule's upstream registry with
-    /// its credential (ECR reads the secret; the doctor never does).
-    fn validate_pull_through_rule(
-        &self,
-        region: &str,
-        registry_id: &str,
-        prefix: &str,
-    ) -> impl Future<Output = Fact<RuleValidation>> + Send;
-}
-
-pub trait IamReader: Sync {
-    /// `Known(None)`: no such role.
-    fn role(&self, arn: &str) -> impl Future<Output = Fact<Option<RoleFacts>>> + Send;
-    /// iam:SimulatePrincipalPolicy for `actions` on one `resource`.
-    fn simulate(
-        &self,
-        role_arn: &str,
-        actions: &[&str],
-        resource: &str,
-    ) -> impl Future<Output = Fact<Vec<SimulatedDecision>>> + Send;
-    /// The role's inline and attached policies and its permissions boundary: several calls, each
-    /// bounded by `deadline` under its own name, so that the one cut off is the one named.
-    fn role_policies(&self, role: &RoleFacts, deadline: Deadline)
-    -> impl Future<Output = Fact<Vec<RolePolicy>>> + Send;
-}
-
-/// EFS: the file systems, access points and mount targets a task's volumes name.
-pub trait EfsReader: Sync {
-    /// elasticfilesystem:DescribeFileSystems. `Known(None)`: no such file system.
-    fn file_system(&self, region: &str, id: &str) -> impl Future<Output = Fact<Option<FileSystem>>> + Send;
-    /// elasticfilesystem:DescribeAccessPoints. `Known(None)`: no such access point.
-    fn access_point(&self, region: &str, id: &str) -> impl Future<Output = Fact<Option<AccessPoint>>> + Send;
-    /// elasticfilesystem:DescribeMountTargets, then each one's security groups together
-    /// (DescribeMountTargetSecurityGroups). Empty for a file system that does not exist.
-    fn mount_targets(&self, region: &str, file_system_id: &str) -> impl Future<Output = Fact<Vec<MountTarget>>> + Send;
-    /// elasticfilesystem:DescribeFileSystemPolicy. `Known(None)`: the file system has no policy.
-    fn file_system_policy(
-        &self,
-        region: &str,
-        file_system_id: &str,
-    ) -> impl Future<Output = Fact<Option<String>>> + Send;
-}
-
-/// Environment files on S3: metadata only, never an object's content.
-pub trait S3Reader: Sync {
-    /// s3:GetBucketLocation. `Known(None)`: no such bucket.
-    fn bucket_region(&self, region: &str, bucket: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
-    /// s3:ListBucket under the key's name: whether the object exists (its name only).
-    fn object_exists(&self, region: &str, bucket: &str, key: &str) -> impl Future<Output = Fact<bool>> + Send;
-    /// s3:GetBucketPolicy. `Known(None)`: no policy, or no bucket.
-    fn bucket_policy(&self, region: &str, bucket: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
-}
-
-/// Secrets, parameters and log groups: whether they exist, never their values.
-pub trait SecretReader: Sync {
-    /// secretsmanager:DescribeSecret. `Known(None)`: no such secret.
-    fn describe_secret(&self, region: &str, arn: &str) -> impl Future<Output = Fact<Option<SecretMeta>>> + Send;
-    /// ssm:DescribeParameters. `Known(None)`: no such parameter.
-    fn describe_parameter(&self, region: &str, name: &str) -> impl Future<Output = Fact<Option<SecretMeta>>> + Send;
-    fn log_group_exists(&self, region: &str, group: &str) -> impl Future<Output = Fact<bool>> + Send;
-    /// kms:DescribeKey: the ARN of the key an alias names. `Known(None)`: no such alias.
-    fn key_arn(&self, region: &str, alias: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
-}
+use crate::model::{ImageRef, ImageSelector, Registry};
 
 /// How many of a repository's newest tags a missing-tag finding shows.
 const RECENT_TAGS: usize = 5;
-
-/// Everything the engine reads from AWS.
-pub trait Readers: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader + S3Reader {}
-impl<T: EcsReader + Ec2Reader + EcrReader + IamReader + SecretReader + EfsReader + S3Reader> Readers for T {}
 
 /// Gathers the snapshot for a task, in chains that each wait only for what they need. The task
 /// definition names the images, the role, the secrets and the log groups: every ECR, IAM, Secrets
@@ -586,8 +394,9 @@ async fn network_config<R: Readers>(reader: &R, task: &TaskFacts) -> Option<Fact
     };
     if let Some(service) = task.service_name() {
         match reader
-            .describe_service_network(&task.region, &task.cluster, service)
+            .describe_service(&task.region, &task.cluster, service)
             .await
+            .map(|found| found.map(|service| service.network))
         {
             Fact::Known(Some(config)) => return Some(Fact::Known(with_task_subnets(config))),
             Fact::Known(None) => {}

@@ -3,11 +3,13 @@
 //! Every fact is either known or a record of the call that failed, so that a check can say what it
 //! could not check instead of passing silently.
 
-pub mod aws;
+mod deadline;
 mod gather;
 mod identity;
+pub mod members;
 pub mod memo;
 mod network;
+pub mod ports;
 pub mod requirements;
 mod snapshot;
 mod volumes;
@@ -15,12 +17,15 @@ mod volumes;
 #[cfg(test)]
 pub mod fixtures;
 
-pub use gather::{
-    Ec2Reader, EcrReader, EcsReader, EfsReader, IamReader, ImageAnswer, PolicyAnswer, Readers, S3Reader, SecretReader,
-    gather, gather_with_network, image_risks,
-};
+pub(crate) use deadline::past_deadline;
+pub use deadline::{DEADLINE, Deadline, cut_off};
+pub use gather::{gather, gather_with_network, image_risks};
 pub use identity::*;
 pub use network::*;
+pub use ports::{
+    Doctor, Ec2Reader, EcrReader, EcsReader, EfsReader, FixWriter, IamReader, ImageAnswer, PolicyAnswer, Readers,
+    RunbookStarter, S3Reader, SecretReader,
+};
 pub use snapshot::*;
 pub use volumes::*;
 

@@ -204,7 +204,7 @@ impl CacheRule {
 }
 
 /// What ecr:ValidatePullThroughCacheRule says of a rule's upstream credential.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleValidation {
     pub valid: bool,
     /// ECR's reason when it is not.

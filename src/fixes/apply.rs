@@ -1,15 +1,9 @@
 //! Applying: the planned calls, made one after another, after the fresh facts confirm each fix.
 
-use std::future::Future;
-
+use super::{Action, ActionStatus};
 use super::{Call, PlannedFix};
 use crate::facts::CallFailure;
-use crate::report::{Action, ActionStatus};
-
-/// Makes one planned AWS call in `region`; answers the id of what it created, if anything.
-pub trait FixWriter: Sync {
-    fn call(&self, region: &str, call: &Call) -> impl Future<Output = Result<Option<String>, CallFailure>> + Send;
-}
+pub use crate::facts::ports::FixWriter;
 
 /// `call` with each group id `${NAME}` replaced by the group an earlier call created under NAME.
 fn resolve(call: &Call, created: &[(String, String)]) -> Call {

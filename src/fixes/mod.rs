@@ -6,7 +6,7 @@
 //! resource changed since it was read) is skipped with the reason, and applying twice changes nothing.
 
 mod apply;
-pub mod aws;
+mod outcome;
 mod plan;
 pub mod runbook;
 pub mod storm;
@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::model::{Call, RunbookRequest};
 pub use apply::{FixWriter, Reread, apply};
+pub use outcome::{Action, ActionStatus, RunbookOutcome, RunbookStatus};
 pub use plan::plan;
 pub use runbook::{RunbookRoles, RunbookStarter};
 
@@ -34,121 +36,6 @@ pub fn execution_role_policy(region: &str) -> String {
         &format!("arn:{}:", crate::model::arn::partition_of(region)),
         1,
     )
-}
-
-/// One AWS call, with its parameters as the API names them. A group id `${NAME}` stands for the
-/// group an earlier call of the same fix created under `Creates` NAME.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "operation", content = "parameters")]
-pub enum Call {
-    #[serde(rename = "iam:AttachRolePolicy", rename_all = "PascalCase")]
-    AttachRolePolicy { role_name: String, policy_arn: String },
-    #[serde(rename = "iam:UpdateAssumeRolePolicy", rename_all = "PascalCase")]
-    UpdateAssumeRolePolicy { role_name: String, policy_document: String },
-    #[serde(rename = "iam:TagRole", rename_all = "PascalCase")]
-    TagRole {
-        role_name: String,
-        tags: BTreeMap<String, String>,
-    },
-    #[serde(rename = "ec2:ModifyVpcEndpoint", rename_all = "PascalCase")]
-    ModifyVpcEndpoint {
-        vpc_endpoint_id: String,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        add_route_table_ids: Vec<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        policy_document: Option<String>,
-    },
-    #[serde(rename = "ec2:CreateVpcEndpoint", rename_all = "PascalCase")]
-    CreateVpcEndpoint {
-        vpc_id: String,
-        service_name: String,
-        vpc_endpoint_type: String,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        route_table_ids: Vec<String>,
-        tags: BTreeMap<String, String>,
-        /// The same for the same fix: a repeated apply gets the endpoint the first one made.
-        client_token: String,
-    },
-    #[serde(rename = "ec2:CreateTags", rename_all = "PascalCase")]
-    CreateTags {
-        resources: Vec<String>,
-        tags: BTreeMap<String, String>,
-    },
-    #[serde(rename = "logs:CreateLogGroup", rename_all = "camelCase")]
-    CreateLogGroup {
-        log_group_name: String,
-        region: String,
-        tags: BTreeMap<String, String>,
-    },
-    #[serde(rename = "ec2:CreateSecurityGroup", rename_all = "PascalCase")]
-    CreateSecurityGroup {
-        group_name: String,
-        description: String,
-        vpc_id: String,
-        tags: BTreeMap<String, String>,
-        creates: String,
-    },
-    #[serde(rename = "ec2:CreateVpcEndpoint", rename_all = "PascalCase")]
-    CreateInterfaceEndpoint {
-        vpc_id: String,
-        service_name: String,
-        subnet_ids: Vec<String>,
-        security_group_ids: Vec<String>,
-        private_dns_enabled: bool,
-        tags: BTreeMap<String, String>,
-        client_token: String,
-    },
-    /// TCP 443 in, from security groups.
-    #[serde(rename = "ec2:AuthorizeSecurityGroupIngress", rename_all = "PascalCase")]
-    AuthorizeHttpsIngress {
-        group_id: String,
-        from_security_groups: Vec<String>,
-    },
-    /// TCP 443 out, to CIDRs, security groups or prefix lists.
-    #[serde(rename = "ec2:AuthorizeSecurityGroupEgress", rename_all = "PascalCase")]
-    AuthorizeHttpsEgress {
-        group_id: String,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        cidrs: Vec<String>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        security_groups: Vec<String>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        prefix_lists: Vec<String>,
-    },
-    #[serde(rename = "ecs:UpdateService", rename_all = "camelCase")]
-    EnablePublicIp {
-        cluster: String,
-        service: String,
-        subnets: Vec<String>,
-        security_groups: Vec<String>,
-    },
-    #[serde(rename = "ecs:UpdateService", rename_all = "camelCase")]
-    ForceNewDeployment { cluster: String, service: String },
-    #[serde(rename = "ecs:TagResource", rename_all = "camelCase")]
-    TagEcsResource {
-        resource_arn: String,
-        tags: BTreeMap<String, String>,
-    },
-}
-
-impl Call {
-    /// The IAM action this call is, as the report names it.
-    pub fn operation(&self) -> &'static str {
-        match self {
-            Call::AttachRolePolicy { .. } => "iam:AttachRolePolicy",
-            Call::UpdateAssumeRolePolicy { .. } => "iam:UpdateAssumeRolePolicy",
-            Call::TagRole { .. } => "iam:TagRole",
-            Call::ModifyVpcEndpoint { .. } => "ec2:ModifyVpcEndpoint",
-            Call::CreateVpcEndpoint { .. } | Call::CreateInterfaceEndpoint { .. } => "ec2:CreateVpcEndpoint",
-            Call::CreateTags { .. } => "ec2:CreateTags",
-            Call::CreateLogGroup { .. } => "logs:CreateLogGroup",
-            Call::CreateSecurityGroup { .. } => "ec2:CreateSecurityGroup",
-            Call::AuthorizeHttpsIngress { .. } => "ec2:AuthorizeSecurityGroupIngress",
-            Call::AuthorizeHttpsEgress { .. } => "ec2:AuthorizeSecurityGroupEgress",
-            Call::EnablePublicIp { .. } | Call::ForceNewDeployment { .. } => "ecs:UpdateService",
-            Call::TagEcsResource { .. } => "ecs:TagResource",
-        }
-    }
 }
 
 /// A fix for one finding.
@@ -272,7 +159,7 @@ mod tests {
         ];
         for call in calls {
             let shown = serde_json::to_value(&call).unwrap();
-            assert_eq!(shown["operation"], call.operation(), "{call:?}");
+            assert_eq!(shown["operation"], call.operation().iam(), "{call:?}");
         }
     }
 

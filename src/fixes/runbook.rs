@@ -1,54 +1,15 @@
 //! The AWS runbook AWSSupport-TroubleshootECSTaskFailedToStart, started when the doctor cannot decide
 //! (or always, if so configured). It needs the task to still be describable, so it starts at once.
 
-use std::future::Future;
-
+use super::{RunbookOutcome, RunbookStatus};
 use crate::checks::Verdict;
-use crate::facts::{CallFailure, Fact, TaskFacts};
-use crate::report::{RunbookOutcome, RunbookStatus};
+pub use crate::facts::ports::RunbookStarter;
+use crate::facts::{Fact, TaskFacts};
+pub use crate::model::RunbookRequest;
 use crate::settings::RunbookMode;
+pub use crate::settings::RunbookRoles;
 
 pub const DOCUMENT: &str = "AWSSupport-TroubleshootECSTaskFailedToStart";
-
-/// Roles the runbook may use, from the configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunbookRoles {
-    /// AutomationAssumeRole: the role SSM Automation acts as.
-    pub automation_assume_role: Option<String>,
-    /// LambdaRoleArn: the role of the test function the runbook creates (else it creates one).
-    pub lambda_role: Option<String>,
-}
-
-impl RunbookRoles {
-    /// DOCTOR_RUNBOOK_ASSUME_ROLE and DOCTOR_RUNBOOK_LAMBDA_ROLE.
-    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let read = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        RunbookRoles {
-            automation_assume_role: read("DOCTOR_RUNBOOK_ASSUME_ROLE"),
-            lambda_role: read("DOCTOR_RUNBOOK_LAMBDA_ROLE"),
-        }
-    }
-}
-
-/// What to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunbookRequest {
-    pub cluster: String,
-    pub task_id: String,
-    pub roles: RunbookRoles,
-    /// Derived from the task: a retried invocation cannot start a second execution.
-    pub client_token: String,
-    /// Names the cluster and the service (or task definition family): executions are found by it.
-    pub tag_key: String,
-    pub tag_value: String,
-}
-
-pub trait RunbookStarter: Sync {
-    /// The id of an execution of the runbook in progress that carries `tag_key`, if any.
-    fn running(&self, region: &str, tag_key: &str) -> impl Future<Output = Fact<Option<String>>> + Send;
-    fn start(&self, region: &str, request: &RunbookRequest)
-    -> impl Future<Output = Result<String, CallFailure>> + Send;
-}
 
 /// Whether `mode` asks for the runbook after `verdict`.
 pub fn wanted(mode: RunbookMode, verdict: Verdict) -> bool {

@@ -3,6 +3,7 @@
 
 mod dedup;
 mod event;
+mod request;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,10 +12,10 @@ pub use dedup::RecentDeliveries;
 pub use event::{
     DETAIL_TYPE, EventAttachment, EventContainer, NameValue, SOURCE, TaskStateChange, TaskStateChangeEvent,
 };
+pub use request::{BadSubject, Clusters, Field, Subject};
 
 use crate::facts::TaskFacts;
 use crate::model::TaskArn;
-use crate::preflight::{BadSubject, Clusters, Subject};
 use crate::settings::{FixMode, RunbookMode};
 
 /// A request the engine can act on.

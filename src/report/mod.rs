@@ -6,13 +6,14 @@ pub mod notify;
 pub mod record;
 mod text;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use text::{Style, render_github, render_preflight, render_text};
 
 use crate::checks::{Code, Finding, Pass, Verdict};
 use crate::classify::{Category, Failure, FailureKind, MessageFacts};
 use crate::facts::{NetworkConfig, TaskFacts};
+pub use crate::fixes::{Action, ActionStatus, RunbookOutcome, RunbookStatus};
 use crate::settings::Modes;
 
 pub const SCHEMA: &str = "ecs-pull-doctor/report/v1";
@@ -141,54 +142,6 @@ impl From<&Failure> for FailureSummary {
             facts: failure.facts.clone(),
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActionStatus {
-    Planned,
-    Applied,
-    Skipped,
-    Failed,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Action {
-    pub fix: String,
-    pub status: ActionStatus,
-    pub detail: String,
-    /// The AWS calls the fix makes (planned) or made (applied), exactly.
-    pub calls: Vec<crate::fixes::Call>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RunbookStatus {
-    Started,
-    AlreadyRunning,
-    Skipped,
-    Failed,
-}
-
-impl RunbookStatus {
-    /// As a person reads it.
-    pub fn label(&self) -> &'static str {
-        match self {
-            RunbookStatus::Started => "started",
-            RunbookStatus::AlreadyRunning => "already running",
-            RunbookStatus::Skipped => "skipped",
-            RunbookStatus::Failed => "failed",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunbookOutcome {
-    pub status: RunbookStatus,
-    pub execution_id: Option<String>,
-    /// Why it was started, skipped or failed.
-    pub detail: String,
 }
 
 /// What was checked, in place of a stopped task.

@@ -1,7 +1,7 @@
 //! What most integration tests share: a broken service to diagnose, and the assertions on its report.
 
 use ecs_pull_doctor::checks::{Code, Finding, Severity, Verdict};
-use ecs_pull_doctor::deadline::Deadline;
+use ecs_pull_doctor::facts::Deadline;
 use ecs_pull_doctor::report::Report;
 
 use crate::support::account;

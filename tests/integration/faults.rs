@@ -9,10 +9,10 @@
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
+use ecs_pull_doctor::adapters::aws::{AwsClients, CallLimits};
 use ecs_pull_doctor::checks::{Code, Severity};
-use ecs_pull_doctor::deadline::Deadline;
 use ecs_pull_doctor::engine;
-use ecs_pull_doctor::facts::aws::{AwsReader, CallLimits};
+use ecs_pull_doctor::facts::Deadline;
 use ecs_pull_doctor::intake::{ManualRequest, Payload};
 use ecs_pull_doctor::report::Report;
 use ecs_pull_doctor::settings::Modes;
@@ -49,7 +49,7 @@ async fn diagnose(
     budget: Duration,
 ) -> (Report, Recorded, Duration) {
     let (config, recorded) = faults::faulty(config, fault);
-    let reader = AwsReader::with_limits(config, limits);
+    let reader = AwsClients::with_limits(config, limits);
     let request = ManualRequest {
         task: task.task_arn.parse().unwrap(),
         fix: None,
@@ -454,7 +454,7 @@ async fn faults_preflight_check() {
         async move {
             let started = Instant::now();
             let checked = preflight::check(
-                &AwsReader::with_limits(faulty, limits),
+                &AwsClients::with_limits(faulty, limits),
                 &subject,
                 Deadline::after(DEADLINE),
             )
@@ -544,7 +544,7 @@ async fn faults_sweep_listings() {
             let (faulty, _) = faults::faulty(&config, Some((operation.to_string(), fault)));
             let started = Instant::now();
             let report = preflight::sweep(
-                &AwsReader::with_limits(faulty, limits()),
+                &AwsClients::with_limits(faulty, limits()),
                 crate::support::REGION,
                 &Clusters::All,
                 Deadline::after(DEADLINE),
@@ -575,10 +575,10 @@ async fn faults_sweep_listings() {
 /// sts:AssumeRole for that account, claims no cause, and ends within the invocation's deadline.
 #[tokio::test]
 async fn faults_organization_assume_role() {
+    use ecs_pull_doctor::adapters::aws::Organization;
     use ecs_pull_doctor::checks::Verdict;
-    use ecs_pull_doctor::facts::aws::Organization;
+    use ecs_pull_doctor::facts::members::MemberRole;
     use ecs_pull_doctor::handler::Handler;
-    use ecs_pull_doctor::members::MemberRole;
     use lambda_runtime::LambdaEvent;
 
     let (central, member) = ("250000000013", "250000000014");
@@ -598,7 +598,7 @@ async fn faults_organization_assume_role() {
     let event = crate::support::scenario::event_for("image-tag-not-found", &task);
     let run = |fault: Option<Fault>| {
         let (faulty, _) = faults::faulty(&central_config, fault.map(|f| ("sts:AssumeRole".to_string(), f)));
-        let reader = AwsReader::with_limits(faulty, limits());
+        let reader = AwsClients::with_limits(faulty, limits());
         let role = MemberRole {
             name: "doctor-member".into(),
             external_id: None,
@@ -662,8 +662,9 @@ fn invocation() -> lambda_runtime::Context {
 /// the invocation; only the notice is lost.
 #[tokio::test]
 async fn faults_notice_publish() {
+    use ecs_pull_doctor::adapters::aws::SnsPublisher;
     use ecs_pull_doctor::handler::{Handler, REPORT_MARGIN};
-    use ecs_pull_doctor::notices::{Destination, SnsPublisher};
+    use ecs_pull_doctor::notices::Destination;
     use ecs_pull_doctor::report::notify::NoticeFormat;
     use lambda_runtime::LambdaEvent;
 
@@ -682,7 +683,7 @@ async fn faults_notice_publish() {
     let event = crate::support::scenario::event_for("image-tag-not-found", &task);
     let run = |fault: Option<Fault>| {
         let (faulty, recorded) = faults::faulty(&config, fault.map(|f| ("sns:Publish".to_string(), f)));
-        let reader = AwsReader::with_limits(faulty, limits());
+        let reader = AwsClients::with_limits(faulty, limits());
         let publisher = SnsPublisher::new(reader.sdk_config(), &destination);
         let handler = Handler::new(reader, Modes::lambda_default(), Duration::from_secs(60))
             .with_notices(destination.clone(), publisher);

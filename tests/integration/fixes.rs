@@ -1,9 +1,9 @@
 //! Safe fixes in the emulator: dry-run plans a fix, apply makes exactly those calls, the next
 //! diagnosis finds the cause gone, and applying again changes nothing.
 
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::checks::{Code, Risk, Severity};
 use ecs_pull_doctor::engine;
-use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::intake::{ManualRequest, Payload};
 use ecs_pull_doctor::report::{ActionStatus, Report};
 use ecs_pull_doctor::settings::{FixMode, Modes, RunbookMode};
@@ -28,7 +28,7 @@ async fn diagnose_allowing(config: &aws_config::SdkConfig, task: &StoppedTask, f
         runbook: None,
     };
     engine::diagnose(
-        &AwsReader::new(config.clone()),
+        &AwsClients::new(config.clone()),
         Payload::Manual(request),
         &modes,
         deadline(),
@@ -217,7 +217,7 @@ async fn only_allowed_risk_classes_are_acted_on() {
         runbook: None,
     };
     let report = engine::diagnose(
-        &AwsReader::new(config.clone()),
+        &AwsClients::new(config.clone()),
         Payload::Manual(request),
         &modes,
         deadline(),
@@ -335,7 +335,7 @@ async fn redeploys_the_service_after_an_applied_fix_when_asked() {
             runbook: None,
         })
     };
-    let reader = AwsReader::new(config.clone());
+    let reader = AwsClients::new(config.clone());
     let planned = engine::diagnose(&reader, request(), &modes(FixMode::DryRun), deadline()).await;
     let applied = engine::diagnose(&reader, request(), &modes(FixMode::Apply), deadline()).await;
     let ids = |report: &Report| {

@@ -6,9 +6,9 @@ use aws_sdk_iam::operation::get_role::GetRoleOutput;
 use aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput;
 use aws_sdk_iam::types::{EvaluationResult, PolicyEvaluationDecisionType, Role};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::checks::Code;
 use ecs_pull_doctor::engine;
-use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::intake::{self, Payload};
 use ecs_pull_doctor::settings::Modes;
 
@@ -198,7 +198,7 @@ async fn execution_role_missing_ecr_permissions_simulated() {
                 .build()
         });
     let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&get_role, &simulate]);
-    let reader = AwsReader::new(config.clone()).with_iam(iam);
+    let reader = AwsClients::new(config.clone()).with_iam(iam);
     let request = intake::ManualRequest {
         task: task.task_arn.parse().unwrap(),
         fix: None,
@@ -357,7 +357,7 @@ async fn ecr_cross_account_access_missing() {
     facts.containers[0].image = Some(image.clone());
 
     let report = engine::diagnose(
-        &AwsReader::new(config.clone()),
+        &AwsClients::new(config.clone()),
         Payload::TaskEvent(facts),
         &Modes::lambda_default(),
         deadline(),

@@ -1,11 +1,12 @@
 //! Organization mode: one handler in a central account, events from member accounts, each read and
 //! fixed through the role assumed in its own account (accounts 3200000000xx).
 
+use ecs_pull_doctor::adapters::aws::SnsPublisher;
+use ecs_pull_doctor::adapters::aws::{AwsClients, Organization};
 use ecs_pull_doctor::checks::{Code, Risk, Verdict};
-use ecs_pull_doctor::facts::aws::{AwsReader, Organization};
+use ecs_pull_doctor::facts::members::MemberRole;
 use ecs_pull_doctor::handler::Handler;
-use ecs_pull_doctor::members::MemberRole;
-use ecs_pull_doctor::notices::{Destination, Outgoing, PublishFuture, Publisher, SnsPublisher};
+use ecs_pull_doctor::notices::{Destination, Outgoing, PublishFuture, Publisher};
 use ecs_pull_doctor::report::notify::NoticeFormat;
 use ecs_pull_doctor::report::{ActionStatus, Report};
 use ecs_pull_doctor::settings::{FixMode, Modes};
@@ -36,7 +37,7 @@ async fn member_role(member: &aws_config::SdkConfig, central: &str) {
 
 /// The handler of a central deployment in `central`, fixing safe causes and sending chat notices
 /// to a topic there, with its STS log and the notices sent.
-async fn central_handler(central: &str) -> (Handler<AwsReader>, AssumeLog, Sent) {
+async fn central_handler(central: &str) -> (Handler<AwsClients>, AssumeLog, Sent) {
     let (config, log) = with_trust(&account(central).await);
     let modes = Modes {
         fix: FixMode::Apply,
@@ -62,7 +63,7 @@ async fn central_handler(central: &str) -> (Handler<AwsReader>, AssumeLog, Sent)
         sns: SnsPublisher::new(&config, &destination),
         sent: sent.clone(),
     };
-    let handler = Handler::new(AwsReader::new(config.clone()), modes, STORM)
+    let handler = Handler::new(AwsClients::new(config.clone()), modes, STORM)
         .with_members(Organization::new(config, role))
         .with_notices(destination, publisher);
     (handler, log, sent)
@@ -110,7 +111,7 @@ impl Publisher for Recording {
     }
 }
 
-async fn handle(handler: &Handler<AwsReader>, event: serde_json::Value) -> Report {
+async fn handle(handler: &Handler<AwsClients>, event: serde_json::Value) -> Report {
     handler
         .handle(LambdaEvent::new(event, Context::default()))
         .await
@@ -367,7 +368,8 @@ async fn the_functions_environment_turns_on_organization_mode_and_notices() {
         }
     };
 
-    let handler = aws_handler(AwsReader::new(config.clone()), environment(true, "email")).expect("a valid environment");
+    let handler =
+        aws_handler(AwsClients::new(config.clone()), environment(true, "email")).expect("a valid environment");
     let report = handle(&handler, event_for("image-tag-not-found", &task)).await;
     assert_eq!(report.root_cause, Some(Code::EcrImageNotFound), "{report:#?}");
     assert_eq!(log.of_role(&role_in(member)).len(), 1);
@@ -384,14 +386,14 @@ async fn the_functions_environment_turns_on_organization_mode_and_notices() {
     );
 
     // Without the role's name the function reads its own account, where the task is not.
-    let single = aws_handler(AwsReader::new(config.clone()), environment(false, "chat")).expect("a valid environment");
+    let single = aws_handler(AwsClients::new(config.clone()), environment(false, "chat")).expect("a valid environment");
     let mut again = event_for("image-tag-not-found", &task);
     again["detail"]["version"] = serde_json::json!(7);
     let own = handle(&single, again).await;
     assert_ne!(own.root_cause, Some(Code::EcrImageNotFound), "{own:#?}");
     assert_eq!(log.of_role(&role_in(member)).len(), 1, "no role assumed");
 
-    let error = aws_handler(AwsReader::new(config), environment(true, "pager"))
+    let error = aws_handler(AwsClients::new(config), environment(true, "pager"))
         .err()
         .expect("a bad format")
         .to_string();
@@ -457,7 +459,7 @@ async fn a_check_and_a_sweep_of_a_member_account_read_it_through_its_role() {
         denied.error_message
     );
     // A single-account deployment reads no other account.
-    let single = Handler::new(AwsReader::new(account(central).await), Modes::lambda_default(), STORM);
+    let single = Handler::new(AwsClients::new(account(central).await), Modes::lambda_default(), STORM);
     let refused = single.answer(
         LambdaEvent::new(
             serde_json::json!({"check": {"service": "cart/web", "account": member}}),

@@ -1,8 +1,8 @@
 //! `check`, the pre-flight, end to end: a service whose next task would start is ready; for broken
 //! environments it names the root cause the failed task's diagnosis names; subnets that differ say so.
 
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::checks::{Code, Severity, Verdict};
-use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::preflight::{self, Subject};
 use ecs_pull_doctor::report::PreflightReport;
 
@@ -12,10 +12,10 @@ use crate::support::scenario::{Builder, DefinitionSpec, EfsSpec, EnvFileSpec, Ne
 use crate::support::{REGION, account};
 
 async fn check(config: &aws_config::SdkConfig, subject: &Subject) -> PreflightReport {
-    check_with(&AwsReader::new(config.clone()), subject).await
+    check_with(&AwsClients::new(config.clone()), subject).await
 }
 
-async fn check_with(reader: &AwsReader, subject: &Subject) -> PreflightReport {
+async fn check_with(reader: &AwsClients, subject: &Subject) -> PreflightReport {
     preflight::check(reader, subject, deadline())
         .await
         .expect("a pre-flight report")
@@ -54,7 +54,7 @@ pub async fn agrees_with_the_diagnosis(
         cluster: task.cluster.clone(),
         service: service.clone(),
     };
-    let report = preflight::check(&AwsReader::new(config.clone()), &subject, deadline())
+    let report = preflight::check(&AwsClients::new(config.clone()), &subject, deadline())
         .await
         .expect("a pre-flight report");
     let foreseen = errors(&report);
@@ -320,7 +320,7 @@ async fn a_subnet_without_a_route_is_named_when_the_others_have_one() {
 async fn a_service_that_does_not_exist_is_an_error_not_a_report() {
     let config = account("310000000031").await;
     let error = preflight::check(
-        &AwsReader::new(config),
+        &AwsClients::new(config),
         &Subject::Service {
             region: REGION.into(),
             cluster: "nowhere".into(),
@@ -349,7 +349,7 @@ async fn the_function_answers_a_check_request() {
     let mut modes = ecs_pull_doctor::settings::Modes::lambda_default();
     modes.fix = ecs_pull_doctor::settings::FixMode::Apply;
     let handler = Handler::new(
-        AwsReader::new(config.clone()),
+        AwsClients::new(config.clone()),
         modes,
         std::time::Duration::from_secs(60),
     );
@@ -429,7 +429,7 @@ async fn a_sweep_of_fifty_services_lists_the_failing_ones_first_and_shares_what_
 
     let (counted, recorded) = crate::support::faults::faulty(&config, None);
     let report = preflight::sweep(
-        &AwsReader::new(counted.clone()),
+        &AwsClients::new(counted.clone()),
         REGION,
         &Clusters::Named(vec!["fleet".into()]),
         deadline(),
@@ -454,7 +454,7 @@ async fn a_sweep_of_fifty_services_lists_the_failing_ones_first_and_shares_what_
 
     // The same fifty, each checked on its own: what sharing saves.
     let (alone, recorded_alone) = crate::support::faults::faulty(&config, None);
-    let reader = AwsReader::new(alone);
+    let reader = AwsClients::new(alone);
     for service in report.services.iter().map(|s| s.service.clone()) {
         check_with(
             &reader,
@@ -500,7 +500,7 @@ async fn the_function_answers_a_sweep_request() {
         )
         .await;
     let handler = Handler::new(
-        AwsReader::new(config.clone()),
+        AwsClients::new(config.clone()),
         ecs_pull_doctor::settings::Modes::lambda_default(),
         std::time::Duration::from_secs(60),
     );

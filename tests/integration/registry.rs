@@ -1,8 +1,8 @@
 //! ECR_REPOSITORY_NOT_FOUND and ECR_IMAGE_NOT_FOUND, end to end.
 
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::checks::{Code, Verdict};
 use ecs_pull_doctor::engine;
-use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::intake::{ManualRequest, Payload};
 use ecs_pull_doctor::report::Report;
 use ecs_pull_doctor::settings::Modes;
@@ -21,7 +21,7 @@ pub async fn diagnose_by_arn(config: &aws_config::SdkConfig, task: &StoppedTask)
         runbook: None,
     };
     let report = engine::diagnose(
-        &AwsReader::new(config.clone()),
+        &AwsClients::new(config.clone()),
         Payload::Manual(request),
         &Modes::command_line_default(),
         deadline(),

@@ -9,8 +9,8 @@ use aws_sdk_ssm::operation::start_automation_execution::{
 use aws_sdk_ssm::types::AutomationExecutionMetadata;
 use aws_sdk_ssm::types::error::InvalidAutomationExecutionParametersException;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::checks::Verdict;
-use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::fixes::RunbookRoles;
 use ecs_pull_doctor::fixes::runbook::{DOCUMENT, client_token};
 use ecs_pull_doctor::handler::Handler;
@@ -41,7 +41,7 @@ async fn transient(account_id: &str) -> (aws_config::SdkConfig, StoppedTask) {
     (config, task)
 }
 
-fn handler(config: &aws_config::SdkConfig, rules: &[&Rule]) -> Handler<AwsReader> {
+fn handler(config: &aws_config::SdkConfig, rules: &[&Rule]) -> Handler<AwsClients> {
     let ssm = mock_client!(aws_sdk_ssm, RuleMode::MatchAny, rules.iter().copied());
     let modes = Modes {
         runbook: RunbookMode::Inconclusive,
@@ -52,13 +52,13 @@ fn handler(config: &aws_config::SdkConfig, rules: &[&Rule]) -> Handler<AwsReader
         ..Modes::lambda_default()
     };
     Handler::new(
-        AwsReader::new(config.clone()).with_ssm(ssm),
+        AwsClients::new(config.clone()).with_ssm(ssm),
         modes,
         std::time::Duration::from_secs(900),
     )
 }
 
-async fn invoke(handler: &Handler<AwsReader>, task: &StoppedTask, version: i64) -> Report {
+async fn invoke(handler: &Handler<AwsClients>, task: &StoppedTask, version: i64) -> Report {
     let mut event = event_for("network-ecr-api-timeout", task);
     event["detail"]["version"] = version.into();
     handler

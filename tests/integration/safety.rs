@@ -3,9 +3,9 @@
 //! policy or a condition; fixes keep what is there and finish what an earlier apply began; no
 //! credential from a stop reason is ever written out.
 
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::checks::{Code, Risk, Severity};
 use ecs_pull_doctor::engine;
-use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::handler::Handler;
 use ecs_pull_doctor::intake::{self, ManualRequest, Payload};
 use ecs_pull_doctor::report::{ActionStatus, Report, Style, render_text};
@@ -28,7 +28,7 @@ fn apply(risks: &[Risk]) -> Modes {
 
 async fn from_event(config: &aws_config::SdkConfig, event: serde_json::Value, modes: &Modes) -> Report {
     let payload = intake::parse_value(event).expect("an event");
-    engine::diagnose(&AwsReader::new(config.clone()), payload, modes, deadline()).await
+    engine::diagnose(&AwsClients::new(config.clone()), payload, modes, deadline()).await
 }
 
 async fn log_group_exists(config: &aws_config::SdkConfig, name: &str) -> bool {
@@ -103,7 +103,7 @@ async fn an_event_ecs_cannot_be_asked_about_is_not_acted_on() {
     // The event path calls ecs:DescribeTasks only to confirm the task before acting: break it.
     let (broken, _) = faults::faulty(&config, Some(("ecs:DescribeTasks".into(), Fault::AccessDenied)));
     let payload = intake::parse_value(event_for("logs-group-not-found", &task)).expect("an event");
-    let report = engine::diagnose(&AwsReader::new(broken), payload, &apply(&[Risk::Safe]), deadline()).await;
+    let report = engine::diagnose(&AwsClients::new(broken), payload, &apply(&[Risk::Safe]), deadline()).await;
     assert_eq!(report.root_cause, Some(Code::LogGroupNotFound), "{report:#?}");
     assert_eq!(report.actions[0].status, ActionStatus::Skipped, "{:#?}", report.actions);
     assert!(
@@ -147,7 +147,7 @@ async fn only_the_cause_is_fixed_other_errors_keep_their_remedy() {
         runbook: None,
     };
     let report = engine::diagnose(
-        &AwsReader::new(config.clone()),
+        &AwsClients::new(config.clone()),
         Payload::Manual(request),
         &apply(&[Risk::Safe]),
         deadline(),
@@ -183,7 +183,7 @@ async fn permissions_case(account_id: &str, role: RoleSpec) -> Report {
         fix: FixMode::DryRun,
         ..apply(&[Risk::Safe])
     };
-    engine::diagnose(&AwsReader::new(config), Payload::Manual(request), &modes, deadline()).await
+    engine::diagnose(&AwsClients::new(config), Payload::Manual(request), &modes, deadline()).await
 }
 
 #[tokio::test]
@@ -241,7 +241,7 @@ async fn the_trust_fix_keeps_every_statement_and_condition() {
         runbook: None,
     };
     let report = engine::diagnose(
-        &AwsReader::new(config.clone()),
+        &AwsClients::new(config.clone()),
         Payload::Manual(request()),
         &apply(&[Risk::Safe]),
         deadline(),
@@ -272,7 +272,7 @@ async fn the_trust_fix_keeps_every_statement_and_condition() {
         "the added one is for this account only"
     );
     let after = engine::diagnose(
-        &AwsReader::new(config),
+        &AwsClients::new(config),
         Payload::Manual(request()),
         &apply(&[Risk::Safe]),
         deadline(),
@@ -307,7 +307,7 @@ async fn a_partial_cost_fix_is_finished_by_the_next_apply() {
     };
     // The first apply creates the endpoints' security group, then CreateVpcEndpoint is denied.
     let (broken, _) = faults::faulty(&config, Some(("ec2:CreateVpcEndpoint".into(), Fault::AccessDenied)));
-    let first = engine::diagnose(&AwsReader::new(broken), request(), &apply(&[Risk::Cost]), deadline()).await;
+    let first = engine::diagnose(&AwsClients::new(broken), request(), &apply(&[Risk::Cost]), deadline()).await;
     assert_eq!(first.root_cause, Some(Code::VpcEndpointMissing), "{first:#?}");
     assert_eq!(first.actions[0].status, ActionStatus::Failed, "{:#?}", first.actions);
     assert!(
@@ -317,7 +317,7 @@ async fn a_partial_cost_fix_is_finished_by_the_next_apply() {
     );
 
     let second = engine::diagnose(
-        &AwsReader::new(config.clone()),
+        &AwsClients::new(config.clone()),
         request(),
         &apply(&[Risk::Cost]),
         deadline(),
@@ -341,7 +341,7 @@ async fn a_partial_cost_fix_is_finished_by_the_next_apply() {
         .await
         .unwrap();
     assert_eq!(groups.security_groups().len(), 1, "one group, not two");
-    let third = engine::diagnose(&AwsReader::new(config), request(), &apply(&[Risk::Cost]), deadline()).await;
+    let third = engine::diagnose(&AwsClients::new(config), request(), &apply(&[Risk::Cost]), deadline()).await;
     assert!(
         third.findings.iter().all(|f| f.code != Code::VpcEndpointMissing),
         "{third:#?}"
@@ -377,7 +377,7 @@ async fn a_presigned_url_in_a_stop_reason_is_written_nowhere() {
     ];
 
     let handler = Handler::new(
-        AwsReader::new(config.clone()),
+        AwsClients::new(config.clone()),
         Modes::lambda_default(),
         std::time::Duration::from_secs(900),
     );
@@ -391,7 +391,7 @@ async fn a_presigned_url_in_a_stop_reason_is_written_nowhere() {
         runbook: None,
     };
     let from_ecs = engine::diagnose(
-        &AwsReader::new(config),
+        &AwsClients::new(config),
         Payload::Manual(request),
         &Modes::command_line_default(),
         deadline(),

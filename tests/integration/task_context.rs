@@ -1,8 +1,8 @@
 //! Task context: the manual ARN path, the event path through the Lambda handler, and where the
 //! security groups come from.
 
+use ecs_pull_doctor::adapters::aws::AwsClients;
 use ecs_pull_doctor::checks::{Code, Severity, Verdict};
-use ecs_pull_doctor::facts::aws::AwsReader;
 use ecs_pull_doctor::handler::Handler;
 use ecs_pull_doctor::settings::Modes;
 use lambda_runtime::{Context, LambdaEvent};
@@ -17,7 +17,7 @@ use crate::support::scenario::{Builder, NetworkSpec, event_for};
 async fn the_lambda_handler_diagnoses_the_event_and_recognises_a_repeat() {
     let config = account("200000000011").await;
     let task = Builder::new(&config).await.service_with_missing_tag("cart").await;
-    let handler = Handler::new(AwsReader::new(config.clone()), Modes::lambda_default(), STORM);
+    let handler = Handler::new(AwsClients::new(config.clone()), Modes::lambda_default(), STORM);
     let event = event_for("image-tag-not-found", &task);
 
     let report = handler
@@ -54,7 +54,7 @@ async fn the_lambda_handler_diagnoses_the_event_and_recognises_a_repeat() {
 #[tokio::test]
 async fn the_lambda_handler_rejects_bad_input_with_a_diagnostic() {
     let config = account("200000000012").await;
-    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default(), STORM);
+    let handler = Handler::new(AwsClients::new(config), Modes::lambda_default(), STORM);
     let error = handler
         .handle(LambdaEvent::new(
             serde_json::json!({"taskArn": "arn:aws:ecs:us-east-1:200000000012:cluster/x"}),
@@ -85,7 +85,7 @@ async fn a_task_ecs_no_longer_knows_is_task_not_found() {
         "arn:aws:ecs:us-east-1:{}:task/gone/0123456789abcdef0123456789abcdef",
         builder.account
     );
-    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default(), STORM);
+    let handler = Handler::new(AwsClients::new(config), Modes::lambda_default(), STORM);
 
     let report = handler
         .handle(LambdaEvent::new(
@@ -130,7 +130,7 @@ async fn a_standalone_task_takes_its_security_groups_from_its_network_interface(
 async fn an_event_of_a_healthy_stop_is_not_applicable() {
     let config = account("200000000015").await;
     let task = Builder::new(&config).await.service_with_missing_tag("calm").await;
-    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default(), STORM);
+    let handler = Handler::new(AwsClients::new(config), Modes::lambda_default(), STORM);
 
     let report = handler
         .handle(LambdaEvent::new(
@@ -157,7 +157,7 @@ async fn the_lambda_handler_reports_before_the_invocation_times_out_when_aws_sta
         .credentials_provider(Credentials::new("testing", "testing", None, None, "stalled"))
         .load()
         .await;
-    let handler = Handler::new(AwsReader::new(config), Modes::lambda_default(), STORM);
+    let handler = Handler::new(AwsClients::new(config), Modes::lambda_default(), STORM);
     let event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("events/image-tag-not-found.json").unwrap()).unwrap();
     // Five seconds left in the invocation: the diagnosis gets them less the margin for the report.

@@ -4,22 +4,24 @@
 //! It runs in two steps so that a caller may decide in between whether to act: [`assess`] reads,
 //! checks and plans (and reports a dry-run); [`act`] applies fixes and starts the runbook.
 
+mod bounded;
+
+pub use bounded::Bounded;
+
 use serde_json::json;
 
 use crate::checks::{self, Code, Finding, Fix, Outcome, Pass, Severity, Verdict, VerdictOutcome, could_not_check};
 use crate::classify::{Failure, StopReasons, classify};
-use crate::deadline::{Bounded, Deadline};
-use crate::facts::{CallFailure, EcsReader, Fact, Readers, Snapshot, TaskFacts, gather};
-use crate::fixes::{self, FixWriter, PlannedFix, RunbookStarter, runbook};
+use crate::facts::Deadline;
+use crate::facts::members::MemberTask;
+use crate::facts::{CallFailure, EcsReader, Fact, Snapshot, TaskFacts, gather};
+use crate::fixes::{self, PlannedFix, runbook};
 use crate::intake::Payload;
-use crate::members::MemberTask;
 use crate::model::TaskArn;
 use crate::report::{Action, ActionStatus, FailureSummary, Report, RunbookOutcome, RunbookStatus, TaskSummary};
 use crate::settings::{FixMode, Modes};
 
-/// Everything the engine reads from and does to AWS.
-pub trait Doctor: Readers + FixWriter + RunbookStarter {}
-impl<T: Readers + FixWriter + RunbookStarter> Doctor for T {}
+pub use crate::facts::Doctor;
 
 /// A diagnosis before any action: the report, and what acting on it needs.
 #[derive(Debug, Clone)]
@@ -439,12 +441,12 @@ fn not_applicable(task: TaskSummary, failure: Failure, reason: String, modes: Mo
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
 
     use super::*;
+    use crate::adapters::memory::Memory;
     use crate::facts::{
-        CallFailure, ContainerDefinition, ContainerState, Ec2Reader, EcrReader, EcsReader, EniAttachment, ImageAnswer,
-        NetworkConfig, NetworkSource, PolicyAnswer, TaskDefinitionFacts,
+        CallFailure, ContainerDefinition, ContainerState, EniAttachment, ImageAnswer, NetworkConfig, NetworkSource,
+        PolicyAnswer, TaskDefinitionFacts,
     };
     use crate::intake::ManualRequest;
     use crate::model::ImageSelector;
@@ -455,10 +457,9 @@ mod tests {
         Deadline::after(std::time::Duration::from_secs(30))
     }
 
-    /// Answers from fixtures and records every call, so tests can prove what the engine asked.
+    /// What the in-memory AWS holds for these tests.
     #[derive(Default)]
-    struct FakeAws {
-        calls: Mutex<Vec<String>>,
+    struct World {
         task: Option<TaskFacts>,
         deny_repository: bool,
         tags: Vec<&'static str>,
@@ -466,28 +467,33 @@ mod tests {
         sidecar: bool,
     }
 
-    impl FakeAws {
-        fn record(&self, call: &str) {
-            self.calls.lock().unwrap().push(call.to_string());
-        }
-        fn calls(&self) -> Vec<String> {
-            self.calls.lock().unwrap().clone()
+    fn denied(operation: &str, resource: &str) -> CallFailure {
+        CallFailure {
+            operation: operation.into(),
+            resource: resource.into(),
+            error_code: "AccessDeniedException".into(),
+            message: format!("User is not authorized to perform: {operation}"),
         }
     }
 
-    impl EcsReader for FakeAws {
-        async fn describe_task(&self, _: &TaskArn) -> Fact<Option<TaskFacts>> {
-            self.record("ecs:DescribeTasks");
-            Fact::Known(self.task.clone())
-        }
-        async fn describe_task_definition(&self, _: &str, arn: &str) -> Fact<TaskDefinitionFacts> {
-            self.record("ecs:DescribeTaskDefinition");
+    /// The in-memory adapter answering from fixtures; blank where a test needs nothing.
+    fn aws(world: World) -> Memory {
+        let World {
+            task,
+            deny_repository,
+            tags,
+            sidecar,
+        } = world;
+        let mut aws = Memory::default();
+        let answers = &mut aws.answers;
+        answers.describe_task(move |_| Fact::Known(task.clone()));
+        answers.describe_task_definition(move |_, arn| {
             Fact::Known(TaskDefinitionFacts {
                 arn: arn.into(),
                 family: "shop-web".into(),
                 revision: 7,
                 execution_role_arn: Some(crate::facts::fixtures::ROLE.into()),
-                containers: [("web", true), ("sidecar", self.sidecar)]
+                containers: [("web", true), ("sidecar", sidecar)]
                     .into_iter()
                     .filter(|(_, present)| *present)
                     .map(|(name, _)| ContainerDefinition {
@@ -499,51 +505,25 @@ mod tests {
                     .collect(),
                 ..Default::default()
             })
-        }
-        async fn describe_service_network(&self, _: &str, _: &str, _: &str) -> Fact<Option<NetworkConfig>> {
-            self.record("ecs:DescribeServices");
-            Fact::Known(Some(NetworkConfig {
-                subnets: vec!["subnet-from-service".into()],
-                service_subnets: vec!["subnet-from-service".into()],
-                security_groups: vec!["sg-task".into()],
-                assign_public_ip: Some(false),
-                source: NetworkSource::Service,
+        });
+        answers.describe_service(|region, cluster, service| {
+            Fact::Known(Some(crate::facts::ServiceFacts {
+                arn: format!("arn:aws:ecs:{region}:111122223333:service/{cluster}/{service}"),
+                task_definition_arn: "arn:aws:ecs:us-east-1:111122223333:task-definition/shop-web:7".into(),
+                launch_type: Some("FARGATE".into()),
+                platform_version: Some("1.4.0".into()),
+                network: NetworkConfig {
+                    subnets: vec!["subnet-from-service".into()],
+                    service_subnets: vec!["subnet-from-service".into()],
+                    security_groups: vec!["sg-task".into()],
+                    assign_public_ip: Some(false),
+                    source: NetworkSource::Service,
+                },
             }))
-        }
-        async fn describe_service(
-            &self,
-            region: &str,
-            cluster: &str,
-            service: &str,
-        ) -> Fact<Option<crate::facts::ServiceFacts>> {
-            let network = self.describe_service_network(region, cluster, service).await;
-            network.map(|found| {
-                found.map(|network| crate::facts::ServiceFacts {
-                    arn: format!("arn:aws:ecs:{region}:111122223333:service/{cluster}/{service}"),
-                    task_definition_arn: "arn:aws:ecs:us-east-1:111122223333:task-definition/shop-web:7".into(),
-                    launch_type: Some("FARGATE".into()),
-                    platform_version: Some("1.4.0".into()),
-                    network,
-                })
-            })
-        }
-        async fn list_clusters(&self, _: &str) -> Fact<Vec<String>> {
-            self.record("ecs:ListClusters");
-            Fact::Known(vec!["prod".into()])
-        }
-        async fn list_services(&self, _: &str, _: &str) -> Fact<Vec<String>> {
-            self.record("ecs:ListServices");
-            Fact::Known(vec!["web".into()])
-        }
-    }
-
-    impl Ec2Reader for FakeAws {
-        async fn describe_eni_network(&self, _: &str, _: &str) -> Fact<Option<NetworkConfig>> {
-            self.record("ec2:DescribeNetworkInterfaces");
-            Fact::Known(None)
-        }
-        async fn describe_subnet(&self, _: &str, id: &str) -> Fact<Option<crate::facts::Subnet>> {
-            self.record("ec2:DescribeSubnets");
+        });
+        answers.list_clusters(|_| Fact::Known(vec!["prod".into()]));
+        answers.list_services(|_, _| Fact::Known(vec!["web".into()]));
+        answers.describe_subnet(|_, id| {
             Fact::Known(Some(crate::facts::Subnet {
                 id: id.into(),
                 vpc_id: "vpc-1".into(),
@@ -551,37 +531,14 @@ mod tests {
                 availability_zone: None,
                 ..Default::default()
             }))
-        }
-        async fn s3_prefix_list_id(&self, _: &str) -> Fact<Option<String>> {
-            self.record("ec2:DescribeManagedPrefixLists");
-            Fact::Known(None)
-        }
-        async fn describe_vpc(
-            &self,
-            _: &str,
-            vpc_id: &str,
-            _: Fact<Option<String>>,
-            _: Deadline,
-        ) -> crate::facts::VpcFacts {
-            self.record(&format!("ec2:DescribeVpc({vpc_id})"));
-            crate::facts::fixtures::private_vpc()
-        }
-    }
-
-    impl crate::facts::IamReader for FakeAws {
-        async fn role(&self, arn: &str) -> Fact<Option<crate::facts::RoleFacts>> {
-            self.record("iam:GetRole");
+        });
+        answers.describe_vpc(|_, _, _| crate::facts::fixtures::private_vpc());
+        answers.role(|arn| {
             crate::facts::fixtures::execution_role(vec![])
                 .role
                 .map(|r| r.map(|r| crate::facts::RoleFacts { arn: arn.into(), ..r }))
-        }
-        async fn simulate(
-            &self,
-            _: &str,
-            actions: &[&str],
-            resource: &str,
-        ) -> Fact<Vec<crate::facts::SimulatedDecision>> {
-            self.record("iam:SimulatePrincipalPolicy");
+        });
+        answers.simulate(|_, actions, resource| {
             let allowed = |action: &str| crate::facts::SimulatedDecision {
                 action: action.into(),
                 resource: resource.into(),
@@ -589,148 +546,38 @@ mod tests {
                 ..Default::default()
             };
             Fact::Known(actions.iter().map(|a| allowed(a)).collect())
-        }
-        async fn role_policies(&self, _: &crate::facts::RoleFacts, _: Deadline) -> Fact<Vec<crate::facts::RolePolicy>> {
-            self.record("iam:role policies");
-            Fact::Known(vec![crate::facts::fixtures::execution_role_policy()])
-        }
-    }
-
-    impl RunbookStarter for FakeAws {
-        async fn running(&self, _: &str, _: &str) -> Fact<Option<String>> {
-            self.record("ssm:DescribeAutomationExecutions");
-            Fact::Known(None)
-        }
-        async fn start(&self, _: &str, _: &runbook::RunbookRequest) -> Result<String, crate::facts::CallFailure> {
-            self.record("ssm:StartAutomationExecution");
-            Ok("execution-1".into())
-        }
-    }
-
-    impl FixWriter for FakeAws {
-        async fn call(&self, _: &str, call: &fixes::Call) -> Result<Option<String>, crate::facts::CallFailure> {
-            let operation = serde_json::to_value(call).unwrap()["operation"]
-                .as_str()
-                .unwrap()
-                .to_string();
-            self.record(&format!("write {operation}"));
-            Ok(None)
-        }
-    }
-
-    impl crate::facts::SecretReader for FakeAws {
-        async fn describe_secret(&self, _: &str, _: &str) -> Fact<Option<crate::facts::SecretMeta>> {
-            self.record("secretsmanager:DescribeSecret");
-            Fact::Known(None)
-        }
-        async fn describe_parameter(&self, _: &str, _: &str) -> Fact<Option<crate::facts::SecretMeta>> {
-            self.record("ssm:DescribeParameters");
-            Fact::Known(None)
-        }
-        async fn key_arn(&self, _: &str, _: &str) -> Fact<Option<String>> {
-            self.record("kms:DescribeKey");
-            Fact::Known(None)
-        }
-        async fn log_group_exists(&self, _: &str, _: &str) -> Fact<bool> {
-            self.record("logs:DescribeLogGroups");
-            Fact::Known(true)
-        }
-    }
-
-    impl crate::facts::EfsReader for FakeAws {
-        async fn file_system(&self, _: &str, _: &str) -> Fact<Option<crate::facts::FileSystem>> {
-            self.record("elasticfilesystem:DescribeFileSystems");
-            Fact::Known(None)
-        }
-        async fn access_point(&self, _: &str, _: &str) -> Fact<Option<crate::facts::AccessPoint>> {
-            self.record("elasticfilesystem:DescribeAccessPoints");
-            Fact::Known(None)
-        }
-        async fn mount_targets(&self, _: &str, _: &str) -> Fact<Vec<crate::facts::MountTarget>> {
-            self.record("elasticfilesystem:DescribeMountTargets");
-            Fact::Known(Vec::new())
-        }
-        async fn file_system_policy(&self, _: &str, _: &str) -> Fact<Option<String>> {
-            self.record("elasticfilesystem:DescribeFileSystemPolicy");
-            Fact::Known(None)
-        }
-    }
-
-    impl crate::facts::S3Reader for FakeAws {
-        async fn bucket_region(&self, _: &str, _: &str) -> Fact<Option<String>> {
-            self.record("s3:GetBucketLocation");
-            Fact::Known(None)
-        }
-        async fn object_exists(&self, _: &str, _: &str, _: &str) -> Fact<bool> {
-            self.record("s3:ListBucket");
-            Fact::Known(false)
-        }
-        async fn bucket_policy(&self, _: &str, _: &str) -> Fact<Option<String>> {
-            self.record("s3:GetBucketPolicy");
-            Fact::Known(None)
-        }
-    }
-
-    impl EcrReader for FakeAws {
-        async fn repository_policy(&self, _: &str, registry: &str, name: &str) -> Fact<PolicyAnswer> {
-            self.record("ecr:GetRepositoryPolicy");
-            if self.deny_repository {
-                return Fact::Failed(CallFailure {
-                    operation: "ecr:GetRepositoryPolicy".into(),
-                    resource: format!("{registry}/{name}"),
-                    error_code: "AccessDeniedException".into(),
-                    message: "User is not authorized to perform: ecr:GetRepositoryPolicy".into(),
-                });
+        });
+        answers.role_policies(|_| Fact::Known(vec![crate::facts::fixtures::execution_role_policy()]));
+        answers.start(|_, _| Ok("execution-1".into()));
+        answers.log_group_exists(|_, _| Fact::Known(true));
+        answers.repository_policy(move |_, registry, name| match deny_repository {
+            true => Fact::Failed(denied("ecr:GetRepositoryPolicy", &format!("{registry}/{name}"))),
+            false => Fact::Known(PolicyAnswer::NoPolicy),
+        });
+        let held = tags.clone();
+        answers.image(move |_, _, _, selector| {
+            if deny_repository {
+                return Fact::Failed(denied("ecr:BatchGetImage", "shop/web"));
             }
-            Fact::Known(PolicyAnswer::NoPolicy)
-        }
-        async fn image(&self, _: &str, _: &str, _: &str, selector: &ImageSelector) -> Fact<ImageAnswer> {
-            self.record("ecr:BatchGetImage");
-            if self.deny_repository {
-                return Fact::Failed(CallFailure {
-                    operation: "ecr:BatchGetImage".into(),
-                    resource: "shop/web".into(),
-                    error_code: "AccessDeniedException".into(),
-                    message: "User is not authorized to perform: ecr:BatchGetImage".into(),
-                });
-            }
-            let found = matches!(selector, ImageSelector::Tag(tag) if self.tags.contains(&tag.as_str()));
-            Fact::Known(if found {
-                ImageAnswer::Found {
+            let found = matches!(selector, ImageSelector::Tag(tag) if held.contains(&tag.as_str()));
+            Fact::Known(match found {
+                true => ImageAnswer::Found {
                     digest: None,
                     platforms: None,
-                }
-            } else {
-                ImageAnswer::ImageMissing
+                },
+                false => ImageAnswer::ImageMissing,
             })
-        }
-        async fn recent_tags(&self, _: &str, _: &str, _: &str, limit: usize) -> Fact<Vec<String>> {
-            self.record("ecr:DescribeImages(recent)");
-            Fact::Known(self.tags.iter().take(limit).map(|t| t.to_string()).collect())
-        }
-        async fn tag_mutable(&self, _: &str, _: &str, _: &str) -> Fact<Option<bool>> {
-            self.record("ecr:DescribeRepositories");
-            Fact::Known(Some(false))
-        }
-        async fn lifecycle_policy(&self, _: &str, _: &str, _: &str) -> Fact<Option<String>> {
-            self.record("ecr:GetLifecyclePolicy");
-            Fact::Known(None)
-        }
-        async fn pushed_images(&self, _: &str, _: &str, _: &str) -> Fact<Vec<crate::facts::PushedImage>> {
-            self.record("ecr:DescribeImages");
-            Fact::Known(Vec::new())
-        }
-        async fn pull_through_rules(&self, _: &str, _: &str) -> Fact<Vec<crate::facts::CacheRule>> {
-            self.record("ecr:DescribePullThroughCacheRules");
-            Fact::Known(Vec::new())
-        }
-        async fn validate_pull_through_rule(&self, _: &str, _: &str, _: &str) -> Fact<crate::facts::RuleValidation> {
-            self.record("ecr:ValidatePullThroughCacheRule");
+        });
+        answers
+            .recent_tags(move |_, _, _, limit| Fact::Known(tags.iter().take(limit).map(|t| t.to_string()).collect()));
+        answers.tag_mutable(|_, _, _| Fact::Known(Some(false)));
+        answers.validate_pull_through_rule(|_, _, _| {
             Fact::Known(crate::facts::RuleValidation {
                 valid: true,
                 failure: None,
             })
-        }
+        });
+        aws
     }
 
     fn stopped_task(reason: &str) -> TaskFacts {
@@ -763,7 +610,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stop_that_does_not_apply_makes_no_aws_call() {
-        let aws = FakeAws::default();
+        let aws = aws(World::default());
         let mut healthy = stopped_task("Essential container in task exited");
         healthy.stop_code = Some("EssentialContainerExited".into());
         healthy.stopped_reason = Some("Essential container in task exited".into());
@@ -801,10 +648,10 @@ mod tests {
 
     #[tokio::test]
     async fn the_event_path_reads_each_fact_once_and_never_describes_the_task() {
-        let aws = FakeAws {
+        let aws = aws(World {
             tags: vec!["1.4.1"],
             ..Default::default()
-        };
+        });
         let report = diagnose(
             &aws,
             Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))),
@@ -818,11 +665,12 @@ mod tests {
         assert_eq!(
             calls,
             [
+                // A read of several calls is recorded by its method.
+                "describe_vpc",
                 "ec2:DescribeManagedPrefixLists",
                 "ec2:DescribeSubnets",
-                "ec2:DescribeVpc(vpc-1)",
                 "ecr:BatchGetImage",
-                "ecr:DescribeImages(recent)",
+                "ecr:DescribeImages",
                 "ecr:GetRepositoryPolicy",
                 "ecs:DescribeServices",
                 "ecs:DescribeTaskDefinition",
@@ -839,11 +687,11 @@ mod tests {
 
     #[tokio::test]
     async fn containers_running_the_same_image_share_its_lookups() {
-        let aws = FakeAws {
+        let aws = aws(World {
             sidecar: true,
             tags: vec!["1.4.1"],
             ..Default::default()
-        };
+        });
         let report = diagnose(
             &aws,
             Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))),
@@ -870,10 +718,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_denied_describe_becomes_check_failed_and_the_diagnosis_goes_on() {
-        let aws = FakeAws {
+        let aws = aws(World {
             deny_repository: true,
             ..Default::default()
-        };
+        });
         let report = diagnose(
             &aws,
             Payload::TaskEvent(Box::new(stopped_task(MISSING_TAG))),
@@ -900,10 +748,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_manual_request_narrows_the_configured_modes() {
-        let aws = FakeAws {
+        let aws = aws(World {
             task: Some(stopped_task(MISSING_TAG)),
             ..Default::default()
-        };
+        });
         let configured = Modes {
             fix: crate::settings::FixMode::DryRun,
             ..Modes::lambda_default()

@@ -1,8 +1,9 @@
+use crate::model::Operation;
 use crate::redact::redact;
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{AssignPublicIp, Task, TaskDefinition};
 
-use super::{AwsReader, call_failure};
+use super::{AwsClients, call_failure};
 use crate::facts::{
     ContainerDefinition, ContainerState, EcsReader, EfsVolume, EniAttachment, Fact, LogConfiguration, MountPoint,
     NetworkConfig, NetworkSource, SecretReference, ServiceFacts, TaskDefinitionFacts, TaskFacts,
@@ -10,13 +11,13 @@ use crate::facts::{
 use crate::model::TaskArn;
 use crate::model::arn::cluster_name;
 
-impl AwsReader {
+impl AwsClients {
     fn ecs(&self, region: &str) -> Client {
         Client::new(&self.in_region(region))
     }
 }
 
-impl EcsReader for AwsReader {
+impl EcsReader for AwsClients {
     async fn describe_task(&self, arn: &TaskArn) -> Fact<Option<TaskFacts>> {
         let cluster = arn.cluster.clone().unwrap_or_else(|| "default".to_string());
         let answer = self
@@ -35,7 +36,7 @@ impl EcsReader for AwsReader {
             {
                 Fact::Known(None)
             }
-            Err(error) => Fact::Failed(call_failure("ecs:DescribeTasks", arn.as_str(), &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeTasks.iam(), arn.as_str(), &error)),
         }
     }
 
@@ -50,25 +51,14 @@ impl EcsReader for AwsReader {
             Ok(output) => match output.task_definition() {
                 Some(definition) => Fact::Known(task_definition_facts(definition)),
                 None => Fact::Failed(crate::facts::CallFailure {
-                    operation: "ecs:DescribeTaskDefinition".into(),
+                    operation: Operation::DescribeTaskDefinition.iam().into(),
                     resource: arn.into(),
                     error_code: "EmptyResponse".into(),
                     message: "the answer held no task definition".into(),
                 }),
             },
-            Err(error) => Fact::Failed(call_failure("ecs:DescribeTaskDefinition", arn, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeTaskDefinition.iam(), arn, &error)),
         }
-    }
-
-    async fn describe_service_network(
-        &self,
-        region: &str,
-        cluster: &str,
-        service: &str,
-    ) -> Fact<Option<NetworkConfig>> {
-        self.describe_service(region, cluster, service)
-            .await
-            .map(|found| found.map(|s| s.network))
     }
 
     async fn describe_service(&self, region: &str, cluster: &str, service: &str) -> Fact<Option<ServiceFacts>> {
@@ -109,7 +99,7 @@ impl EcsReader for AwsReader {
                 Fact::Known(None)
             }
             Err(error) => Fact::Failed(call_failure(
-                "ecs:DescribeServices",
+                Operation::DescribeServices.iam(),
                 &format!("{cluster}/{service}"),
                 &error,
             )),
@@ -122,7 +112,7 @@ impl EcsReader for AwsReader {
         while let Some(page) = pages.next().await {
             match page {
                 Ok(page) => names.extend(page.cluster_arns().iter().map(|arn| cluster_name(arn).to_string())),
-                Err(error) => return Fact::Failed(call_failure("ecs:ListClusters", region, &error)),
+                Err(error) => return Fact::Failed(call_failure(Operation::ListClusters.iam(), region, &error)),
             }
         }
         Fact::Known(names)
@@ -152,7 +142,7 @@ impl EcsReader for AwsReader {
                 {
                     return Fact::Known(Vec::new());
                 }
-                Err(error) => return Fact::Failed(call_failure("ecs:ListServices", cluster, &error)),
+                Err(error) => return Fact::Failed(call_failure(Operation::ListServices.iam(), cluster, &error)),
             }
         }
         Fact::Known(names)

@@ -1,9 +1,10 @@
 use aws_sdk_ecr::Client;
 use aws_sdk_ecr::types::{DescribeImagesFilter, ImageIdentifier, TagStatus};
 
-use super::{AwsReader, call_failure};
+use super::{AwsClients, call_failure};
 use crate::facts::{CacheRule, CallFailure, EcrReader, Fact, ImageAnswer, PolicyAnswer, PushedImage, RuleValidation};
 use crate::model::ImageSelector;
+use crate::model::Operation;
 
 /// A manifest list or OCI index first, so that a multi-platform image answers with its platforms.
 const MANIFEST_TYPES: [&str; 4] = [
@@ -34,7 +35,7 @@ fn platforms(manifest: &str) -> Option<Vec<String>> {
     )
 }
 
-impl AwsReader {
+impl AwsClients {
     fn ecr(&self, region: &str) -> Client {
         Client::new(&self.in_region(region))
     }
@@ -48,7 +49,7 @@ const IMAGE_MISSING: [&str; 4] = [
     "ImageTagDoesNotMatchDigest",
 ];
 
-impl EcrReader for AwsReader {
+impl EcrReader for AwsClients {
     async fn repository_policy(&self, region: &str, registry_id: &str, name: &str) -> Fact<PolicyAnswer> {
         match self
             .ecr(region)
@@ -78,7 +79,7 @@ impl EcrReader for AwsReader {
                 Fact::Known(PolicyAnswer::RepositoryMissing)
             }
             Err(error) => Fact::Failed(call_failure(
-                "ecr:GetRepositoryPolicy",
+                Operation::GetRepositoryPolicy.iam(),
                 &format!("{registry_id}/{name}"),
                 &error,
             )),
@@ -113,7 +114,7 @@ impl EcrReader for AwsReader {
                     }
                     // Say, a pull-through cache whose upstream refused: ECR could not tell.
                     Fact::Failed(CallFailure {
-                        operation: "ecr:BatchGetImage".into(),
+                        operation: Operation::BatchGetImage.iam().into(),
                         resource,
                         error_code: code.to_string(),
                         message: failure.failure_reason().unwrap_or_default().to_string(),
@@ -128,7 +129,7 @@ impl EcrReader for AwsReader {
             {
                 Fact::Known(ImageAnswer::RepositoryMissing)
             }
-            Err(error) => Fact::Failed(call_failure("ecr:BatchGetImage", &resource, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::BatchGetImage.iam(), &resource, &error)),
         }
     }
 
@@ -165,7 +166,7 @@ impl EcrReader for AwsReader {
                 Fact::Known(None)
             }
             Err(error) => Fact::Failed(call_failure(
-                "ecr:DescribeRepositories",
+                Operation::DescribeRepositories.iam(),
                 &format!("{registry_id}/{name}"),
                 &error,
             )),
@@ -190,7 +191,7 @@ impl EcrReader for AwsReader {
                 Fact::Known(None)
             }
             Err(error) => Fact::Failed(call_failure(
-                "ecr:GetLifecyclePolicy",
+                Operation::GetLifecyclePolicy.iam(),
                 &format!("{registry_id}/{name}"),
                 &error,
             )),
@@ -220,7 +221,7 @@ impl EcrReader for AwsReader {
                     .collect(),
             ),
             Err(error) => Fact::Failed(call_failure(
-                "ecr:DescribeImages",
+                Operation::DescribeImages.iam(),
                 &format!("{registry_id}/{name}"),
                 &error,
             )),
@@ -249,7 +250,11 @@ impl EcrReader for AwsReader {
                     })
                     .collect(),
             ),
-            Err(error) => Fact::Failed(call_failure("ecr:DescribePullThroughCacheRules", registry_id, &error)),
+            Err(error) => Fact::Failed(call_failure(
+                Operation::DescribePullThroughCacheRules.iam(),
+                registry_id,
+                &error,
+            )),
         }
     }
 
@@ -267,7 +272,7 @@ impl EcrReader for AwsReader {
                 failure: output.failure().map(str::to_string),
             }),
             Err(error) => Fact::Failed(call_failure(
-                "ecr:ValidatePullThroughCacheRule",
+                Operation::ValidatePullThroughCacheRule.iam(),
                 &format!("{registry_id}/{prefix}"),
                 &error,
             )),

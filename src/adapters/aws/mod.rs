@@ -1,4 +1,5 @@
-//! Adapters: the AWS SDK behind the reader traits. They translate answers into facts and decide nothing.
+//! The AWS SDK behind the ports: one client set for every read and write of one account. It
+//! translates answers into facts and decides nothing.
 
 mod ec2;
 mod ecr;
@@ -8,6 +9,8 @@ mod iam;
 mod members;
 mod s3;
 mod secrets;
+mod sns;
+mod writes;
 mod xml;
 
 use std::time::Duration;
@@ -17,14 +20,15 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use super::CallFailure;
+use crate::facts::CallFailure;
 
 pub use members::{Organization, assume_role};
+pub use sns::SnsPublisher;
 
 /// Reads from AWS with the standard configuration chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
 /// Each call goes to the region of the resource it asks about, which may differ from the default.
 #[derive(Clone, Debug)]
-pub struct AwsReader {
+pub struct AwsClients {
     config: SdkConfig,
     /// IAM is global: one client, replaceable for tests of what the emulator lacks (simulation).
     iam: Option<aws_sdk_iam::Client>,
@@ -77,14 +81,14 @@ impl CallLimits {
     }
 }
 
-impl AwsReader {
+impl AwsClients {
     /// A reader whose every call is bounded by the default [`CallLimits`].
     pub fn new(config: SdkConfig) -> Self {
-        AwsReader::with_limits(config, CallLimits::default())
+        AwsClients::with_limits(config, CallLimits::default())
     }
 
     pub fn with_limits(config: SdkConfig, limits: CallLimits) -> Self {
-        AwsReader {
+        AwsClients {
             config: limits.applied_to(config),
             iam: None,
             ssm: None,
@@ -98,7 +102,23 @@ impl AwsReader {
     }
 
     pub async fn from_env() -> Self {
-        AwsReader::new(aws_config::defaults(BehaviorVersion::latest()).load().await)
+        AwsClients::new(aws_config::defaults(BehaviorVersion::latest()).load().await)
+    }
+
+    /// The standard configuration chain's clients, or, given a role (and its external ID), that
+    /// role's, assumed with the chain's credentials under `session`.
+    pub async fn connect(role: Option<(&str, Option<&str>)>, session: &str) -> Result<Self, CallFailure> {
+        let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let Some((role_arn, external_id)) = role else {
+            return Ok(AwsClients::new(base));
+        };
+        let (config, _) = assume_role(&base, role_arn, session, external_id).await?;
+        Ok(AwsClients::new(config))
+    }
+
+    /// The default region of the configuration, if it has one.
+    pub fn region(&self) -> Option<&str> {
+        self.config.region().map(|r| r.as_ref())
     }
 
     pub fn sdk_config(&self) -> &SdkConfig {

@@ -6,8 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
-use crate::deadline::Deadline;
 use crate::facts::CallFailure;
+use crate::facts::Deadline;
 use crate::settings::{ModeError, SettingError};
 
 /// How long before its credentials expire a cached session is replaced, so that no diagnosis starts

@@ -9,10 +9,11 @@ use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
-use super::{AwsReader, call_failure};
-use crate::deadline::Deadline;
+use super::{AwsClients, call_failure};
+use crate::facts::Deadline;
+use crate::facts::members::{MemberFuture, MemberRole, MemberTask, Members, session_name, still_good};
 use crate::facts::{CallFailure, Fact};
-use crate::members::{MemberFuture, MemberRole, MemberTask, Members, session_name, still_good};
+use crate::model::Operation;
 
 /// Configuration whose calls go out with `role_arn`'s credentials, and when those expire.
 pub async fn assume_role(
@@ -28,11 +29,11 @@ pub async fn assume_role(
         .set_external_id(external_id.map(str::to_string))
         .send()
         .await
-        .map_err(|error| call_failure("sts:AssumeRole", role_arn, &error))?;
+        .map_err(|error| call_failure(Operation::AssumeRole.iam(), role_arn, &error))?;
     let Some(given) = answer.credentials() else {
         let message = "the answer carried no credentials".to_string();
         return Err(CallFailure {
-            operation: "sts:AssumeRole".into(),
+            operation: Operation::AssumeRole.iam().into(),
             resource: role_arn.into(),
             error_code: "ResponseError".into(),
             message,
@@ -62,7 +63,7 @@ pub struct Organization {
 }
 
 struct Session {
-    reader: AwsReader,
+    reader: AwsClients,
     expires: Option<SystemTime>,
 }
 
@@ -76,7 +77,7 @@ impl Organization {
         }
     }
 
-    fn cached(&self, account: &str) -> Option<AwsReader> {
+    fn cached(&self, account: &str) -> Option<AwsClients> {
         let sessions = self.sessions.lock().ok()?;
         sessions
             .get(account)
@@ -84,7 +85,7 @@ impl Organization {
             .map(|s| s.reader.clone())
     }
 
-    async fn open(&self, task: &MemberTask, deadline: Deadline) -> Result<AwsReader, CallFailure> {
+    async fn open(&self, task: &MemberTask, deadline: Deadline) -> Result<AwsClients, CallFailure> {
         if let Some(reader) = self.cached(&task.account) {
             return Ok(reader);
         }
@@ -104,11 +105,11 @@ impl Organization {
                 Err(failure) => Fact::Failed(failure),
             }
         };
-        let (config, expires) = match deadline.bound("sts:AssumeRole", &role_arn, assumed).await {
+        let (config, expires) = match deadline.bound(Operation::AssumeRole.iam(), &role_arn, assumed).await {
             Fact::Known(assumed) => assumed,
             Fact::Failed(failure) => return Err(failure),
         };
-        let reader = AwsReader::new(config);
+        let reader = AwsClients::new(config);
         if let Ok(mut sessions) = self.sessions.lock() {
             sessions.insert(
                 task.account.clone(),
@@ -122,8 +123,8 @@ impl Organization {
     }
 }
 
-impl Members<AwsReader> for Organization {
-    fn reader<'a>(&'a self, task: &'a MemberTask, deadline: Deadline) -> MemberFuture<'a, AwsReader> {
+impl Members<AwsClients> for Organization {
+    fn reader<'a>(&'a self, task: &'a MemberTask, deadline: Deadline) -> MemberFuture<'a, AwsClients> {
         Box::pin(self.open(task, deadline))
     }
 }

@@ -1,9 +1,10 @@
 use aws_sdk_s3::Client;
 
-use super::{AwsReader, call_failure};
+use super::{AwsClients, call_failure};
 use crate::facts::{Fact, S3Reader};
+use crate::model::Operation;
 
-impl AwsReader {
+impl AwsClients {
     fn s3(&self, region: &str) -> Client {
         let config = self.in_region(region);
         // A custom endpoint (a local emulator) has no per-bucket host names: address buckets by path.
@@ -16,7 +17,7 @@ impl AwsReader {
     }
 }
 
-impl S3Reader for AwsReader {
+impl S3Reader for AwsClients {
     async fn bucket_region(&self, region: &str, bucket: &str) -> Fact<Option<String>> {
         use aws_sdk_s3::error::ProvideErrorMetadata as _;
         match self.s3(region).get_bucket_location().bucket(bucket).send().await {
@@ -29,7 +30,7 @@ impl S3Reader for AwsReader {
                     .unwrap_or_else(|| "us-east-1".into()),
             )),
             Err(error) if error.code() == Some("NoSuchBucket") => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("s3:GetBucketLocation", bucket, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::GetBucketLocation.iam(), bucket, &error)),
         }
     }
 
@@ -47,7 +48,11 @@ impl S3Reader for AwsReader {
         {
             Ok(output) => Fact::Known(output.contents().first().and_then(|o| o.key()) == Some(key)),
             Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_bucket()) => Fact::Known(false),
-            Err(error) => Fact::Failed(call_failure("s3:ListBucket", &format!("{bucket}/{key}"), &error)),
+            Err(error) => Fact::Failed(call_failure(
+                Operation::ListBucket.iam(),
+                &format!("{bucket}/{key}"),
+                &error,
+            )),
         }
     }
 
@@ -59,7 +64,7 @@ impl S3Reader for AwsReader {
             Ok(output) => match output.policy() {
                 Some(text) if serde_json::from_str::<serde_json::Value>(text).is_err() => {
                     Fact::Failed(crate::facts::CallFailure {
-                        operation: "s3:GetBucketPolicy".into(),
+                        operation: Operation::GetBucketPolicy.iam().into(),
                         resource: bucket.into(),
                         error_code: "MalformedResponse".into(),
                         message: "the answer is not a JSON policy document".into(),
@@ -68,7 +73,7 @@ impl S3Reader for AwsReader {
                 policy => Fact::Known(policy.map(str::to_string)),
             },
             Err(error) if matches!(error.code(), Some("NoSuchBucketPolicy" | "NoSuchBucket")) => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("s3:GetBucketPolicy", bucket, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::GetBucketPolicy.iam(), bucket, &error)),
         }
     }
 }

@@ -2,9 +2,10 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::PolicyEvaluationDecisionType;
 use futures::future::join_all;
 
-use super::{AwsReader, call_failure};
-use crate::deadline::Deadline;
+use super::{AwsClients, call_failure};
+use crate::facts::Deadline;
 use crate::facts::{Fact, IamReader, PolicyKind, RoleFacts, RolePolicy, SimulatedDecision};
+use crate::model::Operation;
 
 /// IAM returns policy documents URL-encoded.
 fn decode(document: &str) -> String {
@@ -18,7 +19,7 @@ fn role_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
-impl AwsReader {
+impl AwsClients {
     fn iam(&self) -> Client {
         self.iam_client()
     }
@@ -26,7 +27,7 @@ impl AwsReader {
     /// A managed policy's default version: GetPolicy, then GetPolicyVersion, each bounded under its name.
     async fn managed_policy(&self, iam: &Client, arn: &str, kind: PolicyKind, deadline: Deadline) -> Fact<RolePolicy> {
         let version = deadline
-            .bound("iam:GetPolicy", arn, async {
+            .bound(Operation::GetPolicy.iam(), arn, async {
                 match iam.get_policy().policy_arn(arn).send().await {
                     Ok(policy) => Fact::Known(
                         policy
@@ -35,7 +36,7 @@ impl AwsReader {
                             .unwrap_or("v1")
                             .to_string(),
                     ),
-                    Err(error) => Fact::Failed(call_failure("iam:GetPolicy", arn, &error)),
+                    Err(error) => Fact::Failed(call_failure(Operation::GetPolicy.iam(), arn, &error)),
                 }
             })
             .await;
@@ -44,7 +45,7 @@ impl AwsReader {
             Fact::Failed(failure) => return Fact::Failed(failure),
         };
         deadline
-            .bound("iam:GetPolicyVersion", arn, async {
+            .bound(Operation::GetPolicyVersion.iam(), arn, async {
                 match iam
                     .get_policy_version()
                     .policy_arn(arn)
@@ -64,14 +65,14 @@ impl AwsReader {
                             document: text,
                         })
                     }
-                    Err(error) => Fact::Failed(call_failure("iam:GetPolicyVersion", arn, &error)),
+                    Err(error) => Fact::Failed(call_failure(Operation::GetPolicyVersion.iam(), arn, &error)),
                 }
             })
             .await
     }
 }
 
-impl IamReader for AwsReader {
+impl IamReader for AwsClients {
     async fn role(&self, arn: &str) -> Fact<Option<RoleFacts>> {
         match self.iam().get_role().role_name(role_name(arn)).send().await {
             Ok(output) => Fact::Known(output.role().map(|role| {
@@ -92,7 +93,7 @@ impl IamReader for AwsReader {
             {
                 Fact::Known(None)
             }
-            Err(error) => Fact::Failed(call_failure("iam:GetRole", arn, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::GetRole.iam(), arn, &error)),
         }
     }
 
@@ -135,20 +136,20 @@ impl IamReader for AwsReader {
                     })
                     .collect(),
             ),
-            Err(error) => Fact::Failed(call_failure("iam:SimulatePrincipalPolicy", role_arn, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::SimulatePrincipalPolicy.iam(), role_arn, &error)),
         }
     }
 
     async fn role_policies(&self, role: &RoleFacts, deadline: Deadline) -> Fact<Vec<RolePolicy>> {
         let iam = self.iam();
         let (inline, attached) = tokio::join!(
-            deadline.bound("iam:ListRolePolicies", &role.arn, async {
+            deadline.bound(Operation::ListRolePolicies.iam(), &role.arn, async {
                 match iam.list_role_policies().role_name(&role.name).send().await {
                     Ok(output) => Fact::Known(output.policy_names().to_vec()),
-                    Err(error) => Fact::Failed(call_failure("iam:ListRolePolicies", &role.arn, &error)),
+                    Err(error) => Fact::Failed(call_failure(Operation::ListRolePolicies.iam(), &role.arn, &error)),
                 }
             }),
-            deadline.bound("iam:ListAttachedRolePolicies", &role.arn, async {
+            deadline.bound(Operation::ListAttachedRolePolicies.iam(), &role.arn, async {
                 match iam.list_attached_role_policies().role_name(&role.name).send().await {
                     Ok(output) => Fact::Known(
                         output
@@ -158,7 +159,11 @@ impl IamReader for AwsReader {
                             .map(str::to_string)
                             .collect::<Vec<_>>(),
                     ),
-                    Err(error) => Fact::Failed(call_failure("iam:ListAttachedRolePolicies", &role.arn, &error)),
+                    Err(error) => Fact::Failed(call_failure(
+                        Operation::ListAttachedRolePolicies.iam(),
+                        &role.arn,
+                        &error,
+                    )),
                 }
             }),
         );
@@ -168,7 +173,7 @@ impl IamReader for AwsReader {
         };
         let (iam, role) = (&iam, role);
         let inline = join_all(inline.iter().map(|name| {
-            deadline.bound("iam:GetRolePolicy", name, async move {
+            deadline.bound(Operation::GetRolePolicy.iam(), name, async move {
                 match iam
                     .get_role_policy()
                     .role_name(&role.name)
@@ -181,7 +186,7 @@ impl IamReader for AwsReader {
                         kind: PolicyKind::Inline,
                         document: decode(output.policy_document()),
                     }),
-                    Err(error) => Fact::Failed(call_failure("iam:GetRolePolicy", name, &error)),
+                    Err(error) => Fact::Failed(call_failure(Operation::GetRolePolicy.iam(), name, &error)),
                 }
             })
         }));

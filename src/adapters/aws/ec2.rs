@@ -2,14 +2,15 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::{Filter, RouteState, RuleAction, VpcAttributeName, VpcEndpointType};
 
-use super::{AwsReader, call_failure};
-use crate::deadline::Deadline;
+use super::{AwsClients, call_failure};
+use crate::facts::Deadline;
 use crate::facts::{
     AclEntry, Ec2Reader, EndpointKind, Fact, NatGateway, NetworkAcl, NetworkConfig, NetworkSource, PrefixList,
     ReferencedPrefixList, Route, RouteTable, SecurityGroup, SecurityGroupRule, Subnet, VpcEndpoint, VpcFacts,
 };
+use crate::model::Operation;
 
-impl AwsReader {
+impl AwsClients {
     fn ec2(&self, region: &str) -> Client {
         let config = aws_sdk_ec2::config::Builder::from(&self.in_region(region))
             .interceptor(super::xml::WholeXmlBody)
@@ -20,7 +21,7 @@ impl AwsReader {
 
 /// [`all_pages!`] ended by the deadline.
 macro_rules! bounded_pages {
-    ($deadline:expr, $operation:literal, $resource:expr, $($rest:tt)*) => {
+    ($deadline:expr, $operation:expr, $resource:expr, $($rest:tt)*) => {
         $deadline.bound($operation, $resource, async { all_pages!($operation, $resource, $($rest)*) })
     };
 }
@@ -31,7 +32,7 @@ fn filter(name: &str, value: &str) -> Filter {
 
 /// Collects every page of a paginated describe call, or the first failure.
 macro_rules! all_pages {
-    ($operation:literal, $resource:expr, $request:expr, $items:ident, $map:expr) => {{
+    ($operation:expr, $resource:expr, $request:expr, $items:ident, $map:expr) => {{
         let mut pages = $request.into_paginator().send();
         let mut out = Vec::new();
         let mut failure = None;
@@ -51,7 +52,7 @@ macro_rules! all_pages {
     }};
 }
 
-impl Ec2Reader for AwsReader {
+impl Ec2Reader for AwsClients {
     async fn describe_eni_network(&self, region: &str, eni_id: &str) -> Fact<Option<NetworkConfig>> {
         match self
             .ec2(region)
@@ -75,7 +76,7 @@ impl Ec2Reader for AwsReader {
                 }
             })),
             Err(error) if error.code() == Some("InvalidNetworkInterfaceID.NotFound") => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("ec2:DescribeNetworkInterfaces", eni_id, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeNetworkInterfaces.iam(), eni_id, &error)),
         }
     }
 
@@ -83,7 +84,7 @@ impl Ec2Reader for AwsReader {
         match self.ec2(region).describe_subnets().subnet_ids(subnet_id).send().await {
             Ok(output) => Fact::Known(output.subnets().first().map(subnet)),
             Err(error) if error.code() == Some("InvalidSubnetID.NotFound") => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("ec2:DescribeSubnets", subnet_id, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeSubnets.iam(), subnet_id, &error)),
         }
     }
 
@@ -103,7 +104,7 @@ impl Ec2Reader for AwsReader {
                     .and_then(|l| l.prefix_list_id())
                     .map(str::to_string),
             ),
-            Err(error) => Fact::Failed(call_failure("ec2:DescribeManagedPrefixLists", &name, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeManagedPrefixLists.iam(), &name, &error)),
         }
     }
 
@@ -122,7 +123,7 @@ impl Ec2Reader for AwsReader {
         let groups_and_lists = async {
             let groups = bounded_pages!(
                 deadline,
-                "ec2:DescribeSecurityGroups",
+                Operation::DescribeSecurityGroups.iam(),
                 vpc_id,
                 ec2.describe_security_groups().filters(by_vpc()),
                 security_groups,
@@ -138,7 +139,11 @@ impl Ec2Reader for AwsReader {
         let s3_list = async {
             match s3_list_id {
                 Fact::Known(Some(id)) => match deadline
-                    .bound("ec2:GetManagedPrefixListEntries", &id, list_entries(&ec2, &id))
+                    .bound(
+                        Operation::GetManagedPrefixListEntries.iam(),
+                        &id,
+                        list_entries(&ec2, &id),
+                    )
                     .await
                 {
                     Fact::Known(cidrs) => Fact::Known(Some(PrefixList {
@@ -165,7 +170,7 @@ impl Ec2Reader for AwsReader {
         ) = tokio::join!(
             bounded_pages!(
                 deadline,
-                "ec2:DescribeSubnets",
+                Operation::DescribeSubnets.iam(),
                 vpc_id,
                 ec2.describe_subnets().filters(by_vpc()),
                 subnets,
@@ -173,7 +178,7 @@ impl Ec2Reader for AwsReader {
             ),
             bounded_pages!(
                 deadline,
-                "ec2:DescribeRouteTables",
+                Operation::DescribeRouteTables.iam(),
                 vpc_id,
                 ec2.describe_route_tables().filters(by_vpc()),
                 route_tables,
@@ -181,7 +186,7 @@ impl Ec2Reader for AwsReader {
             ),
             bounded_pages!(
                 deadline,
-                "ec2:DescribeNatGateways",
+                Operation::DescribeNatGateways.iam(),
                 vpc_id,
                 ec2.describe_nat_gateways().filter(by_vpc()),
                 nat_gateways,
@@ -189,7 +194,7 @@ impl Ec2Reader for AwsReader {
             ),
             bounded_pages!(
                 deadline,
-                "ec2:DescribeVpcEndpoints",
+                Operation::DescribeVpcEndpoints.iam(),
                 vpc_id,
                 ec2.describe_vpc_endpoints().filters(by_vpc()),
                 vpc_endpoints,
@@ -199,19 +204,19 @@ impl Ec2Reader for AwsReader {
             s3_list,
             bounded_pages!(
                 deadline,
-                "ec2:DescribeNetworkAcls",
+                Operation::DescribeNetworkAcls.iam(),
                 vpc_id,
                 ec2.describe_network_acls().filters(by_vpc()),
                 network_acls,
                 network_acl
             ),
             deadline.bound(
-                "ec2:DescribeVpcAttribute",
+                Operation::DescribeVpcAttribute.iam(),
                 vpc_id,
                 vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsSupport)
             ),
             deadline.bound(
-                "ec2:DescribeVpcAttribute",
+                Operation::DescribeVpcAttribute.iam(),
                 vpc_id,
                 vpc_attribute(&ec2, vpc_id, VpcAttributeName::EnableDnsHostnames)
             ),
@@ -253,7 +258,7 @@ async fn referenced_lists(
     let unread = ids.split_off(ids.len().min(MAX_REFERENCED_LISTS)).into_iter().map(|id| ReferencedPrefixList {
         id: id.to_string(),
         cidrs: Fact::Failed(crate::facts::CallFailure {
-            operation: "ec2:GetManagedPrefixListEntries".into(),
+            operation: Operation::GetManagedPrefixListEntries.iam().into(),
             resource: id.into(),
             error_code: "NotRead".into(),
             message: format!("the VPC's security groups name more than {MAX_REFERENCED_LISTS} prefix lists; this one was not read"),
@@ -261,7 +266,7 @@ async fn referenced_lists(
     });
     let read = futures::future::join_all(ids.into_iter().map(|id| async move {
         let cidrs = deadline
-            .bound("ec2:GetManagedPrefixListEntries", id, list_entries(ec2, id))
+            .bound(Operation::GetManagedPrefixListEntries.iam(), id, list_entries(ec2, id))
             .await;
         ReferencedPrefixList {
             id: id.to_string(),
@@ -288,7 +293,7 @@ async fn vpc_attribute(ec2: &Client, vpc_id: &str, attribute: VpcAttributeName) 
             Fact::Known(value.and_then(|v| v.value()).unwrap_or(false))
         }
         Err(error) => Fact::Failed(call_failure(
-            "ec2:DescribeVpcAttribute",
+            Operation::DescribeVpcAttribute.iam(),
             &format!("{vpc_id} {}", attribute.as_str()),
             &error,
         )),
@@ -306,7 +311,7 @@ async fn list_entries(ec2: &Client, id: &str) -> Fact<Vec<String>> {
     while let Some(page) = pages.next().await {
         match page {
             Ok(page) => cidrs.extend(page.entries().iter().filter_map(|e| e.cidr()).map(str::to_string)),
-            Err(error) => return Fact::Failed(call_failure("ec2:GetManagedPrefixListEntries", id, &error)),
+            Err(error) => return Fact::Failed(call_failure(Operation::GetManagedPrefixListEntries.iam(), id, &error)),
         }
     }
     Fact::Known(cidrs)

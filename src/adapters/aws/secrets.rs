@@ -1,14 +1,15 @@
 use aws_sdk_ssm::types::ParameterStringFilter;
 
-use super::{AwsReader, call_failure};
+use super::{AwsClients, call_failure};
 use crate::facts::{Fact, SecretMeta, SecretReader};
+use crate::model::Operation;
 
 /// Keys AWS manages for the service: no kms:Decrypt grant is needed for them.
 fn customer_key(key: Option<&str>) -> Option<String> {
     key.filter(|k| !k.starts_with("alias/aws/")).map(str::to_string)
 }
 
-impl SecretReader for AwsReader {
+impl SecretReader for AwsClients {
     async fn describe_secret(&self, region: &str, arn: &str) -> Fact<Option<SecretMeta>> {
         let client = aws_sdk_secretsmanager::Client::new(&self.in_region(region));
         match client.describe_secret().secret_id(arn).send().await {
@@ -27,7 +28,7 @@ impl SecretReader for AwsReader {
             {
                 Fact::Known(None)
             }
-            Err(error) => Fact::Failed(call_failure("secretsmanager:DescribeSecret", arn, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeSecret.iam(), arn, &error)),
         }
     }
 
@@ -42,7 +43,7 @@ impl SecretReader for AwsReader {
             Ok(filter) => filter,
             Err(error) => {
                 return Fact::Failed(crate::facts::CallFailure {
-                    operation: "ssm:DescribeParameters".into(),
+                    operation: Operation::DescribeParameters.iam().into(),
                     resource: name.into(),
                     error_code: "InvalidRequest".into(),
                     message: error.to_string(),
@@ -63,7 +64,7 @@ impl SecretReader for AwsReader {
                         }),
                 )
             }
-            Err(error) => Fact::Failed(call_failure("ssm:DescribeParameters", name, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeParameters.iam(), name, &error)),
         }
     }
 
@@ -72,7 +73,7 @@ impl SecretReader for AwsReader {
         match client.describe_key().key_id(alias).send().await {
             Ok(output) => Fact::Known(output.key_metadata().and_then(|k| k.arn()).map(str::to_string)),
             Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("kms:DescribeKey", alias, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeKey.iam(), alias, &error)),
         }
     }
 
@@ -80,7 +81,7 @@ impl SecretReader for AwsReader {
         let client = aws_sdk_cloudwatchlogs::Client::new(&self.in_region(region));
         match client.describe_log_groups().log_group_name_prefix(group).send().await {
             Ok(output) => Fact::Known(output.log_groups().iter().any(|g| g.log_group_name() == Some(group))),
-            Err(error) => Fact::Failed(call_failure("logs:DescribeLogGroups", group, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeLogGroups.iam(), group, &error)),
         }
     }
 }

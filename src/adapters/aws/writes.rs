@@ -2,11 +2,12 @@
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification, VpcEndpointType};
 
-use super::runbook::{DOCUMENT, RunbookRequest, RunbookStarter};
-use super::{Call, FixWriter};
+use super::AwsClients;
 use crate::facts::CallFailure;
 use crate::facts::Fact;
-use crate::facts::aws::AwsReader;
+use crate::fixes::runbook::{DOCUMENT, RunbookRequest, RunbookStarter};
+use crate::fixes::{Call, FixWriter};
+use crate::model::Operation;
 
 fn failure(operation: &str, resource: &str, error: impl std::fmt::Display, code: Option<&str>) -> CallFailure {
     CallFailure {
@@ -18,7 +19,7 @@ fn failure(operation: &str, resource: &str, error: impl std::fmt::Display, code:
 }
 
 macro_rules! made {
-    ($operation:literal, $resource:expr, $request:expr) => {{
+    ($operation:expr, $resource:expr, $request:expr) => {{
         use aws_sdk_ec2::error::ProvideErrorMetadata as _;
         $request.await.map(|_| None).map_err(|e| {
             let code = e.code().map(str::to_string);
@@ -56,7 +57,7 @@ async fn earlier_group(
         .filters(filter("vpc-id", vpc_id))
         .send()
         .await
-        .map_err(|e| crate::facts::aws::call_failure("ec2:DescribeSecurityGroups", group_name, &e))?;
+        .map_err(|e| super::call_failure(Operation::DescribeSecurityGroups.iam(), group_name, &e))?;
     let ours = found.security_groups().iter().find(|group| {
         tags.keys()
             .all(|key| group.tags().iter().any(|t| t.key() == Some(key.as_str())))
@@ -64,7 +65,7 @@ async fn earlier_group(
     match ours {
         Some(group) => Ok(group.group_id().map(str::to_string)),
         None => Err(failure(
-            "ec2:CreateSecurityGroup",
+            Operation::CreateSecurityGroup.iam(),
             group_name,
             format!("a group named {group_name} exists in {vpc_id} without this fix's tag"),
             Some("InvalidGroup.Duplicate"),
@@ -136,7 +137,7 @@ async fn create_security_group(
         Err(error) => {
             let code = error.code().map(str::to_string);
             Err(failure(
-                "ec2:CreateSecurityGroup",
+                Operation::CreateSecurityGroup.iam(),
                 group_name,
                 aws_sdk_ec2::error::DisplayErrorContext(&error),
                 code.as_deref(),
@@ -191,7 +192,7 @@ async fn enable_public_ip(
         .set_security_groups(Some(security_groups.to_vec()))
         .assign_public_ip(AssignPublicIp::Enabled)
         .build()
-        .map_err(|e| failure("ecs:UpdateService", service, e, None))?;
+        .map_err(|e| failure(Operation::UpdateService.iam(), service, e, None))?;
     aws_sdk_ecs::Client::new(config)
         .update_service()
         .cluster(cluster)
@@ -200,10 +201,10 @@ async fn enable_public_ip(
         .send()
         .await
         .map(|_| None)
-        .map_err(|e| crate::facts::aws::call_failure("ecs:UpdateService", service, &e))
+        .map_err(|e| super::call_failure(Operation::UpdateService.iam(), service, &e))
 }
 
-impl FixWriter for AwsReader {
+impl FixWriter for AwsClients {
     async fn call(&self, region: &str, call: &Call) -> Result<Option<String>, CallFailure> {
         let config = self
             .sdk_config()
@@ -213,7 +214,7 @@ impl FixWriter for AwsReader {
         match call {
             Call::AttachRolePolicy { role_name, policy_arn } => {
                 made!(
-                    "iam:AttachRolePolicy",
+                    Operation::AttachRolePolicy.iam(),
                     role_name,
                     self.iam_client()
                         .attach_role_policy()
@@ -226,7 +227,7 @@ impl FixWriter for AwsReader {
                 role_name,
                 policy_document,
             } => made!(
-                "iam:UpdateAssumeRolePolicy",
+                Operation::UpdateAssumeRolePolicy.iam(),
                 role_name,
                 self.iam_client()
                     .update_assume_role_policy()
@@ -242,17 +243,17 @@ impl FixWriter for AwsReader {
                             .key(key)
                             .value(value)
                             .build()
-                            .map_err(|e| failure("iam:TagRole", role_name, e, None))?,
+                            .map_err(|e| failure(Operation::TagRole.iam(), role_name, e, None))?,
                     );
                 }
-                made!("iam:TagRole", role_name, request.send())
+                made!(Operation::TagRole.iam(), role_name, request.send())
             }
             Call::ModifyVpcEndpoint {
                 vpc_endpoint_id,
                 add_route_table_ids,
                 policy_document,
             } => made!(
-                "ec2:ModifyVpcEndpoint",
+                Operation::ModifyVpcEndpoint.iam(),
                 vpc_endpoint_id,
                 aws_sdk_ec2::Client::new(&config)
                     .modify_vpc_endpoint()
@@ -269,7 +270,7 @@ impl FixWriter for AwsReader {
                 tags,
                 client_token,
             } => made!(
-                "ec2:CreateVpcEndpoint",
+                Operation::CreateVpcEndpoint.iam(),
                 vpc_id,
                 create_endpoint(
                     &config,
@@ -283,7 +284,7 @@ impl FixWriter for AwsReader {
                 .send()
             ),
             Call::CreateTags { resources, tags } => made!(
-                "ec2:CreateTags",
+                Operation::CreateTags.iam(),
                 &resources.join(","),
                 aws_sdk_ec2::Client::new(&config)
                     .create_tags()
@@ -307,7 +308,7 @@ impl FixWriter for AwsReader {
                     .map(|g| aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(g).build())
                     .collect();
                 already_there(made!(
-                    "ec2:AuthorizeSecurityGroupIngress",
+                    Operation::AuthorizeSecurityGroupIngress.iam(),
                     group_id,
                     aws_sdk_ec2::Client::new(&config)
                         .authorize_security_group_ingress()
@@ -324,7 +325,7 @@ impl FixWriter for AwsReader {
             } => {
                 let permission = https_to(cidrs, security_groups, prefix_lists);
                 already_there(made!(
-                    "ec2:AuthorizeSecurityGroupEgress",
+                    Operation::AuthorizeSecurityGroupEgress.iam(),
                     group_id,
                     aws_sdk_ec2::Client::new(&config)
                         .authorize_security_group_egress()
@@ -342,7 +343,7 @@ impl FixWriter for AwsReader {
                 tags,
                 client_token,
             } => made!(
-                "ec2:CreateVpcEndpoint",
+                Operation::CreateVpcEndpoint.iam(),
                 vpc_id,
                 create_endpoint(&config, vpc_id, service_name, VpcEndpointType::Interface, tags)
                     .client_token(client_token)
@@ -368,7 +369,7 @@ impl FixWriter for AwsReader {
                     .send()
                     .await
                     .map(|_| None)
-                    .map_err(|e| crate::facts::aws::call_failure("ecs:TagResource", resource_arn, &e))
+                    .map_err(|e| super::call_failure(Operation::TagResource.iam(), resource_arn, &e))
             }
             Call::ForceNewDeployment { cluster, service } => aws_sdk_ecs::Client::new(&config)
                 .update_service()
@@ -378,11 +379,11 @@ impl FixWriter for AwsReader {
                 .send()
                 .await
                 .map(|_| None)
-                .map_err(|e| crate::facts::aws::call_failure("ecs:UpdateService", service, &e)),
+                .map_err(|e| super::call_failure(Operation::UpdateService.iam(), service, &e)),
             Call::CreateLogGroup {
                 log_group_name, tags, ..
             } => made!(
-                "logs:CreateLogGroup",
+                Operation::CreateLogGroup.iam(),
                 log_group_name,
                 aws_sdk_cloudwatchlogs::Client::new(&config)
                     .create_log_group()
@@ -394,7 +395,7 @@ impl FixWriter for AwsReader {
     }
 }
 
-impl RunbookStarter for AwsReader {
+impl RunbookStarter for AwsClients {
     async fn running(&self, region: &str, tag_key: &str) -> Fact<Option<String>> {
         use aws_sdk_ssm::types::{AutomationExecutionFilter, AutomationExecutionFilterKey as Key};
         let filter = |key: Key, values: &[&str]| {
@@ -412,7 +413,14 @@ impl RunbookStarter for AwsReader {
         for filter in filters {
             match filter {
                 Ok(filter) => request = request.filters(filter),
-                Err(error) => return Fact::Failed(failure("ssm:DescribeAutomationExecutions", tag_key, error, None)),
+                Err(error) => {
+                    return Fact::Failed(failure(
+                        Operation::DescribeAutomationExecutions.iam(),
+                        tag_key,
+                        error,
+                        None,
+                    ));
+                }
             }
         }
         match request.send().await {
@@ -423,8 +431,8 @@ impl RunbookStarter for AwsReader {
                     .and_then(|m| m.automation_execution_id())
                     .map(str::to_string),
             ),
-            Err(error) => Fact::Failed(crate::facts::aws::call_failure(
-                "ssm:DescribeAutomationExecutions",
+            Err(error) => Fact::Failed(super::call_failure(
+                Operation::DescribeAutomationExecutions.iam(),
                 tag_key,
                 &error,
             )),
@@ -436,7 +444,7 @@ impl RunbookStarter for AwsReader {
             .key(&request.tag_key)
             .value(&request.tag_value)
             .build()
-            .map_err(|e| failure("ssm:StartAutomationExecution", &request.task_id, e, None))?;
+            .map_err(|e| failure(Operation::StartAutomationExecution.iam(), &request.task_id, e, None))?;
         let mut call = self
             .ssm_client(region)
             .start_automation_execution()
@@ -453,8 +461,8 @@ impl RunbookStarter for AwsReader {
         }
         match call.send().await {
             Ok(output) => Ok(output.automation_execution_id().unwrap_or_default().to_string()),
-            Err(error) => Err(crate::facts::aws::call_failure(
-                "ssm:StartAutomationExecution",
+            Err(error) => Err(super::call_failure(
+                Operation::StartAutomationExecution.iam(),
                 &request.task_id,
                 &error,
             )),

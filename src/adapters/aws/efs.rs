@@ -1,16 +1,17 @@
 use aws_sdk_efs::Client;
 use futures::future::join_all;
 
-use super::{AwsReader, call_failure};
+use super::{AwsClients, call_failure};
 use crate::facts::{AccessPoint, EfsReader, Fact, FileSystem, MountTarget};
+use crate::model::Operation;
 
-impl AwsReader {
+impl AwsClients {
     fn efs(&self, region: &str) -> Client {
         Client::new(&self.in_region(region))
     }
 }
 
-impl EfsReader for AwsReader {
+impl EfsReader for AwsClients {
     async fn file_system(&self, region: &str, id: &str) -> Fact<Option<FileSystem>> {
         match self.efs(region).describe_file_systems().file_system_id(id).send().await {
             Ok(output) => Fact::Known(output.file_systems().first().map(|fs| FileSystem {
@@ -18,7 +19,7 @@ impl EfsReader for AwsReader {
                 availability_zone: fs.availability_zone_name().map(str::to_string),
             })),
             Err(error) if error.as_service_error().is_some_and(|e| e.is_file_system_not_found()) => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("elasticfilesystem:DescribeFileSystems", id, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeFileSystems.iam(), id, &error)),
         }
     }
 
@@ -35,7 +36,7 @@ impl EfsReader for AwsReader {
                 file_system_id: ap.file_system_id().unwrap_or_default().to_string(),
             })),
             Err(error) if error.as_service_error().is_some_and(|e| e.is_access_point_not_found()) => Fact::Known(None),
-            Err(error) => Fact::Failed(call_failure("elasticfilesystem:DescribeAccessPoints", id, &error)),
+            Err(error) => Fact::Failed(call_failure(Operation::DescribeAccessPoints.iam(), id, &error)),
         }
     }
 
@@ -48,7 +49,7 @@ impl EfsReader for AwsReader {
             }
             Err(error) => {
                 return Fact::Failed(call_failure(
-                    "elasticfilesystem:DescribeMountTargets",
+                    Operation::DescribeMountTargets.iam(),
                     file_system_id,
                     &error,
                 ));
@@ -66,7 +67,7 @@ impl EfsReader for AwsReader {
                 {
                     Ok(output) => Fact::Known(output.security_groups().to_vec()),
                     Err(error) => Fact::Failed(call_failure(
-                        "elasticfilesystem:DescribeMountTargetSecurityGroups",
+                        Operation::DescribeMountTargetSecurityGroups.iam(),
                         id,
                         &error,
                     )),
@@ -101,7 +102,7 @@ impl EfsReader for AwsReader {
                 Fact::Known(None)
             }
             Err(error) => Fact::Failed(call_failure(
-                "elasticfilesystem:DescribeFileSystemPolicy",
+                Operation::DescribeFileSystemPolicy.iam(),
                 file_system_id,
                 &error,
             )),
