@@ -56,9 +56,12 @@ bench: $(MOTO)
 	scripts/with-emulator bash -c 'cargo run --locked -q --example bench && \
 	  $(VENV)/bin/python scripts/bench-lambda target/release/ecs-pull-doctor-lambda target/bench/lambda-task.json'
 
-# The fault suite runs after the rest, with its counts printed (cargo hides a passing test's output).
+# Formatting and lints (clippy with every warning an error), then every test; the fault suite
+# runs after the rest, with its counts printed (cargo hides a passing test's output).
 test: test-infra $(MOTO)
+	cargo fmt --check
 	$(CARGO_BUILD)
+	cargo clippy --all-targets --locked -- -D warnings
 	scripts/with-emulator bash -c 'cargo test --all-targets --locked -- --skip faults:: && \
 	  cargo test --locked --lib classify::tests::corpus_count -- --nocapture --exact && \
 	  cargo test --locked --test integration faults:: -- --nocapture'

@@ -21,7 +21,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use crate::support::account;
 use crate::support::scenario::{Builder, NetworkSpec, StoppedTask, event_for};
 
-const AUTOMATION_ROLE: &str = "arn:aws:iam::240000000000:role/automation";
+const AUTOMATION_ROLE: &str = "arn:aws:iam::330000000000:role/automation";
 
 /// A healthy service whose task timed out once: the doctor finds nothing to blame.
 async fn transient(account_id: &str) -> (aws_config::SdkConfig, StoppedTask) {
@@ -74,7 +74,7 @@ fn nothing_running() -> Rule {
 
 #[tokio::test]
 async fn an_inconclusive_diagnosis_starts_the_runbook_once_per_storm() {
-    let (config, task) = transient("240000000001").await;
+    let (config, task) = transient("330000000001").await;
     let (cluster, task_id, token) = (
         task.cluster.clone(),
         task.task_arn.rsplit('/').next().unwrap().to_string(),
@@ -119,7 +119,7 @@ async fn an_inconclusive_diagnosis_starts_the_runbook_once_per_storm() {
 
 #[tokio::test]
 async fn an_execution_in_progress_for_the_service_is_not_started_twice() {
-    let (config, task) = transient("240000000002").await;
+    let (config, task) = transient("330000000002").await;
     let running = mock!(aws_sdk_ssm::Client::describe_automation_executions)
         .match_requests(|r| {
             r.filters()
@@ -154,7 +154,7 @@ async fn an_execution_in_progress_for_the_service_is_not_started_twice() {
 
 #[tokio::test]
 async fn a_failed_start_is_reported() {
-    let (config, task) = transient("240000000003").await;
+    let (config, task) = transient("330000000003").await;
     let running = nothing_running();
     let start = mock!(aws_sdk_ssm::Client::start_automation_execution).then_error(|| {
         StartAutomationExecutionError::InvalidAutomationExecutionParametersException(
@@ -183,7 +183,7 @@ async fn a_failed_start_is_reported() {
 
 #[tokio::test]
 async fn a_diagnosed_failure_does_not_start_the_runbook_when_it_runs_only_if_inconclusive() {
-    let config = account("240000000004").await;
+    let config = account("330000000004").await;
     let task = Builder::new(&config).await.service_with_missing_tag("rb").await;
     let running = nothing_running();
     let start = mock!(aws_sdk_ssm::Client::start_automation_execution).then_output(|| {
