@@ -201,8 +201,8 @@ async fn main() {
         latency.as_millis()
     );
     println!(
-        "{:<48} {:<9} {:>5} {:>6} {:>9}  {}",
-        "scenario", "from", "calls", "rounds", "wall ms", "root cause"
+        "{:<48} {:<9} {:>5} {:>6} {:>9}  root cause",
+        "scenario", "from", "calls", "rounds", "wall ms"
     );
     for (name, config, task, simulation) in &runs {
         let (config, timeline) = delayed(config, latency, simulation.clone());

@@ -8,21 +8,21 @@
 //! See ARCHITECTURE.md for the map and its invariants.
 
 // layers: model redact classify settings facts checks fixes report notices adapters intake engine preflight handler cli wiring
-pub mod adapters;
-pub mod checks;
-pub mod classify;
-pub mod cli;
-pub mod engine;
-pub mod facts;
-pub mod fixes;
-pub mod handler;
-pub mod intake;
 pub mod model;
-pub mod notices;
-pub mod preflight;
 pub mod redact;
-pub mod report;
+pub mod classify;
 pub mod settings;
+pub mod facts;
+pub mod checks;
+pub mod fixes;
+pub mod report;
+pub mod notices;
+pub mod adapters;
+pub mod intake;
+pub mod engine;
+pub mod preflight;
+pub mod handler;
+pub mod cli;
 pub mod wiring;
 
 #[cfg(test)]

@@ -131,16 +131,16 @@ pub fn explanation_score(finding: &Finding, failure: &Failure) -> u8 {
         }
     }
     // Network findings name the services they cut off; the message names where the request went.
-    let service = facts.destination.and_then(|destination| match destination {
-        Destination::EcrApi => Some(Service::EcrApi),
-        Destination::EcrRegistry => Some(Service::EcrDkr),
-        Destination::EcrLayerBucket => Some(Service::S3),
-        Destination::PublicRegistry => Some(Service::Internet),
-        Destination::SecretsManager => Some(Service::SecretsManager),
-        Destination::SsmParameterStore => Some(Service::Ssm),
-        Destination::CloudWatchLogs => Some(Service::Logs),
-        Destination::Efs => Some(Service::Efs),
-        Destination::EnvFileBucket => Some(Service::S3),
+    let service = facts.destination.map(|destination| match destination {
+        Destination::EcrApi => Service::EcrApi,
+        Destination::EcrRegistry => Service::EcrDkr,
+        Destination::EcrLayerBucket => Service::S3,
+        Destination::PublicRegistry => Service::Internet,
+        Destination::SecretsManager => Service::SecretsManager,
+        Destination::SsmParameterStore => Service::Ssm,
+        Destination::CloudWatchLogs => Service::Logs,
+        Destination::Efs => Service::Efs,
+        Destination::EnvFileBucket => Service::S3,
     });
     let cuts_off_destination = service.is_some_and(|service| finding.detail.services().contains(&service));
     let names_it = cuts_off_destination

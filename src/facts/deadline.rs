@@ -28,7 +28,7 @@ impl Deadline {
 
     /// `future`'s output, or `None` if the deadline comes first.
     pub async fn within<T>(&self, future: impl Future<Output = T>) -> Option<T> {
-        tokio::time::timeout_at(self.0.into(), future).await.ok()
+        tokio::time::timeout_at(self.0, future).await.ok()
     }
 
     /// The earlier of the two deadlines.

@@ -210,16 +210,17 @@ pub(super) fn shown(report: &Report) -> Report {
     let escape = |text: &mut String| *text = escape_control(text);
     escape(&mut report.failure.message);
     escape(&mut report.verdict_reason);
-    for field in [
+    for text in [
         &mut report.task.arn,
         &mut report.task.cluster,
         &mut report.task.service,
         &mut report.task.launch_type,
         &mut report.task.platform_version,
-    ] {
-        if let Some(text) = field {
-            escape(text);
-        }
+    ]
+    .into_iter()
+    .flatten()
+    {
+        escape(text);
     }
     for finding in &mut report.findings {
         escape(&mut finding.summary);

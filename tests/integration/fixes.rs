@@ -302,7 +302,11 @@ async fn assigns_a_public_ip_when_exposure_is_allowed() {
         vpc.assign_public_ip(),
         Some(&aws_sdk_ecs::types::AssignPublicIp::Enabled)
     );
-    assert_eq!(vpc.subnets(), [task.network.subnet_id.clone()], "subnets kept");
+    assert_eq!(
+        vpc.subnets(),
+        std::slice::from_ref(&task.network.subnet_id),
+        "subnets kept"
+    );
     let arn = services.services()[0].service_arn().unwrap();
     let tags = aws_sdk_ecs::Client::new(&config)
         .list_tags_for_resource()

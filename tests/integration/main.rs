@@ -45,5 +45,9 @@ fn no_two_test_files_share_an_account() {
             }
         }
     }
-    assert!(shared.is_empty(), "accounts used by two test files:\n{}", shared.join("\n"));
+    assert!(
+        shared.is_empty(),
+        "accounts used by two test files:\n{}",
+        shared.join("\n")
+    );
 }

@@ -443,14 +443,12 @@ async fn a_check_and_a_sweep_of_a_member_account_read_it_through_its_role() {
     // The central account has no such service: without the account the check reads its own.
     let own = answer(serde_json::json!({"check": {"service": "cart/web"}}))
         .await
-        .err()
-        .expect("not found here");
+        .expect_err("not found here");
     assert_eq!(lambda_runtime::Diagnostic::from(own).error_type, "NotFound");
     // A member without the role: one line naming the call.
     let denied = answer(serde_json::json!({"check": {"service": "cart/web", "account": stranger}}))
         .await
-        .err()
-        .expect("unreadable");
+        .expect_err("unreadable");
     let denied = lambda_runtime::Diagnostic::from(denied);
     assert_eq!(denied.error_type, "Unreadable");
     assert!(
@@ -467,7 +465,7 @@ async fn a_check_and_a_sweep_of_a_member_account_read_it_through_its_role() {
         ),
         crate::support::REGION,
     );
-    let refused = lambda_runtime::Diagnostic::from(refused.await.err().expect("refused"));
+    let refused = lambda_runtime::Diagnostic::from(refused.await.expect_err("refused"));
     assert_eq!(refused.error_type, "InvalidInput");
     assert!(
         refused.error_message.contains("no member role"),

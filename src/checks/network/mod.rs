@@ -412,8 +412,8 @@ impl<'a> Network<'a> {
             let mut evidence = json!({
                 "subnetId": self.subnet_id,
                 "routeTable": route_json(self.table),
-                "services": names(&stranded),
-                "needs": why(&stranded),
+                "services": names(stranded),
+                "needs": why(stranded),
             });
             if let (Value::Object(map), Value::Object(more)) = (&mut evidence, extra) {
                 map.extend(more);
@@ -439,7 +439,7 @@ impl<'a> Network<'a> {
                         "Point route table {}'s 0.0.0.0/0 route at an available NAT gateway in a public subnet, or add VPC endpoints for what the task needs.",
                         self.table.id
                     ))
-                    .detail(cut_off(services_of(&stranded), None)),
+                    .detail(cut_off(services_of(stranded), None)),
                 );
             }
             Internet::NoPublicIp(route) => out.finding(
@@ -451,7 +451,7 @@ impl<'a> Network<'a> {
                 )
                 .evidence(evidence(json!({"internetGateway": route.target, "assignPublicIp": false})))
                 .remedy("Turn on assignPublicIp in the service's network configuration (awsvpcConfiguration), or run the task in a private subnet with a NAT gateway.")
-                .detail(cut_off(services_of(&stranded), None)),
+                .detail(cut_off(services_of(stranded), None)),
             ),
             Internet::Unknown(_) => {} // CHECK_FAILED says what could not be read
             Internet::None => {
@@ -472,9 +472,9 @@ impl<'a> Network<'a> {
                         .remedy(if public {
                             format!("Add a 0.0.0.0/0 route through a NAT gateway to route table {}; or copy the image into ECR in this region (an ECR pull-through cache does that), then add the ECR endpoints.", self.table.id)
                         } else {
-                            format!("Add a 0.0.0.0/0 route through a NAT gateway to route table {}, or create the endpoints the task needs: {}.", self.table.id, names(&stranded).join(", "))
+                            format!("Add a 0.0.0.0/0 route through a NAT gateway to route table {}, or create the endpoints the task needs: {}.", self.table.id, names(stranded).join(", "))
                         })
-                        .detail(cut_off(services_of(&stranded), None)),
+                        .detail(cut_off(services_of(stranded), None)),
                     );
                 }
             }
