@@ -132,4 +132,54 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), before, "an IAM name declared twice");
     }
+
+    /// The statements of infra/policy.json, as (group, actions).
+    fn granted() -> Vec<(String, Vec<String>)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("infra/policy.json");
+        let policy: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut out = Vec::new();
+        for (group, statements) in policy["statements"].as_object().unwrap() {
+            for statement in statements.as_array().unwrap() {
+                let actions = match &statement["Action"] {
+                    serde_json::Value::String(one) => vec![one.clone()],
+                    many => many
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|a| a.as_str().unwrap().to_string())
+                        .collect(),
+                };
+                out.push((group.clone(), actions));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn infra_policy_grants_every_operation_the_doctor_calls() {
+        let granted = granted();
+        let groups_of = |op: Operation| -> Vec<&str> {
+            granted
+                .iter()
+                .filter(|(_, actions)| actions.iter().any(|a| a == op.iam()))
+                .map(|(g, _)| g.as_str())
+                .collect()
+        };
+        for &op in Operation::ALL {
+            let groups = groups_of(op);
+            match (op, op.access()) {
+                // The runbook's own read is granted with the runbook.
+                (Operation::DescribeAutomationExecutions, _) => assert_eq!(groups, ["runbook"], "{op}"),
+                // Granted by the templates only where a deployment names the member role or the topic.
+                (Operation::AssumeRole | Operation::Publish, _) => assert!(groups.is_empty(), "{op}"),
+                (_, Access::Read) => assert!(groups.contains(&"read"), "{op} is not in the read-only statements"),
+                (_, Access::Write) => {
+                    assert!(
+                        !groups.is_empty() && !groups.contains(&"read"),
+                        "{op} is granted {groups:?}"
+                    )
+                }
+            }
+        }
+    }
 }
