@@ -197,3 +197,32 @@ fn the_reference_reader_sees_grouped_and_plain_paths() {
     let found: Vec<String> = crate_references(text).into_iter().collect();
     assert_eq!(found, ["engine", "facts", "model", "settings"]);
 }
+
+/// The operation table lists what the doctor calls, nothing more: each operation is named by the
+/// adapters (which make every call) or by the ports' declaration, so the policy tests that read the
+/// table check the calls the code makes.
+#[test]
+fn every_declared_operation_is_one_the_code_calls() {
+    let table = fs::read_to_string(src().join("model/operation.rs")).unwrap();
+    let declared: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.trim().split_once(" = \""))
+        .map(|(variant, _)| variant)
+        .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect();
+    assert!(declared.len() > 30, "the table was read: {declared:?}");
+    let callers: String = production_sources()
+        .into_iter()
+        .filter(|(path, _)| path.starts_with(src().join("adapters")) || path.ends_with("facts/ports.rs"))
+        .chain([(
+            PathBuf::new(),
+            fs::read_to_string(src().join("model/calls.rs")).unwrap(),
+        )])
+        .map(|(_, text)| text)
+        .collect();
+    let uncalled: Vec<&&str> = declared
+        .iter()
+        .filter(|v| !callers.contains(&format!("Operation::{v}")))
+        .collect();
+    assert!(uncalled.is_empty(), "declared but never called: {uncalled:?}");
+}

@@ -72,7 +72,7 @@ macro_rules! bounded_impls {
     (@call $self:ident, write [$operation:expr, $resource:expr], $name:ident ($($arg:ident),*) ()) => {
         $self.write($operation, &$resource, $self.inner.$name($($arg),*)).await
     };
-    (@call $self:ident, parts [$resource:expr, $cut_off:expr], $name:ident ($($arg:ident),*) ($deadline:ident)) => {{
+    (@call $self:ident, parts [$cut_off:expr], $name:ident ($($arg:ident),*) ($deadline:ident)) => {{
         let $deadline = $deadline.earliest($self.deadline);
         match tokio::time::timeout_at($deadline.instant() + PARTS_GRACE, $self.inner.$name($($arg,)* $deadline)).await {
             Ok(answer) => answer,

@@ -1,6 +1,6 @@
 //! Organization mode: one deployment reads (and, where allowed, fixes) every member account through
 //! a role it assumes there. This module holds what is decided without AWS: which role, under which
-//! session name, whether a cached session is still good; the AWS side is `facts::aws::Organization`.
+//! session name, whether a cached session is still good; the AWS side is `adapters::aws::Organization`.
 
 use std::future::Future;
 use std::pin::Pin;

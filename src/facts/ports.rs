@@ -9,7 +9,7 @@
 //! Each method is one of three kinds:
 //! - `read [operation, resource]`: one call; cut off by the deadline, it is a failed fact naming
 //!   `operation` on `resource`.
-//! - `parts [resource, cut_off]`: several calls the adapter bounds one by one with the `deadline`
+//! - `parts [cut_off]`: several calls the adapter bounds one by one with the `deadline`
 //!   it is given (so the parts that answered are kept); `cut_off` is the answer of one that does not.
 //! - `write [operation, resource]`: a change, started only before the deadline.
 //!
@@ -69,7 +69,7 @@ macro_rules! with_ports {
                 /// Everything about a VPC, each part from its own call, read concurrently (with the
                 /// entries of the S3 prefix list `s3_list_id` names); a part still unanswered at
                 /// `deadline` is a failed fact of its own.
-                parts [vpc_id, VpcFacts::unread(vpc_id, |operation| cut_off(operation, vpc_id))]
+                parts [VpcFacts::unread(vpc_id, |operation| cut_off(operation, vpc_id))]
                 fn describe_vpc(&self, region: &str, vpc_id: &str, s3_list_id: Fact<Option<String>>; deadline: Deadline) -> VpcFacts;
             }
             /// ECR: the repository's policy and the image's manifest (whose answers also say whether
@@ -109,7 +109,7 @@ macro_rules! with_ports {
                 fn simulate(&self, role_arn: &str, actions: &[&str], resource: &str) -> Fact<Vec<SimulatedDecision>>;
                 /// The role's inline and attached policies and its permissions boundary (List*,
                 /// GetRolePolicy, GetPolicy, GetPolicyVersion), each bounded under its own name.
-                parts [&role.arn, Fact::Failed(cut_off(Operation::ListRolePolicies.iam(), &role.arn))]
+                parts [Fact::Failed(cut_off(Operation::ListRolePolicies.iam(), &role.arn))]
                 fn role_policies(&self, role: &RoleFacts; deadline: Deadline) -> Fact<Vec<RolePolicy>>;
             }
             /// EFS: the file systems, access points and mount targets a task's volumes name.

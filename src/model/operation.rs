@@ -21,7 +21,7 @@ macro_rules! operations {
                 }
             }
 
-            /// Whether the operation only reads (the read-only statement grants it) or changes something.
+            /// Whether the operation only reads (the read-only statements grant it) or not.
             pub fn access(self) -> Access {
                 match self {
                     $( Operation::$variant => Access::$access, )*
@@ -31,7 +31,8 @@ macro_rules! operations {
     };
 }
 
-/// What an operation does to the account.
+/// The access level the Service Authorization Reference gives an operation: `Read` (List, Read) or
+/// `Write` (everything else: sts:AssumeRole and sns:Publish are Write there too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Read,

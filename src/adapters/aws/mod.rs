@@ -108,11 +108,11 @@ impl AwsClients {
     /// The standard configuration chain's clients, or, given a role (and its external ID), that
     /// role's, assumed with the chain's credentials under `session`.
     pub async fn connect(role: Option<(&str, Option<&str>)>, session: &str) -> Result<Self, CallFailure> {
-        let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let base = AwsClients::from_env().await;
         let Some((role_arn, external_id)) = role else {
-            return Ok(AwsClients::new(base));
+            return Ok(base);
         };
-        let (config, _) = assume_role(&base, role_arn, session, external_id).await?;
+        let (config, _) = assume_role(&base.config, role_arn, session, external_id).await?;
         Ok(AwsClients::new(config))
     }
 
